@@ -1,0 +1,95 @@
+"""An oral-history archive: transcripts, photos and annotations kept as plain files, served by Flask."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import config as default_config
+from .errors import ConfigError
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults from config.py, then ARCHIVE_* from the environment, then `test_config`."""
+    app = Flask(__name__, template_folder=str(REPOSITORY / "templates"))
+    app.config.from_object(default_config)
+    app.config.update(settings_from_environment(os.environ))
+    app.config.update(test_config or {})
+    data = prepare_data_root(Path(app.config["ARCHIVE_DATA"]))
+    app.config["ARCHIVE_DATA"] = data
+    app.instance_path = str(data / "instance")
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(Path(app.instance_path))
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    from . import accounts, views
+    from .collection import Collection
+
+    app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
+    csrf.init_app(app)
+    accounts.init_app(app)
+    views.init_app(app)
+    return app
+
+
+def settings() -> dict[str, object]:
+    """List every ARCHIVE_* setting with its default."""
+    return {k: v for k, v in vars(default_config).items() if k.startswith("ARCHIVE_")}
+
+
+def settings_from_environment(environ) -> dict[str, object]:
+    """Read ARCHIVE_* settings from the environment, converted to the type of their defaults."""
+    found = {}
+    for name, default in settings().items():
+        if name not in environ:
+            continue
+        raw = environ[name]
+        try:
+            found[name] = type(default)(raw) if not isinstance(default, str) else raw
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a valid {type(default).__name__}") from None
+    return found
+
+
+def prepare_data_root(data: Path) -> Path:
+    """Make sure the data root and its instance folder exist and can be written, or say why not."""
+    data = data.expanduser().resolve()
+    if data.exists() and not data.is_dir():
+        raise ConfigError(f"data root {data} is a file, not a folder")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "instance").mkdir(mode=0o700, exist_ok=True)  # accounts and the secret key: owner only
+        probe = data / "instance" / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"data root {data} is not writable: {e.strerror or e}") from None
+    return data
+
+
+def load_secret_key(instance: Path) -> str:
+    """Read the instance's secret key, making it on first use; every process of one archive shares it."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret-")
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # appears whole, and only once: a process that loses the race reads the winner's
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text("ascii").strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable secret key; delete it to have a new one made")
+    return key

@@ -1,0 +1,136 @@
+"""The `archive` command. It calls the same services as the web; a refusal is one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from .errors import ArchiveError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as e:
+            raise click.ClickException(" ".join(str(e).split())) from e
+
+
+class _State:
+    def __init__(self, data: Path | None):
+        self.data = data
+        self._app: Flask | None = None
+
+    def app(self) -> Flask:
+        if self._app is None:
+            from . import create_app
+
+            self._app = create_app({"ARCHIVE_DATA": self.data} if self.data else None)
+        return self._app
+
+
+def _app() -> Flask:
+    return click.get_current_context().find_object(_State).app()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="Data root holding interviews/, media/, index/ (default: $ARCHIVE_DATA, else the current folder).",
+)
+@click.pass_context
+def cli(ctx: click.Context, data: Path | None) -> None:
+    """Keep, check and serve an oral-history archive."""
+    ctx.obj = _State(data)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: ARCHIVE_HOST, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: ARCHIVE_PORT, 5000).")
+@click.option("--dev", is_flag=True, help="Use Flask's debug server, which reloads on code changes. Never in public.")
+def serve(host: str | None, port: int | None, dev: bool) -> None:
+    """Serve the archive over HTTP (waitress, or Flask's debug server with --dev)."""
+    app = _app()
+    host = host or app.config["ARCHIVE_HOST"]
+    port = port or int(app.config["ARCHIVE_PORT"])
+    click.echo(f"Serving {app.config['ARCHIVE_DATA']} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    if dev:
+        app.run(host=host, port=port, debug=True)
+    else:
+        import waitress
+
+        waitress.serve(app, host=host, port=port, threads=int(app.config["ARCHIVE_THREADS"]), ident="archive")
+
+
+@cli.command()
+def verify() -> None:
+    """Recompute every checksum; list each changed, missing or unlisted file; exit 1 if any."""
+    app = _app()
+    collection = app.extensions["collection"]
+    problems = 0
+    for problem in collection.verify():
+        click.echo(str(problem))
+        problems += 1
+    folders = sum(len(collection.ids(kind)) for kind in ("interviews", "media"))
+    if problems:
+        raise ArchiveError(f"verify found {problems} problem{'s' if problems > 1 else ''} in {app.config['ARCHIVE_DATA']}")
+    click.echo(f"All files of {folders} folder{'' if folders == 1 else 's'} match their manifests.")
+
+
+@cli.group()
+def user() -> None:
+    """Manage accounts (admins, historians, researchers)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="admin, historian or researcher.")
+def user_add(name: str, role: str) -> None:
+    """Create an account; the password is asked for, or read from the first line of stdin."""
+    from . import accounts
+
+    with _app().app_context():
+        accounts.check_account(name, role)
+        password = _read_password()
+        accounts.add_user(name, role, password)
+    click.echo(f"Created {role} account {name}.")
+
+
+@user.command("token")
+@click.argument("name")
+def user_token(name: str) -> None:
+    """Issue a new API token for an account and print it on the last line (it is shown only once)."""
+    from . import accounts
+
+    with _app().app_context():
+        token = accounts.new_token(name)
+    click.echo(f"New API token for {name}; it is stored hashed and will not be shown again:")
+    click.echo(token)
+
+
+@user.command("list")
+def user_list() -> None:
+    """List accounts with their roles."""
+    from . import accounts
+
+    with _app().app_context():
+        for account in accounts.users():
+            click.echo(f"{account.name}\t{account.role}")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ArchiveError("no password given: type it when asked, or pass it on the first line of standard input")
+    return line
+
+
+def main() -> None:
+    """Run the command line (the `archive` console script)."""
+    cli(prog_name="archive")

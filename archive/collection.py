@@ -1,0 +1,523 @@
+"""The collection on disk, the store of record.
+
+Every file under interviews/ and media/ is written here and nowhere else, so that the promises of DESIGN.md hold in
+one place: atomic replacement, the previous version kept with its author and time, a current SHA-256 manifest per
+folder, a lock that every process respects, and a refusal (never an overwrite) when a writer's copy is stale.
+
+A write is a small redo log. New contents go to temporary files beside their targets; a journal naming every step is
+made durable (the commit point); then the steps run. A writer killed at any moment leaves either no journal (nothing
+happened; its temporary files are swept by the next writer) or a complete journal that the next writer finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .errors import CollectionError, ConflictError
+
+KINDS = ("interviews", "media")
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u to misread or spell words
+ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, too many to guess
+MANIFEST = "manifest-sha256.txt"
+VERSIONS = "versions.json"
+HISTORY = "history"
+LOCK = ".lock"
+JOURNAL = ".journal"
+TEMP_PREFIX = ".tmp-"
+STAGING_PREFIX = ".new-"
+STAGING_GRACE = 60.0  # seconds before an unlocked staging folder counts as abandoned
+
+_ID_RE = re.compile(rf"[{ID_ALPHABET}]{{{ID_LENGTH}}}")
+_NAME_PART_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_HISTORY_TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{6}Z")
+_CHUNK = 1 << 20
+
+Content = bytes | Path
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file's content as read, and the version a later write must name to replace it."""
+
+    data: bytes
+    version: str
+
+    def json(self):
+        return json.loads(self.data)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An earlier version of a file: who wrote it, when, and where it is kept."""
+
+    time: str
+    author: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something `verify` found wrong, named by its path under the data root."""
+
+    kind: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}"
+
+
+def is_valid_id(value: object) -> bool:
+    """Tell whether a string from outside (a URL, a form) can name a folder."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
+def now() -> str:
+    """Give the current time as the collection records it (UTC, microseconds, ISO 8601)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sha256_file(path: Path) -> str:
+    """Digest a whole file, in chunks so that audio and scans need little memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Collection:
+    """The folders of one data root."""
+
+    def __init__(self, root: Path | str, lock_timeout: float = 30.0):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    # --- naming -------------------------------------------------------------------------------------------------
+
+    def folder(self, kind: str, folder_id: str) -> Path:
+        """Map a kind and an identifier to a folder, refusing anything that is not one of ours."""
+        if kind not in KINDS:
+            raise CollectionError(f"{kind!r} is not a kind of folder in this archive ({', '.join(KINDS)})")
+        if not is_valid_id(folder_id):
+            raise CollectionError(f"{folder_id!r} is not an identifier of this archive")
+        return self.root / kind / folder_id
+
+    def exists(self, kind: str, folder_id: str) -> bool:
+        """Tell whether a folder exists and is complete."""
+        return is_valid_id(folder_id) and (self.folder(kind, folder_id) / MANIFEST).is_file()
+
+    def ids(self, kind: str) -> list[str]:
+        """List the identifiers of a kind's complete folders, in sorted order."""
+        kind_dir = self.root / kind
+        if not kind_dir.is_dir():
+            return []
+        return sorted(p.name for p in kind_dir.iterdir() if is_valid_id(p.name) and (p / MANIFEST).is_file())
+
+    # --- reading ------------------------------------------------------------------------------------------------
+
+    def read(self, kind: str, folder_id: str, name: str) -> Stored:
+        """Read one file whole; its version is the SHA-256 of exactly these bytes."""
+        path = self.folder(kind, folder_id) / check_name(name)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise CollectionError(f"{kind}/{folder_id}/{name} does not exist") from None
+        return Stored(data, hashlib.sha256(data).hexdigest())
+
+    def path(self, kind: str, folder_id: str, name: str) -> Path:
+        """Give the path of a file for streaming it out (audio, images); never for writing."""
+        path = self.folder(kind, folder_id) / check_name(name)
+        if not path.is_file():
+            raise CollectionError(f"{kind}/{folder_id}/{name} does not exist")
+        return path
+
+    def history(self, kind: str, folder_id: str, name: str) -> list[HistoryEntry]:
+        """List the kept earlier versions of a file, oldest first."""
+        rel = check_name(name)
+        folder = self.folder(kind, folder_id)
+        parent, stem, suffix = _split_name(rel)
+        hist_dir = folder / HISTORY / parent
+        entries = []
+        if hist_dir.is_dir():
+            for p in hist_dir.iterdir():
+                if not (p.is_file() and p.name.startswith(stem + ".") and p.name.endswith(suffix)):
+                    continue
+                middle = p.name[len(stem) + 1 : len(p.name) - len(suffix)]
+                stamp, _, author = middle.rpartition(".")
+                if _HISTORY_TIME_RE.fullmatch(stamp) and author:
+                    iso = stamp[:10] + stamp[10:19].replace("-", ":") + stamp[19:]
+                    entries.append(HistoryEntry(iso, author, p.relative_to(folder).as_posix()))
+        return sorted(entries, key=lambda e: e.path)
+
+    def last_change(self, kind: str, folder_id: str, name: str) -> dict | None:
+        """Say who wrote a file's current content and when, as recorded at the write."""
+        folder = self.folder(kind, folder_id)
+        return _read_versions(folder).get(check_name(name))
+
+    # --- writing ------------------------------------------------------------------------------------------------
+
+    def create(self, kind: str, files: Mapping[str, Content], author: str) -> str:
+        """Make a new folder holding `files` and return its new identifier.
+
+        The folder is built under a hidden staging name and renamed into place, so it appears whole or not at all.
+        """
+        if not files:
+            raise CollectionError("a new folder needs at least one file")
+        kind_dir = self.root / kind
+        if kind not in KINDS:
+            raise CollectionError(f"{kind!r} is not a kind of folder in this archive ({', '.join(KINDS)})")
+        kind_dir.mkdir(parents=True, exist_ok=True)
+        self._sweep_staging(kind_dir)
+        while True:
+            folder_id = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+            staging = kind_dir / f"{STAGING_PREFIX}{folder_id}"
+            if (kind_dir / folder_id).exists():
+                continue
+            try:
+                staging.mkdir()
+            except FileExistsError:
+                continue
+            break
+        try:
+            with self._lock(staging, f"{kind}/{folder_id}"):
+                self._commit(staging, dict(files), author, current={})
+                if (kind_dir / folder_id).exists():  # pragma: no cover - a 1 in 10**12 collision
+                    raise CollectionError(f"identifier {folder_id} was taken meanwhile; try again")
+                os.rename(staging, kind_dir / folder_id)
+                _fsync_dir(kind_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return folder_id
+
+    def write(
+        self,
+        kind: str,
+        folder_id: str,
+        changes: Mapping[str, Content | None],
+        author: str,
+        expected: Mapping[str, str | None],
+    ) -> dict[str, str]:
+        """Change files of one folder together, or none of them.
+
+        `changes` maps a file name to its new content (bytes, or a Path to copy from) or to None to remove it.
+        `expected` maps each of those names to the version the caller read, or None for a file it expects not to
+        exist. If any differs from what is on disk, nothing is written and ConflictError names who changed it.
+        Returns the new version of every file written.
+        """
+        folder = self.folder(kind, folder_id)
+        names = {check_name(n): n for n in changes}
+        unnamed = [n for n in changes if n not in expected]
+        if unnamed:
+            raise CollectionError(f"a write must say which version of {', '.join(unnamed)} it replaces")
+        if not (folder / MANIFEST).is_file():
+            raise CollectionError(f"{kind}/{folder_id} does not exist")
+        with self._lock(folder, f"{kind}/{folder_id}"):
+            self._recover(folder)
+            current = {}
+            for rel, name in names.items():
+                target = folder / rel
+                current[rel] = sha256_file(target) if target.is_file() else None
+                if current[rel] != expected[name]:
+                    change = _read_versions(folder).get(rel)
+                    recorded = change is not None and change.get("sha256") == current[rel] and current[rel] is not None
+                    raise ConflictError(
+                        f"{kind}/{folder_id}/{rel}",
+                        change["author"] if recorded else None,
+                        _readable_time(change["time"]) if recorded else None,
+                    )
+            return self._commit(folder, {rel: changes[name] for rel, name in names.items()}, author, current)
+
+    # --- checking -----------------------------------------------------------------------------------------------
+
+    def verify(self) -> Iterator[Problem]:
+        """Recompute every digest of every folder and yield each file that is changed, missing or unlisted."""
+        for kind in KINDS:
+            kind_dir = self.root / kind
+            if not kind_dir.is_dir():
+                continue
+            for entry in sorted(kind_dir.iterdir()):
+                rel = f"{kind}/{entry.name}"
+                if entry.name.startswith(STAGING_PREFIX):
+                    yield Problem("unfinished write", rel)
+                elif entry.name.startswith("."):
+                    continue
+                elif not entry.is_dir() or not is_valid_id(entry.name):
+                    yield Problem("unlisted", rel)
+                else:
+                    yield from self.verify_folder(kind, entry.name)
+
+    def verify_folder(self, kind: str, folder_id: str) -> Iterator[Problem]:
+        """Check one folder against its manifest, reading every byte of every file."""
+        folder = self.folder(kind, folder_id)
+        prefix = f"{kind}/{folder_id}/"
+        try:
+            listed = _parse_manifest((folder / MANIFEST).read_text("utf-8"))
+        except FileNotFoundError:
+            yield Problem("no manifest", prefix + MANIFEST)
+            listed = {}
+        except (UnicodeDecodeError, ValueError):
+            yield Problem("unreadable manifest", prefix + MANIFEST)
+            listed = {}
+        for path in sorted(_files(folder)):
+            rel = path.relative_to(folder).as_posix()
+            if rel in (MANIFEST, LOCK):
+                continue
+            if path.name == JOURNAL or path.name.startswith(TEMP_PREFIX):
+                yield Problem("unfinished write", prefix + rel)
+            elif rel not in listed:
+                yield Problem("unlisted", prefix + rel)
+            elif sha256_file(path) != listed[rel]:
+                yield Problem("changed", prefix + rel)
+        for rel in sorted(listed):
+            if not (folder / rel).is_file():
+                yield Problem("missing", prefix + rel)
+
+    # --- internals ----------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _lock(self, folder: Path, label: str):
+        lock = FileLock(str(folder / LOCK), timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise CollectionError(
+                f"{label} is busy: another write has held it for over {self.lock_timeout:g} s; try again"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _commit(self, folder: Path, changes: Mapping[str, Content | None], author: str, current: dict) -> dict:
+        stamp = now()
+        author = author_slug(author)
+        manifest = _read_manifest(folder)
+        versions = _read_versions(folder)
+        links, removes, renames, temps, written = [], [], [], [], {}
+        try:
+            for rel, content in changes.items():
+                target = folder / rel
+                if target.is_dir():
+                    raise CollectionError(f"{rel} is a folder, not a file")
+                if target.is_file():
+                    old = versions.get(rel) or {"author": "unknown", "time": _mtime(target)}
+                    kept = _history_path(folder, rel, old["time"], old["author"], taken={h for _, h in links})
+                    links.append((rel, kept))
+                    manifest[kept] = current.get(rel) or sha256_file(target)
+                elif content is None:
+                    raise CollectionError(f"{rel} cannot be removed: it does not exist")
+                if content is None:
+                    removes.append(rel)
+                    manifest.pop(rel, None)
+                    versions.pop(rel, None)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp, digest = _write_temp(target.parent, content)
+                temps.append(tmp)
+                renames.append((tmp.relative_to(folder).as_posix(), rel))
+                manifest[rel] = written[rel] = digest
+                versions[rel] = {"author": author, "time": stamp, "sha256": digest}
+            tmp, manifest[VERSIONS] = _write_temp(folder, _dump_json(versions))
+            temps.append(tmp)
+            renames.append((tmp.name, VERSIONS))
+            tmp, _ = _write_temp(folder, _dump_manifest(manifest))
+            temps.append(tmp)
+            renames.append((tmp.name, MANIFEST))  # last: the manifest is current once every file is in place
+            journal = {"links": links, "removes": removes, "renames": renames}
+            _write_atomic(folder / JOURNAL, _dump_json(journal))  # the commit point
+        except BaseException:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+            raise
+        _roll_forward(folder, journal)
+        (folder / JOURNAL).unlink()
+        _fsync_dir(folder)
+        return written
+
+    def _recover(self, folder: Path) -> None:
+        """Finish a write that reached its commit point, and sweep what an unfinished one left."""
+        journal = folder / JOURNAL
+        if journal.exists():
+            _roll_forward(folder, json.loads(journal.read_bytes()))
+            journal.unlink()
+            _fsync_dir(folder)
+        for path in _files(folder, include_history=False):
+            if path.name.startswith(TEMP_PREFIX):
+                path.unlink()
+
+    def _sweep_staging(self, kind_dir: Path) -> None:
+        """Remove staging folders whose creator died; a live creator holds its lock and is left alone."""
+        for staging in kind_dir.glob(f"{STAGING_PREFIX}*"):
+            try:
+                if time.time() - staging.stat().st_mtime < STAGING_GRACE:
+                    continue
+                with FileLock(str(staging / LOCK), timeout=0):
+                    shutil.rmtree(staging)
+            except (Timeout, FileNotFoundError):
+                continue
+
+
+def check_name(name: str) -> str:
+    """Refuse a file name that could leave its folder, hide itself, or overwrite the archive's own files."""
+    parts = name.split("/") if isinstance(name, str) else []
+    if not parts or len(parts) > 4 or not all(_NAME_PART_RE.fullmatch(p) for p in parts):
+        raise CollectionError(f"{name!r} is not a file name the archive accepts (letters, digits, '.', '_', '-')")
+    if parts[0] in (MANIFEST, VERSIONS, HISTORY):
+        raise CollectionError(f"{name!r} is kept by the archive itself and cannot be written directly")
+    return "/".join(parts)
+
+
+def author_slug(author: str) -> str:
+    """Reduce an author's name to what may appear in a history file name."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", str(author).lower()).strip("-")[:40]
+    return slug or "unknown"
+
+
+def _split_name(rel: str) -> tuple[str, str, str]:
+    parent, _, base = rel.rpartition("/")
+    dot = base.find(".", 1)
+    return parent, (base[:dot] if dot > 0 else base), (base[dot:] if dot > 0 else "")
+
+
+def _history_path(folder: Path, rel: str, when: str, author: str, taken: set) -> str:
+    parent, stem, suffix = _split_name(rel)
+    stamp = when.replace(":", "-")
+    base = f"{HISTORY}/{parent}/" if parent else f"{HISTORY}/"
+    candidate, n = f"{base}{stem}.{stamp}.{author}{suffix}", 1
+    while (folder / candidate).exists() or candidate in taken:
+        n += 1
+        candidate = f"{base}{stem}.{stamp}.{author}-{n}{suffix}"
+    return candidate
+
+
+def _roll_forward(folder: Path, journal: dict) -> None:
+    """Run a committed write's steps; each is skipped if already done, so running twice is harmless."""
+    touched = set()
+    for rel, kept in journal["links"]:
+        dst = folder / kept
+        if not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(folder / rel, dst)
+            touched.add(dst.parent)
+    for directory in touched:
+        _fsync_dir(directory)
+    for rel in journal["removes"]:
+        (folder / rel).unlink(missing_ok=True)
+        touched.add((folder / rel).parent)
+    for tmp, rel in journal["renames"]:
+        src = folder / tmp
+        if src.exists():
+            os.replace(src, folder / rel)
+            touched.add((folder / rel).parent)
+    for directory in touched:
+        _fsync_dir(directory)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Keep the old version under its history name: a hard link costs nothing; a copy serves file systems without."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        tmp, _ = _write_temp(dst.parent, src)
+        os.replace(tmp, dst)
+
+
+def _write_temp(directory: Path, content: Content) -> tuple[Path, str]:
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(content, bytes):
+                out.write(content)
+                digest.update(content)
+            else:
+                with open(content, "rb") as src:
+                    for chunk in iter(lambda: src.read(_CHUNK), b""):
+                        out.write(chunk)
+                        digest.update(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp, _ = _write_temp(path.parent, data)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a folder to fsync it; its renames are durable on their own
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _files(folder: Path, include_history: bool = True) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        if not include_history and Path(dirpath) == folder and HISTORY in dirnames:
+            dirnames.remove(HISTORY)
+        for filename in filenames:
+            yield Path(dirpath) / filename
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    try:
+        return _parse_manifest((folder / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _parse_manifest(text: str) -> dict[str, str]:
+    listed = {}
+    for line in text.splitlines():
+        digest, sep, rel = line.partition("  ")
+        if not sep or len(digest) != 64:
+            raise ValueError(f"bad manifest line {line!r}")
+        listed[rel] = digest
+    return listed
+
+
+def _dump_manifest(manifest: Mapping[str, str]) -> bytes:
+    return "".join(f"{digest}  {rel}\n" for rel, digest in sorted(manifest.items())).encode("utf-8")
+
+
+def _read_versions(folder: Path) -> dict:
+    try:
+        return json.loads((folder / VERSIONS).read_bytes())
+    except FileNotFoundError:
+        return {}
+
+
+def _dump_json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _mtime(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _readable_time(stamp: str) -> str:
+    return f"{stamp[:10]} {stamp[11:16]} UTC"

@@ -1,0 +1,31 @@
+"""Settings. Each ARCHIVE_* name below can be set in the environment; a test fails if one lacks its docstring."""
+
+ARCHIVE_DATA = "."
+"""Data root: the folder that holds interviews/, media/, index/ and instance/ (accounts, secret key)."""
+
+ARCHIVE_SITE_NAME = "Oral history archive"
+"""Name shown in the header and page titles."""
+
+ARCHIVE_LOCK_TIMEOUT = 30.0
+"""Seconds a write waits for another writer to finish with the same folder before it gives up."""
+
+ARCHIVE_PASSWORD_MIN_LENGTH = 12
+"""Shortest password accepted for an account."""
+
+ARCHIVE_SIGNIN_MAX_FAILURES = 5
+"""Failed sign-ins allowed per account name, and four times as many per address, within the window below."""
+
+ARCHIVE_SIGNIN_WINDOW = 900
+"""Seconds over which failed sign-ins are counted before they are forgotten."""
+
+ARCHIVE_SESSION_HOURS = 12
+"""Hours a sign-in lasts before the reader must sign in again."""
+
+ARCHIVE_HOST = "127.0.0.1"
+"""Address `archive serve` listens on."""
+
+ARCHIVE_PORT = 5000
+"""Port `archive serve` listens on."""
+
+ARCHIVE_THREADS = 8
+"""Worker threads of the production server."""

@@ -1,0 +1,45 @@
+"""Blueprints, and what every request needs: who is asking, and errors shown to people (or as JSON to scripts)."""
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..forms import SignOutForm
+from . import auth, public
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+
+    @app.context_processor
+    def page_globals():
+        return {
+            "viewer": g.get("viewer"),
+            "site_name": app.config["ARCHIVE_SITE_NAME"],
+            "signout_form": SignOutForm() if g.get("viewer") else None,
+        }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error(400, "This form has expired or was sent from another site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return _error(error.code, error.description)
+
+
+def _error(status: int, detail: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error=_TITLES.get(status, "Error"), detail=detail), status
+    return render_template("errors.html", status=status, title=_TITLES.get(status, "Error"), detail=detail), status
+
+
+_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed here",
+    413: "Too large",
+    429: "Too many attempts",
+}
