@@ -37,9 +37,11 @@ def _error(status: int, detail: str):
 
 _TITLES = {
     400: "Bad request",
+    401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
     405: "Not allowed here",
     413: "Too large",
     429: "Too many attempts",
+    500: "Something went wrong",
 }
