@@ -293,7 +293,7 @@ class Collection:
     def _lock(self, folder: Path, label: str):
         lock = FileLock(str(folder / LOCK), timeout=self.lock_timeout)
         try:
-            lock.acquire()
+            lock.acquire(poll_interval=0.005)
         except Timeout:
             raise CollectionError(
                 f"{label} is busy: another write has held it for over {self.lock_timeout:g} s; try again"
