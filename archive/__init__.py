@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["ARCHIVE_DATA"] = data
     app.instance_path = str(data / "instance")
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(Path(app.instance_path))
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
     from . import accounts, views
     from .collection import Collection
@@ -52,7 +53,12 @@ def settings_from_environment(environ) -> dict[str, object]:
             continue
         raw = environ[name]
         try:
-            found[name] = type(default)(raw) if not isinstance(default, str) else raw
+            if isinstance(default, bool):
+                if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off", ""):
+                    raise ValueError(raw)
+                found[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                found[name] = type(default)(raw) if not isinstance(default, str) else raw
         except ValueError:
             raise ConfigError(f"{name}={raw!r} is not a valid {type(default).__name__}") from None
     return found

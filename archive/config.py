@@ -29,3 +29,6 @@ ARCHIVE_PORT = 5000
 
 ARCHIVE_THREADS = 8
 """Worker threads of the production server."""
+
+ARCHIVE_HTTPS = False
+"""Set to 1 when readers reach the archive over HTTPS (e.g. behind a proxy): cookies are then sent over HTTPS only."""

@@ -34,7 +34,10 @@ def test_empty_form_names_each_missing_field(auth):
 def test_sign_in_renews_the_session_and_sign_out_invalidates_it(app, auth, client):
     auth.create("anna", "historian")
     auth.create("boris", "researcher")
-    assert auth.sign_in("anna").status_code == 302
+    response = auth.sign_in("anna")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     first = client.get_cookie("session").value
     assert "anna" in client.get("/").get_data(as_text=True)
 

@@ -39,9 +39,17 @@ def test_settings_come_from_the_environment_with_their_types(tmp_path, monkeypat
     assert app.config["ARCHIVE_PORT"] == 5050 and app.config["ARCHIVE_LOCK_TIMEOUT"] == 2.5
 
 
-def test_a_malformed_setting_is_named(monkeypatch):
+def test_a_malformed_setting_is_named():
     with pytest.raises(ConfigError, match="ARCHIVE_PORT='fifty' is not a valid int"):
         settings_from_environment({"ARCHIVE_PORT": "fifty"})
+    with pytest.raises(ConfigError, match="ARCHIVE_HTTPS='maybe' is not a valid bool"):
+        settings_from_environment({"ARCHIVE_HTTPS": "maybe"})
+
+
+@pytest.mark.parametrize("raw, secure", [("1", True), ("true", True), ("0", False), ("no", False)])
+def test_https_setting_marks_the_session_cookie_secure(tmp_path, monkeypatch, raw, secure):
+    monkeypatch.setenv("ARCHIVE_HTTPS", raw)
+    assert create_app({"ARCHIVE_DATA": tmp_path}).config["SESSION_COOKIE_SECURE"] is secure
 
 
 def test_secret_key_is_generated_once_per_data_root(tmp_path):

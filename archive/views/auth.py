@@ -15,6 +15,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def load_viewer():
     """Set g.viewer from a bearer token (scripts) or the session (browsers); None for anonymous readers."""
     g.viewer = None
+    if request.endpoint == "static":
+        return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         g.viewer = accounts.user_for_token(header.removeprefix("Bearer ").strip())
