@@ -1,0 +1,121 @@
+"""Transcript readers: each format module turns bytes into the same normalised Transcript.
+
+The format is decided by content, not by the file's name: a Word file is a zip holding word/document.xml, OHMS is XML
+whose root is in the OHMS namespace, WebVTT starts with its header, SRT with a cue number and a timing line. The name's
+extension only sharpens the message when the content is not what the name promised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+from ..errors import ArchiveError
+
+TIMECODE_RE = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
+
+
+class FormatError(ArchiveError):
+    """A transcript cannot be read; the message names the line or cue when there is one."""
+
+
+@dataclass
+class Segment:
+    """One stretch of speech: a speaker turn, or a part of one between timecodes."""
+
+    n: int
+    start: float | None
+    end: float | None
+    speaker: str | None
+    text: str
+    lang: str | None = None
+
+
+@dataclass
+class Transcript:
+    """What a reader found: segments, and for richer formats the record metadata and a table of contents."""
+
+    format: str
+    segments: list[Segment]
+    metadata: dict = field(default_factory=dict)
+    toc: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def segments_json(self) -> list[dict]:
+        return [asdict(s) for s in self.segments]
+
+
+def parse_timecode(text: str, where: str) -> float:
+    """Turn hh:mm:ss(.mmm) or mm:ss into seconds, refusing minutes or seconds of 60 and more."""
+    match = TIMECODE_RE.fullmatch(text.strip())
+    if not match:
+        raise FormatError(f'{where}: "{text.strip()}" is not a timecode (hh:mm:ss or mm:ss)')
+    hours, minutes, seconds, fraction = match.groups()
+    if int(minutes) >= 60 and hours is not None or int(seconds) >= 60:
+        raise FormatError(f'{where}: timecode "{text.strip()}" is not a valid time')
+    value = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    return value + (int(fraction.ljust(3, "0")) / 1000 if fraction else 0.0)
+
+
+def finish(segments: list[Segment], lang: str | None = None) -> list[Segment]:
+    """Drop empty segments, normalise text to NFC, number from 1, and let a segment end where the next begins."""
+    kept = []
+    for s in segments:
+        s.text = unicodedata.normalize("NFC", s.text).strip()
+        if s.speaker:
+            s.speaker = unicodedata.normalize("NFC", s.speaker).strip()
+        if s.text:
+            kept.append(s)
+    for n, s in enumerate(kept, 1):
+        s.n = n
+        s.lang = s.lang or lang
+    for s, following in zip(kept, kept[1:]):
+        if s.end is None and s.start is not None and following.start is not None and following.start >= s.start:
+            s.end = following.start
+    return kept
+
+
+def detect(data: bytes, filename: str = "") -> str:
+    """Name the transcript format of some bytes: docx, ohms, vtt, srt or txt; or refuse what is none of them."""
+    from . import encoding
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FormatError("this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx")
+    binary = encoding.binary_kind(data)
+    if binary:
+        raise FormatError(f"this is {binary}, not a transcript")
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", errors="ignore").encode()
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        if b"nunncenter/ohms" in data[:65536] or suffix == "xml":
+            return "ohms"
+        raise FormatError("this XML file is not an OHMS export (no https://www.weareavp.com/nunncenter/ohms namespace)")
+    if head.startswith(b"WEBVTT"):
+        return "vtt"
+    if re.match(rb"\d+\s*\r?\n\s*\d[\d:]*[,.]\d+\s*-->", head):
+        return "srt"
+    if suffix == "vtt":
+        raise FormatError('this WebVTT file does not start with the "WEBVTT" header line')
+    if suffix == "srt":
+        raise FormatError("this SRT file does not start with a cue number followed by a timing line")
+    if suffix == "docx":
+        raise FormatError("this file is named .docx but is not a Word document (it is not a zip archive)")
+    return "txt"
+
+
+def read(data: bytes, filename: str = "") -> Transcript:
+    """Read a transcript of any supported format."""
+    from . import docx, ohms, srt, txt, vtt
+
+    if not data.strip():
+        raise FormatError("the file is empty")
+    readers = {"docx": docx.read, "ohms": ohms.read, "vtt": vtt.read, "srt": srt.read, "txt": txt.read}
+    transcript = readers[detect(data, filename)](data)
+    if not transcript.segments and not transcript.toc:
+        raise FormatError("no transcript text was found in the file")
+    return transcript

@@ -1,0 +1,74 @@
+"""WebVTT (and, through `parse`, SRT): cues become segments, voice tags or `NAME:` prefixes become speakers.
+
+webvtt-py does the parsing, in strict mode. Before it runs, every timing line is checked here so that a bad timecode
+is reported with its cue number (the library names neither, and in lenient mode drops the cue silently). What real
+exports contain is tolerated and reported: `<br>` inside cues, zero-length cues, a cue that ends before it starts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+from . import FormatError, Segment, Transcript, encoding, finish, parse_timecode
+from .txt import split_labels
+
+_BR_RE = re.compile(r"(?:<br\s*/?>)+", re.IGNORECASE)
+_KEEP = "\u2028"  # stands for a <br> while webvtt-py parses: a real newline could end the cue
+_BLOCK_SPLIT_RE = re.compile(r"\n[ \t]*\n")
+_TIMING_RE = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+
+
+def read(data: bytes) -> Transcript:
+    text, notes = encoding.decode(data)
+    return parse(text, "vtt", notes)
+
+
+def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Transcript:
+    """Read cue text of `kind` "vtt" or "srt"."""
+    notes = list(notes or [])
+    text = _BR_RE.sub(_KEEP, text.lstrip("\ufeff"))
+    if kind == "vtt" and not text.startswith("WEBVTT"):
+        raise FormatError('this WebVTT file does not start with the "WEBVTT" header line')
+    timings = _check_timings(text, kind)
+    try:
+        captions = list(webvtt.from_buffer(io.StringIO(text), format=kind, strict=True))
+    except (MalformedCaptionError, MalformedFileError) as e:
+        raise FormatError(f"{kind.upper()} file could not be read: {e}") from None
+    if len(captions) != len(timings):
+        raise FormatError(f"{kind.upper()} file could not be read: {len(timings)} timing lines but "
+                          f"{len(captions)} readable cues")
+    labelled = split_labels([c.text.replace(_KEEP, "\n") if not c.voice else "" for c in captions])
+    segments, speaker = [], None
+    for number, (caption, (start, end), (label, rest)) in enumerate(zip(captions, timings, labelled), 1):
+        if end < start:
+            notes.append(f"cue {number}: ends ({caption.end}) before it starts ({caption.start}); "
+                         "its end was set to its start")
+            end = start
+        speaker = caption.voice or label or speaker
+        body = caption.text.replace(_KEEP, "\n") if caption.voice else rest
+        segments.append(Segment(0, start, end, speaker, body))
+    return Transcript(kind, finish(segments), notes=notes)
+
+
+def _check_timings(text: str, kind: str) -> list[tuple[float, float]]:
+    """Return (start, end) of every cue, refusing the first that cannot be read, named by its number."""
+    timings = []
+    blocks = [b for b in _BLOCK_SPLIT_RE.split(text.replace("\r\n", "\n")) if b.strip()]
+    if kind == "vtt":
+        blocks = blocks[1:]  # the header block
+    for block in blocks:
+        lines = block.strip("\n").split("\n")
+        if kind == "vtt" and lines[0].split(" ", 1)[0] in ("NOTE", "STYLE", "REGION"):
+            continue
+        number = len(timings) + 1
+        timing = next((m for m in map(_TIMING_RE.match, lines[:2]) if m), None)
+        if timing is None:
+            raise FormatError(f"cue {number}: no timing line (start --> end) where one was expected: "
+                              f"{lines[0][:60]!r}")
+        where = f"cue {number}"
+        timings.append((parse_timecode(timing.group(1), where), parse_timecode(timing.group(2), where)))
+    return timings
