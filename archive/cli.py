@@ -81,6 +81,51 @@ def verify() -> None:
     click.echo(f"All files of {folders} folder{'' if folders == 1 else 's'} match their manifests.")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--metadata", "manifest", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV with a header row; at least file,title,narrator,interviewer,date,village,surnames,language,"
+                   "access (lists separated by ';').")
+@click.option("--author", default=None, help="Name recorded with each new folder (default: your login name).")
+def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -> None:
+    """Ingest transcript files or folders (txt, vtt, srt, OHMS xml, docx) with their audio."""
+    import getpass
+
+    from . import ingest as ingesting
+    from .names import shipped_gazetteer
+
+    app = _app()
+    rows = ingesting.read_manifest(manifest) if manifest else None
+    pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
+    ingester = ingesting.Ingester(app.extensions["collection"], shipped_gazetteer(), author or getpass.getuser(),
+                                  int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
+    with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
+                           item_show_func=lambda pair: pair[0].name if pair else "") as bar:
+        for path, audio in bar:
+            raw = rows.get(path.name) if rows is not None else None
+            if raw is not None:
+                raw = {k: v for k, v in raw.items() if k != "_audio"}
+            elif rows is not None:
+                outcomes.append(ingesting.Outcome(path.name, "failed", reason="has no row in the manifest"))
+                continue
+            outcomes.append(ingester.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else ""))
+    for outcome in outcomes:
+        where = f"interviews/{outcome.interview_id}" if outcome.interview_id else ""
+        if outcome.status == "ingested":
+            click.echo(f"ingested   {outcome.source} -> {where}")
+            for note in outcome.notes:
+                click.echo(f"           note: {note}")
+        elif outcome.status == "duplicate":
+            click.echo(f"skipped    {outcome.source}: {outcome.reason}")
+        else:
+            click.echo(f"FAILED     {outcome.source}: {outcome.reason}")
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "failed")}
+    summary = f"{counts['ingested']} ingested, {counts['duplicate']} already present, {counts['failed']} failed"
+    if counts["failed"]:
+        raise ArchiveError(summary)
+    click.echo(summary)
+
+
 @cli.group()
 def user() -> None:
     """Manage accounts (admins, historians, researchers)."""

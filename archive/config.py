@@ -32,3 +32,9 @@ ARCHIVE_THREADS = 8
 
 ARCHIVE_HTTPS = False
 """Set to 1 when readers reach the archive over HTTPS (e.g. behind a proxy): cookies are then sent over HTTPS only."""
+
+ARCHIVE_MAX_TRANSCRIPT_MB = 50
+"""Largest transcript file accepted, in megabytes (a long interview's transcript is well under 5 MB)."""
+
+ARCHIVE_MAX_UPLOAD_MB = 1024
+"""Largest upload through the web (a transcript with its audio), in megabytes."""

@@ -143,3 +143,14 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data():
+    """Real public test material beside the repository (../shared/data); a fresh clone has none, so tests skip."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the repository")
+    return SHARED_DATA

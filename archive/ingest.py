@@ -1,0 +1,226 @@
+"""Ingest: transcript files (with their audio) and metadata become interview folders.
+
+The command line and the upload form both come here. Each file is read and checked completely before anything is
+written, and its folder appears whole through collection.create, so a refused file leaves nothing behind. Files are
+known by the SHA-256 of their bytes: ingesting the same file again is reported, not repeated.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import metadata
+from .collection import Collection, now
+from .errors import ArchiveError, CollectionError
+from .formats import FormatError, Transcript, encoding
+from .formats import read as read_transcript
+from .names import Gazetteer
+
+ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
+AUDIO_KINDS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
+# OHMS record fields that map onto ours; the rest of the record is kept under "ohms".
+_OHMS_FIELDS = ("title", "date", "accession", "narrators", "interviewers", "keywords", "rights", "collection",
+                "description", "duration")
+
+
+class IngestError(ArchiveError):
+    """A batch cannot start: the manifest itself is unusable."""
+
+
+@dataclass
+class Outcome:
+    """What became of one file."""
+
+    source: str
+    status: str  # "ingested", "duplicate" or "failed"
+    interview_id: str | None = None
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def audio_kind(head: bytes) -> str | None:
+    """Name an audio format from a file's first bytes, or None."""
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "mp3"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head[4:8] == b"ftyp" and head[8:11] in (b"M4A", b"mp4", b"iso", b"MSN"):
+        return "m4a"
+    return None
+
+
+class Ingester:
+    """Turns files into interviews in one collection, remembering what it already holds."""
+
+    def __init__(self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int):
+        self.collection = collection
+        self.gazetteer = gazetteer
+        self.author = author
+        self.max_transcript_bytes = max_transcript_bytes
+        self.known = self._known_sources()
+
+    def _known_sources(self) -> dict[str, str]:
+        known = {}
+        for interview_id in self.collection.ids("interviews"):
+            try:
+                record = json.loads(self.collection.read("interviews", interview_id, "interview.json").data)
+            except (CollectionError, ValueError):
+                continue
+            digest = record.get("source", {}).get("sha256")
+            if digest:
+                known[digest] = interview_id
+        return known
+
+    def ingest(self, data: bytes, filename: str, raw: Mapping | None, audio: Path | bytes | None = None,
+               audio_name: str = "") -> Outcome:
+        """Read, check and store one transcript; return what happened, never raise for a bad file."""
+        name = Path(filename).name
+        if len(data) > self.max_transcript_bytes:
+            return Outcome(name, "failed", reason=f"is {len(data) / 2**20:.1f} MB; transcripts over "
+                                                  f"{self.max_transcript_bytes / 2**20:.0f} MB are refused")
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.known:
+            return Outcome(name, "duplicate", self.known[digest],
+                           reason=f"already in the archive as interviews/{self.known[digest]} (same content)")
+        try:
+            transcript = read_transcript(data, name)
+            record = self._record(transcript, raw, name)
+            files = self._files(transcript, data, record, digest, name, audio, audio_name)
+            interview_id = self.collection.create("interviews", files, self.author)
+        except metadata.MetadataError as e:
+            return Outcome(name, "failed", reason=f"metadata: {e}")
+        except FormatError as e:
+            return Outcome(name, "failed", reason=str(e))
+        except CollectionError as e:
+            return Outcome(name, "failed", reason=f"could not be stored: {e}")
+        self.known[digest] = interview_id
+        notes = list(transcript.notes)
+        if raw is None:
+            notes.append("no metadata given: the file name is its provisional title and only staff can see it")
+        return Outcome(name, "ingested", interview_id, notes=notes)
+
+    def _record(self, transcript: Transcript, raw: Mapping | None, name: str) -> dict:
+        found = transcript.metadata
+        base = {k: found[k] for k in _OHMS_FIELDS if k in found}
+        if "language_as_written" in found:
+            base["languages"] = found["language_as_written"]
+        given = {k: v for k, v in (raw or {}).items() if v not in (None, "", [], {})}
+        merged = {**metadata.provisional(name), **base, **given}
+        if raw is None:
+            merged["access"] = metadata.DEFAULT_ACCESS
+        record = metadata.validate(merged, self.gazetteer)
+        ohms_rest = {k: v for k, v in found.items() if k not in _OHMS_FIELDS}
+        if ohms_rest:
+            record["ohms"] = ohms_rest
+        if transcript.toc:
+            record["toc"] = transcript.toc
+        return record
+
+    def _files(self, transcript, data, record, digest, name, audio, audio_name) -> dict:
+        original = f"original/transcript.{ORIGINAL_EXTENSIONS[transcript.format]}"
+        record["source"] = {"file": name, "original": original, "sha256": digest, "bytes": len(data),
+                            "format": transcript.format, "ingested": now(), "by": self.author,
+                            "notes": transcript.notes}
+        files = {original: data}
+        if audio is not None:
+            head = audio[:16] if isinstance(audio, bytes) else Path(audio).open("rb").read(16)
+            kind = audio_kind(head)
+            if kind is None:
+                raise FormatError(f"{audio_name or 'the audio file'} is not audio this archive plays "
+                                  f"(MP3, WAV, Ogg, FLAC or M4A)")
+            files[f"original/audio.{kind}"] = audio
+            record["audio"] = {"file": Path(audio_name).name, "original": f"original/audio.{kind}",
+                               "type": AUDIO_KINDS[kind]}
+        files["interview.json"] = _json(record)
+        language = (record.get("languages") or [None])[0]
+        files["segments.json"] = _json([{**s, "lang": s["lang"] or language} for s in transcript.segments_json()])
+        return files
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """Read a CSV manifest into raw metadata per file name; refuse a manifest that cannot be used at all."""
+    try:
+        text, _ = encoding.decode(path.read_bytes())
+    except OSError as e:
+        raise IngestError(f"{path.name}: cannot be read ({e.strerror})") from None
+    except FormatError as e:
+        raise IngestError(f"{path.name}: {e}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in metadata.CSV_REQUIRED if c not in header]
+    if missing:
+        raise IngestError(f"{path.name}: the header lacks the column{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(missing)} (it needs at least {','.join(metadata.CSV_REQUIRED)})")
+    rows: dict[str, dict] = {}
+    first_row: dict[str, int] = {}
+    for number, row in enumerate(reader, 2):
+        row = {(k or "").strip(): v for k, v in row.items()}
+        file = Path((row.get("file") or "").strip()).name
+        if not file:
+            raise IngestError(f"{path.name} row {number}: the file column is empty")
+        if file in rows:
+            raise IngestError(f"{path.name} row {number}: {file} is listed twice (also on row {first_row[file]})")
+        rows[file], first_row[file] = {**metadata.from_csv_row(row), "_audio": (row.get("audio") or "").strip()}, number
+    return rows
+
+
+def expand(paths: list[Path]) -> Iterator[Path]:
+    """List the files named, and the files inside the folders named, skipping hidden ones."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file()
+                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        elif path.is_file():
+            yield path
+        else:
+            yield path  # reported as missing by the batch
+
+
+def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None = None
+         ) -> tuple[list[tuple[Path, Path | None]], list[Outcome]]:
+    """Pair each transcript with its audio (by the manifest's audio column, or a shared name stem)."""
+    problems: list[Outcome] = []
+    transcripts: list[Path] = []
+    audio: dict[str, Path] = {}
+    for path in expand(paths):
+        if manifest is not None and path.exists() and path.resolve() == manifest.resolve():
+            continue
+        if not path.exists():
+            problems.append(Outcome(path.name, "failed", reason="no such file or folder"))
+            continue
+        with path.open("rb") as f:
+            head = f.read(16)
+        (audio.__setitem__(path.name, path) if audio_kind(head) else transcripts.append(path))
+    pairs = []
+    used_audio = set()
+    for path in transcripts:
+        wanted = (rows or {}).get(path.name, {}).get("_audio")
+        match = audio.get(wanted) if wanted else next((a for n, a in audio.items() if Path(n).stem == path.stem), None)
+        if wanted and match is None:
+            problems.append(Outcome(path.name, "failed", reason=f"its audio file {wanted} was not among the files given"))
+            continue
+        if match:
+            used_audio.add(match.name)
+        pairs.append((path, match))
+    for name in sorted(set(audio) - used_audio):
+        problems.append(Outcome(name, "failed", reason="audio without a transcript: give its transcript too "
+                                                      "(same name, or the manifest's audio column)"))
+    if rows is not None:
+        given = {p.name for p, _ in pairs} | {o.source for o in problems}
+        for name in sorted(set(rows) - given):
+            problems.append(Outcome(name, "failed", reason="listed in the manifest but not among the files given"))
+    return pairs, problems
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

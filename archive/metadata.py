@@ -1,0 +1,264 @@
+"""Interview metadata: the one validator that the command line, the upload form and the API all call.
+
+Input comes as strings (a CSV row, a form) or as JSON values (the API); lists may be `;`-separated strings. The result
+is what interview.json holds. Every problem is collected, keyed by field, so a form can show each beside its field.
+Fields nobody here knows are kept under "extra", never dropped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import warnings
+from collections.abc import Mapping
+
+import langcodes
+
+from .errors import ArchiveError
+from .names import Gazetteer
+
+with warnings.catch_warnings():  # edtf's grammar trips a pyparsing diagnostic at import; nothing we can act on
+    warnings.simplefilter("ignore")
+    from edtf import parse_edtf
+    from edtf.parser.edtf_exceptions import EDTFParseException
+
+SCHEMA = 1
+ACCESS_LEVELS = ("public", "researchers", "family", "staff")
+DEFAULT_ACCESS = "staff"  # nothing is published by accident
+LIST_SEPARATOR = ";"
+
+TEXT_FIELDS = ("title", "accession", "collection", "description", "rights")
+LIST_FIELDS = ("interviewers", "surnames", "keywords")
+PLACE_FIELD = "place"
+PLACE_LIST_FIELDS = ("villages", "deported_to", "later_homes")
+SINGLE_PLACE_FIELDS = ("place", "birthplace")
+KNOWN = {
+    *TEXT_FIELDS, *LIST_FIELDS, *PLACE_LIST_FIELDS, *SINGLE_PLACE_FIELDS,
+    "narrators", "date", "languages", "duration", "consent", "access", "embargo_until", "extra", "schema",
+}
+# Spreadsheet column -> field, for the names a CSV manifest uses.
+CSV_COLUMNS = {
+    "narrator": "narrators", "interviewer": "interviewers", "village": "villages", "language": "languages",
+}
+CSV_REQUIRED = ("file", "title", "narrator", "interviewer", "date", "village", "surnames", "language", "access")
+_DURATION_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
+
+
+class MetadataError(ArchiveError):
+    """Some fields are wrong; `errors` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+def from_csv_row(row: Mapping[str, str]) -> dict:
+    """Turn a manifest row into raw metadata: column names mapped, consent columns gathered, the rest kept."""
+    raw: dict = {"extra": {}}
+    for column, value in row.items():
+        if column is None or column == "file":
+            continue
+        column = column.strip()
+        value = (value or "").strip()
+        if column in ("narrator_other_forms", "release_form", "consent_scope", "consent_date"):
+            raw[column] = value
+        elif CSV_COLUMNS.get(column, column) in KNOWN:
+            raw[CSV_COLUMNS.get(column, column)] = value
+        elif value:
+            raw["extra"][column] = value
+    if "narrator_other_forms" in raw:
+        raw["narrators"] = [
+            {"name": name, "other_forms": _list(raw.pop("narrator_other_forms")) if i == 0 else []}
+            for i, name in enumerate(_list(raw.get("narrators", "")))
+        ]
+    consent = {k: raw.pop(c) for k, c in (("release", "release_form"), ("scope", "consent_scope"),
+                                           ("date", "consent_date")) if c in raw}
+    if any(consent.values()):
+        raw["consent"] = consent
+    return raw
+
+
+def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
+    """Check and normalise metadata; raise MetadataError naming every wrong field."""
+    errors: dict[str, str] = {}
+    clean: dict = {"schema": SCHEMA}
+
+    def check(field, fn):
+        try:
+            value = fn(raw.get(field))
+        except ValueError as e:
+            errors[field] = str(e)
+        else:
+            if value not in (None, "", [], {}):
+                clean[field] = value
+
+    check("title", _title)
+    for field in TEXT_FIELDS[1:]:
+        check(field, _text)
+    for field in LIST_FIELDS:
+        check(field, _list)
+    check("narrators", _narrators)
+    check("date", _edtf)
+    for field in SINGLE_PLACE_FIELDS:
+        check(field, lambda v: _place(v, gazetteer))
+    for field in PLACE_LIST_FIELDS:
+        check(field, lambda v: [_place(item, gazetteer) for item in _list_of(v)])
+    check("languages", lambda v: [_language(tag) for tag in _list(v)])
+    check("duration", _duration)
+    check("consent", _consent)
+    check("access", _access)
+    check("embargo_until", _iso_date)
+    extra = dict(raw.get("extra") or {})
+    extra.update({k: v for k, v in raw.items() if k not in KNOWN and v not in (None, "")})
+    if extra:
+        clean["extra"] = extra
+    clean.setdefault("access", DEFAULT_ACCESS)
+    if errors:
+        raise MetadataError(errors)
+    return clean
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return " ".join(value.split()) if "\n" not in value else value.strip()
+
+
+def _title(value) -> str:
+    title = _text(value)
+    if not title:
+        raise ValueError("a title is required")
+    if len(title) > 300:
+        raise ValueError(f"is {len(title)} characters long; keep it under 300 and put the rest in the description")
+    return title
+
+
+def _list_of(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+    if isinstance(value, list):
+        return value
+    raise ValueError("must be a list, or text with items separated by ';'")
+
+
+def _list(value) -> list[str]:
+    items = _list_of(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("must be a list of texts")
+    return [" ".join(item.split()) for item in items if item.strip()]
+
+
+def _narrators(value) -> list[dict]:
+    narrators = []
+    for item in _list_of(value):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not str(item.get("name", "")).strip():
+            raise ValueError("each narrator needs a name")
+        narrators.append({"name": " ".join(str(item["name"]).split()), "other_forms": _list(item.get("other_forms"))})
+    return narrators
+
+
+def _edtf(value) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        parse_edtf(text)
+    except EDTFParseException:
+        raise ValueError(f'"{text}" is not a date in EDTF (for example 2008-05-14, 2008-05, 1937~, 193X, '
+                         f"1937-09/1937-10)") from None
+    return text
+
+
+def _place(value, gazetteer: Gazetteer) -> dict | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dict):
+        name, place_id = str(value.get("name", "")).strip(), value.get("place")
+        if place_id in gazetteer.places:
+            return {"name": name or gazetteer.places[place_id].name(), "place": place_id}
+        value = name
+    if not isinstance(value, str):
+        raise ValueError("must be a place name")
+    name = " ".join(value.split())
+    found = gazetteer.match(name)
+    if len(found) == 1:
+        return {"name": name, "place": found[0].id}
+    if len(found) > 1:
+        options = ", ".join(f"{p.name()} ({p.id})" for p in found)
+        raise ValueError(f'"{name}" could be several places: {options}; write the place id instead')
+    suggestions = gazetteer.suggest(name)
+    hint = f"; did you mean {' or '.join(p.name() for p in suggestions)}?" if suggestions else ""
+    raise ValueError(f'"{name}" is not in the gazetteer{hint} (a new place can be added to the places vocabulary)')
+
+
+def _language(tag: str) -> str:
+    if not langcodes.tag_is_valid(tag):
+        try:
+            return langcodes.find(tag).to_tag()  # "Russian", "русский", "Korean"
+        except LookupError:
+            raise ValueError(f'"{tag}" is not a language tag (BCP 47, such as ru, en, ko, ko-Kore)') from None
+    return langcodes.standardize_tag(tag)
+
+
+def _duration(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) and value >= 0:
+        return int(value)
+    match = _DURATION_RE.fullmatch(str(value).strip())
+    if not match or int(match.group(3)) >= 60 or (match.group(1) and int(match.group(2)) >= 60):
+        raise ValueError(f'"{value}" is not a duration (hh:mm:ss, mm:ss or seconds)')
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _yes_no(value) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    if text in ("", "unknown"):
+        return None
+    if text in ("yes", "y", "true", "1", "да"):
+        return True
+    if text in ("no", "n", "false", "0", "нет"):
+        return False
+    raise ValueError(f'release form on file must be yes or no, not "{value}"')
+
+
+def _consent(value) -> dict:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("must give release form (yes/no), scope and date")
+    consent = {"release": _yes_no(value.get("release")), "scope": _text(value.get("scope")),
+               "date": _edtf(value.get("date"))}
+    return {k: v for k, v in consent.items() if v not in (None, "")}
+
+
+def _access(value) -> str:
+    level = _text(value).lower() or DEFAULT_ACCESS
+    if level not in ACCESS_LEVELS:
+        raise ValueError(f'"{value}" is not an access level: choose {", ".join(ACCESS_LEVELS)}')
+    return level
+
+
+def _iso_date(value) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f'"{text}" is not a date (YYYY-MM-DD)') from None
+
+
+def provisional(filename: str) -> dict:
+    """Metadata for a file that came without any: its name as a title, and staff-only access."""
+    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return {"title": " ".join(re.split(r"[_\s]+", stem)).strip() or "Untitled interview", "access": DEFAULT_ACCESS}

@@ -1,0 +1,217 @@
+"""Transcript readers on files written by this team, good and broken: every refusal names what is wrong and where."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from archive.formats import FormatError, detect, read
+
+DATA = Path(__file__).parent / "data" / "transcripts"
+
+
+def data(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def turns(transcript):
+    return [(s.speaker, s.start, s.text) for s in transcript.segments]
+
+
+def test_plain_text_speakers_in_three_scripts_and_timecodes_in_three_forms():
+    t = read(data("speakers.txt"), "speakers.txt")
+    assert t.format == "txt"
+    assert turns(t) == [
+        (None, None, "Test transcript written by the archive team. Labels in three scripts, timecodes in three forms."),
+        ("INTERVIEWER", 5.0, "Where were you born?"),
+        ("Цой Анна Петровна", None, "В Посьете."),
+        ("Цой Анна Петровна", 90.0, "Потом нас повезли. Ехали долго, больше месяца."),
+        ("Цой Анна Петровна", None, "Зимой жили в землянке. He said: we will survive."),  # a new paragraph, same voice
+        ("최 마리아", 130.0, "우슈토베에 도착했어요."),
+        ("Mixed Case Name", None, "a line with no timecode. Note the time: nothing special here."),
+    ]
+    assert [s.n for s in t.segments] == list(range(1, 8))
+    assert t.segments[2].end is None  # untimed: where it ends is not known
+
+
+@pytest.mark.parametrize("codec, name", [("cp1251", "Windows-1251"), ("koi8_r", "KOI8-R"),
+                                         ("utf-16", "UTF-16"), ("utf-8-sig", None)])
+def test_russian_encodings_are_detected_and_converted(codec, name):
+    text = "ИНТЕРВЬЮЕР: Где вы родились?\nЦОЙ: В Посьете, у самого моря. Осенью нас посадили в вагоны.\n"
+    t = read(text.encode(codec), "interview.txt")
+    assert turns(t)[1] == ("ЦОЙ", None, "В Посьете, у самого моря. Осенью нас посадили в вагоны.")
+    if name:
+        assert any(name in note for note in t.notes)
+
+
+def test_double_encoded_utf8_is_repaired_and_reported():
+    t = read("INTERVIEWER: CafÃ© in Ushtobe? NAM: Oui, le cafÃ©.\n".encode(), "x.txt")
+    assert "Café in Ushtobe" in t.segments[0].text
+    assert any('"CafÃ©" became "Café"' in note for note in t.notes)
+
+
+def test_decomposed_text_is_stored_as_nfc():
+    t = read("A: Уштобё and й\n".replace("й", "и\u0306").encode(), "x.txt")
+    assert "й" in t.segments[0].text and "\u0306" not in t.segments[0].text
+
+
+@pytest.mark.parametrize("blob, message", [
+    (b"", "the file is empty"),
+    (b"   \n\n ", "the file is empty"),
+    (bytes(range(256)) * 8, "binary data"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
+    (b"%PDF-1.7\n", "PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Word 97-2003 (.doc)"),
+    ("Привет, это текст".encode("cp1251") + b"\x81\x83\x98" * 20, "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
+    ("Crème brûlée à Paris, déjà vu, naïve façade".encode("latin-1"), "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
+    (b"A: [00:61:00] too many minutes", 'line 1: timecode "00:61:00" is not a valid time'),
+    (b"one\ntwo\nB: (00:10:75) bad seconds", 'line 3: timecode "00:10:75" is not a valid time'),
+])
+def test_bad_text_files_are_refused_with_a_reason(blob, message):
+    with pytest.raises(FormatError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        read(blob, "interview.txt")
+
+
+def test_webvtt_voices_notes_settings_and_real_world_oddities():
+    t = read(data("interview.vtt"), "interview.vtt")
+    assert t.format == "vtt"
+    assert turns(t) == [
+        ("Anna Tsoi", 1.0, "We lived by the sea.\nIn Posyet."),
+        ("Interviewer", 9.0, "Which year?"),
+        ("Anna Tsoi", 10.0, "1937."),
+        ("Anna Tsoi", 11.0, "And then the trains came."),  # no voice: the speaker goes on
+    ]
+    assert t.segments[1].end == 9.0  # ended before it started: end set to start, and said
+    assert any(n.startswith("cue 2: ends (00:00:05.000) before it starts") for n in t.notes)
+    assert t.segments[2].start == t.segments[2].end == 10.0
+
+
+def test_srt_with_labels_in_hangul():
+    t = read(data("interview.srt"), "interview.srt")
+    assert t.format == "srt"
+    assert turns(t) == [("면담자", 1.0, "어디에서 태어나셨어요?"), ("최 마리아", 4.5, "연해주에서 태어났어요."),
+                        ("최 마리아", 9.0, "기차를 타고 한 달 넘게 갔어요.")]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("bad-time.vtt", 'cue 3: timecode "00:61:00.000" is not a valid time'),
+    ("no-header.vtt", 'does not start with the "WEBVTT" header'),
+    ("bad-time.srt", 'cue 2: timecode "00:00:99,000" is not a valid time'),
+    ("broken.xml", r"line 5, column \d+: the XML is broken \(mismatched tag\)"),
+    ("external-entity.xml", "declares a DTD or entities"),
+    ("billion-laughs.xml", "declares a DTD or entities"),
+    ("not-ohms.xml", "not an OHMS export"),
+])
+def test_broken_subtitles_and_xml_are_refused_with_a_reason(name, message):
+    with pytest.raises(FormatError, match=message):
+        read(data(name), name)
+
+
+def test_cue_without_timing_is_named():
+    with pytest.raises(FormatError, match="cue 2: no timing line"):
+        read(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\njust some text\n", "x.vtt")
+
+
+def test_ohms_legacy_transcript_with_sync_index_and_footnotes():
+    t = read(data("ohms-legacy.xml"), "ohms-legacy.xml")
+    assert t.format == "ohms"
+    assert t.metadata["title"] == "Test interview: harvest at the kolkhoz"
+    assert t.metadata["date"] == "1998-07-02" and t.metadata["accession"] == "TEST-001"
+    assert t.metadata["narrators"] == ["Lidia Nam"] and t.metadata["interviewers"] == ["Oleg Ten", "Vera Lim"]
+    assert t.metadata["keywords"] == ["rice", "harvest"] and t.metadata["subjects"] == ["Kolkhozes"]
+    assert t.metadata["footnotes"] == ["Harvest lasted from late September."]
+    # <sync>1:|4(7)|7(1)</sync>: minute 1 at line 4 word 7, minute 2 at line 7 word 1
+    assert turns(t) == [
+        ("TEN", 0.0, "We are recording. Please tell me about the harvest."),
+        ("NAM", None, "In the autumn we cut"),
+        ("NAM", 60.0, "the rice by hand with sickles, all of us, the children too."),
+        ("NAM", 120.0, "It took weeks.[note 1]"),
+        ("TEN", None, "And then?"),
+        ("NAM", None, "Then the rice was carried to the threshing floor."),
+    ]
+    assert t.segments[2].end == 120.0  # a timed segment ends where the next timed one starts
+    first, second = t.toc
+    assert (first["start"], first["end"], first["title"], first["title_alt"]) == (0.0, 120.0, "Opening", "Начало")
+    assert first["keywords"] == ["introductions", "recording"] and first["keywords_alt"] == ["знакомство"]
+    assert first["gps"] == [{"lat": 45.25, "lon": 77.9833, "zoom": 9, "text": "Ushtobe", "text_alt": "Уштобе"}]
+    assert first["links"] == [{"url": "https://example.org/kolkhoz", "text": "About kolkhozes", "text_alt": ""}]
+    assert second["subjects"] == ["Agriculture", "Rice"] and second["gps"] == []  # "not a place" is dropped
+
+
+def test_ohms_with_embedded_webvtt():
+    t = read(data("ohms-vtt.xml"), "ohms-vtt.xml")
+    assert turns(t) == [("KIM", 1.0, "Мы приехали в Уштобе осенью.\nБыло холодно."), ("INTERVIEWER", 4.0, "А что было потом?")]
+    assert t.metadata["narrators"] == ["Ким Мария"]
+
+
+def make_docx(paragraphs, table=None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=2)
+        for row, (a, b) in zip(grid.rows, table):
+            row.cells[0].text, row.cells[1].text = a, b
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_paragraphs_and_tables():
+    blob = make_docx(["Интервью (тест команды архива)", "Интервьюер: Где вы жили?", "[00:03:10] Пак Николай: В Самарканде.",
+                      "Потом в Туле, на шахте."], table=[("Интервьюер", "А после войны?")])
+    t = read(blob, "interview.docx")
+    assert t.format == "docx"
+    assert turns(t) == [(None, None, "Интервью (тест команды архива)"), ("Интервьюер", None, "Где вы жили?"),
+                        ("Пак Николай", 190.0, "В Самарканде."), ("Пак Николай", None, "Потом в Туле, на шахте."),
+                        ("Интервьюер", None, "А после войны?")]
+
+
+@pytest.mark.parametrize("blob, message", [
+    (b"PK\x03\x04" + b"\x00" * 100, "damaged: it is not a readable zip archive"),
+    (b"plain words in a file named docx", "named .docx but is not a Word document"),
+])
+def test_broken_docx_is_refused(blob, message):
+    with pytest.raises(FormatError, match=message):
+        read(blob, "interview.docx")
+
+
+def test_zip_that_is_not_a_word_file_is_refused():
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("photo.txt", "hello")
+    with pytest.raises(FormatError, match="not a Word document"):
+        read(out.getvalue(), "x.docx")
+
+
+def test_format_is_decided_by_content_not_name():
+    assert detect(data("interview.vtt"), "misnamed.txt") == "vtt"
+    assert detect(data("interview.srt"), "misnamed.txt") == "srt"
+    assert detect(data("ohms-legacy.xml"), "export.dat") == "ohms"
+    assert detect(make_docx(["A: hi"]), "letter.txt") == "docx"
+
+
+def test_every_real_ohms_export_parses(shared_data):
+    exports = sorted(p for p in (shared_data / "ohms_scihist").rglob("*.xml") if p.name != "ohms.xsd")
+    assert len(exports) >= 9
+    for path in exports:
+        if path.name == "empty_ohms.xml":
+            with pytest.raises(FormatError, match="holds no transcript and no index points"):
+                read(path.read_bytes(), path.name)
+            continue
+        t = read(path.read_bytes(), path.name)
+        assert t.segments or t.toc, path.name
+        assert all(s.text for s in t.segments)
+    duarte = read((shared_data / "ohms_scihist/legacy/duarte_OH0344.xml").read_bytes())
+    assert len(duarte.toc) == 7
+    assert duarte.toc[0]["gps"][0]["text"] == "Pescadero, California"
+    assert "Half Moon Bay" in duarte.toc[0]["keywords"]
+    assert any(s.start == 1680.0 for s in duarte.segments)  # the 28th minute of <sync>
+    hyperlinks = read((shared_data / "ohms_scihist/index_hyperlinks_example.xml").read_bytes())
+    assert any(point["links"] for point in hyperlinks.toc)
+    v6 = read((shared_data / "ohms_scihist/chappelear-ohmsvtt-example.xml").read_bytes())
+    assert v6.segments[0].speaker == "SCHNEIDER"
