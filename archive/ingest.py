@@ -133,8 +133,7 @@ class Ingester:
                             "notes": transcript.notes}
         files = {original: data}
         if audio is not None:
-            head = audio[:16] if isinstance(audio, bytes) else Path(audio).open("rb").read(16)
-            kind = audio_kind(head)
+            kind = audio_kind(audio[:16] if isinstance(audio, bytes) else _head(Path(audio)))
             if kind is None:
                 raise FormatError(f"{audio_name or 'the audio file'} is not audio this archive plays "
                                   f"(MP3, WAV, Ogg, FLAC or M4A)")
@@ -198,9 +197,10 @@ def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None 
         if not path.exists():
             problems.append(Outcome(path.name, "failed", reason="no such file or folder"))
             continue
-        with path.open("rb") as f:
-            head = f.read(16)
-        (audio.__setitem__(path.name, path) if audio_kind(head) else transcripts.append(path))
+        if audio_kind(_head(path)):
+            audio[path.name] = path
+        else:
+            transcripts.append(path)
     pairs = []
     used_audio = set()
     for path in transcripts:
@@ -220,6 +220,11 @@ def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None 
         for name in sorted(set(rows) - given):
             problems.append(Outcome(name, "failed", reason="listed in the manifest but not among the files given"))
     return pairs, problems
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(16)
 
 
 def _json(value) -> bytes:

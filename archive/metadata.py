@@ -198,12 +198,15 @@ def _place(value, gazetteer: Gazetteer) -> dict | None:
 
 
 def _language(tag: str) -> str:
-    if not langcodes.tag_is_valid(tag):
-        try:
-            return langcodes.find(tag).to_tag()  # "Russian", "русский", "Korean"
-        except LookupError:
-            raise ValueError(f'"{tag}" is not a language tag (BCP 47, such as ru, en, ko, ko-Kore)') from None
-    return langcodes.standardize_tag(tag)
+    if langcodes.tag_is_valid(tag):
+        return langcodes.standardize_tag(tag)
+    try:  # a language named in words, as OHMS records do: "English", "русский"; exact names only
+        found = langcodes.find(tag)
+        if tag.casefold() in {found.language_name(lang).casefold() for lang in ("en", "ru")} | {found.autonym().casefold()}:
+            return found.to_tag()
+    except LookupError:
+        pass
+    raise ValueError(f'"{tag}" is not a language tag (BCP 47, such as ru, en, ko, ko-Kore)')
 
 
 def _duration(value) -> int | None:

@@ -1,0 +1,167 @@
+"""Batch ingest through the command line: files and a manifest in, checked folders out, nothing half-written."""
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "transcripts"
+HEADER = ["file", "title", "narrator", "narrator_other_forms", "interviewer", "date", "village", "birthplace",
+          "surnames", "language", "access", "release_form", "consent_scope", "consent_date", "donor_box"]
+
+
+def manifest(folder: Path, rows: list[dict], name="metadata.csv", encoding="utf-8", header=HEADER) -> Path:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k, "") for k in header})
+    path = folder / name
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def row(file, **fields):
+    base = {"file": file, "title": f"Test {file}", "narrator": "Цой Анна", "narrator_other_forms": "Tsoi Anna;최 안나",
+            "interviewer": "Oleg Ten", "date": "2019-05", "village": "Уштобе;Posyet", "birthplace": "Посьет",
+            "surnames": "Tsoi", "language": "ru", "access": "public", "release_form": "yes",
+            "consent_scope": "public", "consent_date": "2019-05-14", "donor_box": "box 7"}
+    return {**base, **fields}
+
+
+def interviews(root: Path) -> dict[str, dict]:
+    found = {}
+    for folder in sorted((root / "interviews").iterdir()):
+        if (folder / "interview.json").exists():
+            found[folder.name] = json.loads((folder / "interview.json").read_text())
+    return found
+
+
+@pytest.fixture
+def batch(tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for name in ("speakers.txt", "interview.vtt", "interview.srt", "ohms-legacy.xml"):
+        shutil.copy(DATA / name, folder / name)
+    return folder
+
+
+def test_batch_with_manifest_then_rerun_creates_no_duplicates(runner, app, batch):
+    rows = [row("speakers.txt"), row("interview.vtt", language="en", access="researchers"),
+            row("interview.srt", language="ko", village="Кызылорда"), row("ohms-legacy.xml", title="", date="")]
+    csv_path = manifest(batch, rows)
+    result = runner("ingest", str(batch), "--metadata", str(csv_path))
+    assert result.exit_code == 0, result.output
+    assert "4 ingested, 0 already present, 0 failed" in result.stdout
+    root = app.config["ARCHIVE_DATA"]
+    found = interviews(root)
+    assert len(found) == 4
+    by_file = {record["source"]["file"]: (i, record) for i, record in found.items()}
+
+    folder_id, record = by_file["speakers.txt"]
+    assert record["narrators"] == [{"name": "Цой Анна", "other_forms": ["Tsoi Anna", "최 안나"]}]
+    assert record["villages"] == [{"name": "Уштобе", "place": "ushtobe"}, {"name": "Posyet", "place": "posyet"}]
+    assert record["birthplace"] == {"name": "Посьет", "place": "posyet"}
+    assert record["consent"] == {"release": True, "scope": "public", "date": "2019-05-14"}
+    assert record["extra"] == {"donor_box": "box 7"}  # an unknown column is kept, not dropped
+    original = root / "interviews" / folder_id / "original" / "transcript.txt"
+    assert original.read_bytes() == (batch / "speakers.txt").read_bytes()
+    segments = json.loads((root / "interviews" / folder_id / "segments.json").read_text())
+    assert segments[1] == {"n": 2, "start": 5.0, "end": None, "speaker": "INTERVIEWER",
+                           "text": "Where were you born?", "lang": "ru"}
+
+    _, ohms = by_file["ohms-legacy.xml"]  # empty manifest cells fall back to the OHMS record
+    assert ohms["title"] == "Test interview: harvest at the kolkhoz" and ohms["date"] == "1998-07-02"
+    assert ohms["toc"][0]["title"] == "Opening" and ohms["ohms"]["subjects"] == ["Kolkhozes"]
+    assert by_file["interview.vtt"][1]["access"] == "researchers"
+
+    assert runner("verify").exit_code == 0
+    again = runner("ingest", str(batch), "--metadata", str(csv_path))
+    assert again.exit_code == 0
+    assert "0 ingested, 4 already present, 0 failed" in again.stdout
+    assert f"skipped    speakers.txt: already in the archive as interviews/{folder_id} (same content)" in again.stdout
+    assert len(interviews(root)) == 4
+
+
+def test_bad_files_are_reported_and_skipped_and_leave_nothing(runner, app, batch):
+    for name in ("bad-time.vtt", "no-header.vtt", "billion-laughs.xml", "external-entity.xml", "broken.xml"):
+        shutil.copy(DATA / name, batch / name)
+    (batch / "empty.txt").write_bytes(b"")
+    (batch / "junk.txt").write_bytes(bytes(range(256)) * 4)
+    (batch / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 100)
+    result = runner("ingest", str(batch))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert 'FAILED     bad-time.vtt: cue 3: timecode "00:61:00.000" is not a valid time' in out
+    assert 'FAILED     no-header.vtt: this WebVTT file does not start with the "WEBVTT" header line' in out
+    assert "FAILED     billion-laughs.xml: this XML declares a DTD or entities" in out
+    assert "FAILED     broken.xml: line 5, column" in out
+    assert "FAILED     empty.txt: the file is empty" in out
+    assert "FAILED     junk.txt: this is binary data, not a transcript" in out
+    assert "FAILED     photo.jpg: this is a JPEG image, not a transcript" in out
+    assert "Error: 4 ingested, 0 already present, 8 failed" in result.stderr
+    root = app.config["ARCHIVE_DATA"]
+    assert len(interviews(root)) == 4
+    assert not [p for p in (root / "interviews").iterdir() if p.name.startswith(".new-")]
+    assert runner("verify").exit_code == 0
+
+
+def test_without_manifest_row_the_title_is_provisional_and_access_staff(runner, app, batch):
+    result = runner("ingest", str(batch / "interview.vtt"))
+    assert result.exit_code == 0, result.output
+    [record] = interviews(app.config["ARCHIVE_DATA"]).values()
+    assert record["title"] == "interview" and record["access"] == "staff"
+    assert "provisional title" in result.stdout
+
+
+def test_bad_metadata_fails_that_file_with_field_and_hint(runner, app, batch):
+    rows = [row("speakers.txt", date="2019-13-45", village="Ushtobee"), row("interview.vtt", access="secret"),
+            row("interview.srt", language="klingonish"), row("ohms-legacy.xml")]
+    result = runner("ingest", str(batch), "--metadata", str(manifest(batch, rows)))
+    assert result.exit_code == 1
+    assert ('FAILED     speakers.txt: metadata: date: "2019-13-45" is not a date in EDTF' in result.stdout)
+    assert 'villages: "Ushtobee" is not in the gazetteer; did you mean Ushtobe?' in result.stdout
+    assert 'interview.vtt: metadata: access: "secret" is not an access level' in result.stdout
+    assert 'interview.srt: metadata: languages: "klingonish" is not a language tag' in result.stdout
+    assert len(interviews(app.config["ARCHIVE_DATA"])) == 1
+
+
+def test_manifest_without_required_columns_is_refused_before_anything(runner, app, batch, tmp_path):
+    path = manifest(tmp_path, [{"file": "speakers.txt", "title": "x"}], header=["file", "title"])
+    result = runner("ingest", str(batch), "--metadata", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: metadata.csv: the header lacks the columns narrator, interviewer, date, village, surnames, "
+        "language, access (it needs at least file,title,narrator,interviewer,date,village,surnames,language,access)"]
+    assert not (app.config["ARCHIVE_DATA"] / "interviews").exists() or not interviews(app.config["ARCHIVE_DATA"])
+
+
+def test_manifest_in_windows_1251_and_rows_for_missing_files(runner, app, batch):
+    rows = [row("speakers.txt", title="Цой Анна: Посьет", narrator_other_forms="Tsoi Anna"), row("gone.txt")]
+    path = manifest(batch, [{**r, "narrator_other_forms": "Tsoi Anna"} for r in rows], encoding="cp1251")
+    result = runner("ingest", str(batch / "speakers.txt"), "--metadata", str(path))
+    assert "FAILED     gone.txt: listed in the manifest but not among the files given" in result.stdout
+    [record] = interviews(app.config["ARCHIVE_DATA"]).values()
+    assert record["title"] == "Цой Анна: Посьет"
+
+
+def test_audio_is_paired_by_name_and_kept(runner, app, batch):
+    audio = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40
+    (batch / "interview.mp3").write_bytes(audio)
+    (batch / "lonely.ogg").write_bytes(b"OggS" + b"\x00" * 200)
+    result = runner("ingest", str(batch / "interview.vtt"), str(batch / "interview.mp3"), str(batch / "lonely.ogg"))
+    assert "FAILED     lonely.ogg: audio without a transcript" in result.stdout
+    [(folder_id, record)] = interviews(app.config["ARCHIVE_DATA"]).items()
+    assert record["audio"] == {"file": "interview.mp3", "original": "original/audio.mp3", "type": "audio/mpeg"}
+    stored = app.config["ARCHIVE_DATA"] / "interviews" / folder_id / "original" / "audio.mp3"
+    assert stored.read_bytes() == audio
+
+
+def test_real_spreadsheet_exports_without_our_columns_are_refused_clearly(runner, batch, shared_data):
+    for path in sorted((shared_data / "csv_metadata").rglob("*.csv")):
+        result = runner("ingest", str(batch), "--metadata", str(path))
+        assert result.exit_code == 1
+        assert f"Error: {path.name}: the header lacks the column" in result.stderr, path
