@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["ARCHIVE_DATA"] = data
     app.instance_path = str(data / "instance")
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(Path(app.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["ARCHIVE_MAX_UPLOAD_MB"]) * 2**20
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 

@@ -42,6 +42,7 @@ class Outcome:
     interview_id: str | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # metadata problems by field, for forms
 
 
 def audio_kind(head: bytes) -> str | None:
@@ -98,7 +99,7 @@ class Ingester:
             files = self._files(transcript, data, record, digest, name, audio, audio_name)
             interview_id = self.collection.create("interviews", files, self.author)
         except metadata.MetadataError as e:
-            return Outcome(name, "failed", reason=f"metadata: {e}")
+            return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors)
         except FormatError as e:
             return Outcome(name, "failed", reason=str(e))
         except CollectionError as e:

@@ -154,3 +154,13 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the repository")
     return SHARED_DATA
+
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def sample_collection(app):
+    """The shipped sample interviews, copied into the test's data root."""
+    shutil.copytree(REPOSITORY / "interviews", app.config["ARCHIVE_DATA"] / "interviews", dirs_exist_ok=True)
+    return app.extensions["collection"]

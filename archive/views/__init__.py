@@ -1,16 +1,19 @@
 """Blueprints, and what every request needs: who is asking, and errors shown to people (or as JSON to scripts)."""
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import auth, public
+from . import auth, interviews, public
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(interviews.bp)
+    app.add_template_filter(timecode)
 
     @app.context_processor
     def page_globals():
@@ -24,9 +27,23 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         return _error(400, "This form has expired or was sent from another site. Reload the page and try again.")
 
+    @app.errorhandler(AccessDenied)
+    def access_denied(error):
+        if not error.signed_in and not request.path.startswith("/api/"):
+            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+        return _error(403 if error.signed_in else 401, "Your account may not do this.")
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         return _error(error.code, error.description)
+
+
+def timecode(seconds) -> str:
+    """Show seconds as h:mm:ss, the way transcripts cite times."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _error(status: int, detail: str):

@@ -1,0 +1,54 @@
+"""Interviews as records: reading interview folders for pages, lists and (later) the API."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .collection import Collection
+from .errors import CollectionError
+
+
+@dataclass(frozen=True)
+class Interview:
+    """An interview's metadata as stored in interview.json, with the version a later edit must name."""
+
+    id: str
+    record: dict
+    version: str
+
+    @property
+    def title(self) -> str:
+        return self.record.get("title", "")
+
+    @property
+    def narrators(self) -> list[str]:
+        return [n["name"] for n in self.record.get("narrators", [])]
+
+
+def load(collection: Collection, interview_id: str) -> Interview:
+    """Read one interview; CollectionError if there is none by that identifier."""
+    stored = collection.read("interviews", interview_id, "interview.json")
+    try:
+        return Interview(interview_id, json.loads(stored.data), stored.version)
+    except ValueError:
+        raise CollectionError(f"interviews/{interview_id}/interview.json is not valid JSON") from None
+
+
+def segments(collection: Collection, interview_id: str) -> list[dict]:
+    """Read an interview's normalised transcript."""
+    try:
+        return collection.read("interviews", interview_id, "segments.json").json()
+    except CollectionError:
+        return []
+
+
+def all_interviews(collection: Collection) -> list[Interview]:
+    """Read every interview, skipping (not failing on) a folder whose metadata cannot be read."""
+    found = []
+    for interview_id in collection.ids("interviews"):
+        try:
+            found.append(load(collection, interview_id))
+        except CollectionError:
+            continue
+    return found

@@ -1,0 +1,86 @@
+"""Interview pages: the list, one interview with its transcript, its audio, and the historian's upload form."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, send_file, url_for
+
+from .. import access, interviews
+from ..errors import CollectionError
+from ..forms import InterviewUploadForm
+from ..ingest import Ingester
+from ..names import shipped_gazetteer
+
+bp = Blueprint("interviews", __name__, url_prefix="/interviews")
+
+
+def collection():
+    return current_app.extensions["collection"]
+
+
+def get_interview_or_404(interview_id: str) -> interviews.Interview:
+    """Load an interview the viewer may read; anything else is simply not found, so nothing leaks."""
+    try:
+        interview = interviews.load(collection(), interview_id)
+    except CollectionError:
+        abort(404, "There is no interview here.")
+    if not access.can_read(g.viewer, interview.record):
+        abort(404, "There is no interview here.")
+    return interview
+
+
+@bp.get("/")
+def index():
+    visible = [i for i in interviews.all_interviews(collection()) if access.can_read(g.viewer, i.record)]
+    visible.sort(key=lambda i: i.title.casefold())
+    return render_template("interviews/index.html", interviews=visible)
+
+
+@bp.get("/<interview_id>")
+def show(interview_id: str):
+    interview = get_interview_or_404(interview_id)
+    return render_template("interviews/show.html", interview=interview, record=interview.record,
+                           segments=interviews.segments(collection(), interview_id),
+                           staff=access.is_staff(g.viewer))
+
+
+@bp.get("/<interview_id>/audio")
+def audio(interview_id: str):
+    interview = get_interview_or_404(interview_id)
+    sound = interview.record.get("audio")
+    if not sound:
+        abort(404, "This interview has no audio.")
+    path = collection().path("interviews", interview_id, sound["original"])
+    return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    access.require(g.viewer, "edit")
+    form = InterviewUploadForm()
+    if form.validate_on_submit():
+        ingester = Ingester(collection(), shipped_gazetteer(), g.viewer.name,
+                            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
+        upload = form.transcript.data
+        with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+            audio_path = None
+            if form.audio.data and form.audio.data.filename:
+                audio_path = Path(scratch) / "audio"
+                form.audio.data.save(audio_path)
+            outcome = ingester.ingest(upload.read(), upload.filename or "transcript", form.metadata(), audio_path,
+                                      form.audio.data.filename if audio_path else "")
+        if outcome.status == "ingested":
+            flash(f"Ingested “{upload.filename}”." + "".join(f" {n[:1].upper()}{n[1:]}." for n in outcome.notes))
+            return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
+        if outcome.status == "duplicate":
+            form.transcript.errors.append(f"This file is already in the archive (interview {outcome.interview_id}).")
+        elif outcome.errors:
+            form.show_errors(outcome.errors)
+        else:
+            audio_name = form.audio.data.filename if audio_path else ""
+            target = form.audio if audio_name and outcome.reason.startswith(audio_name) else form.transcript
+            target.errors.append(outcome.reason[:1].upper() + outcome.reason[1:].rstrip(".") + ".")
+        form.form_errors.append("Nothing was saved. Correct what is marked below; files must be chosen again.")
+    return render_template("interviews/new.html", form=form), 200 if not form.errors else 422
