@@ -108,7 +108,7 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
             elif rows is not None:
                 outcomes.append(ingesting.Outcome(path.name, "failed", reason="has no row in the manifest"))
                 continue
-            outcomes.append(ingester.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else ""))
+            outcomes.append(ingester.ingest_file(path, raw, audio))
     for outcome in outcomes:
         where = f"interviews/{outcome.interview_id}" if outcome.interview_id else ""
         if outcome.status == "ingested":

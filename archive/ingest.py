@@ -110,6 +110,14 @@ class Ingester:
             notes.append("no metadata given: the file name is its provisional title and only staff can see it")
         return Outcome(name, "ingested", interview_id, notes=notes)
 
+    def ingest_file(self, path: Path, raw: Mapping | None, audio: Path | None = None) -> Outcome:
+        """Ingest a file on disk, refusing an oversize one before reading it."""
+        size = path.stat().st_size
+        if size > self.max_transcript_bytes:
+            return Outcome(path.name, "failed", reason=f"is {size / 2**20:.1f} MB; transcripts over "
+                                                       f"{self.max_transcript_bytes / 2**20:.0f} MB are refused")
+        return self.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else "")
+
     def _record(self, transcript: Transcript, raw: Mapping | None, name: str) -> dict:
         found = transcript.metadata
         base = {k: found[k] for k in _OHMS_FIELDS if k in found}

@@ -89,7 +89,7 @@ def main() -> None:
         table = read_manifest(manifest)
         pairs, problems = plan([incoming], table, manifest)
         ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20)
-        outcomes = [ingester.ingest(p.read_bytes(), p.name, {k: v for k, v in table[p.name].items() if k != "_audio"})
+        outcomes = [ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"})
                     for p, _ in pairs]
         elapsed = time.perf_counter() - start
         failed = [o for o in outcomes + problems if o.status != "ingested"]

@@ -165,3 +165,12 @@ def test_real_spreadsheet_exports_without_our_columns_are_refused_clearly(runner
         result = runner("ingest", str(batch), "--metadata", str(path))
         assert result.exit_code == 1
         assert f"Error: {path.name}: the header lacks the column" in result.stderr, path
+
+
+def test_oversize_transcript_is_refused_without_reading_it(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_MAX_TRANSCRIPT_MB", "1")
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as f:
+        f.truncate(3 * 2**20)  # sparse: costs no disk, and would cost 3 MB of memory if read
+    result = runner("ingest", str(big))
+    assert "FAILED     huge.txt: is 3.0 MB; transcripts over 1 MB are refused" in result.stdout
