@@ -31,12 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
-    from . import accounts, views
+    from . import accounts, search, views
     from .collection import Collection
 
     app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
     csrf.init_app(app)
     accounts.init_app(app)
+    search.init_app(app)
     views.init_app(app)
     return app
 

@@ -24,16 +24,19 @@ class _State:
         self.data = data
         self._app: Flask | None = None
 
-    def app(self) -> Flask:
+    def app(self, serving: bool = False) -> Flask:
         if self._app is None:
             from . import create_app
 
-            self._app = create_app({"ARCHIVE_DATA": self.data} if self.data else None)
+            settings = {"ARCHIVE_DATA": self.data} if self.data else {}
+            if not serving:  # only a server repairs the index in the background; a command may exit at any time
+                settings["ARCHIVE_INDEX_CHECK_AT_START"] = False
+            self._app = create_app(settings)
         return self._app
 
 
-def _app() -> Flask:
-    return click.get_current_context().find_object(_State).app()
+def _app(serving: bool = False) -> Flask:
+    return click.get_current_context().find_object(_State).app(serving)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +57,7 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 @click.option("--dev", is_flag=True, help="Use Flask's debug server, which reloads on code changes. Never in public.")
 def serve(host: str | None, port: int | None, dev: bool) -> None:
     """Serve the archive over HTTP (waitress, or Flask's debug server with --dev)."""
-    app = _app()
+    app = _app(serving=True)
     host = host or app.config["ARCHIVE_HOST"]
     port = port or int(app.config["ARCHIVE_PORT"])
     click.echo(f"Serving {app.config['ARCHIVE_DATA']} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
@@ -98,7 +101,7 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     rows = ingesting.read_manifest(manifest) if manifest else None
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
     ingester = ingesting.Ingester(app.extensions["collection"], shipped_gazetteer(), author or getpass.getuser(),
-                                  int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
+                                  int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20, app.extensions["search"])
     with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
                            item_show_func=lambda pair: pair[0].name if pair else "") as bar:
         for path, audio in bar:
@@ -124,6 +127,17 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     if counts["failed"]:
         raise ArchiveError(summary)
     click.echo(summary)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the search index from the collection (the index is derived and may be deleted at any time)."""
+    app = _app()
+    search_index = app.extensions["search"]
+    count = len(app.extensions["collection"].ids("interviews"))
+    with click.progressbar(length=count, label="Indexing", file=sys.stderr, show_pos=True) as bar:
+        search_index.rebuild(progress=bar.update)
+    click.echo(f"Indexed {count} interview{'' if count == 1 else 's'}.")
 
 
 @cli.group()

@@ -38,3 +38,6 @@ ARCHIVE_MAX_TRANSCRIPT_MB = 50
 
 ARCHIVE_MAX_UPLOAD_MB = 1024
 """Largest upload through the web (a transcript with its audio), in megabytes."""
+
+ARCHIVE_INDEX_CHECK_AT_START = True
+"""Compare the search index with the collection when the app starts, repairing it in the background."""

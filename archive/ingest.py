@@ -63,7 +63,9 @@ def audio_kind(head: bytes) -> str | None:
 class Ingester:
     """Turns files into interviews in one collection, remembering what it already holds."""
 
-    def __init__(self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int):
+    def __init__(self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int,
+                 search_index=None):
+        self.search_index = search_index
         self.collection = collection
         self.gazetteer = gazetteer
         self.author = author
@@ -106,6 +108,11 @@ class Ingester:
             return Outcome(name, "failed", reason=f"could not be stored: {e}")
         self.known[digest] = interview_id
         notes = list(transcript.notes)
+        if self.search_index is not None:  # the truth is written; the index follows, and is repaired if it cannot
+            try:
+                self.search_index.update([interview_id])
+            except Exception as e:  # noqa: BLE001
+                notes.append(f"not yet searchable ({e}); the next index check adds it")
         if raw is None:
             notes.append("no metadata given: the file name is its provisional title and only staff can see it")
         return Outcome(name, "ingested", interview_id, notes=notes)

@@ -90,3 +90,134 @@ class Gazetteer:
 def shipped_gazetteer() -> Gazetteer:
     """The gazetteer shipped in archive/vocab/places.json."""
     return Gazetteer.load()
+
+
+# --- variants across scripts -------------------------------------------------------------------------------------
+
+_LATIN_TO_CYRILLIC = [  # longest first: a reading of Latin spellings of Russian and Koryo-saram names
+    ("shch", "щ"), ("sch", "щ"), ("kh", "х"), ("ts", "ц"), ("tz", "ц"), ("ch", "ч"), ("sh", "ш"), ("zh", "ж"),
+    ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("ye", "е"), ("ai", "ай"), ("ei", "ей"),
+    ("oi", "ой"), ("ui", "уй"), ("ay", "ай"), ("ey", "ей"), ("oy", "ой"), ("iy", "ий"), ("yi", "ый"),
+    ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"),
+    ("j", "й"), ("k", "к"), ("q", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"),
+    ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("y", "ы"), ("x", "кс"),
+]
+_CYRILLIC_SYSTEMS = ("ICAO_DOC_9303", "BGN_PCGN", "SCIENTIFIC", "WIKIPEDIA", "MVD_782", "GOST_779")
+
+
+def _script(word: str) -> str:
+    for c in word:
+        if c.isalpha():
+            name = unicodedata.name(c, "")
+            if name.startswith("CYRILLIC"):
+                return "cyrillic"
+            if name.startswith("HANGUL"):
+                return "hangul"
+            if name.startswith("LATIN"):
+                return "latin"
+    return "other"
+
+
+@lru_cache(maxsize=50_000)
+def transliterations(word: str) -> frozenset[str]:
+    """Spell a word in the other scripts, the ways people actually do: Russian romanizations (ICAO passports,
+    BGN/PCGN, scholarly, Wikipedia, older Soviet passports), a reading of Latin back into Cyrillic, and Hangul in
+    Revised Romanization."""
+    import iuliia
+
+    script = _script(word)
+    found: set[str] = set()
+    if script == "cyrillic":
+        for system in _CYRILLIC_SYSTEMS:
+            found.add(getattr(iuliia, system).translate(word))
+    elif script == "latin":
+        text = fold(word).replace(" ", "")
+        out, i = [], 0
+        while i < len(text):
+            for latin, cyrillic in _LATIN_TO_CYRILLIC:
+                if text.startswith(latin, i):
+                    out.append(cyrillic)
+                    i += len(latin)
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        found.add("".join(out))
+    elif script == "hangul":
+        from hangul_romanize import Transliter
+        from hangul_romanize.rule import academic
+
+        found.add(Transliter(academic).translit(word))
+    found.discard(word)
+    return frozenset(v for v in found if v.strip())
+
+
+@dataclass(frozen=True)
+class Surname:
+    """One Korean family name and every spelling of it."""
+
+    id: str
+    hangul: str
+    forms: tuple
+
+    def label(self) -> str:
+        return self.forms[0] if self.forms else self.id
+
+
+class Surnames:
+    """The surname vocabulary: which spellings are one family name."""
+
+    def __init__(self, surnames: list[Surname]):
+        self.surnames = {s.id: s for s in surnames}
+        self._by_key: dict[str, set[str]] = {}
+        for surname in surnames:
+            for form in (*surname.forms, surname.hangul, surname.id):
+                self._by_key.setdefault(fold(form), set()).add(surname.id)
+
+    @classmethod
+    def load(cls, path: Path = VOCAB / "surnames.json") -> Surnames:
+        if not Path(path).exists():
+            return cls([])
+        data = json.loads(Path(path).read_text("utf-8"))
+        found = []
+        for entry in data["surnames"]:
+            forms = [*entry.get("cyrillic", []), *entry.get("latin", []), entry.get("rr", ""), entry.get("mr", ""),
+                     entry.get("hangul", "")]
+            found.append(Surname(entry["id"], entry.get("hangul", ""), tuple(dict.fromkeys(f for f in forms if f))))
+        return cls(found)
+
+    def match(self, name: str) -> list[Surname]:
+        """Find the surnames a spelling may be (several when a spelling is shared)."""
+        return [self.surnames[i] for i in sorted(self._by_key.get(fold(name), ()))]
+
+    def suggest(self, name: str, limit: int = 3) -> list[Surname]:
+        keys = difflib.get_close_matches(fold(name), list(self._by_key), n=limit * 2, cutoff=0.75)
+        found: list[Surname] = []
+        for key in keys:
+            for surname_id in sorted(self._by_key[key]):
+                if self.surnames[surname_id] not in found:
+                    found.append(self.surnames[surname_id])
+        return found[:limit]
+
+
+@lru_cache(maxsize=1)
+def shipped_surnames() -> Surnames:
+    """The surname vocabulary shipped in archive/vocab/surnames.json."""
+    return Surnames.load()
+
+
+def variants(word: str, gazetteer: Gazetteer | None = None, surnames: Surnames | None = None) -> list[str]:
+    """Every spelling a searcher may mean by `word`: itself first, then its surname family, the names of the place
+    it names, and its transliterations into other scripts."""
+    gazetteer = gazetteer or shipped_gazetteer()
+    surnames = surnames or shipped_surnames()
+    found = [word]
+    for surname in surnames.match(word):
+        found.extend(surname.forms)
+    for place in gazetteer.match(word):
+        found.extend(place.names)
+        found.extend(place.label.values())
+    for spelling in list(found):
+        if " " not in spelling and "-" not in spelling:
+            found.extend(transliterations(spelling))
+    return list(dict.fromkeys(found))

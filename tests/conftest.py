@@ -22,7 +22,7 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path})
+    return create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False})
 
 
 @pytest.fixture
@@ -163,4 +163,5 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 def sample_collection(app):
     """The shipped sample interviews, copied into the test's data root."""
     shutil.copytree(REPOSITORY / "interviews", app.config["ARCHIVE_DATA"] / "interviews", dirs_exist_ok=True)
+    app.extensions["search"].check(repair=True)
     return app.extensions["collection"]

@@ -6,13 +6,15 @@ from werkzeug.exceptions import HTTPException
 
 from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import auth, interviews, public
+from . import api, auth, interviews, public, search
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(interviews.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
     app.add_template_filter(timecode)
 
     @app.context_processor

@@ -62,7 +62,8 @@ def new():
     form = InterviewUploadForm()
     if form.validate_on_submit():
         ingester = Ingester(collection(), shipped_gazetteer(), g.viewer.name,
-                            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
+                            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
+                            current_app.extensions["search"])
         upload = form.transcript.data
         with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
             audio_path = None

@@ -1,0 +1,640 @@
+"""Search: the only module that knows Whoosh.
+
+One document per interview (or media item): far fewer, longer documents than one per segment, so a query walks
+short posting lists. The transcript is indexed with the character offsets of every token; the segments of the page
+of hits shown are found afterwards from those offsets, without re-reading or re-tokenising whole transcripts.
+
+The index is derived: `rebuild` makes it from the collection, `check` repairs what is stale (each document stores a
+stamp of the files it was made from), and nothing here is the truth about anything.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import hashlib
+import html
+import re
+import threading
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
+from whoosh import fields, index, query, sorting
+from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.lang import stemmer_for_language
+
+from . import access, interviews
+from .collection import Collection
+from .errors import CollectionError
+from .names import Gazetteer, Surnames, fold, variants
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from edtf import parse_edtf
+
+FACETS = ("village", "surname", "region", "decade", "event", "place", "person", "language", "kind", "narrator",
+          "interviewer", "collection")
+FIELD_QUERIES = {"village", "place", "surname", "narrator", "interviewer", "language", "decade", "collection", "kind",
+                 "title", "region", "event", "person", "speaker"}
+PAGE_SIZE = 10
+SEGMENTS_PER_HIT = 3
+SNIPPET_CHARS = 320
+
+_STOP = frozenset("""
+a an and are as at be but by for from had has have he her his i in is it its of on or she that the their them they
+this to was we were what when where which who will with you your
+а без бы был была были было в вам вас весь во вот все всё вы да для до его ее её если есть же за и из или им их
+к как ко когда кто ли мне мы на над не нет ни но ну о об он она они оно от по под при с со так там то тоже только
+у уж что чтобы это я
+""".split())
+_HOMOGLYPHS_TO_CYRILLIC = str.maketrans("aceopxykmtbh", "асеорхукмтвн")
+_HOMOGLYPHS_TO_LATIN = str.maketrans("асеорхукмтвн", "aceopxykmtbh")
+_STEM = {"cyrillic": stemmer_for_language("ru"), "latin": stemmer_for_language("en")}
+_HANGUL_RE = re.compile(r"[\uac00-\ud7a3]+")
+
+
+@lru_cache(maxsize=300_000)
+def fold_token(text: str) -> str | None:
+    """Normalise one word for the index: NFKC, case, look-alike letters, Latin accents, ё, stop words, stems."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    cyrillic = sum("а" <= c <= "я" or c == "ё" for c in text)
+    latin = sum("a" <= c <= "z" for c in text)
+    if cyrillic and latin:  # "Цoй" typed with a Latin o: follow the script most of the word is in
+        text = text.translate(_HOMOGLYPHS_TO_CYRILLIC if cyrillic >= latin else _HOMOGLYPHS_TO_LATIN)
+        latin = 0 if cyrillic >= latin else latin
+    if latin or any(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in text):
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.replace("ı", "i").replace("'", "")
+    text = text.replace("ё", "е")
+    if not text or text in _STOP:
+        return None
+    script = "cyrillic" if cyrillic else "latin" if text.isascii() else None
+    return _STEM[script](text) if script and len(text) > 3 else text
+
+
+class _Normalise(Filter):
+    """Fold every token; cut runs of Hangul into syllables and syllable pairs so a name inside a run is found."""
+
+    def __call__(self, tokens):
+        shift = 0
+        for t in tokens:
+            if t.positions:
+                t.pos += shift
+            if _HANGUL_RE.fullmatch(t.text) and len(t.text) > 1:
+                run, pos, start = t.text, t.pos if t.positions else 0, t.startchar if t.chars else 0
+                for i in range(len(run)):
+                    for size in (1, 2):
+                        if i + size > len(run):
+                            continue
+                        t.text = run[i:i + size]
+                        if t.positions:
+                            t.pos = pos + i
+                        if t.chars:
+                            t.startchar, t.endchar = start + i, start + i + size
+                        yield t
+                shift += len(run) - 1
+                continue
+            folded = fold_token(t.text)
+            if folded is not None:
+                t.text = folded
+                yield t
+
+
+ANALYZER = RegexTokenizer(r"\w+(?:['’]\w+)*") | _Normalise()
+
+
+def _facet() -> fields.KEYWORD:
+    return fields.KEYWORD(commas=True, scorable=False, sortable=True, lowercase=False)
+
+
+SCHEMA = fields.Schema(
+    id=fields.ID(stored=True, unique=True),
+    kind=fields.ID(stored=True),
+    stamp=fields.STORED(),
+    display=fields.STORED(),
+    title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0),
+    meta=fields.TEXT(analyzer=ANALYZER, field_boost=1.5),
+    narrator_text=fields.TEXT(analyzer=ANALYZER),
+    interviewer_text=fields.TEXT(analyzer=ANALYZER),
+    text=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True),
+    access=fields.ID(),
+    embargo=fields.NUMERIC(int, bits=32),
+    date_sort=fields.NUMERIC(int, bits=32, sortable=True),
+    **{f"f_{name}": _facet() for name in FACETS},
+)
+
+
+# --- documents ----------------------------------------------------------------------------------------------------
+
+def stamp_of(collection: Collection, interview_id: str) -> str:
+    """Fingerprint the files a document is made from; a different stamp means the document is stale."""
+    digest = hashlib.sha256()
+    for name in ("interview.json", "segments.json"):
+        try:
+            digest.update(collection.read("interviews", interview_id, name).version.encode())
+        except CollectionError:
+            digest.update(b"-")
+    return digest.hexdigest()
+
+
+def transcript_text(segments: list[dict]) -> tuple[str, list[int]]:
+    """Join segments into the indexed text, and give where each segment starts in it."""
+    starts, parts, offset = [], [], 0
+    for segment in segments:
+        starts.append(offset)
+        parts.append(segment["text"])
+        offset += len(segment["text"]) + 1
+    return "\n".join(parts), starts
+
+
+def _clean(value: str) -> str:
+    return value.replace(",", " ").strip()
+
+
+def _decade(date: str) -> str | None:
+    try:
+        lower = parse_edtf(date).lower_strict()
+    except Exception:  # noqa: BLE001 - edtf raises assorted errors on dates it parsed but cannot bound
+        return None
+    return f"{lower.tm_year // 10 * 10}s" if lower else None
+
+
+def _date_sort(date: str) -> int:
+    try:
+        lower = parse_edtf(date).lower_strict()
+        return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+class SearchIndex:
+    """The index of one data root, with the vocabularies its documents are made with."""
+
+    def __init__(self, path: Path, collection: Collection, gazetteer: Gazetteer, surnames: Surnames):
+        self.path = Path(path)
+        self.collection = collection
+        self.gazetteer = gazetteer
+        self.surnames = surnames
+        self._ix = None
+        self._local = threading.local()
+        self._open_lock = threading.Lock()
+
+    # --- opening and writing ----------------------------------------------------------------------------------
+
+    def ix(self):
+        with self._open_lock:
+            if self._ix is None:
+                self.path.mkdir(parents=True, exist_ok=True)
+                if index.exists_in(str(self.path)):
+                    existing = index.open_dir(str(self.path))
+                    if set(existing.schema.names()) == set(SCHEMA.names()):
+                        self._ix = existing
+                    else:
+                        existing.close()
+                if self._ix is None:  # a new or an older layout: start afresh; check() fills it
+                    self._ix = index.create_in(str(self.path), SCHEMA)
+            return self._ix
+
+    def document(self, interview_id: str) -> dict | None:
+        """Make the index document of an interview, or None if there is no such interview."""
+        try:
+            interview = interviews.load(self.collection, interview_id)
+        except CollectionError:
+            return None
+        record = interview.record
+        segments = interviews.segments(self.collection, interview_id)
+        places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
+        places += [record[key] for key in ("birthplace",) if record.get(key)]
+        village_ids = {p["place"] for p in places if p.get("place")}
+        regions = set()  # every place that holds a named place: district, region, country
+        for place_id in village_ids | ({record["place"]["place"]} if record.get("place") else set()):
+            place = self.gazetteer.places.get(place_id)
+            while place is not None and place.within and place.within not in regions:
+                regions.add(place.within)
+                place = self.gazetteer.places.get(place.within)
+        surname_ids = set()
+        for name in record.get("surnames", []):
+            matched = self.surnames.match(name)
+            surname_ids.update(s.id for s in matched) if matched else surname_ids.add(fold(name))
+        narrators = [n["name"] for n in record.get("narrators", [])]
+        narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
+        place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
+        place_labels = [self.gazetteer.places[i].name() for i in village_ids if i in self.gazetteer.places]
+        toc = [" ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
+               for p in record.get("toc", [])]
+        text, _ = transcript_text(segments)
+        embargo = record.get("embargo_until")
+        decade = _decade(record["date"]) if record.get("date") else None
+        return {
+            "id": interview_id,
+            "kind": "interview",
+            "stamp": stamp_of(self.collection, interview_id),
+            "display": {"title": interview.title, "narrators": narrators, "date": record.get("date", ""),
+                        "place": record["place"]["name"] if record.get("place") else "",
+                        "villages": sorted({p["name"] for p in places})},
+            "title": interview.title,
+            "meta": "\n".join([record.get("description", ""), " ".join(record.get("keywords", [])),
+                               " ".join(narrator_forms), " ".join(record.get("interviewers", [])),
+                               " ".join(place_names + place_labels), " ".join(record.get("surnames", [])), *toc]),
+            "narrator_text": " ".join(narrator_forms),
+            "interviewer_text": " ".join(record.get("interviewers", [])),
+            "text": text,
+            "access": record.get("access", "staff"),
+            "embargo": int(embargo.replace("-", "")) if embargo else 0,
+            "date_sort": _date_sort(record["date"]) if record.get("date") else 0,
+            "f_village": ",".join(sorted(village_ids)),
+            "f_place": record["place"]["place"] if record.get("place", {}).get("place") else "",
+            "f_region": ",".join(sorted(regions)),
+            "f_surname": ",".join(sorted(_clean(s) for s in surname_ids)),
+            "f_decade": decade or "",
+            "f_language": ",".join(record.get("languages", [])),
+            "f_kind": "interview",
+            "f_narrator": ",".join(_clean(n) for n in narrators),
+            "f_interviewer": ",".join(_clean(n) for n in record.get("interviewers", [])),
+            "f_collection": _clean(record.get("collection", "")),
+            "f_event": "",
+            "f_person": "",
+        }
+
+    def update(self, interview_ids: list[str]) -> None:
+        """Write (or remove) the documents of these interviews in one commit."""
+        writer = self.ix().writer(timeout=60, delay=0.05)
+        try:
+            for interview_id in interview_ids:
+                doc = self.document(interview_id)
+                if doc is None:
+                    writer.delete_by_term("id", interview_id)
+                else:
+                    writer.update_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def check(self, repair: bool = True) -> dict[str, list[str]]:
+        """Compare the index with the collection; repair stale, missing and orphaned documents."""
+        indexed = {}
+        with self.ix().searcher() as searcher:
+            for fields_ in searcher.all_stored_fields():
+                indexed[fields_["id"]] = fields_.get("stamp")
+        present = set(self.collection.ids("interviews"))
+        found = {
+            "missing": sorted(present - set(indexed)),
+            "orphaned": sorted(set(indexed) - present),
+            "stale": sorted(i for i in present & set(indexed) if indexed[i] != stamp_of(self.collection, i)),
+        }
+        todo = found["missing"] + found["orphaned"] + found["stale"]
+        if repair and todo:
+            for start in range(0, len(todo), 200):
+                self.update(todo[start:start + 200])
+        return found
+
+    def rebuild(self, progress=None) -> int:
+        """Make the index anew from the collection; `progress(n)` is called after each interview."""
+        with self._open_lock:
+            if self._ix is not None:
+                self._ix.close()
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._ix = index.create_in(str(self.path), SCHEMA)
+        ids = self.collection.ids("interviews")
+        writer = self.ix().writer(timeout=60, limitmb=256)
+        try:
+            for interview_id in ids:
+                doc = self.document(interview_id)
+                if doc is not None:
+                    writer.add_document(**doc)
+                if progress:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        return len(ids)
+
+    # --- searching --------------------------------------------------------------------------------------------
+
+    def searcher(self):
+        """A searcher for this thread, reopened only when the index has changed."""
+        current = getattr(self._local, "searcher", None)
+        if current is None:
+            current = self.ix().searcher()
+        elif not current.up_to_date():
+            current = current.refresh()
+        self._local.searcher = current
+        return current
+
+    def query(self, q: str, filters: dict[str, list[str]] | None, viewer, page: int = 1,
+              sort: str = "relevance", page_size: int = PAGE_SIZE) -> Results:
+        """Search as `viewer` may; never raises on what a person types."""
+        filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
+        parsed = Parsed(q or "", self.gazetteer, self.surnames)
+        clauses = [parsed.query] if parsed.query is not None else []
+        for facet, values in filters.items():
+            if values:
+                clauses.append(query.And([query.Term(f"f_{facet}", v) for v in values]))
+        if not clauses:
+            clauses = [query.Every()]
+        allowed = _allowed(viewer)
+        whole = query.And(clauses) if len(clauses) > 1 else clauses[0]
+        searcher = self.searcher()
+        facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count)
+                  for name in FACETS}
+        sortedby = sorting.FieldFacet("date_sort", reverse=False) if sort == "date" else None
+        page = max(1, page)
+        results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
+                                  sortedby=sortedby)
+        total = len(results)
+        shown = results[(page - 1) * page_size: page * page_size]
+        terms = {t.decode() if isinstance(t, bytes) else t for f, t in whole.existing_terms(searcher.reader(),
+                 phrases=True, expand=True) if f == "text"} if parsed.query is not None else set()
+        hits = [self._hit(searcher, h, terms) for h in shown]
+        counts = {name: sorted(results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
+        return Results(hits=hits, total=total, page=page, pages=max(1, -(-total // page_size)),
+                       facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
+                       query=q, filters=filters, sort=sort, variants=parsed.variants, message=parsed.message,
+                       suggestions=self.suggestions(parsed.words) if total == 0 else [])
+
+    def _hit(self, searcher, hit, terms: set[str]) -> Hit:
+        stored = hit.fields()
+        segments = interviews.segments(self.collection, stored["id"]) if terms else []
+        spans: list[tuple[int, int, str]] = []
+        reader = searcher.reader()
+        for term in terms:
+            matcher = reader.postings("text", term) if ("text", term) in reader else None
+            if matcher is None:
+                continue
+            matcher.skip_to(hit.docnum)
+            if matcher.is_active() and matcher.id() == hit.docnum:
+                spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
+        return Hit(stored["id"], stored["kind"], stored["display"], _best_segments(segments, spans))
+
+    def label(self, facet: str, value: str) -> str:
+        if facet in ("village", "place", "region") and value in self.gazetteer.places:
+            return self.gazetteer.places[value].name()
+        if facet == "surname" and value in self.surnames.surnames:
+            return self.surnames.surnames[value].label()
+        return value
+
+    def suggestions(self, words: list[str]) -> list[str]:
+        """Offer names from the vocabularies (public knowledge, so nothing restricted can leak through them)."""
+        found = []
+        for word in words:
+            for place in self.gazetteer.suggest(word, limit=2):
+                found.append(place.name())
+            for surname in self.surnames.suggest(word, limit=2):
+                found.append(surname.label())
+        return [s for s in dict.fromkeys(found) if fold(s) not in {fold(w) for w in words}][:5]
+
+    def browse(self, facet: str, viewer) -> list[tuple[str, str, int]]:
+        """List a facet's values with counts over everything the viewer may see."""
+        return self.query("", None, viewer, page_size=1).facets.get(facet, [])
+
+
+def _allowed(viewer) -> query.Query | None:
+    """Restrict results to what the viewer may read, mirroring access.can_read for indexed records."""
+    if access.is_staff(viewer):
+        return None
+    levels = ["public"] + (["researchers"] if viewer is not None else [])
+    today = int(datetime.date.today().strftime("%Y%m%d"))
+    return query.And([query.Or([query.Term("access", level) for level in levels]),
+                      query.NumericRange("embargo", None, today)])
+
+
+# --- results ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class SegmentHit:
+    n: int
+    start: float | None
+    speaker: str | None
+    snippet: Markup
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str
+    display: dict
+    segments: list[SegmentHit]
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, list[tuple[str, str, int]]]
+    query: str = ""
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+    variants: list[str] = field(default_factory=list)
+    message: str = ""
+    suggestions: list[str] = field(default_factory=list)
+
+
+def _best_segments(segments: list[dict], spans: list[tuple[int, int, str]]) -> list[SegmentHit]:
+    """Pick the segments holding the most distinct query words, and mark each word where it stands."""
+    if not segments or not spans:
+        return []
+    _, starts = transcript_text(segments)
+    by_segment: dict[int, list[tuple[int, int, str]]] = {}
+    for start, end, term in spans:
+        i = bisect.bisect_right(starts, start) - 1
+        if 0 <= i < len(segments) and end - starts[i] <= len(segments[i]["text"]):
+            by_segment.setdefault(i, []).append((start - starts[i], end - starts[i], term))
+    ranked = sorted(by_segment.items(), key=lambda kv: (-len({t for *_, t in kv[1]}), -len(kv[1]), kv[0]))
+    return [SegmentHit(segments[i]["n"], segments[i].get("start"), segments[i].get("speaker"),
+                       _snippet(segments[i]["text"], marks)) for i, marks in ranked[:SEGMENTS_PER_HIT]]
+
+
+def _snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:
+    marks = sorted({(s, e) for s, e, _ in marks})
+    first = marks[0][0]
+    lo = max(0, first - SNIPPET_CHARS // 3)
+    hi = min(len(text), lo + SNIPPET_CHARS)
+    if lo > 0:
+        space = text.find(" ", lo)
+        lo = space + 1 if 0 <= space < first else lo
+    out, cursor = ["…" if lo > 0 else ""], lo
+    for start, end in marks:
+        if start < cursor or end > hi:
+            continue
+        out.append(html.escape(text[cursor:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        cursor = end
+    out.append(html.escape(text[cursor:hi]) + ("…" if hi < len(text) else ""))
+    return Markup("".join(out))
+
+
+# --- the query language -------------------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+(?:"[^"]*"?)?))')
+_TEXT_FIELDS = ("text", "meta", "title")
+
+
+class Parsed:
+    """A person's query turned into a Whoosh query. Understands words, "phrases", prefix*, field:value, AND, OR,
+    NOT, -word and parentheses; anything it cannot make sense of is read as plain words, never an error."""
+
+    def __init__(self, text: str, gazetteer: Gazetteer, surnames: Surnames):
+        self.gazetteer, self.surnames = gazetteer, surnames
+        self.words: list[str] = []
+        self.variants: list[str] = []
+        self.message = ""
+        self.tokens = self._tokens(text[:1000])
+        self.pos = 0
+        self.query = self._expression() if self.tokens else None
+        if self.query is not None:
+            self.query = self.query.normalize()
+            if self.query is query.NullQuery:
+                self.query = None
+                self.message = "The search had only very common words; try more specific ones."
+
+    def _tokens(self, text: str) -> list[tuple[str, str]]:
+        found = []
+        for m in _TOKEN_RE.finditer(text):
+            kind = m.lastgroup
+            if kind:
+                found.append((kind, m.group(kind)))
+        return found
+
+    def _peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
+
+    def _expression(self):
+        parts = [self._conjunction()]
+        while self._peek() == ("word", "OR"):
+            self.pos += 1
+            parts.append(self._conjunction())
+        parts = [p for p in parts if p is not None]
+        return query.Or(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+    def _conjunction(self):
+        parts, negated = [], []
+        while True:
+            kind, value = self._peek()
+            if kind is None or kind == "close" or (kind == "word" and value == "OR"):
+                break
+            if kind == "word" and value == "AND":
+                self.pos += 1
+                continue
+            if kind == "word" and value in ("NOT", "ANDNOT") or (kind == "word" and value.startswith("-")
+                                                               and len(value) > 1):
+                self.pos += 1
+                if value.startswith("-"):
+                    self.tokens.insert(self.pos, ("word", value[1:]))
+                unit = self._unit()
+                if unit is not None:
+                    negated.append(unit)
+                continue
+            unit = self._unit()
+            if unit is not None:
+                parts.append(unit)
+        if not parts:
+            return None
+        positive = query.And(parts) if len(parts) > 1 else parts[0]
+        return query.AndNot(positive, query.Or(negated)) if negated else positive
+
+    def _unit(self):
+        kind, value = self._peek()
+        self.pos += 1
+        if kind == "open":
+            inner = self._expression()
+            if self._peek()[0] == "close":
+                self.pos += 1
+            return inner
+        if kind == "close" or kind is None:
+            return None
+        if kind == "phrase":
+            return self._phrase(value.strip('"'), _TEXT_FIELDS)
+        if value in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
+            return None
+        value = value.lstrip("+")
+        name, sep, rest = value.partition(":")
+        if sep and name.lower() in FIELD_QUERIES and rest:
+            return self._field(name.lower(), rest.strip('"'))
+        return self._word(value)
+
+    def _analyse(self, text: str) -> list[tuple[int, str]]:
+        return [(t.pos, t.text) for t in ANALYZER(text, positions=True)]
+
+    def _terms(self, text: str, fieldnames) -> query.Query | None:
+        """One spelling in some fields: a term, or a phrase where the analyser makes several tokens (Hangul)."""
+        tokens = self._analyse(text)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return query.Or([query.Term(f, tokens[0][1]) for f in fieldnames])
+        hangul_pairs = [t for p, t in tokens if len(t) == 2 and _HANGUL_RE.fullmatch(t)]
+        words = hangul_pairs if hangul_pairs and all(_HANGUL_RE.fullmatch(t) for _, t in tokens) else \
+            [t for _, t in tokens]
+        return query.Or([query.Phrase(f, words) for f in fieldnames if f == "text"] +
+                        [query.And([query.Term(f, w) for w in words]) for f in fieldnames if f != "text"])
+
+    def _word(self, word: str):
+        if word.endswith("*") and len(word) > 2:
+            stem = fold_token(word.rstrip("*")) or word.rstrip("*").casefold()
+            return query.Or([query.Prefix(f, stem) for f in _TEXT_FIELDS])
+        self.words.append(word)
+        spellings = variants(word, self.gazetteer, self.surnames)
+        self.variants.extend(s for s in spellings[1:] if s not in self.variants)
+        alternatives = []
+        for i, spelling in enumerate(spellings):
+            q = self._terms(spelling, _TEXT_FIELDS)
+            if q is not None:
+                alternatives.append(q.with_boost(2.0) if i == 0 else q)  # the form typed ranks first
+        return query.Or(alternatives) if alternatives else None
+
+    def _phrase(self, text: str, fieldnames):
+        self.words.extend(text.split())
+        tokens = self._analyse(text)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return self._terms(text, fieldnames)
+        return query.Or([query.Phrase(f, [t for _, t in tokens]) for f in fieldnames if f == "text"] +
+                        [query.And([query.Term(f, t) for _, t in tokens]) for f in fieldnames if f != "text"])
+
+    def _field(self, name: str, value: str):
+        if name in ("village", "place", "region"):
+            ids = [p.id for p in self.gazetteer.match(value)] or [value.lower()]
+            return query.Or([query.Term(f"f_{name}", i) for i in ids])
+        if name == "surname":
+            ids = [s.id for s in self.surnames.match(value)] or [fold(value)]
+            return query.Or([query.Term("f_surname", i) for i in ids])
+        if name == "narrator":
+            return query.Or([q for s in variants(value, self.gazetteer, self.surnames)
+                             if (q := self._terms(s, ("narrator_text",))) is not None]) or None
+        if name == "interviewer":
+            return self._terms(value, ("interviewer_text",))
+        if name == "title":
+            return self._terms(value, ("title",))
+        if name == "speaker":
+            return self._word(value)
+        return query.Term(f"f_{name}", value if name != "language" else value.lower())
+
+
+def init_app(app) -> None:
+    """Open the data root's index; check it against the collection in the background if so configured."""
+    from .names import shipped_gazetteer, shipped_surnames
+
+    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"],
+                               shipped_gazetteer(), shipped_surnames())
+    app.extensions["search"] = search_index
+    if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
+        threading.Thread(target=_check_in_background, args=(search_index, app.logger), daemon=True,
+                         name="index-check").start()
+
+
+def _check_in_background(search_index: SearchIndex, logger) -> None:
+    try:
+        found = search_index.check(repair=True)
+        if any(found.values()):
+            logger.info("search index repaired: %s", {k: len(v) for k, v in found.items()})
+    except Exception:  # noqa: BLE001 - a failed check must never take the server down; the next start retries
+        logger.exception("search index check failed")

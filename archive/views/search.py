@@ -1,0 +1,56 @@
+"""Search and browse pages: one box on every page, results grouped by interview, facets with counts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+
+from ..search import FACETS, Results
+
+bp = Blueprint("search", __name__)
+
+FACET_TITLES = {"village": "Village", "surname": "Surname", "region": "Region", "decade": "Decade", "event": "Event",
+                "place": "Recorded in", "person": "Person", "language": "Language", "kind": "Kind",
+                "narrator": "Narrator", "interviewer": "Interviewer", "collection": "Collection"}
+
+
+def run_query() -> Results:
+    """Read the query, filters, page and sort from the request and search as the viewer."""
+    filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
+    page = request.args.get("page", "1")
+    return current_app.extensions["search"].query(
+        request.args.get("q", ""), filters, g.viewer, page=int(page) if page.isdigit() else 1,
+        sort="date" if request.args.get("sort") == "date" else "relevance")
+
+
+def search_url(results: Results, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
+               page: int | None = None, sort: str | None = None, q: str | None = None) -> str:
+    """Link to the same search with one thing changed."""
+    filters = {k: list(v) for k, v in results.filters.items()}
+    if add and add[1] not in filters.setdefault(add[0], []):
+        filters[add[0]].append(add[1])
+    if remove:
+        filters[remove[0]] = [v for v in filters.get(remove[0], []) if v != remove[1]]
+    args = {"q": results.query if q is None else q, **{k: v for k, v in filters.items() if v}}
+    if (sort or results.sort) != "relevance":
+        args["sort"] = sort or results.sort
+    if page and page > 1:
+        args["page"] = page
+    return url_for("search.index", **{k: v for k, v in args.items() if v})
+
+
+@bp.get("/search")
+def index():
+    results = run_query()
+    return render_template("search/index.html", results=results, titles=FACET_TITLES, search_url=search_url)
+
+
+@bp.get("/browse/<facet>")
+def browse(facet: str):
+    if facet not in ("villages", "surnames"):
+        return render_template("errors.html", status=404, title="Not found", detail="Browse villages or surnames."), 404
+    name = facet[:-1]
+    values = current_app.extensions["search"].browse(name, g.viewer)
+    groups: dict[str, list] = {}
+    for value, label, count in sorted(values, key=lambda v: v[1].casefold()):
+        groups.setdefault(label[:1].upper(), []).append((value, label, count))
+    return render_template("search/browse.html", facet=name, groups=groups, title=f"{FACET_TITLES[name]}s A to Z")
