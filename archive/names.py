@@ -217,6 +217,9 @@ def variants(word: str, gazetteer: Gazetteer | None = None, surnames: Surnames |
     for place in gazetteer.match(word):
         found.extend(place.names)
         found.extend(place.label.values())
+    single = {fold(f) for f in found if len(fold(f).split()) == 1}
+    # "Ushtobe station" adds nothing to "Ushtobe" but noise: a longer form is kept only if no word of it is a name
+    found = [f for f in found if len(fold(f).split()) == 1 or not single & set(fold(f).split())]
     for spelling in list(found):
         if " " not in spelling and "-" not in spelling:
             found.extend(transliterations(spelling))

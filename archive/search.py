@@ -59,7 +59,10 @@ _HANGUL_RE = re.compile(r"[\uac00-\ud7a3]+")
 
 @lru_cache(maxsize=300_000)
 def fold_token(text: str) -> str | None:
-    """Normalise one word for the index: NFKC, case, look-alike letters, Latin accents, ё, stop words, stems."""
+    """Normalise one word for the index: NFKC, case, look-alike letters, Latin accents, ё, stems.
+
+    Stop words stay in the index: some are names too (О and У are Korean surnames in Cyrillic); the query drops
+    them where they are only grammar."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     cyrillic = sum("а" <= c <= "я" or c == "ё" for c in text)
     latin = sum("a" <= c <= "z" for c in text)
@@ -70,7 +73,7 @@ def fold_token(text: str) -> str | None:
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         text = text.replace("ı", "i").replace("'", "")
     text = text.replace("ё", "е")
-    if not text or text in _STOP:
+    if not text:
         return None
     script = "cyrillic" if cyrillic else "latin" if text.isascii() else None
     return _STEM[script](text) if script and len(text) > 3 else text
@@ -352,7 +355,8 @@ class SearchIndex:
         terms = {t.decode() if isinstance(t, bytes) else t for f, t in whole.existing_terms(searcher.reader(),
                  phrases=True, expand=True) if f == "text"} if parsed.query is not None else set()
         hits = [self._hit(searcher, h, terms) for h in shown]
-        counts = {name: sorted(results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
+        counts = {name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
+                  for name in FACETS}
         return Results(hits=hits, total=total, page=page, pages=max(1, -(-total // page_size)),
                        facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
                        query=q, filters=filters, sort=sort, variants=parsed.variants, message=parsed.message,
@@ -375,8 +379,8 @@ class SearchIndex:
     def label(self, facet: str, value: str) -> str:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:
             return self.gazetteer.places[value].name()
-        if facet == "surname" and value in self.surnames.surnames:
-            return self.surnames.surnames[value].label()
+        if facet == "surname":
+            return self.surnames.surnames[value].label() if value in self.surnames.surnames else value.title()
         return value
 
     def suggestions(self, words: list[str]) -> list[str]:
@@ -475,6 +479,7 @@ def _snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:
 
 _TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+(?:"[^"]*"?)?))')
 _TEXT_FIELDS = ("text", "meta", "title")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 class Parsed:
@@ -552,12 +557,19 @@ class Parsed:
             return None
         if kind == "phrase":
             return self._phrase(value.strip('"'), _TEXT_FIELDS)
-        if value in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
+        if value in _OPERATORS:
             return None
         value = value.lstrip("+")
         name, sep, rest = value.partition(":")
         if sep and name.lower() in FIELD_QUERIES and rest:
             return self._field(name.lower(), rest.strip('"'))
+        for size in (3, 2):  # "Maritime Province", "Алма Ата": a name of several words is one name
+            following = self.tokens[self.pos:self.pos + size - 1]
+            if len(following) == size - 1 and all(k == "word" and v not in _OPERATORS for k, v in following):
+                joined = " ".join([value, *(v for _, v in following)])
+                if self.gazetteer.match(joined) or self.surnames.match(joined):
+                    self.pos += size - 1
+                    return self._word(joined)
         return self._word(value)
 
     def _analyse(self, text: str) -> list[tuple[int, str]]:
@@ -573,8 +585,7 @@ class Parsed:
         hangul_pairs = [t for p, t in tokens if len(t) == 2 and _HANGUL_RE.fullmatch(t)]
         words = hangul_pairs if hangul_pairs and all(_HANGUL_RE.fullmatch(t) for _, t in tokens) else \
             [t for _, t in tokens]
-        return query.Or([query.Phrase(f, words) for f in fieldnames if f == "text"] +
-                        [query.And([query.Term(f, w) for w in words]) for f in fieldnames if f != "text"])
+        return query.Or([query.Phrase(f, words) for f in fieldnames])
 
     def _word(self, word: str):
         if word.endswith("*") and len(word) > 2:
@@ -582,6 +593,8 @@ class Parsed:
             return query.Or([query.Prefix(f, stem) for f in _TEXT_FIELDS])
         self.words.append(word)
         spellings = variants(word, self.gazetteer, self.surnames)
+        if len(spellings) == 1 and fold_token(word) in _STOP:
+            return None  # only grammar ("the", "в"): it would match nearly everything
         self.variants.extend(s for s in spellings[1:] if s not in self.variants)
         alternatives = []
         for i, spelling in enumerate(spellings):
@@ -597,8 +610,7 @@ class Parsed:
             return None
         if len(tokens) == 1:
             return self._terms(text, fieldnames)
-        return query.Or([query.Phrase(f, [t for _, t in tokens]) for f in fieldnames if f == "text"] +
-                        [query.And([query.Term(f, t) for _, t in tokens]) for f in fieldnames if f != "text"])
+        return query.Or([query.Phrase(f, [t for _, t in tokens]) for f in fieldnames])
 
     def _field(self, name: str, value: str):
         if name in ("village", "place", "region"):
