@@ -80,34 +80,47 @@ def fold_token(text: str) -> str | None:
 
 
 class _Normalise(Filter):
-    """Fold every token; cut runs of Hangul into syllables and syllable pairs so a name inside a run is found."""
+    """Fold every token. A run of Hangul is indexed with each of its substrings (up to 8 syllables) at the run's
+    position, so a word or a name inside a longer run ("우슈토베" in "우슈토베에서") is one term to look up.
+
+    With `pairs`, emit instead each pair of adjacent words ("в деревн"), so that a phrase is found by looking up its
+    pairs rather than by comparing positions across whole transcripts."""
+
+    def __init__(self, pairs: bool = False):
+        self.pairs = pairs
 
     def __call__(self, tokens):
-        shift = 0
+        previous = None
         for t in tokens:
-            if t.positions:
-                t.pos += shift
-            if _HANGUL_RE.fullmatch(t.text) and len(t.text) > 1:
-                run, pos, start = t.text, t.pos if t.positions else 0, t.startchar if t.chars else 0
-                for i in range(len(run)):
-                    for size in (1, 2):
-                        if i + size > len(run):
-                            continue
-                        t.text = run[i:i + size]
-                        if t.positions:
-                            t.pos = pos + i
-                        if t.chars:
-                            t.startchar, t.endchar = start + i, start + i + size
-                        yield t
-                shift += len(run) - 1
-                continue
-            folded = fold_token(t.text)
-            if folded is not None:
-                t.text = folded
+            if _HANGUL_RE.fullmatch(t.text):
+                run, start = t.text, t.startchar if t.chars else 0
+                if self.pairs:
+                    word = run[:MAX_HANGUL]
+                else:
+                    for i in range(len(run)):
+                        for j in range(i + 1, min(len(run), i + MAX_HANGUL) + 1):
+                            t.text = run[i:j]
+                            if t.chars:
+                                t.startchar, t.endchar = start + i, start + j
+                            yield t
+                    continue
+            else:
+                word = fold_token(t.text)
+                if word is None:
+                    continue
+                if not self.pairs:
+                    t.text = word
+                    yield t
+                    continue
+            if previous is not None:
+                t.text = f"{previous} {word}"
                 yield t
+            previous = word
 
 
+MAX_HANGUL = 8
 ANALYZER = RegexTokenizer(r"\w+(?:['’]\w+)*") | _Normalise()
+PAIRS = RegexTokenizer(r"\w+(?:['’]\w+)*") | _Normalise(pairs=True)
 
 
 def _facet() -> fields.KEYWORD:
@@ -124,6 +137,7 @@ SCHEMA = fields.Schema(
     narrator_text=fields.TEXT(analyzer=ANALYZER),
     interviewer_text=fields.TEXT(analyzer=ANALYZER),
     text=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True),
+    pairs=fields.TEXT(analyzer=PAIRS, phrase=False),
     access=fields.ID(),
     embargo=fields.NUMERIC(int, bits=32),
     date_sort=fields.NUMERIC(int, bits=32, sortable=True),
@@ -246,6 +260,7 @@ class SearchIndex:
             "narrator_text": " ".join(narrator_forms),
             "interviewer_text": " ".join(record.get("interviewers", [])),
             "text": text,
+            "pairs": text,
             "access": record.get("access", "staff"),
             "embargo": int(embargo.replace("-", "")) if embargo else 0,
             "date_sort": _date_sort(record["date"]) if record.get("date") else 0,
@@ -352,8 +367,7 @@ class SearchIndex:
                                   sortedby=sortedby)
         total = len(results)
         shown = results[(page - 1) * page_size: page * page_size]
-        terms = {t.decode() if isinstance(t, bytes) else t for f, t in whole.existing_terms(searcher.reader(),
-                 phrases=True, expand=True) if f == "text"} if parsed.query is not None else set()
+        terms = _transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
         hits = [self._hit(searcher, h, terms) for h in shown]
         counts = {name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
                   for name in FACETS}
@@ -362,9 +376,14 @@ class SearchIndex:
                        query=q, filters=filters, sort=sort, variants=parsed.variants, message=parsed.message,
                        suggestions=self.suggestions(parsed.words) if total == 0 else [])
 
+    @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
+    def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
+        segments = interviews.segments(self.collection, interview_id)
+        return segments, transcript_text(segments)[1]
+
     def _hit(self, searcher, hit, terms: set[str]) -> Hit:
         stored = hit.fields()
-        segments = interviews.segments(self.collection, stored["id"]) if terms else []
+        segments, starts = self._segments(stored["id"], stored["stamp"]) if terms else ([], [])
         spans: list[tuple[int, int, str]] = []
         reader = searcher.reader()
         for term in terms:
@@ -374,7 +393,7 @@ class SearchIndex:
             matcher.skip_to(hit.docnum)
             if matcher.is_active() and matcher.id() == hit.docnum:
                 spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
-        return Hit(stored["id"], stored["kind"], stored["display"], _best_segments(segments, spans))
+        return Hit(stored["id"], stored["kind"], stored["display"], _best_segments(segments, starts, spans))
 
     def label(self, facet: str, value: str) -> str:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:
@@ -396,6 +415,17 @@ class SearchIndex:
     def browse(self, facet: str, viewer) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""
         return self.query("", None, viewer, page_size=1).facets.get(facet, [])
+
+
+def _transcript_terms(q: query.Query, reader) -> set[str]:
+    """The transcript words a query matches, prefixes expanded. (Whoosh's own existing_terms skips every field
+    after the first it meets: its loop variable overwrites its `fieldname` argument.)"""
+    found = set()
+    for leaf in q.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname == "text" and (fieldname, text) in reader:
+                found.add(text.decode() if isinstance(text, bytes) else text)
+    return found
 
 
 def _allowed(viewer) -> query.Query | None:
@@ -441,11 +471,10 @@ class Results:
     suggestions: list[str] = field(default_factory=list)
 
 
-def _best_segments(segments: list[dict], spans: list[tuple[int, int, str]]) -> list[SegmentHit]:
+def _best_segments(segments: list[dict], starts: list[int], spans: list[tuple[int, int, str]]) -> list[SegmentHit]:
     """Pick the segments holding the most distinct query words, and mark each word where it stands."""
     if not segments or not spans:
         return []
-    _, starts = transcript_text(segments)
     by_segment: dict[int, list[tuple[int, int, str]]] = {}
     for start, end, term in spans:
         i = bisect.bisect_right(starts, start) - 1
@@ -479,6 +508,7 @@ def _snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:
 
 _TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+(?:"[^"]*"?)?))')
 _TEXT_FIELDS = ("text", "meta", "title")
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
@@ -572,20 +602,35 @@ class Parsed:
                     return self._word(joined)
         return self._word(value)
 
-    def _analyse(self, text: str) -> list[tuple[int, str]]:
-        return [(t.pos, t.text) for t in ANALYZER(text, positions=True)]
-
     def _terms(self, text: str, fieldnames) -> query.Query | None:
-        """One spelling in some fields: a term, or a phrase where the analyser makes several tokens (Hangul)."""
-        tokens = self._analyse(text)
-        if not tokens:
+        """One spelling in some fields: a term, or a phrase where it holds several words."""
+        words = self._words(text)
+        if not words:
             return None
-        if len(tokens) == 1:
-            return query.Or([query.Term(f, tokens[0][1]) for f in fieldnames])
-        hangul_pairs = [t for p, t in tokens if len(t) == 2 and _HANGUL_RE.fullmatch(t)]
-        words = hangul_pairs if hangul_pairs and all(_HANGUL_RE.fullmatch(t) for _, t in tokens) else \
-            [t for _, t in tokens]
-        return query.Or([query.Phrase(f, words) for f in fieldnames])
+        if len(words) == 1:
+            return query.Or([query.Term(f, words[0]) for f in fieldnames])
+        return query.Or([self._phrase_in(f, words) for f in fieldnames])
+
+    def _words(self, text: str) -> list[str]:
+        """The index words of a text: each Hangul run whole (cut to the indexed length), other words folded."""
+        found = []
+        for token in _WORD_RE.finditer(text):
+            word = token.group()
+            if _HANGUL_RE.fullmatch(word):
+                found.append(word[:MAX_HANGUL])
+            elif (folded := fold_token(word)) is not None:
+                found.append(folded)
+        return found
+
+    @staticmethod
+    def _phrase_in(fieldname: str, words: list[str]) -> query.Query:
+        """A phrase: in the transcript, found through its word pairs and confirmed by positions only if longer."""
+        if fieldname != "text":
+            return query.Phrase(fieldname, words)
+        pairs = [query.Term("pairs", f"{a} {b}") for a, b in zip(words, words[1:])]
+        if len(words) == 2:  # the pair says it all; the words are there to be highlighted
+            return query.And(pairs + [query.Term("text", w) for w in dict.fromkeys(words)])
+        return query.And(pairs + [query.Phrase("text", words)])
 
     def _word(self, word: str):
         if word.endswith("*") and len(word) > 2:
@@ -605,12 +650,7 @@ class Parsed:
 
     def _phrase(self, text: str, fieldnames):
         self.words.extend(text.split())
-        tokens = self._analyse(text)
-        if not tokens:
-            return None
-        if len(tokens) == 1:
-            return self._terms(text, fieldnames)
-        return query.Or([query.Phrase(f, [t for _, t in tokens]) for f in fieldnames])
+        return self._terms(text, fieldnames)
 
     def _field(self, name: str, value: str):
         if name in ("village", "place", "region"):

@@ -89,6 +89,11 @@ def test_phrase_prefix_boolean_and_field_queries(app, add):
     a = add("The rice ball was salty.", surnames="Tsoi", villages="Ushtobe")
     b = add("Rice and salt, then the ball.", surnames="Kim", villages="Kyzylorda")
     assert found(app, '"rice ball"')[1] == {a}
+    phrase, _ = found(app, '"rice ball"')
+    assert str(phrase.hits[0].segments[0].snippet) == "The <mark>rice</mark> <mark>ball</mark> was salty."
+    assert found(app, '"the rice ball was"')[1] == {a} and found(app, '"ball was rice"')[1] == set()
+    korean = add("어머니는 동생을 안고 계셨어요.")
+    assert found(app, '"어머니는 동생을"')[1] == {korean} and found(app, '"동생을 어머니는"')[1] == set()
     assert found(app, "rice AND ball")[1] == {a, b}
     assert found(app, "salty OR Kyzylorda")[1] == {a, b}
     assert found(app, "rice NOT salty")[1] == {b}
