@@ -172,20 +172,23 @@ def _clean(value: str) -> str:
     return value.replace(",", " ").strip()
 
 
-def _decade(date: str) -> str | None:
+@lru_cache(maxsize=4096)
+def _earliest(date: str):
+    """The earliest day an EDTF date can mean (parsing EDTF is slow, and dates repeat)."""
     try:
-        lower = parse_edtf(date).lower_strict()
+        return parse_edtf(date).lower_strict()
     except Exception:  # noqa: BLE001 - edtf raises assorted errors on dates it parsed but cannot bound
         return None
+
+
+def _decade(date: str) -> str | None:
+    lower = _earliest(date)
     return f"{lower.tm_year // 10 * 10}s" if lower else None
 
 
 def _date_sort(date: str) -> int:
-    try:
-        lower = parse_edtf(date).lower_strict()
-        return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday
-    except Exception:  # noqa: BLE001
-        return 0
+    lower = _earliest(date)
+    return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday if lower else 0
 
 
 class SearchIndex:
