@@ -29,7 +29,8 @@ from filelock import FileLock, Timeout
 
 from .errors import CollectionError, ConflictError
 
-KINDS = ("interviews", "media")
+KINDS = ("interviews", "media", "vocab")
+VOCABULARIES = ("places", "surnames", "events")  # vocab/ folders have these fixed names, not identifiers
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u to misread or spell words
 ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, too many to guess
 MANIFEST = "manifest-sha256.txt"
@@ -80,8 +81,10 @@ class Problem:
         return f"{self.kind}: {self.path}"
 
 
-def is_valid_id(value: object) -> bool:
-    """Tell whether a string from outside (a URL, a form) can name a folder."""
+def is_valid_id(value: object, kind: str = "interviews") -> bool:
+    """Tell whether a string from outside (a URL, a form) can name a folder of this kind."""
+    if kind == "vocab":
+        return value in VOCABULARIES
     return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
 
@@ -112,20 +115,20 @@ class Collection:
         """Map a kind and an identifier to a folder, refusing anything that is not one of ours."""
         if kind not in KINDS:
             raise CollectionError(f"{kind!r} is not a kind of folder in this archive ({', '.join(KINDS)})")
-        if not is_valid_id(folder_id):
+        if not is_valid_id(folder_id, kind):
             raise CollectionError(f"{folder_id!r} is not an identifier of this archive")
         return self.root / kind / folder_id
 
     def exists(self, kind: str, folder_id: str) -> bool:
         """Tell whether a folder exists and is complete."""
-        return is_valid_id(folder_id) and (self.folder(kind, folder_id) / MANIFEST).is_file()
+        return is_valid_id(folder_id, kind) and (self.folder(kind, folder_id) / MANIFEST).is_file()
 
     def ids(self, kind: str) -> list[str]:
         """List the identifiers of a kind's complete folders, in sorted order."""
         kind_dir = self.root / kind
         if not kind_dir.is_dir():
             return []
-        return sorted(p.name for p in kind_dir.iterdir() if is_valid_id(p.name) and (p / MANIFEST).is_file())
+        return sorted(p.name for p in kind_dir.iterdir() if is_valid_id(p.name, kind) and (p / MANIFEST).is_file())
 
     # --- reading ------------------------------------------------------------------------------------------------
 
@@ -170,8 +173,8 @@ class Collection:
 
     # --- writing ------------------------------------------------------------------------------------------------
 
-    def create(self, kind: str, files: Mapping[str, Content], author: str) -> str:
-        """Make a new folder holding `files` and return its new identifier.
+    def create(self, kind: str, files: Mapping[str, Content], author: str, name: str | None = None) -> str:
+        """Make a new folder holding `files` and return its new identifier (or `name`, for the fixed vocab/ folders).
 
         The folder is built under a hidden staging name and renamed into place, so it appears whole or not at all.
         """
@@ -182,21 +185,29 @@ class Collection:
             raise CollectionError(f"{kind!r} is not a kind of folder in this archive ({', '.join(KINDS)})")
         kind_dir.mkdir(parents=True, exist_ok=True)
         self._sweep_staging(kind_dir)
+        if (kind == "vocab") != (name is not None) or (name is not None and not is_valid_id(name, kind)):
+            raise CollectionError(f"{kind} folders are named {'by the archive' if kind != 'vocab' else ', '.join(VOCABULARIES)}")
         while True:
-            folder_id = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+            folder_id = name or "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+            if name and (kind_dir / name).exists():
+                change = _read_versions(kind_dir / name).get(next(iter(files)), {})
+                raise ConflictError(f"{kind}/{name}", change.get("author"),
+                                    _readable_time(change["time"]) if change.get("time") else None)
             staging = kind_dir / f"{STAGING_PREFIX}{folder_id}"
             if (kind_dir / folder_id).exists():
                 continue
             try:
                 staging.mkdir()
             except FileExistsError:
+                if name:
+                    raise CollectionError(f"{kind}/{name} is being created by someone else; try again") from None
                 continue
             break
         try:
             with self._lock(staging, f"{kind}/{folder_id}"):
                 self._commit(staging, dict(files), author, current={})
-                if (kind_dir / folder_id).exists():  # pragma: no cover - a 1 in 10**12 collision
-                    raise CollectionError(f"identifier {folder_id} was taken meanwhile; try again")
+                if (kind_dir / folder_id).exists():  # a 1 in 10**12 collision, or a named folder made meanwhile
+                    raise CollectionError(f"{kind}/{folder_id} was created meanwhile; try again")
                 os.rename(staging, kind_dir / folder_id)
                 _fsync_dir(kind_dir)
         except BaseException:
@@ -256,7 +267,7 @@ class Collection:
                     yield Problem("unfinished write", rel)
                 elif entry.name.startswith("."):
                     continue
-                elif not entry.is_dir() or not is_valid_id(entry.name):
+                elif not entry.is_dir() or not is_valid_id(entry.name, kind):
                     yield Problem("unlisted", rel)
                 else:
                     yield from self.verify_folder(kind, entry.name)

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -79,3 +79,11 @@ class InterviewUploadForm(FlaskForm):
         for name, message in errors.items():
             field = getattr(self, self.FIELD_FOR.get(name, name), None)
             (field.errors if field is not None else self.form_errors).append(message)
+
+
+class SurnameSpellingForm(FlaskForm):
+    """A historian adds a spelling to a surname family."""
+
+    spelling = StringField("Add a spelling", validators=[DataRequired("Type the spelling to add."), Length(max=60)])
+    version = HiddenField()
+    submit = SubmitField("Add")

@@ -178,11 +178,14 @@ class Surnames:
     def load(cls, path: Path = VOCAB / "surnames.json") -> Surnames:
         if not Path(path).exists():
             return cls([])
-        data = json.loads(Path(path).read_text("utf-8"))
+        return cls.from_data(json.loads(Path(path).read_text("utf-8")))
+
+    @classmethod
+    def from_data(cls, data: dict) -> Surnames:
         found = []
         for entry in data["surnames"]:
             forms = [*entry.get("cyrillic", []), *entry.get("latin", []), entry.get("rr", ""), entry.get("mr", ""),
-                     entry.get("hangul", "")]
+                     entry.get("hangul", ""), *entry.get("other", [])]
             found.append(Surname(entry["id"], entry.get("hangul", ""), tuple(dict.fromkeys(f for f in forms if f))))
         return cls(found)
 

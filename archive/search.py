@@ -198,10 +198,30 @@ class SearchIndex:
         self.path = Path(path)
         self.collection = collection
         self.gazetteer = gazetteer
-        self.surnames = surnames
+        self._shipped_surnames = surnames
+        self._surnames: tuple[tuple, Surnames, str] | None = None
         self._ix = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
+
+    @property
+    def surnames(self) -> Surnames:
+        """The archive's surname families: its own copy once a historian has changed it (re-read when it changes,
+        in every worker), else the shipped one."""
+        return self._vocabulary()[0]
+
+    def _vocabulary(self) -> tuple[Surnames, str]:
+        path = self.collection.root / "vocab" / "surnames" / "surnames.json"
+        try:
+            key = (path.stat().st_mtime_ns, path.stat().st_size)
+        except FileNotFoundError:
+            return self._shipped_surnames, ""
+        if self._surnames is None or self._surnames[0] != key:
+            from . import vocab
+
+            current = vocab.load(self.collection, "surnames")
+            self._surnames = (key, Surnames.from_data(current.data), current.version)
+        return self._surnames[1], self._surnames[2]
 
     # --- opening and writing ----------------------------------------------------------------------------------
 
@@ -218,6 +238,10 @@ class SearchIndex:
                 if self._ix is None:  # a new or an older layout: start afresh; check() fills it
                     self._ix = index.create_in(str(self.path), SCHEMA)
             return self._ix
+
+    def stamp(self, interview_id: str) -> str:
+        """The files a document is made from, and the surname families its facets were counted with."""
+        return f"{stamp_of(self.collection, interview_id)}:{self._vocabulary()[1][:12]}"
 
     def document(self, interview_id: str) -> dict | None:
         """Make the index document of an interview, or None if there is no such interview."""
@@ -252,7 +276,7 @@ class SearchIndex:
         return {
             "id": interview_id,
             "kind": "interview",
-            "stamp": stamp_of(self.collection, interview_id),
+            "stamp": self.stamp(interview_id),
             "display": {"title": interview.title, "narrators": narrators, "date": record.get("date", ""),
                         "place": record["place"]["name"] if record.get("place") else "",
                         "villages": sorted({p["name"] for p in places})},
@@ -306,7 +330,7 @@ class SearchIndex:
         found = {
             "missing": sorted(present - set(indexed)),
             "orphaned": sorted(set(indexed) - present),
-            "stale": sorted(i for i in present & set(indexed) if indexed[i] != stamp_of(self.collection, i)),
+            "stale": sorted(i for i in present & set(indexed) if indexed[i] != self.stamp(i)),
         }
         todo = found["missing"] + found["orphaned"] + found["stale"]
         if repair and todo:

@@ -216,3 +216,44 @@ def test_the_app_repairs_a_missing_index_at_start_without_blocking(sample_collec
     checker = next(t for t in threading.enumerate() if t.name == "index-check")
     checker.join(60)
     assert fresh.extensions["search"].query("Ushtobe", None, None).total >= 2
+
+
+def add_spelling(client, surname_id, spelling, version=None):
+    from conftest import csrf_token
+
+    page = client.get("/vocab/surnames")
+    if version is None:
+        import re
+
+        version = re.search(r'name="version" value="([^"]*)"', page.get_data(as_text=True)).group(1)
+    return client.post(f"/vocab/surnames/{surname_id}", data={"csrf_token": csrf_token(page), "spelling": spelling,
+                                                               "version": version})
+
+
+def test_historian_adds_a_spelling_and_search_follows(app, add, client, auth, collection):
+    tsoi = add("Моя бабушка по фамилии Цой.", surnames="Цой")
+    assert found(app, "Tchoi")[1] == set()
+    auth.login("historian")
+    response = add_spelling(client, "tsoi", "Tchoi")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert found(app, "Tchoi")[1] == {tsoi}  # every worker re-reads the changed family
+    assert collection.last_change("vocab", "surnames", "surnames.json")["author"] == "historian"
+    assert [str(p) for p in collection.verify()] == []
+    again = add_spelling(client, "tsoi", "tchoi")
+    assert again.status_code == 422 and "already a spelling of tsoi" in again.get_data(as_text=True)
+    bad = add_spelling(client, "tsoi", "Tsoi123")
+    assert bad.status_code == 422 and "is not a name" in bad.get_data(as_text=True)
+
+
+def test_a_stale_vocabulary_edit_is_refused_naming_who_changed_it(app, client, auth):
+    auth.login("historian")
+    assert add_spelling(client, "kim", "Kimm").status_code == 302
+    stale = add_spelling(client, "kim", "Kiehm", version="0" * 64)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "was changed by historian" in page
+
+
+def test_only_staff_edit_vocabularies(client, auth):
+    assert client.get("/vocab/surnames").status_code == 302
+    auth.login("researcher")
+    assert client.get("/vocab/surnames").status_code == 403

@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import api, auth, interviews, public, search
+from . import api, auth, interviews, public, search, vocab
 
 
 def init_app(app: Flask) -> None:
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(interviews.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(vocab.bp)
     app.add_template_filter(timecode)
 
     @app.context_processor
