@@ -30,14 +30,20 @@ def embargoed(record: Mapping, today: datetime.date | None = None) -> bool:
     return bool(until) and datetime.date.fromisoformat(until) > (today or datetime.date.today())
 
 
+def readable_levels(viewer: User | None) -> tuple[str, ...] | None:
+    """The access levels a viewer may read while no embargo runs; None: everything, embargoed or not (staff).
+    Search turns this into its index filter, so pages and search cannot disagree."""
+    if is_staff(viewer):
+        return None
+    return ("public", "researchers") if viewer is not None else ("public",)
+
+
 def can_read(viewer: User | None, record: Mapping) -> bool:
     """Decide whether a viewer may see a record (interview or item metadata with `access`, `embargo_until`)."""
-    if is_staff(viewer):
+    levels = readable_levels(viewer)
+    if levels is None:
         return True
-    if embargoed(record):
-        return False
-    level = record.get("access", "staff")
-    return level == "public" or (level == "researchers" and viewer is not None)
+    return not embargoed(record) and record.get("access", "staff") in levels
 
 
 def can_edit(viewer: User | None) -> bool:

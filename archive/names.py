@@ -52,15 +52,36 @@ class Place:
         return self.label.get(lang) or self.label.get("en") or self.id
 
 
-class Gazetteer:
+class _Spellings:
+    """Entries found by any of their spellings, folded; shared by the gazetteer and the surname families."""
+
+    def __init__(self, entries: dict, spellings_of, cutoff: float):
+        self.entries = entries
+        self.cutoff = cutoff
+        self._by_key: dict[str, set[str]] = {}
+        for entry_id, entry in entries.items():
+            for spelling in spellings_of(entry):
+                if spelling:
+                    self._by_key.setdefault(fold(spelling), set()).add(entry_id)
+
+    def match(self, name: str) -> list:
+        """Find the entries a written name may mean (several when a spelling is shared)."""
+        return [self.entries[i] for i in sorted(self._by_key.get(fold(name), ()))]
+
+    def suggest(self, name: str, limit: int = 3) -> list:
+        """Offer the entries spelled most like `name`."""
+        found: list = []
+        for key in difflib.get_close_matches(fold(name), list(self._by_key), n=limit * 2, cutoff=self.cutoff):
+            found.extend(self.entries[i] for i in sorted(self._by_key[key]) if self.entries[i] not in found)
+        return found[:limit]
+
+
+class Gazetteer(_Spellings):
     """Places and every written form of their names."""
 
     def __init__(self, places: list[Place]):
         self.places = {p.id: p for p in places}
-        self._by_key: dict[str, set[str]] = {}
-        for place in places:
-            for name in {*place.names, *place.label.values(), place.id}:
-                self._by_key.setdefault(fold(name), set()).add(place.id)
+        super().__init__(self.places, lambda p: {*p.names, *p.label.values(), p.id}, cutoff=0.7)
 
     @classmethod
     def load(cls, path: Path = VOCAB / "places.json") -> Gazetteer:
@@ -70,20 +91,6 @@ class Gazetteer:
                   p.get("lat"), p.get("lon"), p.get("within"))
             for p in data["places"]
         ])
-
-    def match(self, name: str) -> list[Place]:
-        """Find the places a written name may mean (several when a name is shared)."""
-        return [self.places[i] for i in sorted(self._by_key.get(fold(name), ()))]
-
-    def suggest(self, name: str, limit: int = 3) -> list[Place]:
-        """Offer the places whose names are spelled most like `name`."""
-        keys = difflib.get_close_matches(fold(name), list(self._by_key), n=limit * 2, cutoff=0.7)
-        found: list[Place] = []
-        for key in keys:
-            for place_id in sorted(self._by_key[key]):
-                if self.places[place_id] not in found:
-                    found.append(self.places[place_id])
-        return found[:limit]
 
 
 @lru_cache(maxsize=1)
@@ -164,15 +171,12 @@ class Surname:
         return self.forms[0] if self.forms else self.id
 
 
-class Surnames:
+class Surnames(_Spellings):
     """The surname vocabulary: which spellings are one family name."""
 
     def __init__(self, surnames: list[Surname]):
         self.surnames = {s.id: s for s in surnames}
-        self._by_key: dict[str, set[str]] = {}
-        for surname in surnames:
-            for form in (*surname.forms, surname.hangul, surname.id):
-                self._by_key.setdefault(fold(form), set()).add(surname.id)
+        super().__init__(self.surnames, lambda s: {*s.forms, s.hangul, s.id}, cutoff=0.75)
 
     @classmethod
     def load(cls, path: Path = VOCAB / "surnames.json") -> Surnames:
@@ -188,19 +192,6 @@ class Surnames:
                      entry.get("hangul", ""), *entry.get("other", [])]
             found.append(Surname(entry["id"], entry.get("hangul", ""), tuple(dict.fromkeys(f for f in forms if f))))
         return cls(found)
-
-    def match(self, name: str) -> list[Surname]:
-        """Find the surnames a spelling may be (several when a spelling is shared)."""
-        return [self.surnames[i] for i in sorted(self._by_key.get(fold(name), ()))]
-
-    def suggest(self, name: str, limit: int = 3) -> list[Surname]:
-        keys = difflib.get_close_matches(fold(name), list(self._by_key), n=limit * 2, cutoff=0.75)
-        found: list[Surname] = []
-        for key in keys:
-            for surname_id in sorted(self._by_key[key]):
-                if self.surnames[surname_id] not in found:
-                    found.append(self.surnames[surname_id])
-        return found[:limit]
 
 
 @lru_cache(maxsize=1)

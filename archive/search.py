@@ -456,10 +456,10 @@ def _transcript_terms(q: query.Query, reader) -> set[str]:
 
 
 def _allowed(viewer) -> query.Query | None:
-    """Restrict results to what the viewer may read, mirroring access.can_read for indexed records."""
-    if access.is_staff(viewer):
+    """Restrict results to what access.py lets the viewer read: its levels, and no running embargo."""
+    levels = access.readable_levels(viewer)
+    if levels is None:
         return None
-    levels = ["public"] + (["researchers"] if viewer is not None else [])
     today = int(datetime.date.today().strftime("%Y%m%d"))
     return query.And([query.Or([query.Term("access", level) for level in levels]),
                       query.NumericRange("embargo", None, today)])

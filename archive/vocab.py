@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .collection import Collection
 from .errors import ArchiveError
-from .names import VOCAB, fold
+from .names import VOCAB, Surnames, fold
 
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json"}
 _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
@@ -59,9 +59,8 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     entry = next((e for e in data["surnames"] if e["id"] == surname_id), None)
     if entry is None:
         raise VocabularyError(f"There is no surname family {surname_id!r}.")
-    forms = [*entry.get("cyrillic", []), *entry.get("latin", []), entry.get("rr", ""), entry.get("mr", ""),
-             entry.get("hangul", ""), *entry.get("other", [])]
-    if fold(spelling) in {fold(f) for f in forms if f}:
+    forms = Surnames.from_data({"surnames": [entry]}).surnames[surname_id].forms
+    if fold(spelling) in {fold(f) for f in forms}:
         raise VocabularyError(f'"{spelling}" is already a spelling of {entry["id"]} ({entry.get("hangul", "")}).')
     script = "cyrillic" if re.search(r"[\u0400-\u04ff]", spelling) else "latin" if spelling.isascii() else "other"
     entry.setdefault(script, []).append(spelling)
