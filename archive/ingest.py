@@ -29,6 +29,10 @@ _OHMS_FIELDS = ("title", "date", "accession", "narrators", "interviewers", "keyw
                 "description", "duration")
 
 
+class AudioError(FormatError):
+    """The audio given with a transcript cannot be used."""
+
+
 class IngestError(ArchiveError):
     """A batch cannot start: the manifest itself is unusable."""
 
@@ -43,6 +47,7 @@ class Outcome:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # metadata problems by field, for forms
+    file: str = "transcript"  # which of the files given the reason is about: "transcript" or "audio"
 
 
 def audio_kind(head: bytes) -> str | None:
@@ -102,6 +107,8 @@ class Ingester:
             interview_id = self.collection.create("interviews", files, self.author)
         except metadata.MetadataError as e:
             return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors)
+        except AudioError as e:
+            return Outcome(name, "failed", reason=str(e), file="audio")
         except FormatError as e:
             return Outcome(name, "failed", reason=str(e))
         except CollectionError as e:
@@ -151,7 +158,7 @@ class Ingester:
         if audio is not None:
             kind = audio_kind(audio[:16] if isinstance(audio, bytes) else _head(Path(audio)))
             if kind is None:
-                raise FormatError(f"{audio_name or 'the audio file'} is not audio this archive plays "
+                raise AudioError(f"{audio_name or 'the audio file'} is not audio this archive plays "
                                   f"(MP3, WAV, Ogg, FLAC or M4A)")
             files[f"original/audio.{kind}"] = audio
             record["audio"] = {"file": Path(audio_name).name, "original": f"original/audio.{kind}",

@@ -41,14 +41,3 @@ def segments(collection: Collection, interview_id: str) -> list[dict]:
         return collection.read("interviews", interview_id, "segments.json").json()
     except CollectionError:
         return []
-
-
-def all_interviews(collection: Collection) -> list[Interview]:
-    """Read every interview, skipping (not failing on) a folder whose metadata cannot be read."""
-    found = []
-    for interview_id in collection.ids("interviews"):
-        try:
-            found.append(load(collection, interview_id))
-        except CollectionError:
-            continue
-    return found

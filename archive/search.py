@@ -141,6 +141,7 @@ SCHEMA = fields.Schema(
     access=fields.ID(),
     embargo=fields.NUMERIC(int, bits=32),
     date_sort=fields.NUMERIC(int, bits=32, sortable=True),
+    title_sort=fields.ID(sortable=True),
     **{f"f_{name}": _facet() for name in FACETS},
 )
 
@@ -279,7 +280,8 @@ class SearchIndex:
             "stamp": self.stamp(interview_id),
             "display": {"title": interview.title, "narrators": narrators, "date": record.get("date", ""),
                         "place": record["place"]["name"] if record.get("place") else "",
-                        "villages": sorted({p["name"] for p in places})},
+                        "villages": sorted({p["name"] for p in places}), "access": record.get("access", "staff"),
+                        "languages": record.get("languages", [])},
             "title": interview.title,
             "meta": "\n".join([record.get("description", ""), " ".join(record.get("keywords", [])),
                                " ".join(narrator_forms), " ".join(record.get("interviewers", [])),
@@ -291,6 +293,7 @@ class SearchIndex:
             "access": record.get("access", "staff"),
             "embargo": int(embargo.replace("-", "")) if embargo else 0,
             "date_sort": _date_sort(record["date"]) if record.get("date") else 0,
+            "title_sort": interview.title.casefold(),
             "f_village": ",".join(sorted(village_ids)),
             "f_place": record["place"]["place"] if record.get("place", {}).get("place") else "",
             "f_region": ",".join(sorted(regions)),
@@ -388,7 +391,7 @@ class SearchIndex:
         searcher = self.searcher()
         facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count)
                   for name in FACETS}
-        sortedby = sorting.FieldFacet("date_sort", reverse=False) if sort == "date" else None
+        sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
         page = max(1, page)
         results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
                                   sortedby=sortedby)

@@ -42,8 +42,8 @@ def make(kind: str, turns: int, rng: random.Random) -> bytes:
         vtt = f"WEBVTT\n\n{cues}\n"
         if kind == "vtt":
             return vtt.encode()
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms">'
-                f"<record><version>6.0</version><title>Generated</title><index>"
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms">'
+                "<record><version>6.0</version><title>Generated</title><index>"
                 + "".join(f"<point><time>{t}</time><title>Part {n}</title><keywords>rice;train</keywords></point>"
                           for n, (_, t, _) in enumerate(lines[::20]))
                 + f"</index><vtt_transcript><![CDATA[{vtt}]]></vtt_transcript></record></ROOT>").encode()

@@ -1,6 +1,6 @@
 """Signing in and out through the real pages, with CSRF on, as a browser would."""
 
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD
 
 
 def test_sign_in_page_has_labelled_fields_and_no_external_resources(client):

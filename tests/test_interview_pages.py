@@ -16,9 +16,9 @@ AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 64
 
 
 @pytest.fixture
-def ingested(collection):
+def ingested(app, collection):
     """Three interviews: public with audio, researchers-only, and embargoed until far in the future."""
-    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20)
+    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["search"])
     public = ingester.ingest((DATA / "interview.vtt").read_bytes(), "interview.vtt",
                              {"title": "Public: the sea at Posyet", "narrators": "Anna Tsoi", "access": "public",
                               "villages": "Посьет"}, AUDIO, "interview.mp3")
@@ -136,3 +136,11 @@ def test_upload_over_the_size_limit_is_refused(client, auth, app):
     app.config["MAX_CONTENT_LENGTH"] = 10_000
     response = upload(client, transcript=(io.BytesIO(b"A: hi\n" * 5000), "big.txt"))
     assert response.status_code == 413
+
+
+def test_audio_that_is_not_audio_is_refused_beside_the_audio_field(client, auth):
+    auth.login("historian")
+    page = html.unescape(upload(client, transcript=(io.BytesIO((DATA / "interview.vtt").read_bytes()), "interview.vtt"),
+                                audio=(io.BytesIO(b"not a sound at all"), "take.mp3")).get_data(as_text=True))
+    message = "Take.mp3 is not audio this archive plays"
+    assert message in page and page.index(message) > page.index('id="audio"')

@@ -2,7 +2,11 @@
 
 import json
 
-from archive.interviews import all_interviews
+from archive.interviews import load
+
+
+def all_interviews(collection):
+    return [load(collection, i) for i in collection.ids("interviews")]
 
 
 def test_samples_verify_and_cover_every_format_and_language(sample_collection, runner):

@@ -91,7 +91,7 @@ def detect(data: bytes, filename: str = "") -> str:
     head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode()
-    if head.startswith(b"<?xml") or head.startswith(b"<"):
+    if head.startswith(b"<"):
         if b"nunncenter/ohms" in data[:65536] or suffix == "xml":
             return "ohms"
         raise FormatError("this XML file is not an OHMS export (no https://www.weareavp.com/nunncenter/ohms namespace)")

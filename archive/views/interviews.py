@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from .. import access, interviews
 from ..errors import CollectionError
@@ -33,9 +33,10 @@ def get_interview_or_404(interview_id: str) -> interviews.Interview:
 
 @bp.get("/")
 def index():
-    visible = [i for i in interviews.all_interviews(collection()) if access.can_read(g.viewer, i.record)]
-    visible.sort(key=lambda i: i.title.casefold())
-    return render_template("interviews/index.html", interviews=visible)
+    page = request.args.get("page", "1")
+    results = current_app.extensions["search"].query("", None, g.viewer, page=int(page) if page.isdigit() else 1,
+                                                     sort="title", page_size=50)
+    return render_template("interviews/index.html", results=results)
 
 
 @bp.get("/<interview_id>")
@@ -80,8 +81,7 @@ def new():
         elif outcome.errors:
             form.show_errors(outcome.errors)
         else:
-            audio_name = form.audio.data.filename if audio_path else ""
-            target = form.audio if audio_name and outcome.reason.startswith(audio_name) else form.transcript
+            target = form.audio if outcome.file == "audio" else form.transcript
             target.errors.append(outcome.reason[:1].upper() + outcome.reason[1:].rstrip(".") + ".")
         form.form_errors.append("Nothing was saved. Correct what is marked below; files must be chosen again.")
     return render_template("interviews/new.html", form=form), 200 if not form.errors else 422
