@@ -1,6 +1,5 @@
 """An oral-history archive: transcripts, photos and annotations kept as plain files, served by Flask."""
 
-from __future__ import annotations
 
 import os
 import secrets

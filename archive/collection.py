@@ -19,7 +19,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from filelock import FileLock, Timeout
 from .errors import CollectionError, ConflictError
 
 KINDS = ("interviews", "media", "vocab")
-VOCABULARIES = ("places", "surnames", "events")  # vocab/ folders have these fixed names, not identifiers
+VOCABULARIES = ("places", "surnames", "events", "people")  # vocab/ folders have these fixed names, not identifiers
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u to misread or spell words
 ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, too many to guess
 MANIFEST = "manifest-sha256.txt"
@@ -252,6 +252,38 @@ class Collection:
                         _readable_time(change["time"]) if recorded else None,
                     )
             return self._commit(folder, {rel: changes[name] for rel, name in names.items()}, author, current)
+
+    def update(
+        self,
+        kind: str,
+        folder_id: str,
+        names: Sequence[str],
+        change: Callable[[dict[str, bytes | None]], Mapping[str, Content | None]],
+        author: str,
+    ) -> dict[str, str]:
+        """Change files from what they hold at this moment, under the folder's lock: `change` gets the current bytes
+        of each named file (None if absent) and returns the new contents of those it changes.
+
+        For changes that merge (adding an annotation) rather than replace: two writers at once both keep their work,
+        where `write` would refuse the second. `change` runs while others wait, so it must be quick; an exception it
+        raises writes nothing.
+        """
+        folder = self.folder(kind, folder_id)
+        rels = [check_name(n) for n in names]
+        if not (folder / MANIFEST).is_file():
+            raise CollectionError(f"{kind}/{folder_id} does not exist")
+        with self._lock(folder, f"{kind}/{folder_id}"):
+            self._recover(folder)
+            current = {rel: (folder / rel).read_bytes() if (folder / rel).is_file() else None for rel in rels}
+            changes = dict(change(dict(current)))
+            stray = [n for n in changes if n not in current]
+            if stray:
+                raise CollectionError(f"an update may only change the files it read, not {', '.join(stray)}")
+            if not changes:
+                return {}
+            digests = {rel: hashlib.sha256(data).hexdigest() if data is not None else None
+                       for rel, data in current.items()}
+            return self._commit(folder, changes, author, digests)
 
     # --- checking -----------------------------------------------------------------------------------------------
 

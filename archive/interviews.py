@@ -41,3 +41,18 @@ def segments(collection: Collection, interview_id: str) -> list[dict]:
         return collection.read("interviews", interview_id, "segments.json").json()
     except CollectionError:
         return []
+
+
+def transcript_text(segments: list[dict]) -> tuple[str, list[int]]:
+    """Join segments into the interview's plain text, and give where each segment starts in it.
+
+    This is the text annotation positions count in (code points, segments joined by one newline) and the text the
+    index holds, so a passage found by search and a passage annotated are the same characters.
+    """
+    starts, parts, offset = [], [], 0
+    for segment in segments:
+        starts.append(offset)
+        parts.append(segment["text"])
+        offset += len(segment["text"]) + 1
+    return "\n".join(parts), starts
+

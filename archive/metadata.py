@@ -11,6 +11,7 @@ import datetime
 import re
 import warnings
 from collections.abc import Mapping
+from functools import lru_cache
 
 import langcodes
 
@@ -161,6 +162,22 @@ def _narrators(value) -> list[dict]:
             raise ValueError("each narrator needs a name")
         narrators.append({"name": " ".join(str(item["name"]).split()), "other_forms": _list(item.get("other_forms"))})
     return narrators
+
+
+@lru_cache(maxsize=4096)
+def earliest_day(date: str) -> int:
+    """The earliest day an EDTF date can mean, as yyyymmdd (0 if it has none): for sorting and decades. Cached,
+    because parsing EDTF is slow and dates repeat."""
+    try:
+        lower = parse_edtf(date).lower_strict()
+    except Exception:  # noqa: BLE001 - edtf raises assorted errors on dates it parsed but cannot bound
+        return 0
+    return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday
+
+
+def edtf_date(value) -> str:
+    """Check a date written in EDTF; ValueError (with examples) if it is not one."""
+    return _edtf(value)
 
 
 def _edtf(value) -> str:

@@ -85,7 +85,10 @@ class Gazetteer(_Spellings):
 
     @classmethod
     def load(cls, path: Path = VOCAB / "places.json") -> Gazetteer:
-        data = json.loads(Path(path).read_text("utf-8"))
+        return cls.from_data(json.loads(Path(path).read_text("utf-8")))
+
+    @classmethod
+    def from_data(cls, data: dict) -> Gazetteer:
         return cls([
             Place(p["id"], p.get("label", {}), tuple(p.get("names", [])), p.get("type", ""), p.get("country", ""),
                   p.get("lat"), p.get("lon"), p.get("within"))

@@ -17,7 +17,6 @@ import html
 import re
 import threading
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,14 +26,11 @@ from whoosh import fields, index, query, sorting
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.lang import stemmer_for_language
 
-from . import access, interviews
+from . import access, annotations, interviews, vocab
 from .collection import Collection
 from .errors import CollectionError
+from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold, variants
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from edtf import parse_edtf
 
 FACETS = ("village", "surname", "region", "decade", "event", "place", "person", "language", "kind", "narrator",
           "interviewer", "collection")
@@ -142,6 +138,7 @@ SCHEMA = fields.Schema(
     embargo=fields.NUMERIC(int, bits=32),
     date_sort=fields.NUMERIC(int, bits=32, sortable=True),
     title_sort=fields.ID(sortable=True),
+    linked=fields.KEYWORD(commas=True, scorable=False, lowercase=False),  # "events/<id>": what annotations link
     **{f"f_{name}": _facet() for name in FACETS},
 )
 
@@ -151,7 +148,7 @@ SCHEMA = fields.Schema(
 def stamp_of(collection: Collection, interview_id: str) -> str:
     """Fingerprint the files a document is made from; a different stamp means the document is stale."""
     digest = hashlib.sha256()
-    for name in ("interview.json", "segments.json"):
+    for name in ("interview.json", "segments.json", "annotations.json"):
         try:
             digest.update(collection.read("interviews", interview_id, name).version.encode())
         except CollectionError:
@@ -159,70 +156,35 @@ def stamp_of(collection: Collection, interview_id: str) -> str:
     return digest.hexdigest()
 
 
-def transcript_text(segments: list[dict]) -> tuple[str, list[int]]:
-    """Join segments into the indexed text, and give where each segment starts in it."""
-    starts, parts, offset = [], [], 0
-    for segment in segments:
-        starts.append(offset)
-        parts.append(segment["text"])
-        offset += len(segment["text"]) + 1
-    return "\n".join(parts), starts
-
-
 def _clean(value: str) -> str:
     return value.replace(",", " ").strip()
 
 
-@lru_cache(maxsize=4096)
-def _earliest(date: str):
-    """The earliest day an EDTF date can mean (parsing EDTF is slow, and dates repeat)."""
-    try:
-        return parse_edtf(date).lower_strict()
-    except Exception:  # noqa: BLE001 - edtf raises assorted errors on dates it parsed but cannot bound
-        return None
-
-
 def _decade(date: str) -> str | None:
-    lower = _earliest(date)
-    return f"{lower.tm_year // 10 * 10}s" if lower else None
-
-
-def _date_sort(date: str) -> int:
-    lower = _earliest(date)
-    return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday if lower else 0
+    day = earliest_day(date)
+    return f"{day // 100000 * 10}s" if day else None
 
 
 class SearchIndex:
     """The index of one data root, with the vocabularies its documents are made with."""
 
-    def __init__(self, path: Path, collection: Collection, gazetteer: Gazetteer, surnames: Surnames):
+    def __init__(self, path: Path, collection: Collection):
         self.path = Path(path)
         self.collection = collection
-        self.gazetteer = gazetteer
-        self._shipped_surnames = surnames
-        self._surnames: tuple[tuple, Surnames, str] | None = None
         self._ix = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
 
     @property
+    def gazetteer(self) -> Gazetteer:
+        """The places in use: the archive's own copy once a historian has changed it (re-read in every worker when
+        it changes), else the shipped one."""
+        return vocab.gazetteer(self.collection)
+
+    @property
     def surnames(self) -> Surnames:
-        """The archive's surname families: its own copy once a historian has changed it (re-read when it changes,
-        in every worker), else the shipped one."""
-        return self._vocabulary()[0]
-
-    def _vocabulary(self) -> tuple[Surnames, str]:
-        path = self.collection.root / "vocab" / "surnames" / "surnames.json"
-        try:
-            key = (path.stat().st_mtime_ns, path.stat().st_size)
-        except FileNotFoundError:
-            return self._shipped_surnames, ""
-        if self._surnames is None or self._surnames[0] != key:
-            from . import vocab
-
-            current = vocab.load(self.collection, "surnames")
-            self._surnames = (key, Surnames.from_data(current.data), current.version)
-        return self._surnames[1], self._surnames[2]
+        """The surname families in use, like the gazetteer."""
+        return vocab.current(self.collection, "surnames")[0]
 
     # --- opening and writing ----------------------------------------------------------------------------------
 
@@ -241,8 +203,9 @@ class SearchIndex:
             return self._ix
 
     def stamp(self, interview_id: str) -> str:
-        """The files a document is made from, and the surname families its facets were counted with."""
-        return f"{stamp_of(self.collection, interview_id)}:{self._vocabulary()[1][:12]}"
+        """The files a document is made from, and the vocabularies its facets were counted with."""
+        versions = (vocab.current(self.collection, name)[1][:12] for name in ("surnames", "places"))
+        return f"{stamp_of(self.collection, interview_id)}:{':'.join(versions)}"
 
     def document(self, interview_id: str) -> dict | None:
         """Make the index document of an interview, or None if there is no such interview."""
@@ -255,6 +218,10 @@ class SearchIndex:
         places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
         places += [record[key] for key in ("birthplace",) if record.get(key)]
         village_ids = {p["place"] for p in places if p.get("place")}
+        notes = annotations.items(self.collection, interview_id) if segments else []
+        linked = {(kind, entry_id) for a in notes for kind, ids in annotations.links(a).items() for entry_id in ids}
+        village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
+        remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
         regions = set()  # every place that holds a named place: district, region, country
         for place_id in village_ids | ({record["place"]["place"]} if record.get("place") else set()):
             place = self.gazetteer.places.get(place_id)
@@ -271,7 +238,7 @@ class SearchIndex:
         place_labels = [self.gazetteer.places[i].name() for i in village_ids if i in self.gazetteer.places]
         toc = [" ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
                for p in record.get("toc", [])]
-        text, _ = transcript_text(segments)
+        text, _ = interviews.transcript_text(segments)
         embargo = record.get("embargo_until")
         decade = _decade(record["date"]) if record.get("date") else None
         return {
@@ -285,14 +252,15 @@ class SearchIndex:
             "title": interview.title,
             "meta": "\n".join([record.get("description", ""), " ".join(record.get("keywords", [])),
                                " ".join(narrator_forms), " ".join(record.get("interviewers", [])),
-                               " ".join(place_names + place_labels), " ".join(record.get("surnames", [])), *toc]),
+                               " ".join(place_names + place_labels), " ".join(record.get("surnames", [])), *toc,
+                               *remarks]),
             "narrator_text": " ".join(narrator_forms),
             "interviewer_text": " ".join(record.get("interviewers", [])),
             "text": text,
             "pairs": text,
             "access": record.get("access", "staff"),
             "embargo": int(embargo.replace("-", "")) if embargo else 0,
-            "date_sort": _date_sort(record["date"]) if record.get("date") else 0,
+            "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
             "title_sort": interview.title.casefold(),
             "f_village": ",".join(sorted(village_ids)),
             "f_place": record["place"]["place"] if record.get("place", {}).get("place") else "",
@@ -304,8 +272,9 @@ class SearchIndex:
             "f_narrator": ",".join(_clean(n) for n in narrators),
             "f_interviewer": ",".join(_clean(n) for n in record.get("interviewers", [])),
             "f_collection": _clean(record.get("collection", "")),
-            "f_event": "",
-            "f_person": "",
+            "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
+            "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
+            "linked": ",".join(sorted(f"{kind}/{e}" for kind, e in linked)),
         }
 
     def update(self, interview_ids: list[str]) -> None:
@@ -409,7 +378,7 @@ class SearchIndex:
     @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
         segments = interviews.segments(self.collection, interview_id)
-        return segments, transcript_text(segments)[1]
+        return segments, interviews.transcript_text(segments)[1]
 
     def _hit(self, searcher, hit, terms: set[str]) -> Hit:
         stored = hit.fields()
@@ -428,6 +397,9 @@ class SearchIndex:
     def label(self, facet: str, value: str) -> str:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:
             return self.gazetteer.places[value].name()
+        if facet in ("event", "person"):
+            entry = vocab.current(self.collection, "events" if facet == "event" else "people")[0].get(value)
+            return entry.name() if entry else value
         if facet == "surname":
             return self.surnames.surnames[value].label() if value in self.surnames.surnames else value.title()
         return value
@@ -441,6 +413,13 @@ class SearchIndex:
             for surname in self.surnames.suggest(word, limit=2):
                 found.append(surname.label())
         return [s for s in dict.fromkeys(found) if fold(s) not in {fold(w) for w in words}][:5]
+
+    def linked_to(self, ref: str, viewer, limit: int = 200) -> list[str]:
+        """The interviews the viewer may read whose annotations link `ref` ("events/<id>", "places/<id>",
+        "people/<id>"), newest first by interview date."""
+        results = self.searcher().search(query.Term("linked", ref), filter=_allowed(viewer), limit=limit,
+                                         sortedby=sorting.FieldFacet("date_sort", reverse=True))
+        return [hit["id"] for hit in results]
 
     def browse(self, facet: str, viewer) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""
@@ -703,10 +682,7 @@ class Parsed:
 
 def init_app(app) -> None:
     """Open the data root's index; check it against the collection in the background if so configured."""
-    from .names import shipped_gazetteer, shipped_surnames
-
-    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"],
-                               shipped_gazetteer(), shipped_surnames())
+    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"])
     app.extensions["search"] = search_index
     if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
         threading.Thread(target=_check_in_background, args=(search_index, app.logger), daemon=True,

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from .collection import Collection
 from .errors import ArchiveError
-from .names import VOCAB, Surnames, fold
+from .metadata import earliest_day
+from .names import VOCAB, Gazetteer, Surnames, fold
 
-FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json"}
+FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
 _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
 
 
 class VocabularyError(ArchiveError):
-    """A change to a vocabulary was refused."""
+    """A change to a vocabulary was refused; `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,89 @@ def load(collection: Collection, name: str) -> Vocabulary:
         stored = collection.read("vocab", name, FILES[name])
         return Vocabulary(name, json.loads(stored.data), stored.version)
     return Vocabulary(name, json.loads((VOCAB / FILES[name]).read_text("utf-8")), "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event or a person of the vocabularies: what pages, forms and annotations need of one."""
+
+    kind: str
+    id: str
+    data: dict = field(compare=False)
+
+    def name(self, lang: str = "en") -> str:
+        label = self.data.get("label", {})
+        return label.get(lang) or label.get("en") or self.id
+
+    @property
+    def date(self) -> str:
+        return self.data.get("date") or self.data.get("dates") or ""
+
+    @property
+    def sort_key(self) -> tuple:
+        return (earliest_day(self.date) if self.date else 99999999, self.name().casefold())
+
+    def description(self, lang: str = "en") -> str:
+        text = self.data.get("description", {})
+        return text.get(lang) or text.get("en") or "" if isinstance(text, dict) else str(text)
+
+
+class Entries:
+    """The entries of one vocabulary (events or people), in date order, found by id or by any written name."""
+
+    def __init__(self, kind: str, data: dict):
+        self.kind = kind
+        self.data = data
+        self.sources: dict = data.get("sources", {})
+        entries = [Entry(kind, e["id"], e) for e in data.get(LISTS[kind], [])]
+        self.by_id = {e.id: e for e in sorted(entries, key=lambda e: e.sort_key)}
+
+    def __contains__(self, entry_id: str) -> bool:
+        return entry_id in self.by_id
+
+    def __iter__(self):
+        return iter(self.by_id.values())
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.by_id.get(entry_id)
+
+
+LISTS = {"events": "events", "people": "people", "places": "places", "surnames": "surnames"}
+_BUILD = {"places": Gazetteer.from_data, "surnames": Surnames.from_data,
+          "events": lambda data: Entries("events", data), "people": lambda data: Entries("people", data)}
+_cache: dict[tuple, tuple] = {}
+_cache_lock = threading.Lock()
+
+
+def current(collection: Collection, name: str):
+    """The vocabulary in use, built for lookups (Gazetteer, Surnames, or Entries), with its version: re-read when a
+    historian has changed it, from any process, so every worker sees the same vocabulary."""
+    path = collection.root / "vocab" / name / FILES[name]
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except FileNotFoundError:
+        key = ("shipped", name)
+    with _cache_lock:
+        if key not in _cache:
+            vocabulary = load(collection, name)
+            if len(_cache) > 64:
+                _cache.clear()
+            _cache[key] = (_BUILD[name](vocabulary.data), vocabulary.version)
+        return _cache[key]
+
+
+def gazetteer(collection: Collection) -> Gazetteer:
+    """The places in use: the archive's own gazetteer once edited, else the shipped one."""
+    return current(collection, "places")[0]
+
+
+def events(collection: Collection) -> Entries:
+    return current(collection, "events")[0]
+
+
+def people(collection: Collection) -> Entries:
+    return current(collection, "people")[0]
 
 
 def save(collection: Collection, name: str, data: dict, author: str, version: str) -> str:
@@ -65,3 +154,134 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     script = "cyrillic" if re.search(r"[\u0400-\u04ff]", spelling) else "latin" if spelling.isascii() else "other"
     entry.setdefault(script, []).append(spelling)
     return save(collection, "surnames", data, author, version)
+
+
+def _slug(text: str) -> str:
+    from .names import transliterations
+
+    latin = text if text.isascii() else next(iter(sorted(transliterations(text))), text)
+    return re.sub(r"[^a-z0-9]+", "-", fold(latin)).strip("-")[:60] or "entry"
+
+
+def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: dict, author: str,
+               version: str) -> dict:
+    """Check an event, place or person as typed (`entry` as forms give it) and store it, new (entry_id None: an id
+    is made from the English name) or changed. `version` is the vocabulary's version when the form was opened."""
+    from .metadata import edtf_date
+
+    vocabulary = load(collection, kind)
+    data = json.loads(json.dumps(vocabulary.data))
+    listed = data.setdefault(LISTS[kind], [])
+    old = next((e for e in listed if e["id"] == entry_id), None) if entry_id else None
+    if entry_id and old is None:
+        raise VocabularyError(f"There is no {kind} entry {entry_id!r}.")
+    label = entry.get("label", {})
+    for lang in ("en", "ru"):
+        if not label.get(lang):
+            raise VocabularyError(f"Give the name in {'English' if lang == 'en' else 'Russian'}.", f"label_{lang}")
+    new = dict(old or {})
+    new["id"] = entry_id or _unique(_slug(label["en"]), {e["id"] for e in listed})
+    new["label"] = label
+    names = list(dict.fromkeys([*label.values(), *entry.get("names", [])]))
+    if kind == "places" or names != list(label.values()) or "names" in new:
+        new["names"] = names
+    sources = data.setdefault("sources", {})
+    keys = []
+    for line in entry.get("sources", []):
+        if line in sources:
+            keys.append(line)
+        else:
+            known = next((k for k, v in sources.items() if v == line), None)
+            key = known or _unique(_slug(line)[:40], set(sources))
+            sources[key] = line
+            keys.append(key)
+    new["sources"] = keys
+    description = entry.get("description", {})
+    if kind == "places":
+        new.pop("description", None)
+        if description.get("en"):
+            new["note"] = description["en"]
+        if description.get("ru"):
+            new["description"] = description
+        _check_place(new, entry, data, old)
+    else:
+        new["description"] = description
+        date_field = "date" if kind == "events" else "dates"
+        try:
+            date = edtf_date(entry.get(date_field, ""))
+        except ValueError as error:
+            raise VocabularyError(str(error), date_field) from None
+        if kind == "events" and not date:
+            raise VocabularyError("Give the date, however uncertain (for example 186X or 1937~).", "date")
+        new[date_field] = date
+        if not date:
+            new.pop(date_field, None)
+        if kind == "events":
+            places = gazetteer(collection).places
+            new["places"] = [p for p in entry.get("places", []) if p in places]
+            new["related"] = [r for r in entry.get("related", []) if r != new["id"]]
+            new["note"] = entry.get("note", "")
+            if not new["note"]:
+                new.pop("note")
+            _link_back(listed, new["id"], set(new["related"]), set((old or {}).get("related", [])))
+        else:
+            new["events"] = entry.get("events", [])
+    if old is None:
+        listed.append(new)
+    else:
+        listed[listed.index(old)] = new
+    save(collection, kind, data, author, version)
+    return new
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _link_back(events: list[dict], event_id: str, related: set[str], before: set[str]) -> None:
+    """Keep "related" symmetric: an event related to another is listed on both."""
+    for other in events:
+        if other["id"] == event_id:
+            continue
+        links = other.setdefault("related", [])
+        if other["id"] in related and event_id not in links:
+            links.append(event_id)
+        elif other["id"] in before - related and event_id in links:
+            links.remove(event_id)
+
+
+def _check_place(new: dict, entry: dict, data: dict, old: dict | None) -> None:
+    country = entry.get("country", "")
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise VocabularyError(f'"{country}" is not a country code: use two letters such as KZ, UZ, RU.', "country")
+    new["type"], new["country"] = entry.get("type") or "village", country
+    for axis, limit in (("lat", 90), ("lon", 180)):
+        text = str(entry.get(axis, "")).strip().replace(",", ".")
+        if not text:
+            new.pop(axis, None)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not -limit <= value <= limit:
+            raise VocabularyError(f'"{text}" is not a {"latitude" if axis == "lat" else "longitude"} in decimal '
+                                  f"degrees (between -{limit} and {limit}).", axis)
+        new[axis] = round(value, 5)
+    within = entry.get("within") or ""
+    if within == new["id"]:
+        raise VocabularyError("A place cannot be within itself.", "within")
+    if within:
+        new["within"] = within
+    else:
+        new.pop("within", None)
+    mine = {fold(n) for n in new["names"]}
+    for other in data["places"]:
+        if other["id"] != new["id"] and not other.get("ambiguous"):
+            shared = mine & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
+            if shared:
+                raise VocabularyError(f"“{sorted(shared)[0]}” is already a name of {other['label'].get('en')} "
+                                      f"({other['id']}); a name form may belong to one place only.", "names")

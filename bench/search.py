@@ -110,10 +110,9 @@ def _size_mb(path: Path) -> float:
 
 def whoosh_index(root: Path, out) -> None:
     from archive.collection import Collection
-    from archive.names import shipped_gazetteer, shipped_surnames
     from archive.search import SearchIndex
 
-    index = SearchIndex(root / "index", Collection(root), shipped_gazetteer(), shipped_surnames())
+    index = SearchIndex(root / "index", Collection(root))
     start = time.perf_counter()
     index.rebuild()
     out.put({"seconds": time.perf_counter() - start, "size": _size_mb(root / "index"), "peak": _peak_mb()})
@@ -121,10 +120,9 @@ def whoosh_index(root: Path, out) -> None:
 
 def whoosh_query(root: Path, out) -> None:
     from archive.collection import Collection
-    from archive.names import shipped_gazetteer, shipped_surnames
     from archive.search import SearchIndex
 
-    index = SearchIndex(root / "index", Collection(root), shipped_gazetteer(), shipped_surnames())
+    index = SearchIndex(root / "index", Collection(root))
     opened = _peak_mb()
     index.query("warm", None, None)
     times, hits = [], 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from .. import access, interviews
-from ..errors import CollectionError
-from ..forms import InterviewUploadForm
+from .. import access, interviews, transcripts
+from ..errors import CollectionError, ConflictError
+from ..forms import InterviewUploadForm, PassageForm
 from ..ingest import Ingester
 from ..names import shipped_gazetteer
 
@@ -41,10 +41,43 @@ def index():
 
 @bp.get("/<interview_id>")
 def show(interview_id: str):
+    from .annotate import page_parts
+
     interview = get_interview_or_404(interview_id)
-    return render_template("interviews/show.html", interview=interview, record=interview.record,
-                           segments=interviews.segments(collection(), interview_id),
-                           staff=access.is_staff(g.viewer))
+    segments = interviews.segments(collection(), interview_id)
+    staff = access.is_staff(g.viewer)
+    return render_template("interviews/show.html", interview=interview, record=interview.record, segments=segments,
+                           staff=staff, **page_parts(interview_id, segments, staff))
+
+
+@bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])
+def correct(interview_id: str, n: int):
+    """A historian corrects one passage; annotations move with their words, or are flagged for review."""
+    access.require(g.viewer, "edit")
+    interview = get_interview_or_404(interview_id)
+    stored = collection().read("interviews", interview_id, "segments.json")
+    segment = next((s for s in stored.json() if s["n"] == n), None)
+    if segment is None:
+        abort(404, "This interview has no such passage.")
+    form = PassageForm()
+    if request.method == "GET":
+        form.text.data, form.version.data = segment["text"], stored.version
+    if form.validate_on_submit():
+        try:
+            flagged = transcripts.correct_segment(collection(), interview_id, n, form.text.data, g.viewer.name,
+                                                  form.version.data)
+        except ConflictError as error:
+            form.form_errors.append(f"{error} Your text is kept below; compare it with the passage as it is now "
+                                    "(reload the page) before saving again.")
+        except transcripts.TranscriptError as error:
+            form.text.errors.append(str(error))
+        else:
+            current_app.extensions["search"].update([interview_id])
+            flash("Passage corrected." + (f" {len(flagged)} annotation(s) lost their words and are flagged for "
+                                          "review." if flagged else ""))
+            return redirect(url_for("interviews.show", interview_id=interview_id) + f"#s{n}")
+    return render_template("interviews/correct.html", form=form, interview=interview, segment=segment), \
+        200 if not form.errors else 422
 
 
 @bp.get("/<interview_id>/audio")

@@ -1,0 +1,472 @@
+"""Annotations: passages of a transcript tied to events, places, people, tags and notes, stored as W3C Web
+Annotations (https://www.w3.org/TR/annotation-model/) in each interview's annotations.json.
+
+The file is an AnnotationCollection, the same document the API exports, so a copy read in fifty years needs only the
+W3C model to make sense of it. References to the archive's own things are root-relative IRIs (`/interviews/<id>`,
+`/events/<id>`, `/places/<id>`, `/people/<id>`): they resolve against whatever host serves the archive, and the
+files do not change when it moves. Annotation ids are `urn:uuid:` IRIs, unique without a registry.
+
+A passage is anchored twice: by its quote (TextQuoteSelector: exact, with up to 32 characters of prefix and suffix)
+and by its position (TextPositionSelector, in code points of `interviews.transcript_text`), plus a media fragment
+(`t=start,end`) when the segments it covers have times. When a transcript is corrected, `reanchor` finds each quote
+again; what cannot be found is flagged for review with its last known selectors, never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+
+from . import interviews, vocab
+from .collection import Collection, now
+from .errors import ArchiveError, CollectionError
+
+FILE = "annotations.json"
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+MEDIA_FRAGMENTS = "http://www.w3.org/TR/media-frags/"
+LINK_KINDS = ("events", "places", "people")
+CONTEXT_CHARS = 32
+MAX_TAGS, MAX_TAG_CHARS, MAX_NOTE_CHARS = 20, 80, 10_000
+
+
+class AnnotationError(ArchiveError):
+    """An annotation was refused; `field` names what is wrong when a form or request can point at it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class AnnotationConflict(AnnotationError):
+    """The annotation changed (or went) since the editor read it."""
+
+
+class NotFound(AnnotationError):
+    """No annotation by that id in this interview."""
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+def source_of(interview_id: str) -> str:
+    return f"/interviews/{interview_id}"
+
+
+def empty_collection(interview_id: str) -> dict:
+    return {"@context": CONTEXT, "id": f"{source_of(interview_id)}/annotations", "type": "AnnotationCollection",
+            "label": f"Annotations of interview {interview_id}", "total": 0,
+            "first": {"type": "AnnotationPage", "items": []}}
+
+
+def _parse(data: bytes | None, interview_id: str) -> dict:
+    if data is None:
+        return empty_collection(interview_id)
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise CollectionError(f"interviews/{interview_id}/{FILE} is not valid JSON") from None
+
+
+def _dump(document: dict) -> bytes:
+    document["total"] = len(document["first"]["items"])
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def export(collection: Collection, interview_id: str) -> dict:
+    """The interview's annotations as an AnnotationCollection (JSON-LD), exactly as stored."""
+    try:
+        data = collection.read("interviews", interview_id, FILE).data
+    except CollectionError:
+        collection.read("interviews", interview_id, "interview.json")  # no such interview: let that error out
+        data = None
+    return _parse(data, interview_id)
+
+
+def items(collection: Collection, interview_id: str) -> list[dict]:
+    """The interview's annotations, in the order they were made."""
+    return export(collection, interview_id)["first"]["items"]
+
+
+def version(annotation: Mapping) -> str:
+    """A fingerprint of one annotation as stored: an edit names it so that a stale edit is refused."""
+    return hashlib.sha256(json.dumps(annotation, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def short_id(annotation: Mapping) -> str:
+    """The uuid of an annotation, for URLs and HTML ids."""
+    return str(annotation["id"]).removeprefix("urn:uuid:")
+
+
+def links(annotation: Mapping) -> dict[str, list[str]]:
+    """The events, places and people an annotation ties its passage to (ids by kind)."""
+    found: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
+    for body in _bodies(annotation):
+        if body.get("type") == "SpecificResource":
+            kind, _, entry_id = str(body.get("source", "")).strip("/").partition("/")
+            if kind in found:
+                found[kind].append(entry_id)
+    return found
+
+
+def tags(annotation: Mapping) -> list[str]:
+    return [b["value"] for b in _bodies(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
+
+
+def note(annotation: Mapping) -> str:
+    return next((b["value"] for b in _bodies(annotation)
+                 if b.get("type") == "TextualBody" and b.get("purpose") == "commenting"), "")
+
+
+def creator(annotation: Mapping) -> str:
+    who = annotation.get("creator")
+    return (who.get("name") or who.get("id") or "") if isinstance(who, dict) else str(who or "")
+
+
+def selector(annotation: Mapping, kind: str) -> dict:
+    target = annotation.get("target", {})
+    selectors = target.get("selector", []) if isinstance(target, dict) else []
+    selectors = selectors if isinstance(selectors, list) else [selectors]
+    return next((s for s in selectors if isinstance(s, dict) and s.get("type") == kind), {})
+
+
+def span(annotation: Mapping) -> tuple[int, int] | None:
+    """Where the passage is in the current transcript text; None while it is flagged for review."""
+    if annotation.get("review"):
+        return None
+    position = selector(annotation, "TextPositionSelector")
+    return (position["start"], position["end"]) if position else None
+
+
+def _bodies(annotation: Mapping) -> list[dict]:
+    body = annotation.get("body", [])
+    return [b for b in (body if isinstance(body, list) else [body]) if isinstance(b, dict)]
+
+
+# --- anchoring -----------------------------------------------------------------------------------------------------
+
+def quote(text: str, start: int, end: int) -> dict:
+    """Describe text[start:end] by its words and what surrounds them."""
+    return {"type": "TextQuoteSelector", "exact": text[start:end],
+            "prefix": text[max(0, start - CONTEXT_CHARS):start], "suffix": text[end:end + CONTEXT_CHARS]}
+
+
+def locate(text: str, exact: str, prefix: str = "", suffix: str = "", near: int | None = None) -> tuple | None:
+    """Find a quote in a text: among its occurrences, the one whose surroundings match best, then the nearest to
+    where it was. None if the words are not there."""
+    if not exact:
+        return None
+    best, best_score = None, None
+    at = text.find(exact)
+    while at != -1:
+        before = _common_suffix(text[max(0, at - len(prefix)):at], prefix)
+        after = _common_prefix(text[at + len(exact):at + len(exact) + len(suffix)], suffix)
+        score = (before + after, -abs(at - near) if near is not None else 0)
+        if best_score is None or score > best_score:
+            best, best_score = at, score
+        at = text.find(exact, at + 1)
+    return (best, best + len(exact)) if best is not None else None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
+
+
+def _target(interview_id: str, segments: list[dict], start: int, end: int) -> dict:
+    text, starts = interviews.transcript_text(segments)
+    selectors = [quote(text, start, end), {"type": "TextPositionSelector", "start": start, "end": end}]
+    times = _times(segments, starts, start, end)
+    if times:
+        selectors.append({"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": times})
+    return {"source": source_of(interview_id), "selector": selectors}
+
+
+def _times(segments: list[dict], starts: list[int], start: int, end: int) -> str:
+    covered = [i for i, s in enumerate(starts) if s < max(end, start + 1) and s + len(segments[i]["text"]) >= start]
+    if not covered or segments[covered[0]].get("start") is None:
+        return ""
+    first, last = segments[covered[0]], covered[-1]
+    until = segments[last].get("end")
+    if until is None and last + 1 < len(segments):
+        until = segments[last + 1].get("start")
+    return f"t={_seconds(first['start'])}" + (f",{_seconds(until)}" if until is not None else "")
+
+
+def _seconds(value: float) -> str:
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def segment_span(segments: list[dict], n: int) -> tuple[int, int]:
+    """The span of one whole segment (by its number), for annotating without selecting text."""
+    _, starts = interviews.transcript_text(segments)
+    for i, segment in enumerate(segments):
+        if segment["n"] == n:
+            return starts[i], starts[i] + len(segment["text"])
+    raise AnnotationError(f"This interview has no passage {n}.", "segment")
+
+
+def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict], new_segments: list[dict],
+             when: str) -> tuple[list[dict], list[dict]]:
+    """Move every annotation to where its quote is in the corrected transcript; flag those whose words are gone.
+    Returns all annotations and the newly flagged ones."""
+    old_text, _ = interviews.transcript_text(old_segments)
+    new_text, _ = interviews.transcript_text(new_segments)
+    moved, flagged = [], []
+    for annotation in annotations:
+        found_span = span(annotation)
+        if found_span is None:  # already flagged: its words may have come back
+            q = selector(annotation, "TextQuoteSelector")
+            found = locate(new_text, q.get("exact", ""), q.get("prefix", ""), q.get("suffix", ""))
+        else:
+            start, end = found_span
+            q = quote(old_text, start, end) if old_text[start:end] else selector(annotation, "TextQuoteSelector")
+            shift = len(new_text) - len(old_text)
+            found = locate(new_text, q["exact"], q["prefix"], q["suffix"], near=start + shift // 2)
+        annotation = dict(annotation)
+        if found is None:
+            if not annotation.get("review"):
+                annotation["review"] = {"reason": "The annotated words are not in the corrected transcript.",
+                                        "since": when}
+                flagged.append(annotation)
+        else:
+            annotation.pop("review", None)
+            annotation["target"] = _target(interview_id, new_segments, *found)
+        moved.append(annotation)
+    return moved, flagged
+
+
+# --- building and checking -----------------------------------------------------------------------------------------
+
+def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list: Iterable[str], text: str) -> list:
+    """Make the bodies of an annotation from vocabulary ids, tags and a note, refusing unknown ids."""
+    found = []
+    for kind in LINK_KINDS:
+        ids = list(dict.fromkeys(chosen.get(kind, ())))
+        known = (vocab.gazetteer(collection).places if kind == "places" else vocab.current(collection, kind)[0]
+                 ) if ids else ()
+        for entry_id in ids:
+            if entry_id not in known:
+                raise AnnotationError(f"There is no {kind[:-1] if kind != 'people' else 'person'} "
+                                      f"{entry_id!r} in the archive's vocabulary.", kind)
+            found.append({"type": "SpecificResource", "source": f"/{kind}/{entry_id}", "purpose": "tagging"})
+    clean_tags = list(dict.fromkeys(" ".join(t.split()) for t in tag_list if t and t.strip()))
+    if len(clean_tags) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in clean_tags):
+        raise AnnotationError(f"Use at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters each.", "tags")
+    found += [{"type": "TextualBody", "value": t, "purpose": "tagging"} for t in clean_tags]
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE_CHARS:
+        raise AnnotationError(f"The note is {len(text):,} characters long; at most {MAX_NOTE_CHARS:,} fit.", "note")
+    if text:
+        found.append({"type": "TextualBody", "value": text, "format": "text/plain", "purpose": "commenting"})
+    if not found:
+        raise AnnotationError("Choose at least one event, place or person, or add a tag or a note.")
+    return found
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    if not (0 <= start < end <= len(text)):
+        raise AnnotationError(f"The passage {start}–{end} is not within the transcript (0–{len(text)}).", "passage")
+    if not text[start:end].strip():
+        raise AnnotationError("Select some words of the transcript, not only spaces.", "passage")
+
+
+def _segments(collection: Collection, interview_id: str) -> list[dict]:
+    segments = interviews.segments(collection, interview_id)
+    if not segments:
+        raise AnnotationError("This interview has no transcript text to annotate.")
+    return segments
+
+
+def _change(collection: Collection, interview_id: str, author: str,
+            apply: Callable[[list[dict], list[dict]], object]):
+    """Apply a change to the annotations as they are at this moment (with the transcript as it is), under the
+    folder's lock, so that writers at the same time all keep their work."""
+    result = {}
+
+    def change(current: dict) -> dict:
+        document = _parse(current[FILE], interview_id)
+        segments = json.loads(current["segments.json"]) if current["segments.json"] else []
+        result["value"] = apply(document["first"]["items"], segments)
+        return {FILE: _dump(document)}
+
+    collection.update("interviews", interview_id, [FILE, "segments.json"], change, author)
+    return result["value"]
+
+
+def create(collection: Collection, interview_id: str, start: int, end: int, body: list, author: str,
+           quoted: str | None = None) -> dict:
+    """Annotate text[start:end] of the interview's transcript with ready-made bodies (see `bodies`); `quoted`, when
+    given, must be the words there (refused if the transcript changed under the annotator)."""
+    stamp = _w3c_time(now())
+    motivation = "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
+
+    def apply(annotations: list[dict], segments: list[dict]) -> dict:
+        if not segments:
+            raise AnnotationError("This interview has no transcript text to annotate.")
+        text = interviews.transcript_text(segments)[0]
+        _check_span(text, start, end)
+        if quoted is not None and text[start:end] != quoted:
+            raise AnnotationError("The transcript changed while you were selecting; select the words again.",
+                                  "passage")
+        annotation = {"id": f"urn:uuid:{uuid.uuid4()}", "type": "Annotation", "motivation": motivation,
+                      "creator": {"type": "Person", "name": author}, "created": stamp, "modified": stamp,
+                      "body": body, "target": _target(interview_id, segments, start, end)}
+        annotations.append(annotation)
+        return annotation
+
+    return _change(collection, interview_id, author, apply)
+
+
+def edit(collection: Collection, interview_id: str, annotation_id: str, expected: str, body: list,
+         author: str) -> dict:
+    """Replace an annotation's bodies; refused if it changed since `expected` (its version when read)."""
+
+    def apply(annotations: list[dict], _segments: list[dict]) -> dict:
+        i = _find(annotations, annotation_id, expected)
+        changed = dict(annotations[i], body=body, modified=_w3c_time(now()))
+        changed["motivation"] = "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
+        annotations[i] = changed
+        return changed
+
+    return _change(collection, interview_id, author, apply)
+
+
+def delete(collection: Collection, interview_id: str, annotation_id: str, expected: str, author: str) -> None:
+    """Remove an annotation; the file's history keeps it."""
+
+    def apply(annotations: list[dict], _segments: list[dict]) -> None:
+        del annotations[_find(annotations, annotation_id, expected)]
+
+    _change(collection, interview_id, author, apply)
+
+
+def find(collection: Collection, interview_id: str, annotation_id: str) -> dict:
+    annotations = items(collection, interview_id)
+    return annotations[_find(annotations, annotation_id, None)]
+
+
+def _find(annotations: list[dict], annotation_id: str, expected: str | None) -> int:
+    wanted = annotation_id if annotation_id.startswith("urn:uuid:") else f"urn:uuid:{annotation_id}"
+    for i, annotation in enumerate(annotations):
+        if annotation.get("id") == wanted:
+            if expected is not None and version(annotation) != expected:
+                raise AnnotationConflict(f"{creator(annotation) or 'Someone'} changed this annotation at "
+                                         f"{annotation.get('modified', '?')} since you opened it; "
+                                         "look at it again before changing it.")
+            return i
+    if expected is not None:
+        raise AnnotationConflict("This annotation was deleted since you opened it.")
+    raise NotFound(f"There is no annotation {annotation_id!r} in this interview.")
+
+
+def _w3c_time(stamp: str) -> str:
+    return stamp.split(".")[0] + "Z"  # xsd:dateTime in UTC, to the second, as the model's examples are
+
+
+# --- Web Annotation documents from outside (API, import) -----------------------------------------------------------
+
+def from_jsonld(collection: Collection, interview_id: str, data: object, author: str) -> dict:
+    """Store an Annotation posted to the API: its target must quote this interview's transcript (positions are
+    optional and checked); its bodies must name known events, places and people, or be tags and notes."""
+    annotation = _read_annotation(collection, interview_id, data, imported=False)
+    start, end = annotation["span"]
+    return create(collection, interview_id, start, end, annotation["body"], author, quoted=annotation["quoted"])
+
+
+def import_collection(collection: Collection, interview_id: str, data: object, author: str) -> dict[str, int]:
+    """Take an AnnotationCollection (as `export` gives) back in: annotations with a known id are replaced, others
+    added, each kept exactly as given (creator, times, ids) once it checks out. All or nothing."""
+    if not isinstance(data, dict) or data.get("type") != "AnnotationCollection":
+        raise AnnotationError('Expected a W3C AnnotationCollection: a JSON object with "type": '
+                              '"AnnotationCollection".')
+    page = data.get("first", {})
+    given = page.get("items") if isinstance(page, dict) else None
+    if not isinstance(given, list):
+        raise AnnotationError('The collection has no "first" page with "items".')
+    checked = [_read_annotation(collection, interview_id, item, imported=True)["stored"] for item in given]
+    ids = [a["id"] for a in checked]
+    if len(set(ids)) != len(ids):
+        raise AnnotationError("The collection holds the same annotation id twice.")
+
+    def apply(annotations: list[dict], _segments: list[dict]) -> dict[str, int]:
+        where = {a["id"]: i for i, a in enumerate(annotations)}
+        counts = {"added": 0, "replaced": 0}
+        for annotation in checked:
+            if annotation["id"] in where:
+                annotations[where[annotation["id"]]] = annotation
+                counts["replaced"] += 1
+            else:
+                annotations.append(annotation)
+                counts["added"] += 1
+        return counts
+
+    return _change(collection, interview_id, author, apply)
+
+
+def _read_annotation(collection: Collection, interview_id: str, data: object, imported: bool) -> dict:
+    if not isinstance(data, dict) or data.get("type") != "Annotation":
+        raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
+    label = f"annotation {data.get('id')}" if imported and data.get("id") else "the annotation"
+    target = data.get("target")
+    if isinstance(target, list):
+        target = target[0] if len(target) == 1 else None
+    if not isinstance(target, dict):
+        raise AnnotationError(f"{label[:1].upper()}{label[1:]} needs one target: the transcript passage.", "target")
+    if target.get("source") not in (None, source_of(interview_id)) and not str(target.get("source")).endswith(
+            source_of(interview_id)):
+        raise AnnotationError(f"The target of {label} is {target.get('source')!r}, not this interview "
+                              f"({source_of(interview_id)}).", "target")
+    q = selector({"target": target}, "TextQuoteSelector")
+    if not isinstance(q.get("exact"), str) or not q["exact"].strip():
+        raise AnnotationError(f"The target of {label} needs a TextQuoteSelector with the exact words.", "target")
+    segments = _segments(collection, interview_id)
+    text = interviews.transcript_text(segments)[0]
+    position = selector({"target": target}, "TextPositionSelector")
+    found = None
+    if isinstance(position.get("start"), int) and isinstance(position.get("end"), int):
+        if text[position["start"]:position["end"]] == q["exact"]:
+            found = (position["start"], position["end"])
+    if found is None:
+        found = locate(text, q["exact"], str(q.get("prefix", "")), str(q.get("suffix", "")))
+    chosen: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
+    tag_list, notes = [], []
+    raw_bodies = data.get("body", [])
+    for body in raw_bodies if isinstance(raw_bodies, list) else [raw_bodies]:
+        if not isinstance(body, dict):
+            raise AnnotationError(f"Each body of {label} must be an object.", "body")
+        if body.get("type") == "SpecificResource":
+            kind, _, entry_id = str(body.get("source", "")).rstrip("/").rpartition("/")
+            kind = kind.rpartition("/")[2]
+            if kind not in LINK_KINDS or not entry_id:
+                raise AnnotationError(f"A SpecificResource body must name /events/<id>, /places/<id> or "
+                                      f"/people/<id>, not {body.get('source')!r}.", "body")
+            chosen[kind].append(entry_id)
+        elif body.get("type") == "TextualBody" and isinstance(body.get("value"), str):
+            (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
+        else:
+            raise AnnotationError(f"A body of {label} is neither a SpecificResource nor a TextualBody with a "
+                                  "value.", "body")
+    if len(notes) > 1:
+        raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
+    body = bodies(collection, chosen, tag_list, notes[0] if notes else "")
+    if not imported:
+        if found is None:
+            raise AnnotationError(f'The quoted words "{q["exact"][:80]}" are not in the transcript of interview '
+                                  f"{interview_id}.", "target")
+        return {"span": found, "body": body, "quoted": q["exact"]}
+    stored = {k: data[k] for k in data if k != "@context"}
+    if not str(stored.get("id", "")).startswith("urn:uuid:"):
+        raise AnnotationError(f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has '
+                              f"{stored.get('id')!r}.", "id")
+    if found is None and not stored.get("review"):
+        raise AnnotationError(f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of '
+                              f"interview {interview_id}.", "target")
+    return {"stored": stored}

@@ -1,0 +1,112 @@
+"""Events, places and people: the timeline, a page for each with every annotated passage across the archive, and
+the historian's forms to add and change them. Their URLs are the IRIs annotations link to (/events/<id>, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from .. import access, annotations, interviews, vocab
+from ..errors import CollectionError, ConflictError
+from ..forms import EntryForm
+from .interviews import collection
+
+bp = Blueprint("entries", __name__)
+KINDS = "any(events, places, people)"
+TITLES = {"events": "Timeline", "places": "Places", "people": "People"}
+FACET = {"events": "event", "places": "village", "people": "person"}
+
+
+@dataclass
+class Passage:
+    """An annotated passage as an entry's page lists it."""
+
+    interview_id: str
+    title: str
+    annotation_id: str
+    quote: str
+    note: str
+    flagged: bool
+
+
+def entry_or_404(kind: str, entry_id: str):
+    found = vocab.gazetteer(collection()).places.get(entry_id) if kind == "places" else \
+        vocab.current(collection(), kind)[0].get(entry_id)
+    if found is None:
+        abort(404, f"There is no such {'person' if kind == 'people' else kind[:-1]} in the archive's vocabulary.")
+    return found
+
+
+def raw_entry(kind: str, entry_id: str) -> dict:
+    """The entry as stored in its vocabulary file, for pages and forms."""
+    data = vocab.load(collection(), kind).data
+    return next((e for e in data[vocab.LISTS[kind]] if e["id"] == entry_id), {})
+
+
+def passages(kind: str, entry_id: str) -> list[Passage]:
+    """Every passage linked to an entry in the interviews this viewer may read (the index finds the interviews,
+    with the viewer's access applied; the annotations themselves are read from the collection)."""
+    found = []
+    for interview_id in current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.viewer):
+        try:
+            interview = interviews.load(collection(), interview_id)
+        except CollectionError:
+            continue
+        if not access.can_read(g.viewer, interview.record):
+            continue
+        for annotation in annotations.items(collection(), interview_id):
+            if entry_id in annotations.links(annotation)[kind]:
+                found.append(Passage(interview_id, interview.title, annotations.short_id(annotation),
+                                     annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+                                     annotations.note(annotation), bool(annotation.get("review"))))
+    return found
+
+
+@bp.get(f"/<{KINDS}:kind>/")
+def index(kind: str):
+    counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.viewer)}
+    if kind == "places":
+        entries = sorted(vocab.gazetteer(collection()).places.values(), key=lambda p: p.name().casefold())
+    else:
+        entries = list(vocab.current(collection(), kind)[0])
+    return render_template("entries/index.html", kind=kind, title=TITLES[kind], entries=entries, counts=counts,
+                           staff=access.is_staff(g.viewer))
+
+
+@bp.get(f"/<{KINDS}:kind>/<entry_id>")
+def show(kind: str, entry_id: str):
+    entry = entry_or_404(kind, entry_id)
+    data = raw_entry(kind, entry_id)
+    sources = vocab.load(collection(), kind).data.get("sources", {})
+    return render_template("entries/show.html", kind=kind, entry=entry, data=data, sources=sources,
+                           passages=passages(kind, entry_id), staff=access.is_staff(g.viewer),
+                           events=vocab.events(collection()), places=vocab.gazetteer(collection()).places,
+                           people=vocab.people(collection()))
+
+
+@bp.route(f"/<{KINDS}:kind>/new", methods=["GET", "POST"], defaults={"entry_id": None})
+@bp.route(f"/<{KINDS}:kind>/<entry_id>/edit", methods=["GET", "POST"])
+def edit(kind: str, entry_id: str | None):
+    """Add an entry to a vocabulary, or change one; the vocabulary is versioned like every file of the archive."""
+    access.require(g.viewer, "edit")
+    if entry_id is not None:
+        entry_or_404(kind, entry_id)
+    current = vocab.load(collection(), kind)
+    form = EntryForm.for_kind(kind, vocab.events(collection()), vocab.gazetteer(collection()))
+    if request.method == "GET":
+        form.fill(raw_entry(kind, entry_id) if entry_id else {}, current.version)
+    if form.validate_on_submit():
+        try:
+            saved = vocab.save_entry(collection(), kind, entry_id, form.entry(), g.viewer.name, form.version.data)
+        except ConflictError as error:
+            form.form_errors.append(f"{error} Reload the page to see the vocabulary as it is now; what you typed is "
+                                    "kept below.")
+        except vocab.VocabularyError as error:
+            target = getattr(form, error.field or "", None)
+            (target.errors if target is not None else form.form_errors).append(str(error))
+        else:
+            flash(f"Saved “{saved['label']['en']}”.")
+            return redirect(url_for("entries.show", kind=kind, entry_id=saved["id"]))
+    return render_template("entries/edit.html", kind=kind, form=form, entry_id=entry_id, title=TITLES[kind]), \
+        200 if not form.errors else 422
