@@ -274,7 +274,8 @@ class SearchIndex:
             "f_collection": _clean(record.get("collection", "")),
             "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
             "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
-            "linked": ",".join(sorted(f"{kind}/{e}" for kind, e in linked)),
+            "linked": ",".join([*sorted(f"{kind}/{e}" for kind, e in linked),
+                                *(f"annotations/{annotations.short_id(a)}" for a in notes)]),
         }
 
     def update(self, interview_ids: list[str]) -> None:

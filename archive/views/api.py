@@ -4,11 +4,48 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from .. import access, annotations, vocab
+from .annotate import _index
+from .interviews import collection, get_interview_or_404
 
 from .search import run_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _writer() -> None:
+    """Let staff change things: scripts with a Bearer token, browsers with their session and its CSRF token (sent
+    as X-CSRFToken), so that no other site can make a signed-in browser write."""
+    access.require(g.viewer, "edit")
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError as error:
+            raise CSRFError(str(error)) from None
+
+
+def _json_body():
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, "Send the annotation as JSON (Content-Type: application/ld+json or application/json).")
+    return data
+
+
+def _problem(error: annotations.AnnotationError, status: int = 422):
+    return jsonify(error="Annotation refused", detail=str(error), field=error.field), status
+
+
+def _jsonld(document: dict, status: int = 200, **headers):
+    response = jsonify(document)
+    response.status_code = status
+    response.mimetype = "application/ld+json"
+    response.headers["Content-Type"] = annotations.MEDIA_TYPE
+    response.headers.update(headers)
+    return response
 
 
 @bp.get("/search")
@@ -27,3 +64,56 @@ def search():
                                                _anchor=f"s{s.n}")} for s in hit.segments]}
                  for hit in results.hits],
     })
+
+
+@bp.get("/interviews/<interview_id>/annotations")
+def interview_annotations(interview_id: str):
+    """The interview's annotations as a W3C AnnotationCollection (what `PUT` takes back)."""
+    get_interview_or_404(interview_id)
+    return _jsonld(annotations.export(collection(), interview_id))
+
+
+@bp.post("/interviews/<interview_id>/annotations")
+def add_annotation(interview_id: str):
+    """Store a W3C Annotation whose target quotes the transcript; answer 201 with it as stored."""
+    _writer()
+    get_interview_or_404(interview_id)
+    try:
+        stored = annotations.from_jsonld(collection(), interview_id, _json_body(), g.viewer.name)
+    except annotations.AnnotationError as error:
+        return _problem(error)
+    _index(interview_id)
+    location = url_for("api.annotation", annotation_id=annotations.short_id(stored))
+    return _jsonld({"@context": annotations.CONTEXT, **stored}, 201, Location=location)
+
+
+@bp.put("/interviews/<interview_id>/annotations")
+def import_annotations(interview_id: str):
+    """Take back an AnnotationCollection (as exported): known ids replaced, new ones added, all or nothing."""
+    _writer()
+    get_interview_or_404(interview_id)
+    try:
+        counts = annotations.import_collection(collection(), interview_id, _json_body(), g.viewer.name)
+    except annotations.AnnotationError as error:
+        return _problem(error)
+    _index(interview_id)
+    return jsonify(counts)
+
+
+@bp.get("/annotations/<annotation_id>")
+def annotation(annotation_id: str):
+    """One annotation, found through the index among the interviews the viewer may read."""
+    for interview_id in current_app.extensions["search"].linked_to(f"annotations/{annotation_id}", g.viewer):
+        get_interview_or_404(interview_id)
+        try:
+            return _jsonld({"@context": annotations.CONTEXT,
+                            **annotations.find(collection(), interview_id, annotation_id)})
+        except annotations.NotFound:
+            break  # the index is behind the collection; the next check catches it up
+    abort(404, "There is no such annotation, or you may not read its interview.")
+
+
+@bp.get("/<any(events, places, people):kind>")
+def vocabulary(kind: str):
+    """A vocabulary as the archive uses it (its own copy once edited), with its sources."""
+    return jsonify(vocab.load(collection(), kind).data)
