@@ -244,7 +244,7 @@ class PlaceForm(EntryForm):
                                                                   Length(min=2, max=2)])
     lat = StringField("Latitude (optional)", validators=[Length(max=20)])
     lon = StringField("Longitude (optional)", validators=[Length(max=20)])
-    within = SelectField("Within", choices=[], validate_choice=True)
+    within = SelectField("Within", choices=[], default="", validate_choice=True)
 
     def fill(self, entry: dict, version: str) -> None:
         super().fill(entry, version)

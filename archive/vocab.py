@@ -278,10 +278,10 @@ def _check_place(new: dict, entry: dict, data: dict, old: dict | None) -> None:
         new["within"] = within
     else:
         new.pop("within", None)
-    mine = {fold(n) for n in new["names"]}
+    mine = {fold(n): n for n in new["names"]}
     for other in data["places"]:
         if other["id"] != new["id"] and not other.get("ambiguous"):
-            shared = mine & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
+            shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
             if shared:
-                raise VocabularyError(f"“{sorted(shared)[0]}” is already a name of {other['label'].get('en')} "
+                raise VocabularyError(f"“{mine[sorted(shared)[0]]}” is already a name of {other['label'].get('en')} "
                                       f"({other['id']}); a name form may belong to one place only.", "names")
