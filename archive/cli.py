@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -95,12 +96,12 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     import getpass
 
     from . import ingest as ingesting
-    from .names import shipped_gazetteer
+    from . import vocab
 
     app = _app()
     rows = ingesting.read_manifest(manifest) if manifest else None
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
-    ingester = ingesting.Ingester(app.extensions["collection"], shipped_gazetteer(), author or getpass.getuser(),
+    ingester = ingesting.Ingester(app.extensions["collection"], vocab.gazetteer(app.extensions["collection"]), author or getpass.getuser(),
                                   int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20, app.extensions["search"])
     with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
                            item_show_func=lambda pair: pair[0].name if pair else "") as bar:
@@ -138,6 +139,49 @@ def reindex() -> None:
     with click.progressbar(length=count, label="Indexing", file=sys.stderr, show_pos=True) as bar:
         search_index.rebuild(progress=bar.update)
     click.echo(f"Indexed {count} interview{'' if count == 1 else 's'}.")
+
+
+@cli.group()
+def annotations() -> None:
+    """Export and import an interview's annotations (W3C Web Annotation JSON-LD)."""
+
+
+@annotations.command("export")
+@click.argument("interview_id")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write (default: standard output).")
+def annotations_export(interview_id: str, output: Path | None) -> None:
+    """Write an interview's annotations as an AnnotationCollection."""
+    from . import annotations as annotating
+
+    collection = _app().extensions["collection"]
+    text = json.dumps(annotating.export(collection, interview_id), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+
+
+@annotations.command("import")
+@click.argument("interview_id")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--author", default=None, help="Name recorded with the change (default: your login name).")
+def annotations_import(interview_id: str, source: Path, author: str | None) -> None:
+    """Take back an AnnotationCollection: annotations with a known id are replaced, others added; all or nothing."""
+    import getpass
+
+    from . import annotations as annotating
+
+    app = _app()
+    try:
+        document = json.loads(source.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ArchiveError(f"{source} is not JSON: {error}") from None
+    counts = annotating.import_collection(app.extensions["collection"], interview_id, document,
+                                          author or getpass.getuser())
+    app.extensions["search"].update([interview_id])
+    click.echo(f"{counts['added']} added, {counts['replaced']} replaced in interviews/{interview_id}.")
 
 
 @cli.group()

@@ -369,6 +369,10 @@ class SearchIndex:
         shown = results[(page - 1) * page_size: page * page_size]
         terms = _transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
         hits = [self._hit(searcher, h, terms) for h in shown]
+        wanted = {(kind, value) for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
+                  for value in filters.get(facet, [])}
+        for hit in hits if wanted else []:
+            hit.passages = _passages(self.collection, hit.id, wanted)
         counts = {name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
                   for name in FACETS}
         return Results(hits=hits, total=total, page=page, pages=max(1, -(-total // page_size)),
@@ -459,11 +463,20 @@ class SegmentHit:
 
 
 @dataclass
+class Passage:
+    """An annotated passage that a filter by event, place or person asked for."""
+
+    annotation: str
+    quote: str
+
+
+@dataclass
 class Hit:
     id: str
     kind: str
     display: dict
     segments: list[SegmentHit]
+    passages: list[Passage] = field(default_factory=list)
 
 
 @dataclass
@@ -479,6 +492,16 @@ class Results:
     variants: list[str] = field(default_factory=list)
     message: str = ""
     suggestions: list[str] = field(default_factory=list)
+
+
+def _passages(collection: Collection, interview_id: str, wanted: set[tuple[str, str]]) -> list[Passage]:
+    found = []
+    for annotation in annotations.items(collection, interview_id):
+        links = {(kind, entry_id) for kind, ids in annotations.links(annotation).items() for entry_id in ids}
+        if wanted & links and not annotation.get("review"):
+            found.append(Passage(annotations.short_id(annotation),
+                                 annotations.selector(annotation, "TextQuoteSelector").get("exact", "")))
+    return found
 
 
 def _best_segments(segments: list[dict], starts: list[int], spans: list[tuple[int, int, str]]) -> list[SegmentHit]:

@@ -132,6 +132,10 @@ def test_an_event_page_lists_every_annotated_passage_across_the_archive(client, 
     assert f"/interviews/{other}#a-" in page
     found = client.get(f"/api/v1/search?event={EVENT}").get_json()
     assert sorted(h["id"] for h in found["hits"]) == sorted([INTERVIEW, other])
+    quotes = {h["id"]: [p["quote"] for p in h["passages"]] for h in found["hits"]}
+    assert quotes[other] == ["Freight cars"] and len(quotes[INTERVIEW]) == 1
+    html = client.get(f"/search?event={EVENT}").get_data(as_text=True)
+    assert f"/interviews/{other}#a-" in html and "Freight cars</a></blockquote>" in html
     event_facet = {f["value"]: f for f in found["facets"]["event"]}
     assert event_facet[EVENT]["count"] == 2 and event_facet[EVENT]["label"] == vocab.events(historian).get(
         EVENT).name()

@@ -186,3 +186,24 @@ def test_import_refuses_a_collection_that_does_not_fit_and_changes_nothing(sampl
         with pytest.raises(annotations.AnnotationError, match=message):
             annotations.import_collection(sample_collection, INTERVIEW, document, "hist")
     assert sample_collection.read("interviews", INTERVIEW, "annotations.json").data == before
+
+
+def test_the_command_line_exports_and_imports_exactly(sample_collection, runner, tmp_path):
+    annotate(sample_collection, "Помню ондоль", note="Heated floor.")
+    target = tmp_path / "notes.jsonld"
+    result = runner("annotations", "export", INTERVIEW, "-o", str(target))
+    assert result.exit_code == 0, result.output
+    exported = json.loads(target.read_text("utf-8"))
+    assert exported == annotations.export(sample_collection, INTERVIEW)
+    made = exported["first"]["items"][0]
+    annotations.delete(sample_collection, INTERVIEW, made["id"], annotations.version(made), "hist")
+    result = runner("annotations", "import", INTERVIEW, str(target))
+    assert result.exit_code == 0 and "1 added, 0 replaced" in result.output
+    assert runner("annotations", "export", INTERVIEW).stdout == target.read_text("utf-8")
+    target.write_text("{not json", "utf-8")
+    failed = runner("annotations", "import", INTERVIEW, str(target))
+    assert failed.exit_code == 1 and "is not JSON" in failed.output
+    missing = runner("annotations", "export", "ZZZZZZZZ")
+    assert missing.exit_code == 1 and "is not an identifier" in missing.output
+    missing = runner("annotations", "export", "abcdefgh")
+    assert missing.exit_code == 1 and "does not exist" in missing.output

@@ -61,7 +61,10 @@ def search():
                   "url": url_for("interviews.show", interview_id=hit.id, _external=True),
                   "segments": [{**asdict(s), "snippet": str(s.snippet),
                                 "url": url_for("interviews.show", interview_id=hit.id, _external=True,
-                                               _anchor=f"s{s.n}")} for s in hit.segments]}
+                                               _anchor=f"s{s.n}")} for s in hit.segments],
+                  "passages": [{"quote": p.quote, "annotation": p.annotation,
+                                "url": url_for("interviews.show", interview_id=hit.id, _external=True,
+                                               _anchor=f"a-{p.annotation}")} for p in hit.passages]}
                  for hit in results.hits],
     })
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from .. import access, interviews, transcripts
+from .. import access, interviews, transcripts, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import InterviewUploadForm, PassageForm
 from ..ingest import Ingester
-from ..names import shipped_gazetteer
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
@@ -95,7 +94,7 @@ def new():
     access.require(g.viewer, "edit")
     form = InterviewUploadForm()
     if form.validate_on_submit():
-        ingester = Ingester(collection(), shipped_gazetteer(), g.viewer.name,
+        ingester = Ingester(collection(), vocab.gazetteer(collection()), g.viewer.name,
                             int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
                             current_app.extensions["search"])
         upload = form.transcript.data
