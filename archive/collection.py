@@ -106,7 +106,7 @@ class Collection:
     """The folders of one data root."""
 
     def __init__(self, root: Path | str, lock_timeout: float = 30.0):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # a relative root would break once a write names its temporary files
         self.lock_timeout = lock_timeout
 
     # --- naming -------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def token(app, sample_collection):
 
 def annotation(exact=QUOTE, **extra):
     return {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
-            "body": [{"type": "SpecificResource", "source": "/events/deportation-trains-1937"},
+            "body": [{"type": "SpecificResource", "source": "/events/arrival-ushtobe-1937"},
                      {"type": "TextualBody", "value": "The narrator describes the wagons.", "purpose": "commenting"}],
             "target": {"source": f"/interviews/{INTERVIEW}",
                        "selector": {"type": "TextQuoteSelector", "exact": exact}}, **extra}
@@ -54,9 +54,9 @@ def test_post_stores_a_web_annotation_and_answers_201_with_it(client, token, sam
     one = client.get(response.headers["Location"])
     assert one.status_code == 200 and one.get_json() == stored
     # the index knows it at once: the event's facet and the event's page
-    found = client.get("/api/v1/search?event=deportation-trains-1937").get_json()
+    found = client.get("/api/v1/search?event=arrival-ushtobe-1937").get_json()
     assert [hit["id"] for hit in found["hits"]] == [INTERVIEW]
-    page = client.get("/events/deportation-trains-1937").get_data(as_text=True)
+    page = client.get("/events/arrival-ushtobe-1937").get_data(as_text=True)
     assert QUOTE in page and "The narrator describes the wagons." in page
 
 
@@ -112,14 +112,14 @@ def test_put_imports_an_exported_collection_exactly(client, token):
 def test_hidden_interviews_keep_their_annotations_hidden(client, token, sample_collection):
     researchers_only = "0ayd1wnd"
     text = interviews.transcript_text(interviews.segments(sample_collection, researchers_only))[0]
-    body = annotations.bodies(sample_collection, {"events": ["deportation-trains-1937"]}, [], "secret")
+    body = annotations.bodies(sample_collection, {"events": ["arrival-ushtobe-1937"]}, [], "secret")
     made = annotations.create(sample_collection, researchers_only, 0, 20, body, "hist")
     sample_collection_index = client.application.extensions["search"]
     sample_collection_index.update([researchers_only])
     assert text
     assert client.get(f"/api/v1/interviews/{researchers_only}/annotations").status_code == 404
     assert client.get(f"/api/v1/annotations/{annotations.short_id(made)}").status_code == 404
-    page = client.get("/events/deportation-trains-1937").get_data(as_text=True)
+    page = client.get("/events/arrival-ushtobe-1937").get_data(as_text=True)
     assert "secret" not in page and "Passages (0)" in page
     staff = client.get(f"/api/v1/annotations/{annotations.short_id(made)}",
                        headers={"Authorization": f"Bearer {token}"})

@@ -4,6 +4,7 @@ import hashlib
 import multiprocessing
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,14 @@ def test_abandoned_new_folder_is_reported_then_swept(collection, tmp_path):
     collection.create("interviews", {"interview.json": b"{}"}, "anna")
     assert not abandoned.exists()
     assert list(collection.verify()) == []
+
+
+def test_a_relative_data_root_works(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    relative = Collection(Path("."))
+    folder_id = relative.create("interviews", {"a.txt": b"one"}, "anna")
+    relative.write("interviews", folder_id, {"a.txt": b"two"}, "anna",
+                   {"a.txt": relative.read("interviews", folder_id, "a.txt").version})
+    relative.update("interviews", folder_id, ["a.txt"], lambda current: {"a.txt": current["a.txt"] + b"!"}, "anna")
+    assert relative.read("interviews", folder_id, "a.txt").data == b"two!"
+    assert list(relative.verify()) == []
