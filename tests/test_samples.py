@@ -40,3 +40,21 @@ def test_sample_originals_are_kept_byte_for_byte(sample_collection):
     windows = [i for i in all_interviews(sample_collection) if i.record["source"]["format"] == "txt"]
     assert any("Windows-1251" in note for i in windows for note in i.record["source"]["notes"])
     assert json.dumps(windows[0].record, ensure_ascii=False).count("Цой") >= 1
+
+
+def test_sample_annotations_are_anchored_and_reach_the_event_pages(sample_collection, client):
+    from archive import annotations, interviews, vocab
+
+    annotated = [i for i in sample_collection.ids("interviews") if annotations.items(sample_collection, i)]
+    assert len(annotated) >= 2
+    for interview_id in annotated:
+        text = interviews.transcript_text(interviews.segments(sample_collection, interview_id))[0]
+        for annotation in annotations.items(sample_collection, interview_id):
+            start, end = annotations.span(annotation)
+            assert text[start:end] == annotations.selector(annotation, "TextQuoteSelector")["exact"]
+            for kind, ids in annotations.links(annotation).items():
+                known = vocab.gazetteer(sample_collection).places if kind == "places" else \
+                    vocab.current(sample_collection, kind)[0]
+                assert all(entry_id in known for entry_id in ids)
+    page = client.get("/events/deportation-trains-1937").get_data(as_text=True)
+    assert "I remember a dark wagon full of people" in page and "화물칸이었어요." in page
