@@ -469,4 +469,6 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     if found is None and not stored.get("review"):
         raise AnnotationError(f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of '
                               f"interview {interview_id}.", "target")
+    if found is not None and not stored.get("review") and (position.get("start"), position.get("end")) != found:
+        stored["target"] = _target(interview_id, segments, *found)  # made on another copy: anchor it on this one
     return {"stored": stored}

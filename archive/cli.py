@@ -101,7 +101,8 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     app = _app()
     rows = ingesting.read_manifest(manifest) if manifest else None
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
-    ingester = ingesting.Ingester(app.extensions["collection"], vocab.gazetteer(app.extensions["collection"]), author or getpass.getuser(),
+    collection = app.extensions["collection"]
+    ingester = ingesting.Ingester(collection, vocab.gazetteer(collection), author or getpass.getuser(),
                                   int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20, app.extensions["search"])
     with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
                            item_show_func=lambda pair: pair[0].name if pair else "") as bar:

@@ -94,7 +94,7 @@ def test_post_needs_a_staff_token_or_a_session_with_csrf(client, app, auth, toke
     assert post(client, "not json at all", token).status_code == 422
 
 
-def test_put_imports_an_exported_collection_exactly(client, token):
+def test_put_imports_an_exported_collection_exactly(client, token, sample_collection):
     for quote in (QUOTE, "How long were you on the way?"):
         assert post(client, annotation(quote), token).status_code == 201
     exported = client.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json()
@@ -102,11 +102,15 @@ def test_put_imports_an_exported_collection_exactly(client, token):
     assert "attachment" in downloaded.headers["Content-Disposition"]
     assert json.loads(downloaded.get_data()) == exported
     for item in exported["first"]["items"]:
-        client.post(f"/interviews/{INTERVIEW}/annotations/x/delete")  # no CSRF, no session: refused, no effect
-    response = client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json=exported,
-                          headers={"Authorization": f"Bearer {token}"})
-    assert response.get_json() == {"added": 0, "replaced": 2}
+        annotations.delete(sample_collection, INTERVIEW, item["id"], annotations.version(item), "hist")
+    put = {"headers": {"Authorization": f"Bearer {token}"}}
+    response = client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json=exported, **put)
+    assert response.get_json() == {"added": 2, "replaced": 0}
     assert client.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json() == exported
+    response = client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json=exported, **put)
+    assert response.get_json() == {"added": 0, "replaced": 2}
+    assert client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json={"type": "Annotation"},
+                      **put).status_code == 422
 
 
 def test_hidden_interviews_keep_their_annotations_hidden(client, token, sample_collection):

@@ -207,3 +207,14 @@ def test_the_command_line_exports_and_imports_exactly(sample_collection, runner,
     assert missing.exit_code == 1 and "is not an identifier" in missing.output
     missing = runner("annotations", "export", "abcdefgh")
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_an_import_whose_positions_are_off_is_anchored_by_its_quote(sample_collection):
+    made = annotate(sample_collection, "Помню ондоль")
+    document = annotations.export(sample_collection, INTERVIEW)
+    annotations.delete(sample_collection, INTERVIEW, made["id"], annotations.version(made), "hist")
+    moved = document["first"]["items"][0]
+    annotations.selector(moved, "TextPositionSelector").update(start=3, end=15)
+    annotations.import_collection(sample_collection, INTERVIEW, document, "hist")
+    stored = annotations.items(sample_collection, INTERVIEW)[0]
+    assert annotations.span(stored) == annotations.span(made) and stored["id"] == made["id"]

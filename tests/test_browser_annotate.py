@@ -12,12 +12,21 @@ INTERVIEW = "1s12p03r"  # the sample WebVTT interview
 WORDS = "Freight cars, the kind for cattle."
 
 
-def sign_in(page, base):
-    page.goto(base + "/auth/signin")
-    page.get_by_label("Account name").fill("anna")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
+@pytest.fixture
+def page(app, sample_collection, live_server, browser):
+    """A historian's browser tab, signed in through the form, on the sample interview."""
+    with app.app_context():
+        accounts.add_user("anna", "historian", PASSWORD)
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(10_000)
+    tab.goto(live_server + "/auth/signin")
+    tab.get_by_label("Account name").fill("anna")
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(live_server + "/")
+    tab.goto(f"{live_server}/interviews/{INTERVIEW}")
+    yield tab
+    tab.close()
 
 
 def drag_select(page, words):
@@ -39,71 +48,53 @@ def drag_select(page, words):
     return page.evaluate("getSelection().toString()")
 
 
-def test_select_annotate_reload_edit_and_delete(app, sample_collection, live_server, browser, tmp_path):
-    with app.app_context():
-        accounts.add_user("anna", "historian", PASSWORD)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(10_000)
-    try:
-        sign_in(page, live_server)
-        page.goto(f"{live_server}/interviews/{INTERVIEW}")
-        assert page.locator("mark[data-annotations]").count() == 0
+def test_select_annotate_reload_edit_and_delete(page, sample_collection, live_server, tmp_path):
+    assert page.locator("mark[data-annotations]").count() == 0
 
-        selected = drag_select(page, WORDS)
-        assert selected.strip() == WORDS
-        page.get_by_role("button", name="Annotate selection").click()
-        panel = page.get_by_role("dialog", name="Annotate selection")
-        assert panel.is_visible()
-        assert panel.locator("#annotator-quote").inner_text().strip() == WORDS
-        panel.get_by_placeholder("Filter events").fill("train")
-        panel.get_by_label("Deportation trains to Central Asia", exact=False).check()
-        panel.get_by_label("Note").fill("Cattle wagons, as in other testimonies.")
-        panel.get_by_role("button", name="Save annotation").click()
-        page.wait_for_url(f"{live_server}/interviews/{INTERVIEW}#a-*")
-        assert "Annotation saved." in page.locator(".flashes").inner_text()
+    selected = drag_select(page, WORDS)
+    assert selected.strip() == WORDS
+    page.get_by_role("button", name="Annotate selection").click()
+    panel = page.get_by_role("dialog", name="Annotate selection")
+    assert panel.is_visible()
+    assert panel.locator("#annotator-quote").inner_text().strip() == WORDS
+    panel.get_by_placeholder("Filter events").fill("train")
+    panel.get_by_label("Deportation trains to Central Asia", exact=False).check()
+    panel.get_by_label("Note").fill("Cattle wagons, as in other testimonies.")
+    panel.get_by_role("button", name="Save annotation").click()
+    page.wait_for_url(f"{live_server}/interviews/{INTERVIEW}#a-*")
+    assert "Annotation saved." in page.locator(".flashes").inner_text()
 
-        page.reload()
-        marks = page.locator("mark[data-annotations]")
-        assert marks.count() == 1 and marks.inner_text().strip() == WORDS
-        entry = page.locator(".annotation-list li").first
-        assert "Deportation trains to Central Asia" in entry.inner_text()
-        assert "Cattle wagons" in entry.inner_text()
-        page.screenshot(path=str(tmp_path / "annotated.png"), full_page=True)
-        stored = annotations.items(sample_collection, INTERVIEW)
-        assert len(stored) == 1 and annotations.creator(stored[0]) == "anna"
-        assert annotations.links(stored[0])["events"] == ["deportation-trains-1937"]
+    page.reload()
+    marks = page.locator("mark[data-annotations]")
+    assert marks.count() == 1 and marks.inner_text().strip() == WORDS
+    entry = page.locator(".annotation-list li").first
+    assert "Deportation trains to Central Asia" in entry.inner_text()
+    assert "Cattle wagons" in entry.inner_text()
+    page.screenshot(path=str(tmp_path / "annotated.png"), full_page=True)
+    stored = annotations.items(sample_collection, INTERVIEW)
+    assert len(stored) == 1 and annotations.creator(stored[0]) == "anna"
+    assert annotations.links(stored[0])["events"] == ["deportation-trains-1937"]
 
-        entry.get_by_role("link", name="edit").click()
-        page.get_by_label("Tags").fill("wagons, cattle cars")
-        page.get_by_role("button", name="Save annotation").click()
-        assert "Annotation changed." in page.locator(".flashes").inner_text()
-        assert "#wagons" in page.locator(".annotation-list li").first.inner_text()
-        assert page.locator("mark[data-annotations]").count() == 1
+    entry.get_by_role("link", name="edit").click()
+    page.get_by_label("Tags").fill("wagons, cattle cars")
+    page.get_by_role("button", name="Save annotation").click()
+    assert "Annotation changed." in page.locator(".flashes").inner_text()
+    assert "#wagons" in page.locator(".annotation-list li").first.inner_text()
+    assert page.locator("mark[data-annotations]").count() == 1
 
-        page.locator(".annotation-list li").first.get_by_role("link", name="edit").click()
-        page.get_by_role("button", name="Delete this annotation").click()
-        assert "Annotation deleted" in page.locator(".flashes").inner_text()
-        page.reload()
-        assert page.locator("mark[data-annotations]").count() == 0
-        assert annotations.items(sample_collection, INTERVIEW) == []
-    finally:
-        page.close()
+    page.locator(".annotation-list li").first.get_by_role("link", name="edit").click()
+    page.get_by_role("button", name="Delete this annotation").click()
+    assert "Annotation deleted" in page.locator(".flashes").inner_text()
+    page.reload()
+    assert page.locator("mark[data-annotations]").count() == 0
+    assert annotations.items(sample_collection, INTERVIEW) == []
 
 
-def test_the_keyboard_opens_the_annotator_and_escape_closes_it(app, sample_collection, live_server, browser):
-    with app.app_context():
-        accounts.add_user("anna", "historian", PASSWORD)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(10_000)
-    try:
-        sign_in(page, live_server)
-        page.goto(f"{live_server}/interviews/{INTERVIEW}")
-        drag_select(page, "How long were you on the way?")
-        page.keyboard.press("Alt+a")
-        panel = page.get_by_role("dialog", name="Annotate selection")
-        assert panel.is_visible()
-        assert page.evaluate("document.getElementById('annotator').contains(document.activeElement)")
-        page.keyboard.press("Escape")
-        assert not panel.is_visible()
-    finally:
-        page.close()
+def test_the_keyboard_opens_the_annotator_and_escape_closes_it(page):
+    drag_select(page, "How long were you on the way?")
+    page.keyboard.press("Alt+a")
+    panel = page.get_by_role("dialog", name="Annotate selection")
+    assert panel.is_visible()
+    assert page.evaluate("document.getElementById('annotator').contains(document.activeElement)")
+    page.keyboard.press("Escape")
+    assert not panel.is_visible()
