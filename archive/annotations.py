@@ -60,7 +60,8 @@ def empty_collection(interview_id: str) -> dict:
             "first": {"type": "AnnotationPage", "items": []}}
 
 
-def _parse(data: bytes | None, interview_id: str) -> dict:
+def parse(data: bytes | None, interview_id: str) -> dict:
+    """Read annotations.json as stored (None: the interview has none yet)."""
     if data is None:
         return empty_collection(interview_id)
     try:
@@ -69,7 +70,8 @@ def _parse(data: bytes | None, interview_id: str) -> dict:
         raise CollectionError(f"interviews/{interview_id}/{FILE} is not valid JSON") from None
 
 
-def _dump(document: dict) -> bytes:
+def dump(document: dict) -> bytes:
+    """Write annotations.json, its total brought up to date."""
     document["total"] = len(document["first"]["items"])
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -81,7 +83,7 @@ def export(collection: Collection, interview_id: str) -> dict:
     except CollectionError:
         collection.read("interviews", interview_id, "interview.json")  # no such interview: let that error out
         data = None
-    return _parse(data, interview_id)
+    return parse(data, interview_id)
 
 
 def items(collection: Collection, interview_id: str) -> list[dict]:
@@ -292,10 +294,10 @@ def _change(collection: Collection, interview_id: str, author: str,
     result = {}
 
     def change(current: dict) -> dict:
-        document = _parse(current[FILE], interview_id)
+        document = parse(current[FILE], interview_id)
         segments = json.loads(current["segments.json"]) if current["segments.json"] else []
         result["value"] = apply(document["first"]["items"], segments)
-        return {FILE: _dump(document)}
+        return {FILE: dump(document)}
 
     collection.update("interviews", interview_id, [FILE, "segments.json"], change, author)
     return result["value"]

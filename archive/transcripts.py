@@ -37,13 +37,13 @@ def correct_segment(collection: Collection, interview_id: str, n: int, text: str
         if not any(s["n"] == n for s in old):
             raise TranscriptError(f"This interview has no passage {n}.")
         new = [dict(s, text=text) if s["n"] == n else s for s in old]
-        document = annotations._parse(current[annotations.FILE], interview_id)
+        document = annotations.parse(current[annotations.FILE], interview_id)
         items, flagged = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
         document["first"]["items"] = items
         result["flagged"] = flagged
         changes = {"segments.json": (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8")}
         if current[annotations.FILE] is not None:
-            changes[annotations.FILE] = annotations._dump(document)
+            changes[annotations.FILE] = annotations.dump(document)
         return changes
 
     collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)

@@ -124,7 +124,7 @@ def form_for(interview_id: str, annotation: dict | None = None) -> AnnotationFor
     return form
 
 
-def _index(interview_id: str) -> None:
+def index_interview(interview_id: str) -> None:
     """Write the truth, then index: a failure here is repaired by the next consistency check."""
     try:
         current_app.extensions["search"].update([interview_id])
@@ -163,7 +163,7 @@ def new(interview_id: str):
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            _index(interview_id)
+            index_interview(interview_id)
             flash("Annotation saved.")
             return _back(interview_id, f"a-{annotations.short_id(made)}")
     elif request.method == "GET" and segment is None:
@@ -186,7 +186,7 @@ def edit(interview_id: str, annotation_id: str):
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            _index(interview_id)
+            index_interview(interview_id)
             flash("Annotation changed.")
             return _back(interview_id, f"a-{annotation_id}")
     return render_template("annotate/form.html", form=form, interview=interview, annotation=annotation,
@@ -209,7 +209,7 @@ def delete(interview_id: str, annotation_id: str):
     except annotations.AnnotationError as error:
         flash(str(error), "error")
         return redirect(url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id))
-    _index(interview_id)
+    index_interview(interview_id)
     flash("Annotation deleted; the interview's history keeps it.")
     return _back(interview_id, "annotations")
 

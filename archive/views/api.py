@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from .. import access, annotations, vocab
-from .annotate import _index
+from .annotate import index_interview
 from .interviews import collection, get_interview_or_404
 
 from .search import run_query
@@ -85,7 +85,7 @@ def add_annotation(interview_id: str):
         stored = annotations.from_jsonld(collection(), interview_id, _json_body(), g.viewer.name)
     except annotations.AnnotationError as error:
         return _problem(error)
-    _index(interview_id)
+    index_interview(interview_id)
     location = url_for("api.annotation", annotation_id=annotations.short_id(stored))
     return _jsonld({"@context": annotations.CONTEXT, **stored}, 201, Location=location)
 
@@ -99,7 +99,7 @@ def import_annotations(interview_id: str):
         counts = annotations.import_collection(collection(), interview_id, _json_body(), g.viewer.name)
     except annotations.AnnotationError as error:
         return _problem(error)
-    _index(interview_id)
+    index_interview(interview_id)
     return jsonify(counts)
 
 
