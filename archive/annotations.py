@@ -112,6 +112,11 @@ def links(annotation: Mapping) -> dict[str, list[str]]:
     return found
 
 
+def link_pairs(annotation: Mapping) -> set[tuple[str, str]]:
+    """The same links as (kind, id) pairs, for matching against filters."""
+    return {(kind, entry_id) for kind, ids in links(annotation).items() for entry_id in ids}
+
+
 def tags(annotation: Mapping) -> list[str]:
     return [b["value"] for b in _bodies(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
 
@@ -221,6 +226,8 @@ def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict
     Returns all annotations and the newly flagged ones."""
     old_text, _ = interviews.transcript_text(old_segments)
     new_text, _ = interviews.transcript_text(new_segments)
+    unchanged = _common_prefix(old_text, new_text)  # text after the correction moves by the change in length
+    shift = len(new_text) - len(old_text)
     moved, flagged = [], []
     for annotation in annotations:
         found_span = span(annotation)
@@ -230,8 +237,8 @@ def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict
         else:
             start, end = found_span
             q = quote(old_text, start, end) if old_text[start:end] else selector(annotation, "TextQuoteSelector")
-            shift = len(new_text) - len(old_text)
-            found = locate(new_text, q["exact"], q["prefix"], q["suffix"], near=start + shift // 2)
+            found = locate(new_text, q["exact"], q["prefix"], q["suffix"],
+                           near=start if start < unchanged else start + shift)
         annotation = dict(annotation)
         if found is None:
             if not annotation.get("review"):
@@ -252,8 +259,7 @@ def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list
     found = []
     for kind in LINK_KINDS:
         ids = list(dict.fromkeys(chosen.get(kind, ())))
-        known = (vocab.gazetteer(collection).places if kind == "places" else vocab.current(collection, kind)[0]
-                 ) if ids else ()
+        known = vocab.lookup(collection, kind) if ids else {}
         for entry_id in ids:
             if entry_id not in known:
                 raise AnnotationError(f"There is no {kind[:-1] if kind != 'people' else 'person'} "

@@ -99,7 +99,7 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     for field in LIST_FIELDS:
         check(field, _list)
     check("narrators", _narrators)
-    check("date", _edtf)
+    check("date", edtf_date)
     for field in SINGLE_PLACE_FIELDS:
         check(field, lambda v: _place(v, gazetteer))
     for field in PLACE_LIST_FIELDS:
@@ -177,10 +177,6 @@ def earliest_day(date: str) -> int:
 
 def edtf_date(value) -> str:
     """Check a date written in EDTF; ValueError (with examples) if it is not one."""
-    return _edtf(value)
-
-
-def _edtf(value) -> str:
     text = _text(value)
     if not text:
         return ""
@@ -257,7 +253,7 @@ def _consent(value) -> dict:
     if not isinstance(value, dict):
         raise ValueError("must give release form (yes/no), scope and date")
     consent = {"release": _yes_no(value.get("release")), "scope": _text(value.get("scope")),
-               "date": _edtf(value.get("date"))}
+               "date": edtf_date(value.get("date"))}
     return {k: v for k, v in consent.items() if v not in (None, "")}
 
 

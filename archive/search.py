@@ -219,7 +219,7 @@ class SearchIndex:
         places += [record[key] for key in ("birthplace",) if record.get(key)]
         village_ids = {p["place"] for p in places if p.get("place")}
         notes = annotations.items(self.collection, interview_id) if segments else []
-        linked = {(kind, entry_id) for a in notes for kind, ids in annotations.links(a).items() for entry_id in ids}
+        linked = set().union(*(annotations.link_pairs(a) for a in notes))
         village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
         remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
         regions = set()  # every place that holds a named place: district, region, country
@@ -403,7 +403,7 @@ class SearchIndex:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:
             return self.gazetteer.places[value].name()
         if facet in ("event", "person"):
-            entry = vocab.current(self.collection, "events" if facet == "event" else "people")[0].get(value)
+            entry = vocab.lookup(self.collection, "events" if facet == "event" else "people").get(value)
             return entry.name() if entry else value
         if facet == "surname":
             return self.surnames.surnames[value].label() if value in self.surnames.surnames else value.title()
@@ -497,8 +497,7 @@ class Results:
 def _passages(collection: Collection, interview_id: str, wanted: set[tuple[str, str]]) -> list[Passage]:
     found = []
     for annotation in annotations.items(collection, interview_id):
-        links = {(kind, entry_id) for kind, ids in annotations.links(annotation).items() for entry_id in ids}
-        if wanted & links and not annotation.get("review"):
+        if wanted & annotations.link_pairs(annotation) and not annotation.get("review"):
             found.append(Passage(annotations.short_id(annotation),
                                  annotations.selector(annotation, "TextQuoteSelector").get("exact", "")))
     return found

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from .collection import Collection
 from .errors import ArchiveError
-from .metadata import earliest_day
-from .names import VOCAB, Gazetteer, Surnames, fold
+from .metadata import earliest_day, edtf_date
+from .names import VOCAB, Gazetteer, Surnames, fold, transliterations
 
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
 _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
@@ -47,7 +47,6 @@ def load(collection: Collection, name: str) -> Vocabulary:
 class Entry:
     """An event or a person of the vocabularies: what pages, forms and annotations need of one."""
 
-    kind: str
     id: str
     data: dict = field(compare=False)
 
@@ -69,14 +68,10 @@ class Entry:
 
 
 class Entries:
-    """The entries of one vocabulary (events or people), in date order, found by id or by any written name."""
+    """The entries of one vocabulary (events or people) by id, in date order."""
 
-    def __init__(self, kind: str, data: dict):
-        self.kind = kind
-        self.data = data
-        self.sources: dict = data.get("sources", {})
-        entries = [Entry(kind, e["id"], e) for e in data.get(LISTS[kind], [])]
-        self.by_id = {e.id: e for e in sorted(entries, key=lambda e: e.sort_key)}
+    def __init__(self, entries: list[dict]):
+        self.by_id = {e.id: e for e in sorted((Entry(e["id"], e) for e in entries), key=lambda e: e.sort_key)}
 
     def __contains__(self, entry_id: str) -> bool:
         return entry_id in self.by_id
@@ -88,9 +83,8 @@ class Entries:
         return self.by_id.get(entry_id)
 
 
-LISTS = {"events": "events", "people": "people", "places": "places", "surnames": "surnames"}
 _BUILD = {"places": Gazetteer.from_data, "surnames": Surnames.from_data,
-          "events": lambda data: Entries("events", data), "people": lambda data: Entries("people", data)}
+          "events": lambda data: Entries(data["events"]), "people": lambda data: Entries(data["people"])}
 _cache: dict[tuple, tuple] = {}
 _cache_lock = threading.Lock()
 
@@ -126,6 +120,11 @@ def people(collection: Collection) -> Entries:
     return current(collection, "people")[0]
 
 
+def lookup(collection: Collection, kind: str) -> dict:
+    """The entries annotations can link, by id, for "events", "places" or "people": each has `.name(lang)`."""
+    return gazetteer(collection).places if kind == "places" else current(collection, kind)[0].by_id
+
+
 def save(collection: Collection, name: str, data: dict, author: str, version: str) -> str:
     """Store a changed vocabulary; `version` is what the change was made from (refused if it is stale)."""
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -157,8 +156,6 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
 
 
 def _slug(text: str) -> str:
-    from .names import transliterations
-
     latin = text if text.isascii() else next(iter(sorted(transliterations(text))), text)
     return re.sub(r"[^a-z0-9]+", "-", fold(latin)).strip("-")[:60] or "entry"
 
@@ -167,11 +164,8 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
                version: str) -> dict:
     """Check an event, place or person as typed (`entry` as forms give it) and store it, new (entry_id None: an id
     is made from the English name) or changed. `version` is the vocabulary's version when the form was opened."""
-    from .metadata import edtf_date
-
-    vocabulary = load(collection, kind)
-    data = json.loads(json.dumps(vocabulary.data))
-    listed = data.setdefault(LISTS[kind], [])
+    data = json.loads(json.dumps(load(collection, kind).data))
+    listed = data.setdefault(kind, [])
     old = next((e for e in listed if e["id"] == entry_id), None) if entry_id else None
     if entry_id and old is None:
         raise VocabularyError(f"There is no {kind} entry {entry_id!r}.")
@@ -203,7 +197,7 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
             new["note"] = description["en"]
         if description.get("ru"):
             new["description"] = description
-        _check_place(new, entry, data, old)
+        _check_place(new, entry, data)
     else:
         new["description"] = description
         date_field = "date" if kind == "events" else "dates"
@@ -253,7 +247,7 @@ def _link_back(events: list[dict], event_id: str, related: set[str], before: set
             links.remove(event_id)
 
 
-def _check_place(new: dict, entry: dict, data: dict, old: dict | None) -> None:
+def _check_place(new: dict, entry: dict, data: dict) -> None:
     country = entry.get("country", "")
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise VocabularyError(f'"{country}" is not a country code: use two letters such as KZ, UZ, RU.', "country")

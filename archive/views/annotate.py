@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from .. import access, annotations, interviews, vocab
 from ..errors import ArchiveError
 from ..forms import AnnotationForm, DeleteForm
-from .interviews import collection, get_interview_or_404
+from .interviews import collection, get_interview_or_404, index_interview
 
 bp = Blueprint("annotate", __name__, url_prefix="/interviews/<interview_id>/annotations")
 
@@ -25,7 +25,6 @@ class Shown:
     id: str
     annotation: dict
     quote: str
-    segment: int | None
     links: list[tuple[str, str, str]]  # (kind, id, label)
     tags: list[str]
     note: str
@@ -33,52 +32,33 @@ class Shown:
     modified: str
     flagged: str
 
-    @property
-    def version(self) -> str:
-        return annotations.version(self.annotation)
-
 
 def labels(kind: str) -> dict[str, str]:
     """Names of a vocabulary's entries, by id, for lists and choices."""
-    if kind == "places":
-        return {p.id: p.name() for p in vocab.gazetteer(collection()).places.values()}
-    return {e.id: e.name() for e in vocab.current(collection(), kind)[0]}
+    return {entry_id: entry.name() for entry_id, entry in vocab.lookup(collection(), kind).items()}
 
 
-def shown(items: list[dict], segments: list[dict]) -> list[Shown]:
-    _, starts = interviews.transcript_text(segments)
+def shown(items: list[dict]) -> list[Shown]:
     names = {kind: labels(kind) for kind in annotations.LINK_KINDS}
-    found = []
-    for annotation in items:
-        where = annotations.span(annotation)
-        segment = None
-        if where is not None:
-            i = max((i for i, s in enumerate(starts) if s <= where[0]), default=None)
-            segment = segments[i]["n"] if i is not None else None
-        links = [(kind, entry_id, names[kind].get(entry_id, entry_id))
-                 for kind, ids in annotations.links(annotation).items() for entry_id in ids]
-        found.append(Shown(annotations.short_id(annotation), annotation,
-                           annotations.selector(annotation, "TextQuoteSelector").get("exact", ""), segment, links,
-                           annotations.tags(annotation), annotations.note(annotation), annotations.creator(annotation),
-                           annotation.get("modified", ""), (annotation.get("review") or {}).get("reason", "")))
-    return found
+    return [Shown(annotations.short_id(annotation), annotation,
+                  annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+                  [(kind, entry_id, names[kind].get(entry_id, entry_id)) for kind, entry_id in
+                   sorted(annotations.link_pairs(annotation))],
+                  annotations.tags(annotation), annotations.note(annotation), annotations.creator(annotation),
+                  annotation.get("modified", ""), (annotation.get("review") or {}).get("reason", ""))
+            for annotation in items]
 
 
 def matching(items: list[Shown], filters: dict[str, str]) -> list[Shown]:
     """Keep the annotations that link every chosen event, place and person, by the chosen author."""
-    kept = []
-    for item in items:
-        linked = {(kind, entry_id) for kind, entry_id, _ in item.links}
-        if all((kind, value) in linked for kind, value in filters.items() if kind in annotations.LINK_KINDS and value) \
-                and (not filters.get("author") or item.creator == filters["author"]):
-            kept.append(item)
-    return kept
+    wanted = {(kind, value) for kind, value in filters.items() if kind in annotations.LINK_KINDS and value}
+    return [item for item in items if wanted <= annotations.link_pairs(item.annotation)
+            and (not filters.get("author") or item.creator == filters["author"])]
 
 
-def pieces(segments: list[dict], items: list[Shown]) -> list[list[tuple[str, list[str], list[str]]]]:
+def pieces(segments: list[dict], starts: list[int], items: list[Shown]) -> list[list[tuple[str, list[str], list[str]]]]:
     """Cut each segment's text where highlights begin and end: per segment, (text, ids of the annotations covering
     it, ids of those that begin there)."""
-    _, starts = interviews.transcript_text(segments)
     spans = [(*span, item.id) for item in items if (span := annotations.span(item.annotation))]
     cut = []
     for segment, offset in zip(segments, starts):
@@ -95,7 +75,8 @@ def pieces(segments: list[dict], items: list[Shown]) -> list[list[tuple[str, lis
 def page_parts(interview_id: str, segments: list[dict], staff: bool) -> dict:
     """Everything the interview page shows of annotations: highlights, the filtered list and its filters, and the
     annotator's form for staff."""
-    every = shown(annotations.items(collection(), interview_id), segments)
+    every = shown(annotations.items(collection(), interview_id))
+    starts = interviews.transcript_text(segments)[1]
     filters = {name: request.args.get(name, "") for name in (*annotations.LINK_KINDS, "author")}
     options = []
     for kind, label in (("events", "Event"), ("places", "Place"), ("people", "Person")):
@@ -106,11 +87,11 @@ def page_parts(interview_id: str, segments: list[dict], staff: bool) -> dict:
     if authors:
         options.append(("author", "Author", [(a, a) for a in authors]))
     return {"all_annotations": every, "listed": matching(every, filters), "annotation_filters": options,
-            "cut": pieces(segments, every), "starts": interviews.transcript_text(segments)[1],
-            "annotation_form": form_for(interview_id) if staff else None}
+            "cut": pieces(segments, starts, every), "starts": starts,
+            "annotation_form": form_for() if staff else None}
 
 
-def form_for(interview_id: str, annotation: dict | None = None) -> AnnotationForm:
+def form_for(annotation: dict | None = None) -> AnnotationForm:
     form = AnnotationForm()
     form.offer(*(sorted(labels(kind).items(), key=lambda pair: pair[1].casefold()) if kind != "events" else
                  [(e.id, f"{e.date} · {e.name()}") for e in vocab.events(collection())]
@@ -122,14 +103,6 @@ def form_for(interview_id: str, annotation: dict | None = None) -> AnnotationFor
         form.note.data = annotations.note(annotation)
         form.version.data = annotations.version(annotation)
     return form
-
-
-def index_interview(interview_id: str) -> None:
-    """Write the truth, then index: a failure here is repaired by the next consistency check."""
-    try:
-        current_app.extensions["search"].update([interview_id])
-    except Exception:  # noqa: BLE001 - the annotation is stored; the index catches up at its next check
-        current_app.logger.exception("could not index interview %s after an annotation", interview_id)
 
 
 def _back(interview_id: str, anchor: str = ""):
@@ -144,7 +117,7 @@ def new(interview_id: str):
     access.require(g.viewer, "edit")
     interview = get_interview_or_404(interview_id)
     segments = interviews.segments(collection(), interview_id)
-    form = form_for(interview_id)
+    form = form_for()
     if request.method == "GET":
         form.segment.data = request.args.get("segment", "")
     segment = None
@@ -178,7 +151,7 @@ def edit(interview_id: str, annotation_id: str):
     access.require(g.viewer, "edit")
     interview = get_interview_or_404(interview_id)
     annotation = _find_or_404(interview_id, annotation_id)
-    form = form_for(interview_id, annotation)
+    form = form_for(annotation)
     if form.validate_on_submit():
         try:
             body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data)

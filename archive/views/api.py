@@ -9,8 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from .. import access, annotations, vocab
-from .annotate import index_interview
-from .interviews import collection, get_interview_or_404
+from .interviews import collection, get_interview_or_404, index_interview
 
 from .search import run_query
 

@@ -31,17 +31,15 @@ class Passage:
 
 
 def entry_or_404(kind: str, entry_id: str):
-    found = vocab.gazetteer(collection()).places.get(entry_id) if kind == "places" else \
-        vocab.current(collection(), kind)[0].get(entry_id)
+    found = vocab.lookup(collection(), kind).get(entry_id)
     if found is None:
         abort(404, f"There is no such {'person' if kind == 'people' else kind[:-1]} in the archive's vocabulary.")
     return found
 
 
-def raw_entry(kind: str, entry_id: str) -> dict:
-    """The entry as stored in its vocabulary file, for pages and forms."""
-    data = vocab.load(collection(), kind).data
-    return next((e for e in data[vocab.LISTS[kind]] if e["id"] == entry_id), {})
+def stored_entry(data: dict, kind: str, entry_id: str | None) -> dict:
+    """The entry as written in its vocabulary file, for pages and forms."""
+    return next((e for e in data[kind] if e["id"] == entry_id), {})
 
 
 def passages(kind: str, entry_id: str) -> list[Passage]:
@@ -56,7 +54,7 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
         if not access.can_read(g.viewer, interview.record):
             continue
         for annotation in annotations.items(collection(), interview_id):
-            if entry_id in annotations.links(annotation)[kind]:
+            if (kind, entry_id) in annotations.link_pairs(annotation):
                 found.append(Passage(interview_id, interview.title, annotations.short_id(annotation),
                                      annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
                                      annotations.note(annotation), bool(annotation.get("review"))))
@@ -66,10 +64,9 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
     counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.viewer)}
+    entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
-        entries = sorted(vocab.gazetteer(collection()).places.values(), key=lambda p: p.name().casefold())
-    else:
-        entries = list(vocab.current(collection(), kind)[0])
+        entries.sort(key=lambda p: p.name().casefold())
     return render_template("entries/index.html", kind=kind, title=TITLES[kind], entries=entries, counts=counts,
                            staff=access.is_staff(g.viewer))
 
@@ -77,9 +74,9 @@ def index(kind: str):
 @bp.get(f"/<{KINDS}:kind>/<entry_id>")
 def show(kind: str, entry_id: str):
     entry = entry_or_404(kind, entry_id)
-    data = raw_entry(kind, entry_id)
-    sources = vocab.load(collection(), kind).data.get("sources", {})
-    return render_template("entries/show.html", kind=kind, entry=entry, data=data, sources=sources,
+    vocabulary = vocab.load(collection(), kind).data
+    return render_template("entries/show.html", kind=kind, entry=entry, data=stored_entry(vocabulary, kind, entry_id),
+                           sources=vocabulary.get("sources", {}),
                            passages=passages(kind, entry_id), staff=access.is_staff(g.viewer),
                            events=vocab.events(collection()), places=vocab.gazetteer(collection()).places,
                            people=vocab.people(collection()))
@@ -95,7 +92,7 @@ def edit(kind: str, entry_id: str | None):
     current = vocab.load(collection(), kind)
     form = EntryForm.for_kind(kind, vocab.events(collection()), vocab.gazetteer(collection()))
     if request.method == "GET":
-        form.fill(raw_entry(kind, entry_id) if entry_id else {}, current.version)
+        form.fill(stored_entry(current.data, kind, entry_id), current.version)
     if form.validate_on_submit():
         try:
             saved = vocab.save_entry(collection(), kind, entry_id, form.entry(), g.viewer.name, form.version.data)

@@ -30,6 +30,14 @@ def get_interview_or_404(interview_id: str) -> interviews.Interview:
     return interview
 
 
+def index_interview(interview_id: str) -> None:
+    """Write the truth, then index: a failure here is repaired by the next consistency check."""
+    try:
+        current_app.extensions["search"].update([interview_id])
+    except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
+        current_app.logger.exception("could not index interview %s after a change", interview_id)
+
+
 @bp.get("/")
 def index():
     page = request.args.get("page", "1")
@@ -71,7 +79,7 @@ def correct(interview_id: str, n: int):
         except transcripts.TranscriptError as error:
             form.text.errors.append(str(error))
         else:
-            current_app.extensions["search"].update([interview_id])
+            index_interview(interview_id)
             flash("Passage corrected." + (f" {len(flagged)} annotation(s) lost their words and are flagged for "
                                           "review." if flagged else ""))
             return redirect(url_for("interviews.show", interview_id=interview_id) + f"#s{n}")
