@@ -30,10 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
-    from . import accounts, search, views
+    from . import accounts, images, search, views
     from .collection import Collection
 
     app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
+    app.extensions["image_limits"] = images.Limits.from_config(app.config)
     csrf.init_app(app)
     accounts.init_app(app)
     search.init_app(app)

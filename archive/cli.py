@@ -89,35 +89,38 @@ def verify() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--metadata", "manifest", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV with a header row; at least file,title,narrator,interviewer,date,village,surnames,language,"
-                   "access (lists separated by ';').")
+                   "access (lists separated by ';'); image rows may add kind,institution,accession,creator,caption.")
 @click.option("--author", default=None, help="Name recorded with each new folder (default: your login name).")
 def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -> None:
-    """Ingest transcript files or folders (txt, vtt, srt, OHMS xml, docx) with their audio."""
+    """Ingest transcripts (txt, vtt, srt, OHMS xml, docx) with their audio, and images (JPEG, PNG, TIFF, WebP,
+    HEIC), each told by its content."""
     import getpass
 
+    from . import images, media, vocab
     from . import ingest as ingesting
-    from . import vocab
 
     app = _app()
     rows = ingesting.read_manifest(manifest) if manifest else None
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
     collection = app.extensions["collection"]
-    ingester = ingesting.Ingester(collection, vocab.gazetteer(collection), author or getpass.getuser(),
+    author = author or getpass.getuser()
+    ingester = ingesting.Ingester(collection, vocab.gazetteer(collection), author,
                                   int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20, app.extensions["search"])
+    items = media.MediaIngester(collection, app.extensions["image_limits"], author, app.extensions["search"])
     with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
                            item_show_func=lambda pair: pair[0].name if pair else "") as bar:
         for path, audio in bar:
-            raw = rows.get(path.name) if rows is not None else None
-            if raw is not None:
-                raw = {k: v for k, v in raw.items() if k != "_audio"}
-            elif rows is not None:
+            row = rows.get(path.name) if rows is not None else None
+            if rows is not None and row is None:
                 outcomes.append(ingesting.Outcome(path.name, "failed", reason="has no row in the manifest"))
-                continue
-            outcomes.append(ingester.ingest_file(path, raw, audio))
+            elif images.is_image(ingesting.head(path)):
+                outcomes.append(items.ingest(path, path.name, media.from_csv_row(row["_row"]) if row else None))
+            else:
+                raw = {k: v for k, v in row.items() if not k.startswith("_")} if row else None
+                outcomes.append(ingester.ingest_file(path, raw, audio))
     for outcome in outcomes:
-        where = f"interviews/{outcome.interview_id}" if outcome.interview_id else ""
         if outcome.status == "ingested":
-            click.echo(f"ingested   {outcome.source} -> {where}")
+            click.echo(f"ingested   {outcome.source} -> {outcome.where}")
             for note in outcome.notes:
                 click.echo(f"           note: {note}")
         elif outcome.status == "duplicate":
@@ -132,14 +135,44 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
 
 
 @cli.command()
+@click.argument("item_ids", nargs=-1)
+@click.option("--force", is_flag=True, help="Make every derivative again, even those made with today's settings.")
+def derive(item_ids: tuple[str, ...], force: bool) -> None:
+    """Make the display copies and thumbnails of media items (all, or those named) that are missing or stale."""
+    import getpass
+
+    from . import media
+
+    app = _app()
+    collection = app.extensions["collection"]
+    limits = app.extensions["image_limits"]
+    ids = list(item_ids) or collection.ids("media")
+    made = failed = 0
+    with click.progressbar(ids, label="Deriving", file=sys.stderr, show_pos=True) as bar:
+        for item_id in bar:
+            try:
+                made += media.derive(collection, item_id, limits, getpass.getuser(), force)
+            except ArchiveError as e:
+                failed += 1
+                click.echo(f"FAILED     media/{item_id}: {e}", err=True)
+    if made:
+        app.extensions["search"].check()
+    summary = f"{made} made, {len(ids) - made - failed} already current, {failed} failed"
+    if failed:
+        raise ArchiveError(summary)
+    click.echo(summary)
+
+
+@cli.command()
 def reindex() -> None:
     """Rebuild the search index from the collection (the index is derived and may be deleted at any time)."""
     app = _app()
     search_index = app.extensions["search"]
-    count = len(app.extensions["collection"].ids("interviews"))
-    with click.progressbar(length=count, label="Indexing", file=sys.stderr, show_pos=True) as bar:
+    collection = app.extensions["collection"]
+    count, items = len(collection.ids("interviews")), len(collection.ids("media"))
+    with click.progressbar(length=count + items, label="Indexing", file=sys.stderr, show_pos=True) as bar:
         search_index.rebuild(progress=bar.update)
-    click.echo(f"Indexed {count} interview{'' if count == 1 else 's'}.")
+    click.echo(f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}.")
 
 
 @cli.group()

@@ -36,6 +36,7 @@ ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, to
 MANIFEST = "manifest-sha256.txt"
 VERSIONS = "versions.json"
 HISTORY = "history"
+DERIVED = "derived"  # media derivatives: rebuildable, so outside the manifest and never written through it
 LOCK = ".lock"
 JOURNAL = ".journal"
 TEMP_PREFIX = ".tmp-"
@@ -318,7 +319,7 @@ class Collection:
             listed = {}
         for path in sorted(_files(folder)):
             rel = path.relative_to(folder).as_posix()
-            if rel in (MANIFEST, LOCK):
+            if rel in (MANIFEST, LOCK) or rel.split("/")[0] == DERIVED or rel.startswith(f".{DERIVED}-"):
                 continue
             if path.name == JOURNAL or path.name.startswith(TEMP_PREFIX):
                 yield Problem("unfinished write", prefix + rel)
@@ -420,7 +421,7 @@ def check_name(name: str) -> str:
     parts = name.split("/") if isinstance(name, str) else []
     if not parts or len(parts) > 4 or not all(_NAME_PART_RE.fullmatch(p) for p in parts):
         raise CollectionError(f"{name!r} is not a file name the archive accepts (letters, digits, '.', '_', '-')")
-    if parts[0] in (MANIFEST, VERSIONS, HISTORY):
+    if parts[0] in (MANIFEST, VERSIONS, HISTORY, DERIVED):
         raise CollectionError(f"{name!r} is kept by the archive itself and cannot be written directly")
     return "/".join(parts)
 

@@ -41,3 +41,24 @@ ARCHIVE_MAX_UPLOAD_MB = 1024
 
 ARCHIVE_INDEX_CHECK_AT_START = True
 """Compare the search index with the collection when the app starts, repairing it in the background."""
+
+ARCHIVE_IMAGE_FORMATS = "JPEG,PNG,TIFF,WEBP,HEIF"
+"""Image formats accepted, told by content (HEIF only where pillow-heif is installed); anything else is refused."""
+
+ARCHIVE_MAX_IMAGE_MB = 200
+"""Largest image file accepted, in megabytes (a 600 dpi colour scan of an A3 page as TIFF is about 200 MB)."""
+
+ARCHIVE_MAX_IMAGE_PIXELS = 120_000_000
+"""Largest image accepted, in pixels per page; larger ones are refused as possible decompression bombs."""
+
+ARCHIVE_MAX_IMAGE_PAGES = 50
+"""Most pages accepted in one multi-page file (TIFF scans of a letter or a passport)."""
+
+ARCHIVE_DISPLAY_EDGE = 2048
+"""Longest edge, in pixels, of the display copy readers see on an item's page."""
+
+ARCHIVE_THUMBNAIL_EDGE = 320
+"""Longest edge, in pixels, of the thumbnails in the gallery and search results."""
+
+ARCHIVE_DERIVATIVE_FORMAT = "JPEG"
+"""Format of display copies and thumbnails: JPEG (progressive) or WEBP."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import metadata
+from . import images, metadata
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError
 from .formats import FormatError, Transcript, encoding
@@ -47,7 +47,13 @@ class Outcome:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # metadata problems by field, for forms
-    file: str = "transcript"  # which of the files given the reason is about: "transcript" or "audio"
+    file: str = "transcript"  # which of the files given the reason is about: "transcript", "audio" or "image"
+    kind: str = "interviews"  # the kind of folder made: "interviews" or "media"
+
+    @property
+    def where(self) -> str:
+        """The folder made or found, as "interviews/<id>" or "media/<id>"; "" when there is none."""
+        return f"{self.kind}/{self.interview_id}" if self.interview_id else ""
 
 
 def audio_kind(head: bytes) -> str | None:
@@ -156,7 +162,7 @@ class Ingester:
                             "notes": transcript.notes}
         files = {original: data}
         if audio is not None:
-            kind = audio_kind(audio[:16] if isinstance(audio, bytes) else _head(Path(audio)))
+            kind = audio_kind(audio[:16] if isinstance(audio, bytes) else head(Path(audio)))
             if kind is None:
                 raise AudioError(f"{audio_name or 'the audio file'} is not audio this archive plays "
                                   f"(MP3, WAV, Ogg, FLAC or M4A)")
@@ -192,7 +198,8 @@ def read_manifest(path: Path) -> dict[str, dict]:
             raise IngestError(f"{path.name} row {number}: the file column is empty")
         if file in rows:
             raise IngestError(f"{path.name} row {number}: {file} is listed twice (also on row {first_row[file]})")
-        rows[file], first_row[file] = {**metadata.from_csv_row(row), "_audio": (row.get("audio") or "").strip()}, number
+        rows[file] = {**metadata.from_csv_row(row), "_audio": (row.get("audio") or "").strip(), "_row": row}
+        first_row[file] = number
     return rows
 
 
@@ -210,21 +217,25 @@ def expand(paths: list[Path]) -> Iterator[Path]:
 
 def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None = None
          ) -> tuple[list[tuple[Path, Path | None]], list[Outcome]]:
-    """Pair each transcript with its audio (by the manifest's audio column, or a shared name stem)."""
+    """Pair each transcript with its audio (by the manifest's audio column, or a shared name stem); images, told by
+    their content, stand alone."""
     problems: list[Outcome] = []
     transcripts: list[Path] = []
     audio: dict[str, Path] = {}
+    pairs: list[tuple[Path, Path | None]] = []
     for path in expand(paths):
         if manifest is not None and path.exists() and path.resolve() == manifest.resolve():
             continue
         if not path.exists():
             problems.append(Outcome(path.name, "failed", reason="no such file or folder"))
             continue
-        if audio_kind(_head(path)):
+        first = head(path)
+        if images.is_image(first):
+            pairs.append((path, None))  # an item of its own, never paired with audio
+        elif audio_kind(first):
             audio[path.name] = path
         else:
             transcripts.append(path)
-    pairs = []
     used_audio = set()
     for path in transcripts:
         wanted = (rows or {}).get(path.name, {}).get("_audio")
@@ -245,9 +256,10 @@ def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None 
     return pairs, problems
 
 
-def _head(path: Path) -> bytes:
+def head(path: Path) -> bytes:
+    """A file's first bytes, enough to tell its format."""
     with path.open("rb") as f:
-        return f.read(16)
+        return f.read(32)
 
 
 def _json(value) -> bytes:

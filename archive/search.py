@@ -26,15 +26,16 @@ from whoosh import fields, index, query, sorting
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.lang import stemmer_for_language
 
-from . import access, annotations, interviews, vocab
+from . import access, annotations, interviews, media, vocab
 from .collection import Collection
 from .errors import CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold, variants
 
 FACETS = ("village", "surname", "region", "decade", "event", "place", "person", "language", "kind", "narrator",
-          "interviewer", "collection")
+          "interviewer", "collection", "institution")
 FIELD_QUERIES = {"village", "place", "surname", "narrator", "interviewer", "language", "decade", "collection", "kind",
+                 "institution",
                  "title", "region", "event", "person", "speaker"}
 PAGE_SIZE = 10
 SEGMENTS_PER_HIT = 3
@@ -202,13 +203,27 @@ class SearchIndex:
                     self._ix = index.create_in(str(self.path), SCHEMA)
             return self._ix
 
-    def stamp(self, interview_id: str) -> str:
+    def stamp(self, doc_id: str) -> str:
         """The files a document is made from, and the vocabularies its facets were counted with."""
         versions = (vocab.current(self.collection, name)[1][:12] for name in ("surnames", "places"))
-        return f"{stamp_of(self.collection, interview_id)}:{':'.join(versions)}"
+        if doc_id.startswith("media/"):
+            try:
+                made_from = self.collection.read("media", doc_id[6:], "item.json").version
+            except CollectionError:
+                made_from = "-"
+        else:
+            made_from = stamp_of(self.collection, doc_id)
+        return f"{made_from}:{':'.join(versions)}"
 
-    def document(self, interview_id: str) -> dict | None:
-        """Make the index document of an interview, or None if there is no such interview."""
+    def present(self) -> list[str]:
+        """The ids of every document the collection calls for: interview ids, and "media/<id>" for items."""
+        return self.collection.ids("interviews") + [f"media/{i}" for i in self.collection.ids("media")]
+
+    def document(self, doc_id: str) -> dict | None:
+        """Make the index document of an interview (or of "media/<id>"), or None if there is no such thing."""
+        if doc_id.startswith("media/"):
+            return self._item_document(doc_id[6:])
+        interview_id = doc_id
         try:
             interview = interviews.load(self.collection, interview_id)
         except CollectionError:
@@ -222,16 +237,8 @@ class SearchIndex:
         linked = set().union(*(annotations.link_pairs(a) for a in notes))
         village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
         remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
-        regions = set()  # every place that holds a named place: district, region, country
-        for place_id in village_ids | ({record["place"]["place"]} if record.get("place") else set()):
-            place = self.gazetteer.places.get(place_id)
-            while place is not None and place.within and place.within not in regions:
-                regions.add(place.within)
-                place = self.gazetteer.places.get(place.within)
-        surname_ids = set()
-        for name in record.get("surnames", []):
-            matched = self.surnames.match(name)
-            surname_ids.update(s.id for s in matched) if matched else surname_ids.add(fold(name))
+        regions = self._regions(village_ids | ({record["place"]["place"]} if record.get("place") else set()))
+        surname_ids = self._surname_ids(record.get("surnames", []))
         narrators = [n["name"] for n in record.get("narrators", [])]
         narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
         place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
@@ -278,11 +285,74 @@ class SearchIndex:
                                 *(f"annotations/{annotations.short_id(a)}" for a in notes)]),
         }
 
-    def update(self, interview_ids: list[str]) -> None:
-        """Write (or remove) the documents of these interviews in one commit."""
+    def _regions(self, place_ids: set[str]) -> set[str]:
+        """Every place that holds one of these places: district, region, country."""
+        regions: set[str] = set()
+        for place_id in place_ids:
+            place = self.gazetteer.places.get(place_id)
+            while place is not None and place.within and place.within not in regions:
+                regions.add(place.within)
+                place = self.gazetteer.places.get(place.within)
+        return regions
+
+    def _surname_ids(self, names: list[str]) -> set[str]:
+        found: set[str] = set()
+        for name in names:
+            matched = self.surnames.match(name)
+            found.update(s.id for s in matched) if matched else found.add(fold(name))
+        return found
+
+    def _item_document(self, item_id: str) -> dict | None:
+        try:
+            item = media.load(self.collection, item_id)
+        except CollectionError:
+            return None
+        record = item.record
+        place_ids = {p["place"] for p in record.get("places", []) if p.get("place")}
+        people = record.get("people", [])
+        linked = {f"places/{p}" for p in place_ids} | {f"events/{e}" for e in record.get("events", [])}
+        linked |= {f"people/{p['person']}" for p in people if p.get("person")}
+        linked |= {f"interviews/{i}" for i in record.get("interviews", [])}
+        embargo = record.get("embargo_until")
+        place_labels = [self.gazetteer.places[i].name() for i in place_ids if i in self.gazetteer.places]
+        description = "\n".join(record.get(k, "") for k in ("caption", "description", "creator", "institution",
+                                                            "accession"))
+        return {
+            "id": item.ref,
+            "kind": "media",
+            "stamp": self.stamp(item.ref),
+            "display": {"title": item.title, "narrators": [], "date": record.get("date", ""), "place": "",
+                        "villages": sorted({p["name"] for p in record.get("places", [])}),
+                        "access": record.get("access", "staff"), "languages": [], "kind": record.get("kind", ""),
+                        "caption": record.get("caption", ""), "institution": record.get("institution", "")},
+            "title": item.title,
+            "meta": "\n".join([description, " ".join(p["name"] for p in people),
+                               " ".join([p["name"] for p in record.get("places", [])] + place_labels),
+                               " ".join(record.get("surnames", []))]),
+            "narrator_text": "",
+            "interviewer_text": "",
+            "text": "",
+            "pairs": "",
+            "access": record.get("access", "staff"),
+            "embargo": int(embargo.replace("-", "")) if embargo else 0,
+            "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
+            "title_sort": item.title.casefold(),
+            "f_village": ",".join(sorted(place_ids)),
+            "f_region": ",".join(sorted(self._regions(place_ids))),
+            "f_surname": ",".join(sorted(_clean(s) for s in self._surname_ids(record.get("surnames", [])))),
+            "f_decade": _decade(record["date"]) or "" if record.get("date") else "",
+            "f_kind": record.get("kind", media.DEFAULT_KIND),
+            "f_event": ",".join(sorted(record.get("events", []))),
+            "f_person": ",".join(sorted(p["person"] for p in people if p.get("person"))),
+            "f_institution": _clean(record.get("institution", "")),
+            "linked": ",".join(sorted(linked)),
+        }
+
+    def update(self, doc_ids: list[str]) -> None:
+        """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit."""
         writer = self.ix().writer(timeout=60, delay=0.05)
         try:
-            for interview_id in interview_ids:
+            for interview_id in doc_ids:
                 doc = self.document(interview_id)
                 if doc is None:
                     writer.delete_by_term("id", interview_id)
@@ -299,7 +369,7 @@ class SearchIndex:
         with self.ix().searcher() as searcher:
             for fields_ in searcher.all_stored_fields():
                 indexed[fields_["id"]] = fields_.get("stamp")
-        present = set(self.collection.ids("interviews"))
+        present = set(self.present())
         found = {
             "missing": sorted(present - set(indexed)),
             "orphaned": sorted(set(indexed) - present),
@@ -318,7 +388,7 @@ class SearchIndex:
                 self._ix.close()
             self.path.mkdir(parents=True, exist_ok=True)
             self._ix = index.create_in(str(self.path), SCHEMA)
-        ids = self.collection.ids("interviews")
+        ids = self.present()
         writer = self.ix().writer(timeout=60, limitmb=256)
         try:
             for interview_id in ids:
@@ -346,14 +416,17 @@ class SearchIndex:
         return current
 
     def query(self, q: str, filters: dict[str, list[str]] | None, viewer, page: int = 1,
-              sort: str = "relevance", page_size: int = PAGE_SIZE) -> Results:
-        """Search as `viewer` may; never raises on what a person types."""
+              sort: str = "relevance", page_size: int = PAGE_SIZE, scope: str | None = None) -> Results:
+        """Search as `viewer` may, over everything or one `scope` ("interview" or "media"); never raises on what a
+        person types."""
         filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
         parsed = Parsed(q or "", self.gazetteer, self.surnames)
         clauses = [parsed.query] if parsed.query is not None else []
         for facet, values in filters.items():
             if values:
                 clauses.append(query.And([query.Term(f"f_{facet}", v) for v in values]))
+        if scope:
+            clauses.append(query.Term("kind", scope))
         if not clauses:
             clauses = [query.Every()]
         allowed = _allowed(viewer)
@@ -372,7 +445,8 @@ class SearchIndex:
         wanted = {(kind, value) for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
                   for value in filters.get(facet, [])}
         for hit in hits if wanted else []:
-            hit.passages = _passages(self.collection, hit.id, wanted)
+            if hit.kind == "interview":
+                hit.passages = _passages(self.collection, hit.id, wanted)
         counts = {name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
                   for name in FACETS}
         return Results(hits=hits, total=total, page=page, pages=max(1, -(-total // page_size)),
@@ -387,7 +461,9 @@ class SearchIndex:
 
     def _hit(self, searcher, hit, terms: set[str]) -> Hit:
         stored = hit.fields()
-        segments, starts = self._segments(stored["id"], stored["stamp"]) if terms else ([], [])
+        if not terms or stored["kind"] != "interview":
+            return Hit(stored["id"], stored["kind"], stored["display"], [])
+        segments, starts = self._segments(stored["id"], stored["stamp"])
         spans: list[tuple[int, int, str]] = []
         reader = searcher.reader()
         for term in terms:
@@ -419,16 +495,17 @@ class SearchIndex:
                 found.append(surname.label())
         return [s for s in dict.fromkeys(found) if fold(s) not in {fold(w) for w in words}][:5]
 
-    def linked_to(self, ref: str, viewer, limit: int = 200) -> list[str]:
-        """The interviews the viewer may read whose annotations link `ref` ("events/<id>", "places/<id>",
-        "people/<id>"), newest first by interview date."""
-        results = self.searcher().search(query.Term("linked", ref), filter=_allowed(viewer), limit=limit,
+    def linked_to(self, ref: str, viewer, limit: int = 200, scope: str = "interview") -> list[str]:
+        """The interviews (or, with scope "media", the "media/<id>" items) the viewer may read that link `ref`
+        ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
+        results = self.searcher().search(query.And([query.Term("linked", ref), query.Term("kind", scope)]),
+                                         filter=_allowed(viewer), limit=limit,
                                          sortedby=sorting.FieldFacet("date_sort", reverse=True))
         return [hit["id"] for hit in results]
 
-    def browse(self, facet: str, viewer) -> list[tuple[str, str, int]]:
+    def browse(self, facet: str, viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""
-        return self.query("", None, viewer, page_size=1).facets.get(facet, [])
+        return self.query("", None, viewer, page_size=1, scope=scope).facets.get(facet, [])
 
 
 def _transcript_terms(q: query.Query, reader) -> set[str]:

@@ -90,13 +90,13 @@ def test_a_write_must_name_the_version_it_replaces(collection):
 
 
 def test_remove_keeps_the_last_version_in_history(collection):
-    folder_id = collection.create("media", {"item.json": b"{}", "derived/thumb.jpg": b"jpeg"}, "anna")
-    version = collection.read("media", folder_id, "derived/thumb.jpg").version
-    collection.write("media", folder_id, {"derived/thumb.jpg": None}, "boris", {"derived/thumb.jpg": version})
+    folder_id = collection.create("media", {"item.json": b"{}", "notes/old.jpg": b"jpeg"}, "anna")
+    version = collection.read("media", folder_id, "notes/old.jpg").version
+    collection.write("media", folder_id, {"notes/old.jpg": None}, "boris", {"notes/old.jpg": version})
     with pytest.raises(CollectionError, match="does not exist"):
-        collection.read("media", folder_id, "derived/thumb.jpg")
-    [entry] = collection.history("media", folder_id, "derived/thumb.jpg")
-    assert entry.path.startswith("history/derived/thumb.")
+        collection.read("media", folder_id, "notes/old.jpg")
+    [entry] = collection.history("media", folder_id, "notes/old.jpg")
+    assert entry.path.startswith("history/notes/old.")
     assert list(collection.verify()) == []
 
 

@@ -101,7 +101,7 @@ def test_bad_files_are_reported_and_skipped_and_leave_nothing(runner, app, batch
     assert "FAILED     broken.xml: line 5, column" in out
     assert "FAILED     empty.txt: the file is empty" in out
     assert "FAILED     junk.txt: this is binary data, not a transcript" in out
-    assert "FAILED     photo.jpg: this is a JPEG image, not a transcript" in out
+    assert "FAILED     photo.jpg: this file starts like a JPEG image but cannot be read as one" in out
     assert "Error: 4 ingested, 0 already present, 8 failed" in result.stderr
     root = app.config["ARCHIVE_DATA"]
     assert len(interviews(root)) == 4

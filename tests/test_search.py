@@ -201,7 +201,7 @@ def test_reindex_rebuilds_a_deleted_index(app, add, runner):
 
     shutil.rmtree(app.config["ARCHIVE_DATA"] / "index")
     result = runner("reindex")
-    assert result.exit_code == 0 and "Indexed 1 interview." in result.stdout
+    assert result.exit_code == 0 and "Indexed 1 interview and 0 media items." in result.stdout
     fresh = create_app({"ARCHIVE_DATA": app.config["ARCHIVE_DATA"], "ARCHIVE_INDEX_CHECK_AT_START": False})
     assert {h.id for h in fresh.extensions["search"].query("persimmon", None, None).hits} == {interview_id}
 

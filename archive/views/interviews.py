@@ -42,7 +42,7 @@ def index_interview(interview_id: str) -> None:
 def index():
     page = request.args.get("page", "1")
     results = current_app.extensions["search"].query("", None, g.viewer, page=int(page) if page.isdigit() else 1,
-                                                     sort="title", page_size=50)
+                                                     sort="title", page_size=50, scope="interview")
     return render_template("interviews/index.html", results=results)
 
 
