@@ -46,6 +46,22 @@ def can_read(viewer: User | None, record: Mapping) -> bool:
     return not embargoed(record) and record.get("access", "staff") in levels
 
 
+# What only staff see of a record: where the file came from, who ingested it, and what the camera recorded (GPS!).
+STAFF_ONLY_FIELDS = ("source", "technical", "derived")
+
+
+def shown_record(viewer: User | None, record: Mapping) -> dict:
+    """The part of a readable record a viewer may see: everything for staff, less the staff-only fields for others."""
+    if is_staff(viewer):
+        return dict(record)
+    return {k: v for k, v in record.items() if k not in STAFF_ONLY_FIELDS}
+
+
+def can_fetch_original(viewer: User | None) -> bool:
+    """Originals (full EXIF, XMP and IPTC included) go to staff alone; readers get derivatives."""
+    return is_staff(viewer)
+
+
 def can_edit(viewer: User | None) -> bool:
     """Only staff add to or change the collection."""
     return is_staff(viewer)

@@ -68,7 +68,14 @@ def load(collection: Collection, item_id: str) -> Item:
 
 def derived_name(page: int, size: str, fmt: str) -> str:
     """Where a derivative lives in the item's folder: derived/display-1.jpg, derived/thumb-1.jpg, ..."""
-    return f"{DERIVED}/{size}-{page}.{'webp' if fmt == 'WEBP' else 'jpg'}"
+    return f"{DERIVED}/{size}-{int(page)}.{'webp' if fmt == 'WEBP' else 'jpg'}"
+
+
+def derived_path(collection: Collection, item_id: str, page: int, size: str, fmt: str) -> Path:
+    """The file of one derivative ("display" or "thumb"), which may not exist yet."""
+    if size not in ("display", "thumb"):
+        raise CollectionError(f"{size!r} is not a kind of derivative")
+    return collection.folder("media", item_id) / derived_name(page, size, fmt)
 
 
 # --- the description, checked in one place --------------------------------------------------------------------------
@@ -269,7 +276,7 @@ def derivatives_current(collection: Collection, item: Item, limits: images.Limit
     """Tell whether an item's derivatives exist and were made with the present settings."""
     if item.record.get("derived") != _settings(limits):
         return False
-    return all(collection.path("media", item.id, derived_name(n, size, limits.derivative_format)).is_file()
+    return all(derived_path(collection, item.id, n, size, limits.derivative_format).is_file()
                for n in range(1, item.pages + 1) for size in ("display", "thumb"))
 
 

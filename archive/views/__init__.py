@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import annotate, api, auth, entries, interviews, public, search, vocab
+from . import annotate, api, auth, entries, interviews, media, public, search, vocab
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(vocab.bp)
     app.register_blueprint(annotate.bp)
     app.register_blueprint(entries.bp)
+    app.register_blueprint(media.bp)
     app.add_template_filter(timecode)
 
     @app.context_processor

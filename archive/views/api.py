@@ -6,10 +6,12 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
 from .. import access, annotations, vocab
 from .interviews import collection, get_interview_or_404, index_interview
+from .media import GALLERY_FILTERS, get_item_or_404
 
 from .search import run_query
 
@@ -57,7 +59,7 @@ def search():
         "facets": {name: [{"value": v, "label": label, "count": n} for v, label, n in values]
                    for name, values in results.facets.items()},
         "hits": [{"id": hit.id, "kind": hit.kind, **hit.display,
-                  "url": url_for("interviews.show", interview_id=hit.id, _external=True),
+                  "url": _hit_url(hit),
                   "segments": [{**asdict(s), "snippet": str(s.snippet),
                                 "url": url_for("interviews.show", interview_id=hit.id, _external=True,
                                                _anchor=f"s{s.n}")} for s in hit.segments],
@@ -66,6 +68,47 @@ def search():
                                                _anchor=f"a-{p.annotation}")} for p in hit.passages]}
                  for hit in results.hits],
     })
+
+
+def _hit_url(hit) -> str:
+    if hit.kind == "media":
+        return url_for("media.show", item_id=hit.id.split("/", 1)[1], _external=True)
+    return url_for("interviews.show", interview_id=hit.id, _external=True)
+
+
+def _item_json(item) -> dict:
+    """An item as the viewer may see it, with links to the copies it may fetch (the original for staff alone)."""
+    record = access.shown_record(g.viewer, item.record)
+    sizes = item.record.get("pages", [])
+    pages = [{**(sizes[n - 1] if n <= len(sizes) else {}),
+              "display": url_for("media.display", item_id=item.id, page=n, _external=True),
+              "thumbnail": url_for("media.thumbnail", item_id=item.id, page=n, _external=True)}
+             for n in range(1, item.pages + 1)]
+    links = {"url": url_for("media.show", item_id=item.id, _external=True), "pages": pages}
+    if access.can_fetch_original(g.viewer):
+        links["original"] = url_for("media.original", item_id=item.id, _external=True)
+    return {"id": item.id, **record, **links}
+
+
+@bp.get("/media")
+def media_list():
+    """The items the viewer may see, newest first by date, a page at a time (?page=, filters as on /media/)."""
+    filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
+    page = request.args.get("page", "1")
+    results = current_app.extensions["search"].query("", filters, g.viewer, page=int(page) if page.isdigit() else 1,
+                                                     sort="date", page_size=50, scope="media")
+    found = []
+    for hit in results.hits:
+        try:
+            found.append(_item_json(get_item_or_404(hit.id.split("/", 1)[1])))
+        except NotFound:
+            continue  # the index is behind the collection; the next check catches it up
+    return jsonify({"total": results.total, "page": results.page, "pages": results.pages, "items": found})
+
+
+@bp.get("/media/<item_id>")
+def media_item(item_id: str):
+    return jsonify(_item_json(get_item_or_404(item_id)))
 
 
 @bp.get("/interviews/<interview_id>/annotations")

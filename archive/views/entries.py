@@ -11,6 +11,7 @@ from .. import access, annotations, interviews, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import EntryForm
 from .interviews import collection
+from .media import items_linking
 
 bp = Blueprint("entries", __name__)
 KINDS = "any(events, places, people)"
@@ -78,6 +79,7 @@ def show(kind: str, entry_id: str):
     return render_template("entries/show.html", kind=kind, entry=entry, data=stored_entry(vocabulary, kind, entry_id),
                            sources=vocabulary.get("sources", {}),
                            passages=passages(kind, entry_id), staff=access.is_staff(g.viewer),
+                           items=items_linking(f"{kind}/{entry_id}"),
                            events=vocab.events(collection()), places=vocab.gazetteer(collection()).places,
                            people=vocab.people(collection()))
 

@@ -53,8 +53,11 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments = interviews.segments(collection(), interview_id)
     staff = access.is_staff(g.viewer)
+    from .media import items_linking
+
     return render_template("interviews/show.html", interview=interview, record=interview.record, segments=segments,
-                           staff=staff, **page_parts(interview_id, segments, staff))
+                           staff=staff, items=items_linking(f"interviews/{interview_id}"),
+                           **page_parts(interview_id, segments, staff))
 
 
 @bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ bp = Blueprint("search", __name__)
 
 FACET_TITLES = {"village": "Village", "surname": "Surname", "region": "Region", "decade": "Decade", "event": "Event",
                 "place": "Recorded in", "person": "Person", "language": "Language", "kind": "Kind",
-                "narrator": "Narrator", "interviewer": "Interviewer", "collection": "Collection"}
+                "narrator": "Narrator", "interviewer": "Interviewer", "collection": "Collection",
+                "institution": "Institution"}
 
 
 def run_query() -> Results:

@@ -1,0 +1,206 @@
+"""Photographs, documents, letters and objects: the gallery, an item's page, its derivatives, and the historian's
+forms. Every file served goes through get_item_or_404, so access is asked once, the same way for pages and images."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from .. import access, images, interviews, media, vocab
+from ..errors import CollectionError, ConflictError
+from ..forms import MediaForm, MediaUploadForm
+from .interviews import collection
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+GALLERY_FILTERS = ("village", "surname", "kind", "decade", "institution")
+GALLERY_PAGE = 48
+
+
+def get_item_or_404(item_id: str) -> media.Item:
+    """Load an item the viewer may read; anything else is simply not found, so nothing leaks."""
+    try:
+        item = media.load(collection(), item_id)
+    except CollectionError:
+        abort(404, "There is no item here.")
+    if not access.can_read(g.viewer, item.record):
+        abort(404, "There is no item here.")
+    return item
+
+
+def index_item(item_id: str) -> None:
+    """Write the truth, then index: a failure here is repaired by the next consistency check."""
+    try:
+        current_app.extensions["search"].update([f"media/{item_id}"])
+    except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
+        current_app.logger.exception("could not index media item %s after a change", item_id)
+
+
+def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
+    """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
+    interviews and entries: the index finds them, access is asked again of each record."""
+    found = []
+    for doc_id in current_app.extensions["search"].linked_to(ref, g.viewer, limit=limit, scope="media"):
+        try:
+            item = media.load(collection(), doc_id.split("/", 1)[1])
+        except CollectionError:
+            continue
+        if access.can_read(g.viewer, item.record):
+            found.append(item)
+    return found
+
+
+@bp.get("/")
+def gallery():
+    filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
+    page = request.args.get("page", "1")
+    results = current_app.extensions["search"].query("", filters, g.viewer, page=int(page) if page.isdigit() else 1,
+                                                     sort="date", page_size=GALLERY_PAGE, scope="media")
+    return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
+
+
+@bp.get("/<item_id>")
+def show(item_id: str):
+    item = get_item_or_404(item_id)
+    record = access.shown_record(g.viewer, item.record)
+    readable = []
+    for interview_id in record.get("interviews", []):
+        try:
+            interview = interviews.load(collection(), interview_id)
+        except CollectionError:
+            continue
+        if access.can_read(g.viewer, interview.record):
+            readable.append(interview)
+    events = vocab.lookup(collection(), "events")
+    return render_template("media/show.html", item=item, record=record, interviews=readable,
+                           events=[events[e] for e in record.get("events", []) if e in events],
+                           staff=access.is_staff(g.viewer),
+                           suggested_date=images.suggested_date(record.get("technical", {})))
+
+
+def _derivative(item_id: str, page: int, size: str):
+    item = get_item_or_404(item_id)
+    if not 1 <= page <= item.pages:
+        abort(404, "This item has no such page.")
+    fmt = item.record.get("derived", {}).get("format", "JPEG")
+    path = media.derived_path(collection(), item_id, page, size, fmt)
+    if not path.is_file():
+        abort(404, "This image has not been prepared yet; `archive derive` makes it.")
+    response = send_file(path, mimetype="image/webp" if fmt == "WEBP" else "image/jpeg", conditional=True,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"  # access may change; never kept by shared caches
+    return response
+
+
+@bp.get("/<item_id>/display/<int:page>")
+def display(item_id: str, page: int):
+    return _derivative(item_id, page, "display")
+
+
+@bp.get("/<item_id>/thumb/<int:page>")
+def thumbnail(item_id: str, page: int):
+    return _derivative(item_id, page, "thumb")
+
+
+@bp.get("/<item_id>/view/<int:page>")
+def full(item_id: str, page: int):
+    """The display copy alone, at its full size, for reading a letter or a caption on a photograph."""
+    item = get_item_or_404(item_id)
+    if not 1 <= page <= item.pages:
+        abort(404, "This item has no such page.")
+    return render_template("media/full.html", item=item, page=page)
+
+
+@bp.get("/<item_id>/original")
+def original(item_id: str):
+    item = get_item_or_404(item_id)
+    if not access.can_fetch_original(g.viewer):
+        abort(404, "There is no item here.")
+    source = item.record["source"]
+    path = collection().path("media", item_id, source["original"])
+    return send_file(path, mimetype=source.get("media_type"), as_attachment=True, download_name=source["file"],
+                     conditional=True, max_age=0)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    access.require(g.viewer, "edit")
+    form = MediaUploadForm()
+    form.offer(vocab.current(collection(), "events")[0])
+    if form.validate_on_submit():
+        chosen = form.chosen()
+        if not chosen:
+            form.files.errors.append("Choose at least one image.")
+        else:
+            done, failed = _ingest_uploads(form, chosen)
+            if not failed:
+                flash(f"Added {len(done)} item{'s' if len(done) != 1 else ''}." +
+                      "".join(f" {note}" for note in _notes(done)))
+                return redirect(url_for("media.show", item_id=done[0].interview_id) if len(done) == 1
+                                else url_for("media.gallery"))
+            kept = f" {len(done)} other file{'s were' if len(done) != 1 else ' was'} added." if done else ""
+            form.form_errors.append(f"Some files were refused; they are named below.{kept} Choose the refused "
+                                    "files again after correcting what is marked.")
+    return render_template("media/new.html", form=form), 200 if not form.errors and not form.form_errors else 422
+
+
+def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
+    """Store each chosen file as an item, putting each refusal beside its file (or its field)."""
+    limits = current_app.extensions["image_limits"]
+    ingester = media.MediaIngester(collection(), limits, g.viewer.name, current_app.extensions["search"])
+    done, failed = [], []
+    raw = form.metadata()
+    slots = [slot for slot in form.files if slot.file.data and getattr(slot.file.data, "filename", "")]
+    with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+        for n, ((upload, caption), slot) in enumerate(zip(chosen, slots, strict=True)):
+            path = Path(scratch) / f"upload-{n}"
+            upload.save(path)
+            given = {**raw, "caption": caption, "title": raw.get("title") or caption}
+            if not given["title"]:
+                given.pop("title")
+            outcome = ingester.ingest(path, upload.filename or "image", given)
+            if outcome.status == "failed" and outcome.errors:
+                form.show_errors(outcome.errors)
+                failed.append(outcome)
+            elif outcome.status == "failed":
+                slot.file.errors = [*slot.file.errors, f"{outcome.source}: {outcome.reason[:1].upper()}"
+                                    f"{outcome.reason[1:].rstrip('.')}."]
+                failed.append(outcome)
+            elif outcome.status == "duplicate":
+                slot.file.errors = [*slot.file.errors, f"{outcome.source} is already in the archive "
+                                    f"(item {outcome.interview_id})."]
+                failed.append(outcome)
+            else:
+                done.append(outcome)
+    return done, failed
+
+
+def _notes(outcomes) -> list[str]:
+    return [f"{o.source}: {n}." for o in outcomes for n in o.notes]
+
+
+@bp.route("/<item_id>/edit", methods=["GET", "POST"])
+def edit(item_id: str):
+    access.require(g.viewer, "edit")
+    item = get_item_or_404(item_id)
+    form = MediaForm()
+    form.offer(vocab.current(collection(), "events")[0])
+    suggested = images.suggested_date(item.record.get("technical", {}))
+    if suggested and not item.record.get("date"):
+        form.date.description = f"{form.date.description}. The camera says {suggested}."
+    if request.method == "GET":
+        form.fill(item.record, item.version)
+    if form.validate_on_submit():
+        try:
+            media.edit(collection(), item_id, {**form.metadata(), "extra": item.record.get("extra", {})},
+                       g.viewer.name, form.version.data)
+        except media.MetadataError as error:
+            form.show_errors(error.errors)
+        except ConflictError as error:
+            form.form_errors.append(f"{error} What you typed is kept below.")
+        else:
+            index_item(item_id)
+            flash("Description saved.")
+            return redirect(url_for("media.show", item_id=item_id))
+    return render_template("media/edit.html", form=form, item=item), 200 if not form.errors and not form.form_errors else 422
