@@ -218,7 +218,10 @@ def _frames(im: Image.Image, limits: Limits):
 def _derive(frame: Image.Image, limits: Limits, kind: str) -> Page:
     width, height = frame.size  # before draft decoding shrinks it
     if kind == "JPEG" and frame.format in ("JPEG", "MPO"):
-        frame.draft("RGB", (limits.display_edge, limits.display_edge))  # decode at 1/2, 1/4 or 1/8 of full size
+        # decode at 1/2, 1/4 or 1/8 of full size, never below the display copy's own size (a square box would ask for
+        # a short edge of display_edge too, which a 3:2 photo under 4096 pixels high never allows, so it saved nothing)
+        longest = max(width, height)
+        frame.draft("RGB", (-(-width * limits.display_edge // longest), -(-height * limits.display_edge // longest)))
     frame.load()
     try:
         upright = ImageOps.exif_transpose(frame)

@@ -128,7 +128,7 @@ def _people(value, collection: Collection) -> list[dict]:
     """People shown: free names (a grandmother is in no vocabulary), linked to the people vocabulary when one of its
     entries is named by id or by a name in any language."""
     known = vocab.lookup(collection, "people")
-    by_name = {n.casefold(): e.id for e in known.values() for n in (e.data.get("label") or {}).values()}
+    by_name = _names(known)
     people = []
     for item in metadata._list_of(value):
         if isinstance(item, dict):
@@ -144,7 +144,7 @@ def _people(value, collection: Collection) -> list[dict]:
 
 def _entries(value, collection: Collection, kind: str) -> list[str]:
     known = vocab.lookup(collection, kind)
-    by_name = {n.casefold(): e.id for e in known.values() for n in (e.data.get("label") or {}).values()}
+    by_name = _names(known)
     found = []
     for item in metadata._list(value):
         entry = item if item in known else by_name.get(item.casefold())
@@ -152,6 +152,12 @@ def _entries(value, collection: Collection, kind: str) -> list[str]:
             raise ValueError(f'"{item}" is not in the {kind} vocabulary (give its id, as on /{kind}/)')
         found.append(entry)
     return list(dict.fromkeys(found))
+
+
+def _names(entries: Mapping) -> dict[str, str]:
+    """Every name an entry is known by (its labels and other written forms), casefolded, to its id."""
+    return {n.casefold(): e.id for e in entries.values()
+            for n in [*(e.data.get("label") or {}).values(), *e.data.get("names", [])]}
 
 
 def _interviews(value, collection: Collection) -> list[str]:

@@ -161,7 +161,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def sample_collection(app):
-    """The shipped sample interviews, copied into the test's data root."""
-    shutil.copytree(REPOSITORY / "interviews", app.config["ARCHIVE_DATA"] / "interviews", dirs_exist_ok=True)
+    """The shipped sample interviews and media items, copied into the test's data root."""
+    for kind in ("interviews", "media"):
+        shutil.copytree(REPOSITORY / kind, app.config["ARCHIVE_DATA"] / kind, dirs_exist_ok=True)
     app.extensions["search"].check(repair=True)
     return app.extensions["collection"]

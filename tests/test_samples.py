@@ -56,3 +56,22 @@ def test_sample_annotations_are_anchored_and_reach_the_event_pages(sample_collec
                 assert entry_id in vocab.lookup(sample_collection, kind)
     page = client.get("/events/deportation-trains-1937").get_data(as_text=True)
     assert "I remember a dark wagon full of people" in page and "화물칸이었어요." in page
+
+
+def test_sample_items_link_their_interviews_and_publish_no_camera_data(sample_collection, client):
+    from archive import media
+
+    items = [media.load(sample_collection, i) for i in sample_collection.ids("media")]
+    assert {i.record["kind"] for i in items} >= {"photograph", "letter", "object"}
+    assert any(i.pages > 1 for i in items)  # the two-page letter
+    portrait = next(i for i in items if i.record["technical"].get("gps"))
+    page = client.get(f"/interviews/{portrait.record['interviews'][0]}").get_data(as_text=True)
+    assert f"/media/{portrait.id}" in page
+    item_page = client.get(f"/media/{portrait.id}").get_data(as_text=True)
+    assert str(portrait.record["technical"]["gps"]["lat"]) not in item_page
+    display = client.get(f"/media/{portrait.id}/display/1")
+    assert display.status_code == 200 and b"Exif" not in display.get_data()
+    display.close()
+    hidden = next(i for i in items if i.record["access"] == "researchers")
+    assert client.get(f"/media/{hidden.id}").status_code == 404
+    assert f"/media/{hidden.id}" not in client.get("/media/").get_data(as_text=True)
