@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -333,7 +334,7 @@ def _gps(info: Mapping) -> dict | None:
             return None
         sign = -1 if str(ref).strip("\x00 ").upper() in ("S", "W") else 1
         result = sign * (d + m / 60 + s / 3600)
-        return round(result, 6) if result == result else None  # NaN from 0/0 rationals
+        return None if math.isnan(result) else round(result, 6)  # 0/0 rationals read as NaN
 
     lat = degrees(info.get(2), info.get(1, "N")) if info.get(2) is not None else None
     lon = degrees(info.get(4), info.get(3, "E")) if info.get(4) is not None else None

@@ -164,12 +164,12 @@ def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
                 form.show_errors(outcome.errors)
                 failed.append(outcome)
             elif outcome.status == "failed":
-                slot.file.errors = [*slot.file.errors, f"{outcome.source}: {outcome.reason[:1].upper()}"
-                                    f"{outcome.reason[1:].rstrip('.')}."]
+                reason = outcome.reason[:1].upper() + outcome.reason[1:].rstrip(".")
+                slot.file.errors = [*slot.file.errors, f"{outcome.source}: {reason}."]
                 failed.append(outcome)
             elif outcome.status == "duplicate":
-                slot.file.errors = [*slot.file.errors, f"{outcome.source} is already in the archive "
-                                    f"(item {outcome.interview_id})."]
+                slot.file.errors = [*slot.file.errors,
+                                    f"{outcome.source} is already in the archive (item {outcome.interview_id})."]
                 failed.append(outcome)
             else:
                 done.append(outcome)
