@@ -204,7 +204,11 @@ def _damage(error: Exception, kind: str) -> str:
 
 
 def _frames(im: Image.Image, limits: Limits):
+    """The pages of a scan: every page of a TIFF; of a JPEG only the picture (a phone's MPO or "Ultra HDR" JPEG adds
+    a second eye or a gain map, which is not a page)."""
     for number, frame in enumerate(ImageSequence.Iterator(im), 1):
+        if number > 1 and im.format in ("MPO", "JPEG"):
+            return
         if number > limits.max_pages:
             raise ImageError(f"the file holds more than {limits.max_pages} pages; split it into smaller files")
         width, height = frame.size

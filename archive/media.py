@@ -82,18 +82,8 @@ def derived_path(collection: Collection, item_id: str, page: int, size: str, fmt
 
 def validate(raw: Mapping, collection: Collection) -> dict:
     """Check and normalise an item's description; raise MetadataError naming every wrong field."""
-    errors: dict[str, str] = {}
-    clean: dict = {"schema": SCHEMA}
+    check = metadata.Checker(raw, SCHEMA)
     gazetteer = vocab.gazetteer(collection)
-
-    def check(name, fn):
-        try:
-            value = fn(raw.get(name))
-        except ValueError as e:
-            errors[name] = str(e)
-        else:
-            if value not in (None, "", [], {}):
-                clean[name] = value
 
     check("title", metadata._title)
     check("kind", _kind)
@@ -107,14 +97,11 @@ def validate(raw: Mapping, collection: Collection) -> dict:
     check("interviews", lambda v: _interviews(v, collection))
     check("access", metadata._access)
     check("embargo_until", metadata._iso_date)
-    extra = dict(raw.get("extra") or {})
-    if extra:
-        clean["extra"] = extra
-    clean.setdefault("kind", DEFAULT_KIND)
-    clean.setdefault("access", metadata.DEFAULT_ACCESS)
-    if errors:
-        raise MetadataError(errors)
-    return clean
+    if raw.get("extra"):
+        check.clean["extra"] = dict(raw["extra"])
+    check.clean.setdefault("kind", DEFAULT_KIND)
+    check.clean.setdefault("access", metadata.DEFAULT_ACCESS)
+    return check.done()
 
 
 def _kind(value) -> str:

@@ -79,19 +79,34 @@ def from_csv_row(row: Mapping[str, str]) -> dict:
     return raw
 
 
-def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
-    """Check and normalise metadata; raise MetadataError naming every wrong field."""
-    errors: dict[str, str] = {}
-    clean: dict = {"schema": SCHEMA}
+class Checker:
+    """Check raw fields one by one, keeping each clean value and every problem (so a form can show each beside its
+    field); `done()` gives the clean record or raises MetadataError naming them all."""
 
-    def check(field, fn):
+    def __init__(self, raw: Mapping, schema: int):
+        self.raw = raw
+        self.clean: dict = {"schema": schema}
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, field: str, fn) -> None:
         try:
-            value = fn(raw.get(field))
+            value = fn(self.raw.get(field))
         except ValueError as e:
-            errors[field] = str(e)
+            self.errors[field] = str(e)
         else:
             if value not in (None, "", [], {}):
-                clean[field] = value
+                self.clean[field] = value
+
+    def done(self) -> dict:
+        if self.errors:
+            raise MetadataError(self.errors)
+        return self.clean
+
+
+def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
+    """Check and normalise metadata; raise MetadataError naming every wrong field."""
+    check = Checker(raw, SCHEMA)
+    clean = check.clean
 
     check("title", _title)
     for field in TEXT_FIELDS[1:]:
@@ -114,9 +129,7 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     if extra:
         clean["extra"] = extra
     clean.setdefault("access", DEFAULT_ACCESS)
-    if errors:
-        raise MetadataError(errors)
-    return clean
+    return check.done()
 
 
 def _text(value) -> str:

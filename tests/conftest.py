@@ -145,6 +145,20 @@ def browser():
         browser.close()
 
 
+def browser_tab(app, browser, live_server, name: str, role: str = "historian"):
+    """A new Chromium tab signed in through the real form as a new account `name` of `role`."""
+    with app.app_context():
+        accounts.add_user(name, role, PASSWORD)
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(10_000)
+    tab.goto(live_server + "/auth/signin")
+    tab.get_by_label("Account name").fill(name)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(live_server + "/")
+    return tab
+
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

@@ -3,8 +3,8 @@ the highlight after reloading, then edits and deletes the annotation."""
 
 import pytest
 
-from archive import accounts, annotations
-from conftest import PASSWORD
+from archive import annotations
+from conftest import browser_tab
 
 pytestmark = pytest.mark.browser
 
@@ -15,15 +15,7 @@ WORDS = "Freight cars, the kind for cattle."
 @pytest.fixture
 def page(app, sample_collection, live_server, browser):
     """A historian's browser tab, signed in through the form, on the sample interview."""
-    with app.app_context():
-        accounts.add_user("anna", "historian", PASSWORD)
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.set_default_timeout(10_000)
-    tab.goto(live_server + "/auth/signin")
-    tab.get_by_label("Account name").fill("anna")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(live_server + "/")
+    tab = browser_tab(app, browser, live_server, "anna")
     tab.goto(f"{live_server}/interviews/{INTERVIEW}")
     yield tab
     tab.close()

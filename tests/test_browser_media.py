@@ -4,15 +4,12 @@ EXIF orientation; the gallery then shows both thumbnails, upright, and an anonym
 import pytest
 from PIL import Image
 
-from archive import accounts
-from conftest import PASSWORD
+from conftest import browser_tab
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_historian_adds_photographs_and_readers_see_them_upright(app, tmp_path, live_server, browser):
-    with app.app_context():
-        accounts.add_user("anna", "historian", PASSWORD)
     sideways = tmp_path / "sideways.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6  # stored lying on its side: turn 90° clockwise to view
@@ -20,13 +17,7 @@ def test_a_historian_adds_photographs_and_readers_see_them_upright(app, tmp_path
     plain = tmp_path / "plain.png"
     Image.new("RGB", (500, 500), "olive").save(plain)
 
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.set_default_timeout(10_000)
-    tab.goto(live_server + "/auth/signin")
-    tab.get_by_label("Account name").fill("anna")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(live_server + "/")
+    tab = browser_tab(app, browser, live_server, "anna")
     tab.goto(live_server + "/media/new")
     tab.locator("#files-0-file").set_input_files(str(sideways))
     tab.locator("#files-0-caption").fill("Брат и сестра, Уштобе")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import ArchiveError
 
+IMAGE_SUFFIXES = {"jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "gif", "bmp", "avif"}
 TIMECODE_RE = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
 
 
@@ -105,6 +106,9 @@ def detect(data: bytes, filename: str = "") -> str:
         raise FormatError("this SRT file does not start with a cue number followed by a timing line")
     if suffix == "docx":
         raise FormatError("this file is named .docx but is not a Word document (it is not a zip archive)")
+    if suffix in IMAGE_SUFFIXES:
+        raise FormatError(f"this file is named .{suffix} but holds text, not an image; if it is a transcript, "
+                          f"name it .txt")
     return "txt"
 
 
