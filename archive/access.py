@@ -1,13 +1,16 @@
-"""Who may see and change what: the one place every page, file and export asks.
+"""Who may see and change what: the one place every page, file, search and export asks.
 
-Levels: `public` (anyone), `researchers` (anyone signed in), `family` (the contributor's receipt link, and staff),
-`staff` (historians and admins). `embargo_until` hides a record from all but staff until that day has come.
+Levels: `public` (anyone), `researchers` (anyone signed in), `family` (whoever opened the contributor's receipt link
+for that contribution, and staff), `staff` (historians and admins). `embargo_until` hides a record from all but staff
+until that day has come; a record whose contributor withdrew consent is hidden from all but staff at once. Both are
+read at every request, so no job has to run for them to take effect.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from .accounts import User
 
@@ -20,8 +23,22 @@ class AccessDenied(Exception):
         super().__init__("not allowed")
 
 
-def is_staff(viewer: User | None) -> bool:
-    return viewer is not None and viewer.is_staff
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: an account (or none), and the contributions whose receipt links this browser has opened."""
+
+    user: User | None = None
+    family: frozenset[str] = field(default_factory=frozenset)
+
+
+def as_reader(viewer: Reader | User | None) -> Reader:
+    """Accept a Reader, an account or None wherever a viewer is asked about."""
+    return viewer if isinstance(viewer, Reader) else Reader(viewer)
+
+
+def is_staff(viewer: Reader | User | None) -> bool:
+    user = as_reader(viewer).user
+    return user is not None and user.is_staff
 
 
 def embargoed(record: Mapping, today: datetime.date | None = None) -> bool:
@@ -30,45 +47,63 @@ def embargoed(record: Mapping, today: datetime.date | None = None) -> bool:
     return bool(until) and datetime.date.fromisoformat(until) > (today or datetime.date.today())
 
 
-def readable_levels(viewer: User | None) -> tuple[str, ...] | None:
-    """The access levels a viewer may read while no embargo runs; None: everything, embargoed or not (staff).
-    Search turns this into its index filter, so pages and search cannot disagree."""
-    if is_staff(viewer):
+def withdrawn(record: Mapping) -> bool:
+    """Tell whether the contributor has withdrawn consent for a record."""
+    return bool(record.get("withdrawn"))
+
+
+def readable_levels(viewer: Reader | User | None) -> tuple[str, ...] | None:
+    """The access levels a viewer may read whatever the record (family records are asked about one by one, by their
+    contribution); None: everything, embargoed or not (staff). Search turns this and `family_grants` into its index
+    filter, so pages and search cannot disagree."""
+    reader = as_reader(viewer)
+    if is_staff(reader):
         return None
-    return ("public", "researchers") if viewer is not None else ("public",)
+    return ("public", "researchers") if reader.user is not None else ("public",)
 
 
-def can_read(viewer: User | None, record: Mapping) -> bool:
-    """Decide whether a viewer may see a record (interview or item metadata with `access`, `embargo_until`)."""
+def family_grants(viewer: Reader | User | None) -> frozenset[str]:
+    """The contributions whose `family` records this viewer may read."""
+    return as_reader(viewer).family
+
+
+def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
+    """Decide whether a viewer may see a record (interview or item metadata with `access`, `embargo_until`,
+    `contribution`, `withdrawn`)."""
     levels = readable_levels(viewer)
     if levels is None:
         return True
-    return not embargoed(record) and record.get("access", "staff") in levels
+    if embargoed(record) or withdrawn(record):
+        return False
+    level = record.get("access", "staff")
+    if level == "family":
+        return record.get("contribution") in family_grants(viewer)
+    return level in levels
 
 
 # What only staff see of a record: where the file came from, who ingested it, and what the camera recorded (GPS!).
 STAFF_ONLY_FIELDS = ("source", "technical", "derived")
 
 
-def shown_record(viewer: User | None, record: Mapping) -> dict:
+def shown_record(viewer: Reader | User | None, record: Mapping) -> dict:
     """The part of a readable record a viewer may see: everything for staff, less the staff-only fields for others."""
     if is_staff(viewer):
         return dict(record)
     return {k: v for k, v in record.items() if k not in STAFF_ONLY_FIELDS}
 
 
-def can_fetch_original(viewer: User | None) -> bool:
+def can_fetch_original(viewer: Reader | User | None) -> bool:
     """Originals (full EXIF, XMP and IPTC included) go to staff alone; readers get derivatives."""
     return is_staff(viewer)
 
 
-def can_edit(viewer: User | None) -> bool:
+def can_edit(viewer: Reader | User | None) -> bool:
     """Only staff add to or change the collection."""
     return is_staff(viewer)
 
 
-def require(viewer: User | None, action: str, record: Mapping | None = None) -> None:
+def require(viewer: Reader | User | None, action: str, record: Mapping | None = None) -> None:
     """Raise AccessDenied unless the viewer may do `action` ("read" a record, "edit" the collection)."""
     allowed = can_read(viewer, record or {}) if action == "read" else can_edit(viewer)
     if not allowed:
-        raise AccessDenied(viewer is not None)
+        raise AccessDenied(as_reader(viewer).user is not None)

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS signin_failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_key ON attempts (key, at);
 CREATE INDEX IF NOT EXISTS signin_failures_key ON signin_failures (key, at);
 """
 
@@ -162,6 +164,19 @@ def authenticate(name: str, password: str, address: str) -> User | None:
     if _hasher.check_needs_rehash(stored):
         conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row["id"]))
     return User(row["id"], row["name"], row["role"])
+
+
+def throttle(key: str, limit: int, window: float) -> int:
+    """Count an attempt at something limited per address (e.g. "contribute:<address>"): 0 if it may go ahead, else
+    the seconds until it may. Attempts older than `window` are forgotten."""
+    now = time.time()
+    conn = db()
+    conn.execute("DELETE FROM attempts WHERE at < ?", (now - window,))
+    count, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
+    if count >= limit:
+        return int(oldest + window - now) + 1
+    conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now))
+    return 0
 
 
 def new_token(name: str) -> str:

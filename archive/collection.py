@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 
 from .errors import CollectionError, ConflictError
 
-KINDS = ("interviews", "media", "vocab")
+KINDS = ("interviews", "media", "vocab", "contributions")  # contributions/: the untrusted inbox, never indexed
 VOCABULARIES = ("places", "surnames", "events", "people")  # vocab/ folders have these fixed names, not identifiers
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u to misread or spell words
 ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, too many to guess

@@ -62,3 +62,9 @@ ARCHIVE_THUMBNAIL_EDGE = 320
 
 ARCHIVE_DERIVATIVE_FORMAT = "JPEG"
 """Format of display copies and thumbnails: JPEG (progressive) or WEBP."""
+
+ARCHIVE_CONTRIBUTIONS_PER_HOUR = 5
+"""Testimonies one address may send through the public form in an hour (more are refused, to stop floods)."""
+
+ARCHIVE_CONTRIBUTION_MAX_MB = 300
+"""Largest file a family may send with a testimony (a story's audio, a photo), in megabytes."""

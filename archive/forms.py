@@ -3,12 +3,15 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
+    DateField,
     FieldList,
     Form,
     FormField,
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -344,3 +347,108 @@ class MediaUploadForm(MediaForm):
         """The files actually chosen, with their captions."""
         return [(slot.file.data, (slot.caption.data or "").strip()) for slot in self.files
                 if slot.file.data and getattr(slot.file.data, "filename", "")]
+
+
+class ContributionForm(FlaskForm):
+    """The public "Share a testimony" form. Labels are English here and translated where it is shown."""
+
+    contributor_name = StringField("Your name", validators=[DataRequired("Please write your name."), Length(max=200)],
+                                   render_kw={"autocomplete": "name"})
+    relation = StringField("Who the narrator is to you", validators=[
+        DataRequired("Please say who the narrator is to you (for example: my grandmother)."), Length(max=200)],
+        description="For example: my grandmother, my father, myself.")
+    contact = StringField("Email or phone (optional)", validators=[Length(max=200)],
+                          description="Only the archive's historians see it, to ask you a question. Never shown.")
+    narrator = StringField("Narrator's name", validators=[DataRequired("Please write the narrator's name."),
+                                                          Length(max=200)])
+    narrator_other_forms = StringField("Other spellings of the name", validators=[Length(max=500)],
+                                       description="In other scripts or spellings, separated by ';'.")
+    birth_year = IntegerField("Narrator's year of birth (optional)", validators=[
+        Optional(), NumberRange(1850, 2030, "Write the year with four digits, for example 1931.")])
+    birthplace = StringField("Where the narrator was born", validators=[Length(max=300)])
+    deported_to = StringField("Where the family was sent", validators=[Length(max=500)],
+                              description="Villages or towns, separated by ';'.")
+    later_homes = StringField("Later homes", validators=[Length(max=500)],
+                              description="Villages or towns, separated by ';'.")
+    story_text = TextAreaField("The story", validators=[Length(max=200_000)], render_kw={"rows": 10},
+                               description="Write it here, or attach it below as a file.")
+    story_file = FileField("Or attach the story as a file (optional)",
+                           description="Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC).")
+    photos = FieldList(FormField(ImageSlot), min_entries=3, max_entries=10)
+    visibility = RadioField("Who may see it", choices=[
+        SelectChoice("public", "Everyone"), SelectChoice("researchers", "Researchers of the archive only"),
+        SelectChoice("family", "Only my family (through my private link) and the archive's historians")],
+        validators=[DataRequired("Please choose who may see it.")])
+    living_named = RadioField("May living people be named?", choices=[
+        SelectChoice("yes", "Yes"), SelectChoice("no", "No, leave their names out")],
+        validators=[DataRequired("Please answer whether living people may be named.")])
+    embargo_until = DateField("Keep it closed until (optional)", validators=[Optional()],
+                              description="Nobody but the historians sees it before this day.")
+    agree = BooleanField("I agree to the terms above", validators=[
+        DataRequired("Please read the terms and tick the box to agree.")])
+    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submit = SubmitField("Send the testimony")
+
+    def chosen_photos(self) -> list[tuple[object, str]]:
+        return [(slot.file.data, (slot.caption.data or "").strip()) for slot in self.photos
+                if slot.file.data and getattr(slot.file.data, "filename", "")]
+
+
+class ReceiptCodeForm(FlaskForm):
+    code = StringField("Your code", validators=[DataRequired("Please write the code from your receipt."),
+                                                Length(max=20)], description="For example K7X2M-9QAB4.")
+    submit = SubmitField("Open my testimony")
+
+
+class ReceiptAddForm(FlaskForm):
+    """The contributor answers a question, corrects something or adds photos."""
+
+    text = TextAreaField("Your answer or correction", validators=[Length(max=50_000)], render_kw={"rows": 5})
+    photos = FieldList(FormField(ImageSlot), min_entries=2, max_entries=10)
+    submit = SubmitField("Send")
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField("Yes, withdraw my consent: hide everything I sent", validators=[
+        DataRequired("Tick the box to confirm.")])
+    submit = SubmitField("Withdraw consent")
+
+
+class DescribeForm(FlaskForm):
+    """A historian's description of a submission, used when it becomes an interview."""
+
+    title = StringField("Title", validators=[Length(max=300)])
+    date = StringField("Date of the testimony", description="EDTF: 2026-11-25, 2026-11")
+    birthplace = StringField("Narrator's birthplace", description="A place of the gazetteer, in any script.")
+    deported_to = StringField("Deported to", description="Places separated by ';'.")
+    later_homes = StringField("Later homes", description="Places separated by ';'.")
+    surnames = StringField("Surnames")
+    languages = StringField("Languages", description="Tags such as ru; ko")
+    description = TextAreaField("Description", render_kw={"rows": 3})
+    version = HiddenField()
+    submit = SubmitField("Save the description")
+
+    FIELDS = ("title", "date", "birthplace", "deported_to", "later_homes", "surnames", "languages", "description")
+
+    def described(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField("Ask the contributor", validators=[DataRequired("Write the question."),
+                                                                Length(max=10_000)], render_kw={"rows": 3},
+                             description="Shown on their receipt page.")
+    version = HiddenField()
+    submit = SubmitField("Ask")
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField("Reason, for the contributor", validators=[DataRequired("Say why."), Length(max=10_000)],
+                           render_kw={"rows": 3})
+    version = HiddenField()
+    submit = SubmitField("Decline")
+
+
+class ApproveForm(FlaskForm):
+    version = HiddenField()
+    submit = SubmitField("Approve: add to the archive")

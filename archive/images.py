@@ -51,7 +51,12 @@ _SRGB = ImageCms.createProfile("sRGB")
 
 
 class ImageError(ArchiveError):
-    """An image is refused; the message says why in words a contributor understands."""
+    """An image is refused; the message says why in words a contributor understands, and `code` names the reason
+    for forms that say it in other languages: empty, size, format, heif, pixels, pages, truncated, damaged."""
+
+    def __init__(self, message: str, code: str = "damaged"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -156,18 +161,19 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
     else:
         size, head = len(source), source[:32]
     if size == 0:
-        raise ImageError("the file is empty")
+        raise ImageError("the file is empty", "empty")
     if size > limits.max_bytes:
-        raise ImageError(f"the file is {size / 2**20:.1f} MB; images over {limits.max_bytes / 2**20:.0f} MB are refused")
+        raise ImageError(f"the file is {size / 2**20:.1f} MB; images over {limits.max_bytes / 2**20:.0f} MB are "
+                         f"refused", "size")
     kind = sniff(head)
     if kind not in limits.formats:
         what = describe(head) or next((k for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
         if kind == "HEIF":
             raise ImageError("this is a HEIC/HEIF photo, which this installation cannot read (pillow-heif is missing); "
-                             "save it as JPEG and try again")
+                             "save it as JPEG and try again", "heif")
         if what is None:
-            raise ImageError(f"this is not an image the archive accepts ({limits.accepted()})")
-        raise ImageError(f"this is {what}; the archive accepts {limits.accepted()} images")
+            raise ImageError(f"this is not an image the archive accepts ({limits.accepted()})", "format")
+        raise ImageError(f"this is {what}; the archive accepts {limits.accepted()} images", "format")
     pillow_formats = [name for f in limits.formats for name in PILLOW_FORMATS[f]]
     Image.MAX_IMAGE_PIXELS = limits.max_pixels  # Pillow warns above this and refuses above twice; we refuse both
     fp = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
@@ -180,14 +186,15 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
                     technical = _technical(im, kind)
                     pages = [_derive(frame, limits, kind) for frame in _frames(im, limits)]
             except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-                raise ImageError(f"the image is too large to open safely (more than {limits.max_pixels:,} pixels)") from None
+                raise ImageError(f"the image is too large to open safely (more than {limits.max_pixels:,} pixels)",
+                                 "pixels") from None
             except UnidentifiedImageError:
                 raise ImageError(f"this file starts like a {LABELS[kind]} image but cannot be read as one; it is "
-                                 f"damaged or not an image") from None
+                                 f"damaged or not an image", "damaged") from None
             except ImageError:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, MemoryError) as e:
-                raise ImageError(_damage(e, kind)) from None
+                raise ImageError(*_damage(e, kind)) from None
     finally:
         fp.close()
     technical["pages"] = len(pages)
@@ -196,11 +203,12 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
     return Processed(kind, pages, technical, notes)
 
 
-def _damage(error: Exception, kind: str) -> str:
+def _damage(error: Exception, kind: str) -> tuple[str, str]:
     text = str(error)
     if "truncated" in text or isinstance(error, EOFError) or "broken data stream" in text:
-        return f"the {LABELS[kind]} file is cut short (truncated): part of the picture is missing; send the whole file"
-    return f"the {LABELS[kind]} file is damaged and cannot be read ({text or type(error).__name__})"
+        return (f"the {LABELS[kind]} file is cut short (truncated): part of the picture is missing; send the whole "
+                f"file", "truncated")
+    return f"the {LABELS[kind]} file is damaged and cannot be read ({text or type(error).__name__})", "damaged"
 
 
 def _frames(im: Image.Image, limits: Limits):
@@ -210,13 +218,13 @@ def _frames(im: Image.Image, limits: Limits):
         if number > 1 and im.format in ("MPO", "JPEG"):
             return
         if number > limits.max_pages:
-            raise ImageError(f"the file holds more than {limits.max_pages} pages; split it into smaller files")
+            raise ImageError(f"the file holds more than {limits.max_pages} pages; split it into smaller files", "pages")
         width, height = frame.size
         if width * height > limits.max_pixels:
             raise ImageError(f"page {number} is {width} × {height} pixels; images over {limits.max_pixels:,} pixels "
-                             f"are refused")
+                             f"are refused", "pixels")
         if width < 1 or height < 1:
-            raise ImageError(f"page {number} has no pixels")
+            raise ImageError(f"page {number} has no pixels", "damaged")
         yield frame
 
 

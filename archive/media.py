@@ -97,6 +97,8 @@ def validate(raw: Mapping, collection: Collection) -> dict:
     check("interviews", lambda v: _interviews(v, collection))
     check("access", metadata._access)
     check("embargo_until", metadata._iso_date)
+    check("contribution", metadata.contribution)
+    check("withdrawn", metadata._iso_date)
     if raw.get("extra"):
         check.clean["extra"] = dict(raw["extra"])
     check.clean.setdefault("kind", DEFAULT_KIND)

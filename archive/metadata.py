@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import langcodes
 
+from .collection import is_valid_id
 from .errors import ArchiveError
 from .names import Gazetteer
 
@@ -36,6 +37,7 @@ SINGLE_PLACE_FIELDS = ("place", "birthplace")
 KNOWN = {
     *TEXT_FIELDS, *LIST_FIELDS, *PLACE_LIST_FIELDS, *SINGLE_PLACE_FIELDS,
     "narrators", "date", "languages", "duration", "consent", "access", "embargo_until", "extra", "schema",
+    "contribution", "withdrawn",
 }
 # Spreadsheet column -> field, for the names a CSV manifest uses.
 CSV_COLUMNS = {
@@ -124,6 +126,8 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     check("consent", _consent)
     check("access", _access)
     check("embargo_until", _iso_date)
+    check("contribution", contribution)
+    check("withdrawn", _iso_date)
     extra = dict(raw.get("extra") or {})
     extra.update({k: v for k, v in raw.items() if k not in KNOWN and v not in (None, "")})
     if extra:
@@ -267,7 +271,17 @@ def _consent(value) -> dict:
         raise ValueError("must give release form (yes/no), scope and date")
     consent = {"release": _yes_no(value.get("release")), "scope": _text(value.get("scope")),
                "date": edtf_date(value.get("date"))}
+    if "living_named" in value:  # a family's answer to "may living people be named?"
+        consent["living_named"] = _yes_no(value["living_named"])
     return {k: v for k, v in consent.items() if v not in (None, "")}
+
+
+def contribution(value) -> str:
+    """The family contribution a record came from (its `family` access follows the receipt link of that one)."""
+    text = _text(value)
+    if text and not is_valid_id(text, "contributions"):
+        raise ValueError(f'"{text}" is not the identifier of a contribution')
+    return text
 
 
 def _access(value) -> str:

@@ -135,7 +135,8 @@ SCHEMA = fields.Schema(
     interviewer_text=fields.TEXT(analyzer=ANALYZER),
     text=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True),
     pairs=fields.TEXT(analyzer=PAIRS, phrase=False),
-    access=fields.ID(),
+    access=fields.ID(),  # the record's level, or "withdrawn" once its contributor has withdrawn consent
+    contribution=fields.ID(),  # the family contribution a `family` record came from
     embargo=fields.NUMERIC(int, bits=32),
     date_sort=fields.NUMERIC(int, bits=32, sortable=True),
     title_sort=fields.ID(sortable=True),
@@ -246,7 +247,6 @@ class SearchIndex:
         toc = [" ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
                for p in record.get("toc", [])]
         text, _ = interviews.transcript_text(segments)
-        embargo = record.get("embargo_until")
         decade = _decade(record["date"]) if record.get("date") else None
         return {
             "id": interview_id,
@@ -265,8 +265,7 @@ class SearchIndex:
             "interviewer_text": " ".join(record.get("interviewers", [])),
             "text": text,
             "pairs": text,
-            "access": record.get("access", "staff"),
-            "embargo": int(embargo.replace("-", "")) if embargo else 0,
+            **_access_fields(record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
             "title_sort": interview.title.casefold(),
             "f_village": ",".join(sorted(village_ids)),
@@ -313,7 +312,6 @@ class SearchIndex:
         linked = {f"places/{p}" for p in place_ids} | {f"events/{e}" for e in record.get("events", [])}
         linked |= {f"people/{p['person']}" for p in people if p.get("person")}
         linked |= {f"interviews/{i}" for i in record.get("interviews", [])}
-        embargo = record.get("embargo_until")
         place_labels = [self.gazetteer.places[i].name() for i in place_ids if i in self.gazetteer.places]
         description = "\n".join(record.get(k, "") for k in ("caption", "description", "creator", "institution",
                                                             "accession"))
@@ -333,8 +331,7 @@ class SearchIndex:
             "interviewer_text": "",
             "text": "",
             "pairs": "",
-            "access": record.get("access", "staff"),
-            "embargo": int(embargo.replace("-", "")) if embargo else 0,
+            **_access_fields(record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
             "title_sort": item.title.casefold(),
             "f_village": ",".join(sorted(place_ids)),
@@ -519,14 +516,27 @@ def _transcript_terms(q: query.Query, reader) -> set[str]:
     return found
 
 
+def _access_fields(record: dict) -> dict:
+    """What the index filter needs of a record's access, so results and counts agree with access.can_read."""
+    embargo = record.get("embargo_until")
+    return {"access": "withdrawn" if access.withdrawn(record) else record.get("access", "staff"),
+            "contribution": record.get("contribution", ""),
+            "embargo": int(embargo.replace("-", "")) if embargo else 0}
+
+
 def _allowed(viewer) -> query.Query | None:
-    """Restrict results to what access.py lets the viewer read: its levels, and no running embargo."""
+    """Restrict results to what access.py lets the viewer read: its levels, the family records of the contributions
+    it holds receipt links for, never a withdrawn record, and no running embargo."""
     levels = access.readable_levels(viewer)
     if levels is None:
         return None
     today = int(datetime.date.today().strftime("%Y%m%d"))
-    return query.And([query.Or([query.Term("access", level) for level in levels]),
-                      query.NumericRange("embargo", None, today)])
+    readable = [query.Term("access", level) for level in levels]
+    grants = sorted(access.family_grants(viewer))
+    if grants:
+        readable.append(query.And([query.Term("access", "family"),
+                                   query.Or([query.Term("contribution", c) for c in grants])]))
+    return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])
 
 
 # --- results ------------------------------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import i18n
 from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import annotate, api, auth, entries, interviews, media, public, search, vocab
+from . import annotate, api, auth, contribute, entries, interviews, media, moderate, public, search, vocab
 
 
 def init_app(app: Flask) -> None:
@@ -20,7 +21,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(annotate.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(contribute.bp)
+    app.register_blueprint(moderate.bp)
     app.add_template_filter(timecode)
+    # a global, so that macros imported without context (the form macro) translate too
+    app.jinja_env.globals["_"] = lambda text, **values: i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
 
     @app.context_processor
     def page_globals():
@@ -28,6 +33,8 @@ def init_app(app: Flask) -> None:
             "viewer": g.get("viewer"),
             "site_name": app.config["ARCHIVE_SITE_NAME"],
             "signout_form": SignOutForm() if g.get("viewer") else None,
+            "lang": g.get("lang", i18n.DEFAULT),
+            "language_names": i18n.NAMES,
         }
 
     @app.errorhandler(CSRFError)

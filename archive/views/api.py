@@ -78,7 +78,7 @@ def _hit_url(hit) -> str:
 
 def _item_json(item) -> dict:
     """An item as the viewer may see it, with links to the copies it may fetch (the original for staff alone)."""
-    record = access.shown_record(g.viewer, item.record)
+    record = access.shown_record(g.reader, item.record)
     sizes = item.record.get("pages", [])
     pages = [{**(sizes[n - 1] if n <= len(sizes) else {}),
               "display": url_for("media.display", item_id=item.id, page=n, _external=True),
@@ -95,7 +95,7 @@ def media_list():
     """The items the viewer may see, newest first by date, a page at a time (?page=, filters as on /media/)."""
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.viewer, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", filters, g.reader, page=int(page) if page.isdigit() else 1,
                                                      sort="date", page_size=50, scope="media")
     found = []
     for hit in results.hits:
@@ -148,7 +148,7 @@ def import_annotations(interview_id: str):
 @bp.get("/annotations/<annotation_id>")
 def annotation(annotation_id: str):
     """One annotation, found through the index among the interviews the viewer may read."""
-    for interview_id in current_app.extensions["search"].linked_to(f"annotations/{annotation_id}", g.viewer):
+    for interview_id in current_app.extensions["search"].linked_to(f"annotations/{annotation_id}", g.reader):
         get_interview_or_404(interview_id)
         try:
             return _jsonld({"@context": annotations.CONTEXT,

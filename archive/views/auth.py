@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
-from .. import accounts
+from .. import access, accounts
 from ..errors import SignInThrottled
 from ..forms import SignInForm, SignOutForm
 
@@ -13,8 +13,10 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 @bp.before_app_request
 def load_viewer():
-    """Set g.viewer from a bearer token (scripts) or the session (browsers); None for anonymous readers."""
+    """Set g.viewer from a bearer token (scripts) or the session (browsers), None for anonymous readers; and g.reader,
+    which access.py asks, from it and the receipt links this browser has opened (see views/contribute.py)."""
     g.viewer = None
+    g.reader = access.Reader()
     if request.endpoint == "static":
         return
     header = request.headers.get("Authorization", "")
@@ -26,6 +28,7 @@ def load_viewer():
         g.viewer = accounts.user_for_session(session["sid"])
         if g.viewer is None:
             session.clear()
+    g.reader = access.Reader(g.viewer, frozenset(session.get("family", ())))
 
 
 @bp.route("/signin", methods=["GET", "POST"])

@@ -47,12 +47,12 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
     """Every passage linked to an entry in the interviews this viewer may read (the index finds the interviews,
     with the viewer's access applied; the annotations themselves are read from the collection)."""
     found = []
-    for interview_id in current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.viewer):
+    for interview_id in current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.reader):
         try:
             interview = interviews.load(collection(), interview_id)
         except CollectionError:
             continue
-        if not access.can_read(g.viewer, interview.record):
+        if not access.can_read(g.reader, interview.record):
             continue
         for annotation in annotations.items(collection(), interview_id):
             if (kind, entry_id) in annotations.link_pairs(annotation):
@@ -64,7 +64,7 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
 
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
-    counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.viewer)}
+    counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.reader)}
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
         entries.sort(key=lambda p: p.name().casefold())

@@ -25,7 +25,7 @@ def get_interview_or_404(interview_id: str) -> interviews.Interview:
         interview = interviews.load(collection(), interview_id)
     except CollectionError:
         abort(404, "There is no interview here.")
-    if not access.can_read(g.viewer, interview.record):
+    if not access.can_read(g.reader, interview.record):
         abort(404, "There is no interview here.")
     return interview
 
@@ -41,7 +41,7 @@ def index_interview(interview_id: str) -> None:
 @bp.get("/")
 def index():
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", None, g.viewer, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", None, g.reader, page=int(page) if page.isdigit() else 1,
                                                      sort="title", page_size=50, scope="interview")
     return render_template("interviews/index.html", results=results)
 

@@ -24,7 +24,7 @@ def get_item_or_404(item_id: str) -> media.Item:
         item = media.load(collection(), item_id)
     except CollectionError:
         abort(404, "There is no item here.")
-    if not access.can_read(g.viewer, item.record):
+    if not access.can_read(g.reader, item.record):
         abort(404, "There is no item here.")
     return item
 
@@ -41,12 +41,12 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
     """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
     interviews and entries: the index finds them, access is asked again of each record."""
     found = []
-    for doc_id in current_app.extensions["search"].linked_to(ref, g.viewer, limit=limit, scope="media"):
+    for doc_id in current_app.extensions["search"].linked_to(ref, g.reader, limit=limit, scope="media"):
         try:
             item = media.load(collection(), doc_id.split("/", 1)[1])
         except CollectionError:
             continue
-        if access.can_read(g.viewer, item.record):
+        if access.can_read(g.reader, item.record):
             found.append(item)
     return found
 
@@ -55,7 +55,7 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
 def gallery():
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.viewer, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", filters, g.reader, page=int(page) if page.isdigit() else 1,
                                                      sort="date", page_size=GALLERY_PAGE, scope="media")
     return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
 
@@ -63,14 +63,14 @@ def gallery():
 @bp.get("/<item_id>")
 def show(item_id: str):
     item = get_item_or_404(item_id)
-    record = access.shown_record(g.viewer, item.record)
+    record = access.shown_record(g.reader, item.record)
     readable = []
     for interview_id in record.get("interviews", []):
         try:
             interview = interviews.load(collection(), interview_id)
         except CollectionError:
             continue
-        if access.can_read(g.viewer, interview.record):
+        if access.can_read(g.reader, interview.record):
             readable.append(interview)
     events = vocab.lookup(collection(), "events")
     return render_template("media/show.html", item=item, record=record, interviews=readable,

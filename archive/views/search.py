@@ -19,7 +19,7 @@ def run_query() -> Results:
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     page = request.args.get("page", "1")
     return current_app.extensions["search"].query(
-        request.args.get("q", ""), filters, g.viewer, page=int(page) if page.isdigit() else 1,
+        request.args.get("q", ""), filters, g.reader, page=int(page) if page.isdigit() else 1,
         sort="date" if request.args.get("sort") == "date" else "relevance")
 
 
@@ -50,7 +50,7 @@ def browse(facet: str):
     if facet not in ("villages", "surnames"):
         return render_template("errors.html", status=404, title="Not found", detail="Browse villages or surnames."), 404
     name = facet[:-1]
-    values = current_app.extensions["search"].browse(name, g.viewer)
+    values = current_app.extensions["search"].browse(name, g.reader)
     groups: dict[str, list] = {}
     for value, label, count in sorted(values, key=lambda v: v[1].casefold()):
         groups.setdefault(label[:1].upper(), []).append((value, label, count))

@@ -1,0 +1,414 @@
+"""Family contributions: a testimony and its photos, sent without an account, kept untrusted until a historian
+approves it.
+
+A submission is a folder of the inbox, `contributions/<id>/`: `submission.json` (what was typed, the consent given,
+the receipt's hashes, and a log of every action with who and when) and `files/` (the story's file and the photos,
+byte for byte, with a thumbnail of each photo made once when it arrives). The inbox is written through the collection
+like everything else, so each change is versioned; it is never indexed, and only the contributor (by the receipt link
+or code) and staff can open a submission. Approval turns it into an interview and media items whose access follows
+the consent: "everyone" is public, "researchers" is researchers, "family only" is the `family` level, which the
+receipt link opens. Withdrawing consent marks everything made from it withdrawn, which hides it at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import images, media, metadata, vocab
+from .collection import ID_ALPHABET, Collection, is_valid_id, now
+from .errors import ArchiveError, CollectionError
+from .formats import FormatError
+from .formats import read as read_transcript
+from .ingest import AUDIO_KINDS, Ingester, audio_kind
+
+SCHEMA = 1
+KIND = "contributions"
+VISIBILITY = {"public": "public", "researchers": "researchers", "family": "family"}  # consent -> access level
+STATUSES = ("new", "questioned", "approved", "declined", "withdrawn")
+OPEN = ("new", "questioned")  # what a historian still has to decide
+STORY_KINDS = ("txt", "docx")
+CODE_LENGTH = 10  # 50 bits, typed as two groups of five; guesses are throttled per address
+
+
+class ContributionError(ArchiveError):
+    """A contribution or an action on it is refused; `field` names the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = ""):
+        super().__init__(message)
+        self.field = field
+        self.code = code  # a stable name for the problem, which the public form translates
+
+
+@dataclass
+class Upload:
+    """A file a family sent: its bytes (or where they wait on disk), its name, and for a photo its caption."""
+
+    source: bytes | Path
+    name: str
+    caption: str = ""
+
+
+@dataclass
+class Submission:
+    """One submission as stored, with the version an action must name."""
+
+    id: str
+    record: dict
+    version: str
+
+    @property
+    def status(self) -> str:
+        return self.record.get("status", "new")
+
+    @property
+    def received(self) -> str:
+        return self.record.get("received", "")
+
+    def questions(self) -> list[dict]:
+        return [e for e in self.record.get("log", []) if e["action"] in ("question", "reply", "correction")]
+
+
+@dataclass
+class Receipt:
+    """What the contributor keeps: the private link's secret and a short code to write down."""
+
+    submission_id: str
+    token: str
+    code: str = field(repr=False)
+
+    @property
+    def code_shown(self) -> str:
+        return f"{self.code[:5]}-{self.code[5:]}".upper()
+
+
+def load(collection: Collection, submission_id: str) -> Submission:
+    """Read one submission; CollectionError if there is none by that identifier."""
+    stored = collection.read(KIND, submission_id, "submission.json")
+    return Submission(submission_id, json.loads(stored.data), stored.version)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def by_token(collection: Collection, submission_id: str, token: str) -> Submission | None:
+    """The submission a receipt link names, or None if the link is wrong (compared in constant time)."""
+    if not is_valid_id(submission_id, KIND) or not collection.exists(KIND, submission_id):
+        return None
+    submission = load(collection, submission_id)
+    expected = submission.record.get("receipt", {}).get("token_sha256", "")
+    return submission if hmac.compare_digest(expected, _digest(token or "")) else None
+
+
+def by_code(collection: Collection, code: str) -> Submission | None:
+    """The submission a written-down code belongs to, or None."""
+    cleaned = "".join(c for c in (code or "").lower() if c.isalnum())
+    if len(cleaned) != CODE_LENGTH:
+        return None
+    wanted = _digest(cleaned)
+    for submission_id in collection.ids(KIND):
+        submission = load(collection, submission_id)
+        if hmac.compare_digest(submission.record.get("receipt", {}).get("code_sha256", ""), wanted):
+            return submission
+    return None
+
+
+def queue(collection: Collection) -> tuple[list[Submission], dict[str, int]]:
+    """Every submission, newest first, and how many there are in each status."""
+    found = []
+    for submission_id in collection.ids(KIND):
+        try:
+            found.append(load(collection, submission_id))
+        except (CollectionError, ValueError):
+            continue
+    found.sort(key=lambda s: s.received, reverse=True)
+    counts = {status: sum(s.status == status for s in found) for status in STATUSES}
+    return found, counts
+
+
+# --- receiving --------------------------------------------------------------------------------------------------------
+
+def check_story_file(upload: Upload) -> str:
+    """Tell what a story file is ("txt", "docx" or an audio kind) or refuse it, by its content."""
+    head = upload.source[:32] if isinstance(upload.source, bytes) else upload.source.read_bytes()[:32]
+    kind = audio_kind(head)
+    if kind:
+        return kind
+    data = upload.source if isinstance(upload.source, bytes) else upload.source.read_bytes()
+    try:
+        transcript = read_transcript(data, upload.name)
+    except FormatError as error:
+        raise ContributionError(f"{upload.name}: {error}", "story_file", "story_type") from None
+    if transcript.format not in STORY_KINDS:
+        raise ContributionError(f"{upload.name}: send the story as plain text, a Word file (.docx) or audio",
+                                "story_file", "story_type")
+    return transcript.format
+
+
+def check_photo(upload: Upload, limits: images.Limits) -> images.Processed:
+    """Decode a photo completely, or refuse it with the reason."""
+    try:
+        return images.process(upload.source, limits)
+    except images.ImageError as error:
+        raise ContributionError(f"{upload.name}: {error}", "photos", error.code) from None
+
+
+def places(typed: Mapping[str, object], collection: Collection) -> dict:
+    """Keep villages as typed, each with the gazetteer place it names (when exactly one) or suggestions."""
+    gazetteer = vocab.gazetteer(collection)
+
+    def one(name: str) -> dict:
+        name = " ".join(name.split())
+        found = gazetteer.match(name)
+        entry: dict = {"typed": name}
+        if len(found) == 1:
+            entry["place"] = found[0].id
+        else:
+            entry["suggestions"] = [p.id for p in (found or gazetteer.suggest(name, limit=3))]
+        return entry
+
+    result = {}
+    for key, value in typed.items():
+        names = value if isinstance(value, list) else metadata._list_of(value or "")
+        result[key] = [one(n) for n in names if str(n).strip()]
+    return result
+
+
+def submit(collection: Collection, details: Mapping, story: Upload | None, photos: list[Upload],
+           limits: images.Limits, language: str) -> Receipt:
+    """Check everything a family sent, then keep it in the inbox in one write; return the receipt.
+
+    `details` holds contributor, narrator, places, story_text and consent as the public form gives them. Each file
+    is checked completely first, so a refused one leaves nothing behind.
+    """
+    story_text = (details.get("story_text") or "").strip()
+    if not story_text and story is None:
+        raise ContributionError("tell the story in the box, or attach it as a file", "story_text", "story_missing")
+    files: dict[str, bytes | Path] = {}
+    record: dict = {
+        "schema": SCHEMA, "status": "new", "received": now(), "language": language,
+        "contributor": {k: " ".join(str(details.get(k) or "").split()) for k in ("name", "relation", "contact")},
+        "narrator": {"name": " ".join(str(details.get("narrator") or "").split()),
+                     "other_forms": metadata._list(details.get("narrator_other_forms") or ""),
+                     "birth_year": details.get("birth_year")},
+        "places": places({k: details.get(k) or "" for k in ("birthplace", "deported_to", "later_homes")}, collection),
+        "story": {"text": story_text},
+        "consent": {"visibility": details["visibility"], "living_named": bool(details.get("living_named")),
+                    "embargo_until": details.get("embargo_until") or "", "agreed": now(),
+                    "terms": details.get("terms_version", "")},
+        "photos": [],
+        "metadata": {},
+        "log": [],
+    }
+    if details["visibility"] not in VISIBILITY:
+        raise ContributionError("choose who may see it", "visibility", "visibility")
+    if story is not None:
+        kind = check_story_file(story)
+        name = f"files/story.{'xml' if kind == 'ohms' else kind}"
+        files[name] = story.source
+        record["story"].update({"file": name, "name": Path(story.name).name, "kind": kind})
+    record["photos"] = _take_photos(photos, limits, files, start=1)
+    token = secrets.token_urlsafe(24)
+    code = "".join(secrets.choice(ID_ALPHABET) for _ in range(CODE_LENGTH))
+    record["receipt"] = {"token_sha256": _digest(token), "code_sha256": _digest(code)}
+    record["log"].append({"at": now(), "by": "contributor", "action": "submitted"})
+    files["submission.json"] = _json(record)
+    submission_id = collection.create(KIND, files, "contributor")
+    return Receipt(submission_id, token, code)
+
+
+def _take_photos(photos: list[Upload], limits: images.Limits, files: dict, start: int) -> list[dict]:
+    taken = []
+    for n, photo in enumerate(photos, start):
+        processed = check_photo(photo, limits)
+        name = f"files/photo-{n}.{processed.extension}"
+        files[name] = photo.source
+        files[f"files/photo-{n}.thumb.jpg"] = processed.pages[0].thumbnail
+        taken.append({"file": name, "thumb": f"files/photo-{n}.thumb.jpg", "name": Path(photo.name).name,
+                      "caption": " ".join(photo.caption.split())})
+    return taken
+
+
+# --- what the contributor does later ---------------------------------------------------------------------------------
+
+def add_from_contributor(collection: Collection, submission: Submission, text: str, photos: list[Upload],
+                         limits: images.Limits) -> Submission:
+    """A correction, an answer to a question, or more photos, from the receipt page."""
+    if submission.status in ("declined", "withdrawn"):
+        raise ContributionError("this testimony is closed; nothing more can be added to it", None, "closed")
+    text = (text or "").strip()
+    if not text and not photos:
+        raise ContributionError("write something or choose a photo", "text", "empty")
+    files: dict[str, bytes | Path | None] = {}
+    record = dict(submission.record)
+    record["photos"] = [*record.get("photos", []),
+                        *_take_photos(photos, limits, files, start=len(record.get("photos", [])) + 1)]
+    if text:
+        action = "reply" if submission.status == "questioned" else "correction"
+        record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": action, "text": text}]
+    if photos:
+        record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": "photos",
+                                          "text": ", ".join(p.name for p in photos)}]
+    return _save(collection, submission, record, "contributor", files)
+
+
+def withdraw(collection: Collection, submission: Submission, search_index=None) -> Submission:
+    """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once."""
+    if submission.status == "withdrawn":
+        return submission
+    today = datetime.date.today().isoformat()
+    made = submission.record.get("result", {})
+    for kind, name, ids in (("interviews", "interview.json", [made.get("interview")] if made.get("interview") else []),
+                            ("media", "item.json", made.get("media", []))):
+        for folder_id in ids:
+            def mark(current, name=name):
+                record = json.loads(current[name])
+                return {name: _json({**record, "withdrawn": today})}
+
+            collection.update(kind, folder_id, [name], mark, "contributor")
+    record = {**submission.record, "status": "withdrawn",
+              "log": [*submission.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}]}
+    saved = _save(collection, submission, record, "contributor")
+    if search_index is not None:
+        search_index.update(_documents(made))
+    return saved
+
+
+# --- what historians do -----------------------------------------------------------------------------------------------
+
+def ask(collection: Collection, submission: Submission, question: str, author: str) -> Submission:
+    """Put a question to the contributor; it is shown on the receipt page."""
+    question = (question or "").strip()
+    if not question:
+        raise ContributionError("write the question", "question")
+    _require_open(submission)
+    record = {**submission.record, "status": "questioned",
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "question", "text": question}]}
+    return _save(collection, submission, record, author)
+
+
+def describe(collection: Collection, submission: Submission, described: Mapping, author: str) -> Submission:
+    """Keep a historian's description (title, date, places, surnames, ...) for the interview approval will make."""
+    _require_open(submission)
+    record = {**submission.record, "metadata": {k: v for k, v in described.items() if v not in (None, "", [])},
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "described"}]}
+    return _save(collection, submission, record, author)
+
+
+def decline(collection: Collection, submission: Submission, reason: str, author: str) -> Submission:
+    """Decline with a reason the contributor will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContributionError("say why, for the contributor", "reason")
+    _require_open(submission)
+    record = {**submission.record, "status": "declined",
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "declined", "text": reason}]}
+    return _save(collection, submission, record, author)
+
+
+def interview_metadata(submission: Submission) -> dict:
+    """The interview's description as approval will give it: the historian's, else what the family typed."""
+    record = submission.record
+    given = record.get("metadata", {})
+    narrator = record["narrator"]
+
+    def typed(key):
+        return "; ".join(p.get("place") or p["typed"] for p in record["places"].get(key, []))
+
+    consent = record["consent"]
+    raw = {
+        "title": f"{narrator['name']}: testimony given by {record['contributor']['name']}",
+        "narrators": [{"name": narrator["name"], "other_forms": narrator.get("other_forms", [])}],
+        "interviewers": record["contributor"]["name"],
+        "date": record["received"][:10],
+        "birthplace": typed("birthplace"),
+        "deported_to": typed("deported_to"),
+        "later_homes": typed("later_homes"),
+        "languages": record.get("language", ""),
+        "description": "",
+        "surnames": "",
+        **given,
+        "access": VISIBILITY[consent["visibility"]],
+        "embargo_until": consent.get("embargo_until", ""),
+        "consent": {"release": True, "scope": f"given through the public form: {consent['visibility']}",
+                    "date": consent["agreed"][:10], "living_named": consent.get("living_named", False)},
+        "contribution": submission.id,
+    }
+    return raw
+
+
+def approve(collection: Collection, submission: Submission, author: str, limits: images.Limits,
+            search_index=None) -> Submission:
+    """Make the interview and the media items, with access from the consent; refuse (naming the fields) when the
+    description does not pass the archive's checks, so the historian can correct it first."""
+    _require_open(submission)
+    raw = interview_metadata(submission)
+    try:
+        metadata.validate(raw, vocab.gazetteer(collection))
+    except metadata.MetadataError as error:
+        raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
+    story = submission.record["story"]
+    audio, audio_name = None, ""
+    if story.get("file") and story["kind"] in STORY_KINDS:
+        data, name = collection.read(KIND, submission.id, story["file"]).data, story["name"]
+    else:
+        text = story.get("text") or "(A recording sent by the family; not yet transcribed.)"
+        data, name = text.encode("utf-8"), "story.txt"
+        if story.get("file"):
+            audio, audio_name = collection.path(KIND, submission.id, story["file"]), story["name"]
+    ingester = Ingester(collection, vocab.gazetteer(collection), author, 2**31, search_index)
+    outcome = ingester.ingest(data, name, raw, audio, audio_name)
+    if outcome.status != "ingested":
+        raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
+    interview_id = outcome.interview_id
+    items = media.MediaIngester(collection, limits, author, search_index)
+    made = []
+    places_found = [p["place"] for key in ("birthplace", "deported_to", "later_homes")
+                    for p in submission.record["places"].get(key, []) if p.get("place")]
+    for n, photo in enumerate(submission.record.get("photos", []), 1):
+        item_raw = {"title": photo["caption"] or f"{raw['title']}, photo {n}", "caption": photo["caption"],
+                    "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places_found,
+                    "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
+                    "contribution": submission.id, "rights": "Given by the family through the public form"}
+        result = items.ingest(collection.path(KIND, submission.id, photo["file"]), photo["name"], item_raw)
+        if result.status == "ingested":
+            made.append(result.interview_id)
+        elif result.status == "duplicate":
+            made.append(result.interview_id)
+    record = {**submission.record, "status": "approved", "result": {"interview": interview_id, "media": made},
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
+                                                  "text": f"interviews/{interview_id}"}]}
+    return _save(collection, submission, record, author)
+
+
+def _require_open(submission: Submission) -> None:
+    if submission.status not in OPEN:
+        raise ContributionError(f"this submission is already {submission.status}", None, "closed")
+
+
+def _documents(made: Mapping) -> list[str]:
+    return ([made["interview"]] if made.get("interview") else []) + [f"media/{m}" for m in made.get("media", [])]
+
+
+def _save(collection: Collection, submission: Submission, record: dict, author: str,
+          files: Mapping[str, bytes | Path | None] | None = None) -> Submission:
+    changes = {"submission.json": _json(record), **(files or {})}
+    expected = {name: None for name in changes}
+    expected["submission.json"] = submission.version
+    collection.write(KIND, submission.id, changes, author, expected)
+    return load(collection, submission.id)
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def audio_type(kind: str) -> str:
+    return AUDIO_KINDS.get(kind, "application/octet-stream")

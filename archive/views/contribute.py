@@ -1,0 +1,238 @@
+"""The public "Share a testimony" form, and the contributor's receipt page (no account: a private link, or a code).
+
+Opening the receipt link (or typing the code) records the submission in this browser's signed session; that is what
+lets the contributor see the testimony, and later its `family`-level interview and photos (access.Reader.family).
+The link's secret goes no further than the first request: it is swapped for the session at once, so it never
+appears in later URLs or Referer headers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+
+from .. import accounts, contributions, i18n
+from ..contributions import ContributionError, Upload
+from ..errors import CollectionError
+from ..forms import ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
+from .interviews import collection
+
+bp = Blueprint("contribute", __name__, url_prefix="/contribute")
+TERMS_VERSION = "2026-11"
+# What each refusal says on the public form, in English; the catalogues translate these.
+MESSAGES = {
+    "story_missing": "Please tell the story in the box, or attach it as a file.",
+    "story_type": "{name}: this file cannot be read as a story. Send text (.txt), Word (.docx) or audio "
+                  "(MP3, M4A, WAV, Ogg, FLAC).",
+    "format": "{name}: this is not a photo we can take. Send JPEG, PNG, TIFF, WebP or HEIC.",
+    "heif": "{name}: this HEIC photo cannot be read here. Save it as JPEG and send it again.",
+    "size": "{name}: this file is too large.",
+    "pixels": "{name}: this picture is too large.",
+    "pages": "{name}: this file has too many pages.",
+    "truncated": "{name}: this file is cut short; part of it is missing. Send the whole file.",
+    "damaged": "{name}: this file is damaged and cannot be read.",
+    "empty": "{name}: this file is empty.",
+    "visibility": "Please choose who may see it.",
+    "closed": "This testimony is closed; nothing more can be added to it.",
+}
+
+
+def _(text: str, **values) -> str:
+    return i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
+
+
+@bp.before_request
+def choose_language():
+    """?lang= chooses and is remembered; otherwise the browser's languages decide."""
+    wanted = request.args.get("lang")
+    if wanted in i18n.languages():
+        session["lang"] = wanted
+    g.lang = session.get("lang") or request.accept_languages.best_match(i18n.languages(), i18n.DEFAULT)
+
+
+def _limits():
+    return current_app.extensions["image_limits"]
+
+
+def _upload(storage, scratch: Path, name: str, caption: str = "") -> Upload:
+    """Keep an uploaded file on disk (audio can be large), refusing one over the contribution limit."""
+    path = scratch / name
+    storage.save(path)
+    limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"]) * 2**20
+    if path.stat().st_size > limit:
+        raise ContributionError(f"{storage.filename}: too large", None, "size")
+    return Upload(path, storage.filename or name, caption)
+
+
+def _explain(error: ContributionError, name: str = "") -> str:
+    template = MESSAGES.get(error.code)
+    return _(template, name=name) if template else str(error)
+
+
+def _grant(submission_id: str) -> None:
+    """Remember in this browser's session that it holds the receipt of this submission."""
+    held = [s for s in session.get("family", []) if s != submission_id]
+    session["family"] = [*held[-19:], submission_id]
+
+
+@bp.route("/", methods=["GET", "POST"])
+def share():
+    form = ContributionForm()
+    status = 200
+    if request.method == "POST" and form.website.data:
+        abort(400, "This form was not sent by a person.")  # the honeypot: people never see the field
+    if form.validate_on_submit():
+        wait = accounts.throttle(f"contribute:{request.remote_addr}",
+                                 int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600)
+        if wait:
+            form.form_errors.append(_("Too many testimonies were sent from here in the last hour. Please try again in "
+                                      "{minutes} minutes.", minutes=max(1, wait // 60)))
+            return render_template("contribute/share.html", form=form, terms=TERMS_VERSION), 429
+        receipt = _receive(form)
+        if receipt is not None:
+            _grant(receipt.submission_id)
+            session["just_sent"] = {"id": receipt.submission_id, "code": receipt.code_shown,
+                                    "link": url_for("contribute.receipt_link", submission_id=receipt.submission_id,
+                                                    token=receipt.token, _external=True)}
+            return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
+    if form.errors or form.form_errors:
+        status = 422
+    return render_template("contribute/share.html", form=form, terms=TERMS_VERSION), status
+
+
+def _receive(form: ContributionForm):
+    details = {
+        "name": form.contributor_name.data, "relation": form.relation.data, "contact": form.contact.data,
+        "narrator": form.narrator.data, "narrator_other_forms": form.narrator_other_forms.data,
+        "birth_year": form.birth_year.data, "birthplace": form.birthplace.data,
+        "deported_to": form.deported_to.data, "later_homes": form.later_homes.data,
+        "story_text": form.story_text.data, "visibility": form.visibility.data,
+        "living_named": form.living_named.data == "yes",
+        "embargo_until": form.embargo_until.data.isoformat() if form.embargo_until.data else "",
+        "terms_version": TERMS_VERSION,
+    }
+    with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+        try:
+            story = None
+            if form.story_file.data and getattr(form.story_file.data, "filename", ""):
+                story = _upload(form.story_file.data, Path(scratch), "story")
+            photos = []
+            for n, (storage, caption) in enumerate(form.chosen_photos()):
+                photos.append(_upload(storage, Path(scratch), f"photo-{n}", caption))
+            return contributions.submit(collection(), details, story, photos, _limits(), g.lang)
+        except ContributionError as error:
+            name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
+            target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")
+            if error.field == "photos":
+                slot = next((s for s in form.photos if getattr(s.file.data, "filename", "") == name), None)
+                target = slot.file if slot is not None else None
+            message = _explain(error, name)
+            (target.errors if target is not None else form.form_errors).append(message)
+            form.form_errors.append(_("Nothing was sent yet. Please correct what is marked; files must be chosen "
+                                      "again."))
+            return None
+
+
+@bp.get("/receipt/<submission_id>/<token>")
+def receipt_link(submission_id: str, token: str):
+    submission = contributions.by_token(collection(), submission_id, token)
+    if submission is None:
+        abort(404, "This link is not valid. Check that it was copied whole, or use your code.")
+    _grant(submission.id)
+    return redirect(url_for("contribute.receipt", submission_id=submission.id))
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+def receipt_code():
+    form = ReceiptCodeForm()
+    if form.validate_on_submit():
+        wait = accounts.throttle(f"receipt-code:{request.remote_addr}", 20, 900)
+        if wait:
+            form.code.errors.append(_("Too many tries. Please wait {minutes} minutes.", minutes=max(1, wait // 60)))
+        else:
+            submission = contributions.by_code(collection(), form.code.data)
+            if submission is not None:
+                _grant(submission.id)
+                return redirect(url_for("contribute.receipt", submission_id=submission.id))
+            form.code.errors.append(_("No testimony has this code. Check it and try again."))
+    return render_template("contribute/code.html", form=form), 200 if not form.errors else 422
+
+
+def held_submission(submission_id: str) -> contributions.Submission:
+    """A submission whose receipt this browser holds; anything else is simply not found."""
+    if submission_id not in session.get("family", []):
+        abort(404, "This testimony cannot be opened here. Use the private link or the code from your receipt.")
+    try:
+        return contributions.load(collection(), submission_id)
+    except CollectionError:
+        abort(404, "This testimony cannot be found.")
+
+
+@bp.get("/receipt/<submission_id>")
+def receipt(submission_id: str):
+    submission = held_submission(submission_id)
+    sent = session.pop("just_sent", None)
+    return render_template("contribute/receipt.html", submission=submission, record=submission.record,
+                           sent=sent if sent and sent.get("id") == submission_id else None,
+                           add_form=ReceiptAddForm(), withdraw_form=WithdrawForm())
+
+
+@bp.post("/receipt/<submission_id>/add")
+def receipt_add(submission_id: str):
+    submission = held_submission(submission_id)
+    form = ReceiptAddForm()
+    if form.validate_on_submit():
+        with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+            try:
+                photos = [_upload(storage, Path(scratch), f"photo-{n}", caption) for n, (storage, caption) in
+                          enumerate((s.file.data, (s.caption.data or "").strip()) for s in form.photos
+                                    if s.file.data and getattr(s.file.data, "filename", ""))]
+                contributions.add_from_contributor(collection(), submission, form.text.data, photos, _limits())
+            except ContributionError as error:
+                name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
+                form.form_errors.append(_explain(error, name) if error.code != "empty" else
+                                        _("Write something or choose a photo."))
+            else:
+                flash(_("Thank you. The historians will see it."))
+                return redirect(url_for("contribute.receipt", submission_id=submission_id))
+    return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,
+                           add_form=form, withdraw_form=WithdrawForm()), 422
+
+
+@bp.post("/receipt/<submission_id>/withdraw")
+def receipt_withdraw(submission_id: str):
+    submission = held_submission(submission_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        contributions.withdraw(collection(), submission, current_app.extensions["search"])
+        flash(_("Your consent is withdrawn. Nothing you sent is shown to anyone but the archive's historians."))
+        return redirect(url_for("contribute.receipt", submission_id=submission_id))
+    return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,
+                           add_form=ReceiptAddForm(), withdraw_form=form), 422
+
+
+@bp.get("/receipt/<submission_id>/photo/<int:n>")
+def receipt_photo(submission_id: str, n: int):
+    """The thumbnail made when the photo arrived, for its sender's receipt page."""
+    submission = held_submission(submission_id)
+    photos = submission.record.get("photos", [])
+    if not 1 <= n <= len(photos):
+        abort(404, "There is no such photo.")
+    response = send_file(collection().path("contributions", submission_id, photos[n - 1]["thumb"]),
+                         mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

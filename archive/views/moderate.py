@@ -1,0 +1,99 @@
+"""Historians' queue of family submissions: read one, describe it, ask the contributor, approve or decline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from .. import access, contributions, vocab
+from ..collection import check_name
+from ..contributions import ContributionError
+from ..errors import CollectionError, ConflictError
+from ..forms import ApproveForm, DeclineForm, DescribeForm, QuestionForm
+from .interviews import collection
+
+bp = Blueprint("moderate", __name__, url_prefix="/moderate")
+
+
+@bp.before_request
+def staff_only():
+    access.require(g.viewer, "edit")
+
+
+def submission_or_404(submission_id: str) -> contributions.Submission:
+    try:
+        return contributions.load(collection(), submission_id)
+    except CollectionError:
+        abort(404, "There is no such submission.")
+
+
+@bp.get("/")
+def queue():
+    submissions, counts = contributions.queue(collection())
+    shown = request.args.get("status")
+    if shown in contributions.STATUSES:
+        submissions = [s for s in submissions if s.status == shown]
+    return render_template("moderate/queue.html", submissions=submissions, counts=counts, shown=shown)
+
+
+@bp.route("/<submission_id>", methods=["GET", "POST"])
+def show(submission_id: str):
+    submission = submission_or_404(submission_id)
+    forms = {"describe": DescribeForm(prefix="describe"), "question": QuestionForm(prefix="question"),
+             "decline": DeclineForm(prefix="decline"), "approve": ApproveForm(prefix="approve")}
+    if request.method == "GET":
+        raw = contributions.interview_metadata(submission)
+        for name in DescribeForm.FIELDS:
+            value = raw.get(name, "")
+            getattr(forms["describe"], name).data = "; ".join(value) if isinstance(value, list) else value
+    for form in forms.values():
+        form.version.data = form.version.data or submission.version
+    acted = request.form.get("action") if request.method == "POST" else None
+    form = forms.get(acted or "")
+    if form is not None and form.validate_on_submit():
+        try:
+            message = _act(acted, submission, form)
+        except ConflictError as error:
+            form.form_errors.append(f"{error}")
+        except ContributionError as error:
+            form.form_errors.append(str(error)[:1].upper() + str(error)[1:])
+        else:
+            flash(message)
+            return redirect(url_for("moderate.show", submission_id=submission_id))
+    status = 422 if form is not None and (form.errors or form.form_errors) else 200
+    gazetteer = vocab.gazetteer(collection())
+    return render_template("moderate/show.html", submission=submission, record=submission.record, forms=forms,
+                           places=gazetteer.places), status
+
+
+def _act(action: str, submission: contributions.Submission, form) -> str:
+    if form.version.data != submission.version:
+        raise ContributionError("someone else acted on this submission meanwhile; reload the page")
+    who = g.viewer.name
+    if action == "describe":
+        contributions.describe(collection(), submission, form.described(), who)
+        return "Description saved; it will be used when the submission is approved."
+    if action == "question":
+        contributions.ask(collection(), submission, form.question.data, who)
+        return "Question sent; the contributor sees it on the receipt page."
+    if action == "decline":
+        contributions.decline(collection(), submission, form.reason.data, who)
+        return "Submission declined; the contributor sees the reason."
+    done = contributions.approve(collection(), submission, who, current_app.extensions["image_limits"],
+                                 current_app.extensions["search"])
+    made = done.record["result"]
+    return f"Approved: interviews/{made['interview']} and {len(made['media'])} photo item(s)."
+
+
+@bp.get("/<submission_id>/files/<path:name>")
+def file(submission_id: str, name: str):
+    """A file the family sent, for historians only (photos in full, with their EXIF; the story's file)."""
+    submission_or_404(submission_id)
+    try:
+        path = collection().path("contributions", submission_id, check_name(name))
+    except CollectionError:
+        abort(404, "There is no such file.")
+    if not name.startswith("files/") or not path.is_file():
+        abort(404, "There is no such file.")
+    response = send_file(path, max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
