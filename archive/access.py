@@ -97,6 +97,11 @@ def can_fetch_original(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
+def sees_redactions(viewer: Reader | User | None) -> bool:
+    """Redacted passages (see redaction.py) are read by staff alone; everyone else gets a notice in their place."""
+    return is_staff(viewer)
+
+
 def can_edit(viewer: Reader | User | None) -> bool:
     """Only staff add to or change the collection."""
     return is_staff(viewer)

@@ -104,7 +104,7 @@ def short_id(annotation: Mapping) -> str:
 def links(annotation: Mapping) -> dict[str, list[str]]:
     """The events, places and people an annotation ties its passage to (ids by kind)."""
     found: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
-    for body in _bodies(annotation):
+    for body in body_items(annotation):
         if body.get("type") == "SpecificResource":
             kind, _, entry_id = str(body.get("source", "")).strip("/").partition("/")
             if kind in found:
@@ -118,11 +118,11 @@ def link_pairs(annotation: Mapping) -> set[tuple[str, str]]:
 
 
 def tags(annotation: Mapping) -> list[str]:
-    return [b["value"] for b in _bodies(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
+    return [b["value"] for b in body_items(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
 
 
 def note(annotation: Mapping) -> str:
-    return next((b["value"] for b in _bodies(annotation)
+    return next((b["value"] for b in body_items(annotation)
                  if b.get("type") == "TextualBody" and b.get("purpose") == "commenting"), "")
 
 
@@ -146,7 +146,8 @@ def span(annotation: Mapping) -> tuple[int, int] | None:
     return (position["start"], position["end"]) if position else None
 
 
-def _bodies(annotation: Mapping) -> list[dict]:
+def body_items(annotation: Mapping) -> list[dict]:
+    """An annotation's bodies as a list, whatever form the JSON-LD gave them."""
     body = annotation.get("body", [])
     return [b for b in (body if isinstance(body, list) else [body]) if isinstance(b, dict)]
 
@@ -254,9 +255,13 @@ def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict
 
 # --- building and checking -----------------------------------------------------------------------------------------
 
-def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list: Iterable[str], text: str) -> list:
-    """Make the bodies of an annotation from vocabulary ids, tags and a note, refusing unknown ids."""
+def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list: Iterable[str], text: str,
+           redact: bool = False) -> list:
+    """Make the bodies of an annotation from vocabulary ids, tags, a note and whether it redacts its passage (withheld
+    from everyone but staff, see redaction.py), refusing unknown ids."""
     found = []
+    if redact:
+        found.append({"type": "TextualBody", "value": "Withheld from everyone but staff", "purpose": "redacting"})
     for kind in LINK_KINDS:
         ids = list(dict.fromkeys(chosen.get(kind, ())))
         known = vocab.lookup(collection, kind) if ids else {}
@@ -275,7 +280,8 @@ def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list
     if text:
         found.append({"type": "TextualBody", "value": text, "format": "text/plain", "purpose": "commenting"})
     if not found:
-        raise AnnotationError("Choose at least one event, place or person, or add a tag or a note.")
+        raise AnnotationError("Choose at least one event, place or person, add a tag or a note, or redact the "
+                              "passage.")
     return found
 
 
@@ -309,12 +315,18 @@ def _change(collection: Collection, interview_id: str, author: str,
     return result["value"]
 
 
+def _motivation(body: list) -> str:
+    if any(b.get("purpose") == "redacting" for b in body):
+        return "moderating"
+    return "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
+
+
 def create(collection: Collection, interview_id: str, start: int, end: int, body: list, author: str,
            quoted: str | None = None) -> dict:
     """Annotate text[start:end] of the interview's transcript with ready-made bodies (see `bodies`); `quoted`, when
     given, must be the words there (refused if the transcript changed under the annotator)."""
     stamp = _w3c_time(now())
-    motivation = "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
+    motivation = _motivation(body)
 
     def apply(annotations: list[dict], segments: list[dict]) -> dict:
         if not segments:
@@ -340,7 +352,7 @@ def edit(collection: Collection, interview_id: str, annotation_id: str, expected
     def apply(annotations: list[dict], _segments: list[dict]) -> dict:
         i = _find(annotations, annotation_id, expected)
         changed = dict(annotations[i], body=body, modified=_w3c_time(now()))
-        changed["motivation"] = "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
+        changed["motivation"] = _motivation(body)
         annotations[i] = changed
         return changed
 
@@ -445,7 +457,7 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     if found is None:
         found = locate(text, q["exact"], str(q.get("prefix", "")), str(q.get("suffix", "")))
     chosen: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
-    tag_list, notes = [], []
+    tag_list, notes, redact = [], [], False
     raw_bodies = data.get("body", [])
     for body in raw_bodies if isinstance(raw_bodies, list) else [raw_bodies]:
         if not isinstance(body, dict):
@@ -457,6 +469,8 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
                 raise AnnotationError(f"A SpecificResource body must name /events/<id>, /places/<id> or "
                                       f"/people/<id>, not {body.get('source')!r}.", "body")
             chosen[kind].append(entry_id)
+        elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
+            redact = True
         elif body.get("type") == "TextualBody" and isinstance(body.get("value"), str):
             (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
         else:
@@ -464,7 +478,7 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
                                   "value.", "body")
     if len(notes) > 1:
         raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
-    body = bodies(collection, chosen, tag_list, notes[0] if notes else "")
+    body = bodies(collection, chosen, tag_list, notes[0] if notes else "", redact)
     if not imported:
         if found is None:
             raise AnnotationError(f'The quoted words "{q["exact"][:80]}" are not in the transcript of interview '

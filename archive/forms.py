@@ -127,6 +127,7 @@ class AnnotationForm(FlaskForm):
     people = MultiCheckboxField("People", choices=[], validate_choice=True)
     tags = StringField("Tags", validators=[Length(max=2000)], description="Separated by commas.")
     note = TextAreaField("Note", validators=[Length(max=10_000)])
+    redact = BooleanField("Redact: withhold these words from everyone but staff (in pages, search, API and exports)")
     submit = SubmitField("Save annotation")
 
     def offer(self, events, places, people) -> None:

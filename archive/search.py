@@ -26,7 +26,7 @@ from whoosh import fields, index, query, sorting
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.lang import stemmer_for_language
 
-from . import access, annotations, interviews, media, vocab
+from . import access, annotations, interviews, media, redaction, vocab
 from .collection import Collection
 from .errors import CollectionError
 from .metadata import earliest_day
@@ -230,11 +230,11 @@ class SearchIndex:
         except CollectionError:
             return None
         record = interview.record
-        segments = interviews.segments(self.collection, interview_id)
+        segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked
+        notes = annotations.items(self.collection, interview_id) if segments else []
         places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
         places += [record[key] for key in ("birthplace",) if record.get(key)]
         village_ids = {p["place"] for p in places if p.get("place")}
-        notes = annotations.items(self.collection, interview_id) if segments else []
         linked = set().union(*(annotations.link_pairs(a) for a in notes))
         village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
         remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
@@ -453,7 +453,7 @@ class SearchIndex:
 
     @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
-        segments = interviews.segments(self.collection, interview_id)
+        segments = redaction.for_reader(self.collection, interview_id, False)[0]  # as indexed: masked
         return segments, interviews.transcript_text(segments)[1]
 
     def _hit(self, searcher, hit, terms: set[str]) -> Hit:
@@ -583,7 +583,7 @@ class Results:
 
 def _passages(collection: Collection, interview_id: str, wanted: set[tuple[str, str]]) -> list[Passage]:
     found = []
-    for annotation in annotations.items(collection, interview_id):
+    for annotation in redaction.for_reader(collection, interview_id, False)[1]:
         if wanted & annotations.link_pairs(annotation) and not annotation.get("review"):
             found.append(Passage(annotations.short_id(annotation),
                                  annotations.selector(annotation, "TextQuoteSelector").get("exact", "")))

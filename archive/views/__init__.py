@@ -4,7 +4,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import i18n
+from .. import i18n, redaction
 from ..access import AccessDenied
 from ..forms import SignOutForm
 from . import annotate, api, auth, contribute, entries, interviews, media, moderate, public, search, vocab
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
     app.add_template_filter(timecode)
+    app.add_template_filter(redaction.notices, "withheld")
     # a global, so that macros imported without context (the form macro) translate too
     app.jinja_env.globals["_"] = lambda text, **values: i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import access, annotations, interviews, vocab
+from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
 from ..forms import AnnotationForm, DeleteForm
 from .interviews import collection, get_interview_or_404, index_interview
@@ -31,6 +31,7 @@ class Shown:
     creator: str
     modified: str
     flagged: str
+    redacts: bool = False
 
 
 def labels(kind: str) -> dict[str, str]:
@@ -45,7 +46,8 @@ def shown(items: list[dict]) -> list[Shown]:
                   [(kind, entry_id, names[kind].get(entry_id, entry_id)) for kind, entry_id in
                    sorted(annotations.link_pairs(annotation))],
                   annotations.tags(annotation), annotations.note(annotation), annotations.creator(annotation),
-                  annotation.get("modified", ""), (annotation.get("review") or {}).get("reason", ""))
+                  annotation.get("modified", ""), (annotation.get("review") or {}).get("reason", ""),
+                  redaction.is_redaction(annotation))
             for annotation in items]
 
 
@@ -72,10 +74,10 @@ def pieces(segments: list[dict], starts: list[int], items: list[Shown]) -> list[
     return cut
 
 
-def page_parts(interview_id: str, segments: list[dict], staff: bool) -> dict:
-    """Everything the interview page shows of annotations: highlights, the filtered list and its filters, and the
-    annotator's form for staff."""
-    every = shown(annotations.items(collection(), interview_id))
+def page_parts(interview_id: str, segments: list[dict], items: list[dict], staff: bool) -> dict:
+    """Everything the interview page shows of annotations (those this reader may have, see redaction.for_reader):
+    highlights, the filtered list and its filters, and the annotator's form for staff."""
+    every = shown(items)
     starts = interviews.transcript_text(segments)[1]
     filters = {name: request.args.get(name, "") for name in (*annotations.LINK_KINDS, "author")}
     options = []
@@ -101,6 +103,7 @@ def form_for(annotation: dict | None = None) -> AnnotationForm:
         form.events.data, form.places.data, form.people.data = chosen["events"], chosen["places"], chosen["people"]
         form.tags.data = ", ".join(annotations.tags(annotation))
         form.note.data = annotations.note(annotation)
+        form.redact.data = redaction.is_redaction(annotation)
         form.version.data = annotations.version(annotation)
     return form
 
@@ -131,7 +134,8 @@ def new(interview_id: str):
                 (start, end), quoted = annotations.segment_span(segments, segment["n"]), None
             else:
                 raise annotations.AnnotationError("Select the words to annotate, or choose a passage.")
-            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data)
+            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data,
+                                        form.redact.data)
             made = annotations.create(collection(), interview_id, start, end, body, g.viewer.name, quoted)
         except annotations.AnnotationError as error:
             _show_error(form, error)
@@ -154,7 +158,8 @@ def edit(interview_id: str, annotation_id: str):
     form = form_for(annotation)
     if form.validate_on_submit():
         try:
-            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data)
+            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data,
+                                        form.redact.data)
             annotations.edit(collection(), interview_id, annotation_id, form.version.data, body, g.viewer.name)
         except annotations.AnnotationError as error:
             _show_error(form, error)
@@ -191,7 +196,8 @@ def delete(interview_id: str, annotation_id: str):
 def export(interview_id: str):
     """The interview's annotations as a Web Annotation collection: this URL is the collection's id."""
     get_interview_or_404(interview_id)
-    body = json.dumps(annotations.export(collection(), interview_id), ensure_ascii=False, indent=2)
+    document = redaction.export(collection(), interview_id, access.sees_redactions(g.reader))
+    body = json.dumps(document, ensure_ascii=False, indent=2)
     headers = {"Content-Disposition": f'attachment; filename="annotations-{interview_id}.jsonld"'} \
         if request.args.get("download") else {}
     return Response(body, mimetype=annotations.MEDIA_TYPE, headers=headers)

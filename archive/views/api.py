@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
-from .. import access, annotations, vocab
+from .. import access, annotations, redaction, vocab
 from .interviews import collection, get_interview_or_404, index_interview
 from .media import GALLERY_FILTERS, get_item_or_404
 
@@ -115,7 +115,7 @@ def media_item(item_id: str):
 def interview_annotations(interview_id: str):
     """The interview's annotations as a W3C AnnotationCollection (what `PUT` takes back)."""
     get_interview_or_404(interview_id)
-    return _jsonld(annotations.export(collection(), interview_id))
+    return _jsonld(redaction.export(collection(), interview_id, access.sees_redactions(g.reader)))
 
 
 @bp.post("/interviews/<interview_id>/annotations")
@@ -150,11 +150,11 @@ def annotation(annotation_id: str):
     """One annotation, found through the index among the interviews the viewer may read."""
     for interview_id in current_app.extensions["search"].linked_to(f"annotations/{annotation_id}", g.reader):
         get_interview_or_404(interview_id)
-        try:
-            return _jsonld({"@context": annotations.CONTEXT,
-                            **annotations.find(collection(), interview_id, annotation_id)})
-        except annotations.NotFound:
-            break  # the index is behind the collection; the next check catches it up
+        readable = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]
+        found = next((a for a in readable if annotations.short_id(a) == annotation_id), None)
+        if found is not None:
+            return _jsonld({"@context": annotations.CONTEXT, **found})
+        break  # a redaction the reader may not have, or the index is behind the collection
     abort(404, "There is no such annotation, or you may not read its interview.")
 
 

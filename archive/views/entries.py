@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import access, annotations, interviews, vocab
+from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import EntryForm
 from .interviews import collection
@@ -54,7 +54,7 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
             continue
         if not access.can_read(g.reader, interview.record):
             continue
-        for annotation in annotations.items(collection(), interview_id):
+        for annotation in redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]:
             if (kind, entry_id) in annotations.link_pairs(annotation):
                 found.append(Passage(interview_id, interview.title, annotations.short_id(annotation),
                                      annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),

@@ -5,9 +5,21 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
-from .. import access, interviews, transcripts, vocab
+from .. import access, annotations, interviews, redaction, transcripts, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import InterviewUploadForm, PassageForm
 from ..ingest import Ingester
@@ -51,13 +63,28 @@ def show(interview_id: str):
     from .annotate import page_parts
 
     interview = get_interview_or_404(interview_id)
-    segments = interviews.segments(collection(), interview_id)
+    segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
     from .media import items_linking
 
     return render_template("interviews/show.html", interview=interview, record=interview.record, segments=segments,
                            staff=staff, items=items_linking(f"interviews/{interview_id}"),
-                           **page_parts(interview_id, segments, staff))
+                           **page_parts(interview_id, segments, notes, staff))
+
+
+@bp.get("/<interview_id>/transcript.txt")
+def transcript(interview_id: str):
+    """The transcript as plain text (an export): speaker turns, times, and a notice where a passage is withheld."""
+    from . import timecode
+
+    get_interview_or_404(interview_id)
+    segments, _ = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
+    lines = []
+    for s in segments:
+        when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
+        lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'])}")
+    return Response("\n\n".join(lines) + "\n", mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="transcript-{interview_id}.txt"'})
 
 
 @bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])
@@ -96,6 +123,8 @@ def audio(interview_id: str):
     sound = interview.record.get("audio")
     if not sound:
         abort(404, "This interview has no audio.")
+    if not access.sees_redactions(g.reader) and redaction.spans(annotations.items(collection(), interview_id)):
+        abort(404, "The audio of this interview is withheld while some of its passages are redacted.")
     path = collection().path("interviews", interview_id, sound["original"])
     return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
 
