@@ -378,9 +378,7 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
                     "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
                     "contribution": submission.id, "rights": "Given by the family through the public form"}
         result = items.ingest(collection.path(KIND, submission.id, photo["file"]), photo["name"], item_raw)
-        if result.status == "ingested":
-            made.append(result.interview_id)
-        elif result.status == "duplicate":
+        if result.status in ("ingested", "duplicate"):  # a photo already in the archive is linked, not copied
             made.append(result.interview_id)
     record = {**submission.record, "status": "approved", "result": {"interview": interview_id, "media": made},
               "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",

@@ -8,14 +8,14 @@ Placeholders are written {name} and filled after translating.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 CATALOGUES = Path(__file__).parent / "translations"
 DEFAULT = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     path = CATALOGUES / f"{lang}.json"
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from .. import i18n, redaction
 from ..access import AccessDenied
 from ..forms import SignOutForm
-from . import annotate, api, auth, contribute, entries, interviews, media, moderate, public, search, vocab
+from . import annotate, api, auth, contribute, entries, interviews, media, moderate, oai, public, search, vocab
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
+    app.register_blueprint(oai.bp)
     app.add_template_filter(timecode)
     app.add_template_filter(redaction.notices, "withheld")
     # a global, so that macros imported without context (the form macro) translate too

@@ -1,0 +1,42 @@
+"""Every interview and media item as one list of records, for outputs that walk the whole archive (OAI-PMH, the
+feed): each with when it last changed, and filtered by access.py for the reader asking."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from . import access
+from .collection import Collection
+from .errors import CollectionError
+
+FILES = {"interviews": "interview.json", "media": "item.json"}
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str  # "interviews" or "media"
+    id: str
+    record: dict
+    changed: str  # ISO time of the last change of its description
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.id}"
+
+
+def readable(collection: Collection, reader) -> list[Record]:
+    """The records this reader may see, most recently changed first."""
+    found = []
+    for kind, name in FILES.items():
+        for folder_id in collection.ids(kind):
+            try:
+                record = json.loads(collection.read(kind, folder_id, name).data)
+            except (CollectionError, ValueError):
+                continue
+            if not access.can_read(reader, record):
+                continue
+            change = collection.last_change(kind, folder_id, name) or {}
+            found.append(Record(kind, folder_id, record, change.get("time", "")))
+    found.sort(key=lambda r: r.changed, reverse=True)
+    return found

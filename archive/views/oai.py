@@ -1,0 +1,162 @@
+"""OAI-PMH 2.0 at /oai: aggregators harvest the Dublin Core of what an anonymous reader may open, nothing more.
+
+Records are interviews and media items (`oai:<host>:interviews/<id>`, `oai:<host>:media/<id>`), stamped with the last
+change of their description. A record that becomes hidden (withdrawn, embargoed, restricted) simply stops being
+listed: deletedRecord is "no", so the repository never says anything about what it does not show.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from .. import access, records
+from ..formats import dublin_core
+from .interviews import collection
+
+bp = Blueprint("oai", __name__)
+OAI = "http://www.openarchives.org/OAI/2.0/"
+PAGE = 100
+VERBS = ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers", "ListRecords", "GetRecord")
+
+
+@bp.get("/oai")
+@bp.post("/oai")
+def endpoint():
+    args = request.values
+    root = Element("OAI-PMH", {"xmlns": OAI, "xmlns:xsi": dublin_core.XSI,
+                               "xsi:schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
+    SubElement(root, "responseDate").text = _stamp(datetime.datetime.now(datetime.UTC).isoformat())
+    verb = args.get("verb", "")
+    req = SubElement(root, "request", {k: v for k, v in args.items() if verb in VERBS})
+    req.text = url_for("oai.endpoint", _external=True)
+    try:
+        if verb not in VERBS:
+            raise _Problem("badVerb", f"{verb!r} is not an OAI-PMH verb" if verb else "the verb argument is missing")
+        {"Identify": _identify, "ListMetadataFormats": _formats, "ListSets": _sets, "ListIdentifiers": _list,
+         "ListRecords": _list, "GetRecord": _get}[verb](root, verb, args)
+    except _Problem as problem:
+        for child in list(root)[2:]:
+            root.remove(child)
+        SubElement(root, "error", {"code": problem.code}).text = problem.message
+    body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
+    return Response(body, mimetype="text/xml")
+
+
+class _Problem(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _identifier(ref: str) -> str:
+    return f"oai:{request.host.split(':')[0]}:{ref}"
+
+
+def _stamp(iso: str) -> str:
+    return (iso or "1970-01-01T00:00:00")[:19] + "Z"
+
+
+def _allowed_args(args, allowed: set[str]) -> None:
+    extra = set(args) - allowed - {"verb"}
+    if extra:
+        raise _Problem("badArgument", f"unexpected argument {', '.join(sorted(extra))}")
+
+
+def _identify(root, verb, args):
+    _allowed_args(args, set())
+    node = SubElement(root, verb)
+    shown = records.readable(collection(), access.Reader())
+    earliest = min((r.changed for r in shown), default="")
+    for name, value in (("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
+                        ("baseURL", url_for("oai.endpoint", _external=True)), ("protocolVersion", "2.0"),
+                        ("adminEmail", "archive@localhost"), ("earliestDatestamp", _stamp(earliest)),
+                        ("deletedRecord", "no"), ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
+        SubElement(node, name).text = value
+
+
+def _formats(root, verb, args):
+    _allowed_args(args, {"identifier"})
+    node = SubElement(root, verb)
+    fmt = SubElement(node, "metadataFormat")
+    for name, value in (("metadataPrefix", "oai_dc"), ("schema", dublin_core.SCHEMA),
+                        ("metadataNamespace", dublin_core.OAI_DC)):
+        SubElement(fmt, name).text = value
+
+
+def _sets(root, verb, args):
+    raise _Problem("noSetHierarchy", "this repository has no sets")
+
+
+def _header(parent, rec: records.Record):
+    header = SubElement(parent, "header")
+    SubElement(header, "identifier").text = _identifier(rec.ref)
+    SubElement(header, "datestamp").text = _stamp(rec.changed)
+
+
+def _record(parent, rec: records.Record):
+    node = SubElement(parent, "record")
+    _header(node, rec)
+    metadata = SubElement(node, "metadata")
+    endpoint = "interviews.show" if rec.kind == "interviews" else "media.show"
+    key = "interview_id" if rec.kind == "interviews" else "item_id"
+    metadata.append(dublin_core.element(rec.kind, rec.record, url_for(endpoint, **{key: rec.id}, _external=True)))
+
+
+def _list(root, verb, args):
+    if "resumptionToken" in args:
+        _allowed_args(args, {"resumptionToken"})
+        try:
+            state = json.loads(base64.urlsafe_b64decode(args["resumptionToken"].encode()))
+            offset, prefix, start, until = state["o"], state["p"], state["f"], state["u"]
+        except (ValueError, KeyError, TypeError):
+            raise _Problem("badResumptionToken", "this resumption token is not one of ours") from None
+    else:
+        _allowed_args(args, {"metadataPrefix", "from", "until", "set"})
+        prefix, start, until, offset = args.get("metadataPrefix"), args.get("from", ""), args.get("until", ""), 0
+        if "set" in args:
+            raise _Problem("noSetHierarchy", "this repository has no sets")
+    if prefix != "oai_dc":
+        raise _Problem("cannotDisseminateFormat" if prefix else "badArgument",
+                       "only oai_dc is offered" if prefix else "metadataPrefix is required")
+    found = [r for r in reversed(records.readable(collection(), access.Reader()))
+             if (not start or _stamp(r.changed) >= _bound(start)) and (not until or _stamp(r.changed) <= _bound(until, True))]
+    if not found:
+        raise _Problem("noRecordsMatch", "no records match")
+    node = SubElement(root, verb)
+    for rec in found[offset:offset + PAGE]:
+        (_header if verb == "ListIdentifiers" else _record)(node, rec)
+    if offset + PAGE < len(found) or offset:
+        token = SubElement(node, "resumptionToken", {"completeListSize": str(len(found)),
+                                                                "cursor": str(offset)})
+        if offset + PAGE < len(found):
+            token.text = base64.urlsafe_b64encode(json.dumps(
+                {"o": offset + PAGE, "p": prefix, "f": start, "u": until}).encode()).decode()
+
+
+def _bound(value: str, upper: bool = False) -> str:
+    """A from/until argument as a full UTC stamp (a day means its first or last second)."""
+    try:
+        if len(value) == 10:
+            datetime.date.fromisoformat(value)
+            return f"{value}T23:59:59Z" if upper else f"{value}T00:00:00Z"
+        datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        return value
+    except ValueError:
+        raise _Problem("badArgument", f"{value!r} is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)") from None
+
+
+def _get(root, verb, args):
+    _allowed_args(args, {"identifier", "metadataPrefix"})
+    if args.get("metadataPrefix") != "oai_dc":
+        raise _Problem("cannotDisseminateFormat" if args.get("metadataPrefix") else "badArgument",
+                       "only oai_dc is offered")
+    ref = args.get("identifier", "").rsplit(":", 1)[-1]
+    rec = next((r for r in records.readable(collection(), access.Reader()) if r.ref == ref), None)
+    if rec is None:
+        raise _Problem("idDoesNotExist", "no such record")
+    _record(SubElement(root, verb), rec)
