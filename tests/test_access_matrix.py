@@ -1,0 +1,218 @@
+"""No leaks: every role × every access state × every output.
+
+Each state has its own interview (with audio) and photo item, and a marker word that appears only in that
+material: in titles, transcript, surname, caption (for the redacted state, only inside the redacted passage). For each
+viewer the marker must reach every output it may see, and no output it may not: not a page, a search hit, a snippet,
+a facet count, a suggestion, a thumbnail, the audio, the API, an export, OAI-PMH or the feed.
+"""
+
+import datetime
+import io
+import json
+import re
+import wave
+
+import pytest
+from PIL import Image
+
+from archive import accounts, annotations, contributions, create_app, interviews, media
+from archive.contributions import Upload
+from archive.ingest import Ingester
+from archive.vocab import gazetteer
+from conftest import PASSWORD, csrf_token
+
+TODAY = datetime.date.today()
+EVENT = "arrival-ushtobe-1937"
+STATES = {  # state -> (description overrides, who may see its marker)
+    "public": ({"access": "public"}, {"anonymous", "researcher", "family_a", "family_b", "historian", "admin"}),
+    "researchers": ({"access": "researchers"}, {"researcher", "historian", "admin"}),
+    "family": ({"access": "family"}, {"family_a", "historian", "admin"}),
+    "staff": ({"access": "staff"}, {"historian", "admin"}),
+    "embargo_past": ({"access": "public", "embargo_until": str(TODAY - datetime.timedelta(days=1))},
+                     {"anonymous", "researcher", "family_a", "family_b", "historian", "admin"}),
+    "embargo_future": ({"access": "public", "embargo_until": str(TODAY + datetime.timedelta(days=1))},
+                       {"historian", "admin"}),
+    "withdrawn": ({"access": "public", "withdrawn": str(TODAY)}, {"historian", "admin"}),
+    "redacted": ({"access": "public"}, {"historian", "admin"}),
+}
+VIEWERS = ("anonymous", "researcher", "family_a", "family_b", "historian", "admin")
+
+
+def marker(state: str) -> str:
+    return "zq" + state.replace("_", "") + "vex"
+
+
+def wav() -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 800)
+    return buffer.getvalue()
+
+
+def jpeg(colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One archive holding every state, two family contributions (A and B) and accounts for each role."""
+    root = tmp_path_factory.mktemp("matrix")
+    app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
+    collection, search = app.extensions["collection"], app.extensions["search"]
+    limits = app.extensions["image_limits"]
+    receipts = {}
+    for name in ("a", "b"):
+        receipts[name] = contributions.submit(
+            collection, {"name": f"Family {name}", "relation": "grandson", "narrator": "Someone",
+                         "story_text": "A story kept in the inbox.", "visibility": "family"},
+            None, [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")], limits, "en")
+    ids = {}
+    ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
+    items = media.MediaIngester(collection, limits, "setup", search)
+    for n, (state, (overrides, _)) in enumerate(STATES.items()):
+        word = marker(state)
+        extra = {"contribution": receipts["a"].submission_id} if state == "family" else {}
+        if state == "redacted":
+            title, text, surnames = "Testimony with a withheld passage", (
+                f"Anna: We came to Ushtobe in October. The neighbour {word} informed on us. Then winter came."), "Kim"
+        else:
+            title, text, surnames = f"Testimony {word}", f"Anna: We came to Ushtobe. The word {word} was said.", word
+        outcome = ingester.ingest(text.encode(), f"{state}.txt", {
+            "title": title, "surnames": surnames, "villages": "Ushtobe", **overrides, **extra}, wav(), "a.wav")
+        assert outcome.status == "ingested", outcome.reason
+        interview_id = outcome.interview_id
+        full = interviews.transcript_text(interviews.segments(collection, interview_id))[0]
+        start = full.index("The neighbour" if state == "redacted" else "The word")
+        end = full.index("us.", start) + 3 if state == "redacted" else full.index("said.") + 5
+        if state == "redacted":
+            annotations.create(collection, interview_id, start, end, annotations.bodies(collection, {}, [], "", True),
+                               "setup")
+            wide = full.index("October")
+            annotations.create(collection, interview_id, wide, end, annotations.bodies(
+                collection, {"events": [EVENT]}, ["arrival"], ""), "setup")
+        else:
+            annotations.create(collection, interview_id, start, end, annotations.bodies(
+                collection, {"events": [EVENT]}, [], f"note {word}"), "setup")
+        item_word = "" if state == "redacted" else word
+        item = items.ingest(jpeg((30 * n, 90, 120)), f"{state}.jpg", {
+            "title": f"Photo {item_word}".strip() or "Photo", "caption": f"Caption {item_word}".strip(),
+            "surnames": surnames, "places": "Ushtobe", "interviews": [interview_id], "events": EVENT,
+            **overrides, **extra})
+        assert item.status == "ingested", item.reason
+        ids[state] = (interview_id, item.interview_id)
+    search.update([i for pair in ids.values() for i in (pair[0], f"media/{pair[1]}")])
+    with app.app_context():
+        for role in ("researcher", "historian", "admin"):
+            accounts.add_user(role, role, PASSWORD)
+    return app, ids, receipts
+
+
+def client_for(world, viewer: str):
+    app, _, receipts = world
+    client = app.test_client()
+    if viewer in ("researcher", "historian", "admin"):
+        token = csrf_token(client.get("/auth/signin"))
+        assert client.post("/auth/signin", data={"name": viewer, "password": PASSWORD,
+                                                 "csrf_token": token}).status_code == 302
+    elif viewer.startswith("family_"):
+        receipt = receipts[viewer[-1]]
+        assert client.get(f"/contribute/receipt/{receipt.submission_id}/{receipt.token}").status_code == 302
+    return client
+
+
+def fetch(client, url: str):
+    response = client.get(url)
+    data = response.get_data()
+    response.close()
+    return response.status_code, data
+
+
+def echo_free(payload: dict) -> str:
+    """A search answer without the parts that repeat the query back."""
+    return json.dumps({k: v for k, v in payload.items() if k not in ("query", "variants", "message")},
+                      ensure_ascii=False).lower()
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_no_output_leaks_a_marker(world, viewer, state):
+    _, ids, _ = world
+    word = marker(state)
+    allowed = viewer in STATES[state][1]
+    interview_id, item_id = ids[state]
+    client = client_for(world, viewer)
+    whole_record_readable = allowed or state == "redacted"  # a redaction hides a passage, not the interview
+
+    # pages and exports of the interview: the marker iff allowed
+    for url in (f"/interviews/{interview_id}", f"/interviews/{interview_id}/transcript.txt",
+                f"/interviews/{interview_id}/annotations", f"/api/v1/interviews/{interview_id}/annotations"):
+        status, body = fetch(client, url)
+        assert status == (200 if whole_record_readable else 404), url
+        assert (word in body.decode()) == allowed, url
+    # the item and its copies: readable or simply not there (the redacted state's photo holds no marker)
+    for url in (f"/media/{item_id}", f"/api/v1/media/{item_id}", f"/media/{item_id}/thumb/1",
+                f"/media/{item_id}/display/1"):
+        status, body = fetch(client, url)
+        assert status == (200 if whole_record_readable else 404), url
+        if not url.endswith("/1") and allowed and state != "redacted":
+            assert word in body.decode(), url
+    # the audio speaks the redacted words too, so it is withheld with them
+    assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else 404)
+    # lists, the feed, the event's page and OAI-PMH: the marker only where allowed (OAI: public records only)
+    for url in ("/interviews/", "/media/", "/api/v1/media", "/feed.atom", f"/events/{EVENT}", "/browse/surnames",
+                "/oai?verb=ListRecords&metadataPrefix=oai_dc"):
+        status, body = fetch(client, url)
+        assert status == 200, url
+        text = body.decode().lower()
+        if not allowed or (url.startswith("/oai") and state not in ("public", "embargo_past")):
+            assert word not in text, url
+        elif state != "redacted" and url not in ("/browse/surnames",):
+            assert word in text, url
+    # search: hits, snippets, facet counts and suggestions
+    found = client.get(f"/api/v1/search?q={word}").get_json()
+    if not allowed:
+        assert found["total"] == 0 and word not in echo_free(found)
+    elif state != "redacted":  # the index holds redacted passages masked, for everyone
+        assert found["total"] >= 1 and word in echo_free(found)
+    facets = echo_free(client.get("/api/v1/search").get_json())
+    assert (word in facets) == (allowed and state != "redacted")
+    near = client.get(f"/api/v1/search?q={word[:-1]}").get_json()
+    assert word not in " ".join(near["suggestions"]).lower()
+    page = client.get(f"/search?q={word}").get_data(as_text=True)
+    assert (f"/interviews/{interview_id}" in page) == (allowed and state != "redacted")
+
+
+def test_the_inbox_is_never_searchable_nor_open_to_readers(world):
+    app, _, receipts = world
+    for viewer in VIEWERS:
+        client = client_for(world, viewer)
+        assert client.get("/api/v1/search?q=inbox").get_json()["total"] == 0
+        other = receipts["b" if viewer == "family_a" else "a"].submission_id
+        status, _ = fetch(client, f"/contribute/receipt/{other}")
+        assert status == 404
+        status, _ = fetch(client, f"/moderate/{other}")
+        assert status == (200 if viewer in ("historian", "admin") else 302 if viewer.startswith(("anon", "family"))
+                          else 403)
+
+
+def test_oai_pmh_answers_well_formed_dublin_core(world):
+    from defusedxml.ElementTree import fromstring
+
+    client = world[0].test_client()
+    listed = fromstring(client.get("/oai?verb=ListRecords&metadataPrefix=oai_dc").data)
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/"}
+    titles = sorted(t.text for t in listed.iterfind(".//dc:title", ns))
+    assert titles == sorted([f"Testimony {marker('public')}", f"Testimony {marker('embargo_past')}",
+                             "Testimony with a withheld passage", f"Photo {marker('public')}",
+                             f"Photo {marker('embargo_past')}", "Photo"])
+    ident = listed.find(".//o:identifier", ns).text
+    one = fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={ident}").data)
+    assert one.find(".//o:record", ns) is not None
+    hidden = world[1]["staff"][0]
+    refused = fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:interviews/"
+                                    f"{hidden}").data)
+    assert refused.find("o:error", ns).get("code") == "idDoesNotExist"
+    assert fromstring(client.get("/oai?verb=Nonsense").data).find("o:error", ns).get("code") == "badVerb"
+    assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
