@@ -366,7 +366,8 @@ class ContributionForm(FlaskForm):
                                        description="In other scripts or spellings, separated by ';'.")
     birth_year = IntegerField("Narrator's year of birth (optional)", validators=[
         Optional(), NumberRange(1850, 2030, "Write the year with four digits, for example 1931.")])
-    birthplace = StringField("Where the narrator was born", validators=[Length(max=300)])
+    birthplace = StringField("Where the narrator was born", validators=[Length(max=300)],
+                             render_kw={"list": "places", "autocomplete": "off"})
     deported_to = StringField("Where the family was sent", validators=[Length(max=500)],
                               description="Villages or towns, separated by ';'.")
     later_homes = StringField("Later homes", validators=[Length(max=500)],

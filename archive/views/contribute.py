@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 
-from .. import accounts, contributions, i18n
+from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
 from ..errors import CollectionError
 from ..forms import ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
@@ -68,19 +68,28 @@ def _limits():
     return current_app.extensions["image_limits"]
 
 
-def _upload(storage, scratch: Path, name: str, caption: str = "") -> Upload:
+def _upload(storage, scratch: Path, name: str, caption: str = "", field: str = "photos") -> Upload:
     """Keep an uploaded file on disk (audio can be large), refusing one over the contribution limit."""
     path = scratch / name
     storage.save(path)
     limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"]) * 2**20
     if path.stat().st_size > limit:
-        raise ContributionError(f"{storage.filename}: too large", None, "size")
+        raise ContributionError(f"{storage.filename}: too large", field, "size")
     return Upload(path, storage.filename or name, caption)
 
 
 def _explain(error: ContributionError, name: str = "") -> str:
     template = MESSAGES.get(error.code)
     return _(template, name=name) if template else str(error)
+
+
+def _place_names() -> list[str]:
+    """Place names to suggest as people type (in the page's language first, then the other names we know)."""
+    names = []
+    for place in vocab.gazetteer(collection()).places.values():
+        if place.type in ("village", "town", "city", "kolkhoz", "station"):
+            names.extend([place.name(g.lang), place.name()])
+    return sorted(set(names), key=str.casefold)
 
 
 def _grant(submission_id: str) -> None:
@@ -101,7 +110,8 @@ def share():
         if wait:
             form.form_errors.append(_("Too many testimonies were sent from here in the last hour. Please try again in "
                                       "{minutes} minutes.", minutes=max(1, wait // 60)))
-            return render_template("contribute/share.html", form=form, terms=TERMS_VERSION), 429
+            return render_template("contribute/share.html", form=form, terms=TERMS_VERSION,
+                                   places=_place_names()), 429
         receipt = _receive(form)
         if receipt is not None:
             _grant(receipt.submission_id)
@@ -111,7 +121,7 @@ def share():
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
     if form.errors or form.form_errors:
         status = 422
-    return render_template("contribute/share.html", form=form, terms=TERMS_VERSION), status
+    return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), status
 
 
 def _receive(form: ContributionForm):
@@ -129,7 +139,7 @@ def _receive(form: ContributionForm):
         try:
             story = None
             if form.story_file.data and getattr(form.story_file.data, "filename", ""):
-                story = _upload(form.story_file.data, Path(scratch), "story")
+                story = _upload(form.story_file.data, Path(scratch), "story", field="story_file")
             photos = []
             for n, (storage, caption) in enumerate(form.chosen_photos()):
                 photos.append(_upload(storage, Path(scratch), f"photo-{n}", caption))
