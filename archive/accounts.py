@@ -166,17 +166,24 @@ def authenticate(name: str, password: str, address: str) -> User | None:
     return User(row["id"], row["name"], row["role"])
 
 
-def throttle(key: str, limit: int, window: float) -> int:
-    """Count an attempt at something limited per address (e.g. "contribute:<address>"): 0 if it may go ahead, else
-    the seconds until it may. Attempts older than `window` are forgotten."""
+def throttle(key: str, limit: int, window: float, count: bool = True) -> int:
+    """Ask about an attempt at something limited per address (e.g. "contribute:<address>"): 0 if it may go ahead,
+    else the seconds until it may; `count` records it (or call `attempted` once it has succeeded). Attempts older
+    than `window` are forgotten."""
     now = time.time()
     conn = db()
     conn.execute("DELETE FROM attempts WHERE at < ?", (now - window,))
-    count, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
-    if count >= limit:
+    made, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
+    if made >= limit:
         return int(oldest + window - now) + 1
-    conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, now))
+    if count:
+        attempted(key)
     return 0
+
+
+def attempted(key: str) -> None:
+    """Record an attempt that counts towards a throttle."""
+    db().execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, time.time()))
 
 
 def new_token(name: str) -> str:

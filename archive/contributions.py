@@ -35,6 +35,7 @@ STATUSES = ("new", "questioned", "approved", "declined", "withdrawn")
 OPEN = ("new", "questioned")  # what a historian still has to decide
 STORY_KINDS = ("txt", "docx")
 CODE_LENGTH = 10  # 50 bits, typed as two groups of five; guesses are throttled per address
+_MISREAD = str.maketrans("oil", "011")  # Crockford's base 32 reads O as 0 and I, L as 1
 
 
 class ContributionError(ArchiveError):
@@ -109,7 +110,7 @@ def by_token(collection: Collection, submission_id: str, token: str) -> Submissi
 
 def by_code(collection: Collection, code: str) -> Submission | None:
     """The submission a written-down code belongs to, or None."""
-    cleaned = "".join(c for c in (code or "").lower() if c.isalnum())
+    cleaned = "".join(c for c in (code or "").lower() if c.isalnum()).translate(_MISREAD)
     if len(cleaned) != CODE_LENGTH:
         return None
     wanted = _digest(cleaned)
@@ -351,7 +352,7 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
     _require_open(submission)
     raw = interview_metadata(submission)
     try:
-        metadata.validate(raw, vocab.gazetteer(collection))
+        checked = metadata.validate(raw, vocab.gazetteer(collection))
     except metadata.MetadataError as error:
         raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
     story = submission.record["story"]
@@ -364,23 +365,26 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
         if story.get("file"):
             audio, audio_name = collection.path(KIND, submission.id, story["file"]), story["name"]
     ingester = Ingester(collection, vocab.gazetteer(collection), author, 2**31, search_index)
-    outcome = ingester.ingest(data, name, raw, audio, audio_name)
+    outcome = ingester.ingest(data, name, raw, audio, audio_name, same_content_ok=True)
     if outcome.status != "ingested":
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id
     items = media.MediaIngester(collection, limits, author, search_index)
-    made = []
-    places_found = [p["place"] for key in ("birthplace", "deported_to", "later_homes")
-                    for p in submission.record["places"].get(key, []) if p.get("place")]
+    made, linked = [], []
+    places_found = list(dict.fromkeys(p["place"] for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []),
+                                                           *checked.get("later_homes", [])] if p.get("place")))
     for n, photo in enumerate(submission.record.get("photos", []), 1):
         item_raw = {"title": photo["caption"] or f"{raw['title']}, photo {n}", "caption": photo["caption"],
                     "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places_found,
                     "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
                     "contribution": submission.id, "rights": "Given by the family through the public form"}
         result = items.ingest(collection.path(KIND, submission.id, photo["file"]), photo["name"], item_raw)
-        if result.status in ("ingested", "duplicate"):  # a photo already in the archive is linked, not copied
+        if result.status == "ingested":
             made.append(result.interview_id)
-    record = {**submission.record, "status": "approved", "result": {"interview": interview_id, "media": made},
+        elif result.status == "duplicate":  # already in the archive: named, but not the family's to withdraw
+            linked.append(result.interview_id)
+    record = {**submission.record, "status": "approved",
+              "result": {"interview": interview_id, "media": made, "already_held": linked},
               "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
                                                   "text": f"interviews/{interview_id}"}]}
     return _save(collection, submission, record, author)

@@ -96,14 +96,16 @@ class Ingester:
         return known
 
     def ingest(self, data: bytes, filename: str, raw: Mapping | None, audio: Path | bytes | None = None,
-               audio_name: str = "") -> Outcome:
-        """Read, check and store one transcript; return what happened, never raise for a bad file."""
+               audio_name: str = "", same_content_ok: bool = False) -> Outcome:
+        """Read, check and store one transcript; return what happened, never raise for a bad file. A file whose
+        content is already in the archive is reported, not stored again, unless `same_content_ok` (two families
+        may well send the same words, or no words but a recording)."""
         name = Path(filename).name
         if len(data) > self.max_transcript_bytes:
             return Outcome(name, "failed", reason=f"is {len(data) / 2**20:.1f} MB; transcripts over "
                                                   f"{self.max_transcript_bytes / 2**20:.0f} MB are refused")
         digest = hashlib.sha256(data).hexdigest()
-        if digest in self.known:
+        if digest in self.known and not same_content_ok:
             return Outcome(name, "duplicate", self.known[digest],
                            reason=f"already in the archive as interviews/{self.known[digest]} (same content)")
         try:

@@ -405,10 +405,13 @@ class SearchIndex:
     def searcher(self):
         """A searcher for this thread, reopened only when the index has changed."""
         current = getattr(self._local, "searcher", None)
+        if current is not None and not current.up_to_date():
+            # opened afresh, not refresh()ed: whoosh-reloaded 2.7.5's refresh keeps old segments' deletion lists
+            # (replaced documents went on matching with their old access) and fails on an index that was empty
+            current.close()
+            current = None
         if current is None:
             current = self.ix().searcher()
-        elif not current.up_to_date():
-            current = current.refresh()
         self._local.searcher = current
         return current
 

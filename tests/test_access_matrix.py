@@ -185,7 +185,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
 
 
 def test_the_inbox_is_never_searchable_nor_open_to_readers(world):
-    app, _, receipts = world
+    _, _, receipts = world
     for viewer in VIEWERS:
         client = client_for(world, viewer)
         assert client.get("/api/v1/search?q=inbox").get_json()["total"] == 0

@@ -105,8 +105,8 @@ def share():
     if request.method == "POST" and form.website.data:
         abort(400, "This form was not sent by a person.")  # the honeypot: people never see the field
     if form.validate_on_submit():
-        wait = accounts.throttle(f"contribute:{request.remote_addr}",
-                                 int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600)
+        key = f"contribute:{request.remote_addr}"
+        wait = accounts.throttle(key, int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600, count=False)
         if wait:
             form.form_errors.append(_("Too many testimonies were sent from here in the last hour. Please try again in "
                                       "{minutes} minutes.", minutes=max(1, wait // 60)))
@@ -114,6 +114,7 @@ def share():
                                    places=_place_names()), 429
         receipt = _receive(form)
         if receipt is not None:
+            accounts.attempted(key)  # only what was kept counts: a refused file does not use up the hour
             _grant(receipt.submission_id)
             session["just_sent"] = {"id": receipt.submission_id, "code": receipt.code_shown,
                                     "link": url_for("contribute.receipt_link", submission_id=receipt.submission_id,
