@@ -286,31 +286,35 @@ def withdraw(collection: Collection, submission: Submission, search_index=None) 
 
 def ask(collection: Collection, submission: Submission, question: str, author: str) -> Submission:
     """Put a question to the contributor; it is shown on the receipt page."""
-    question = (question or "").strip()
-    if not question:
-        raise ContributionError("write the question", "question")
-    _require_open(submission)
-    record = {**submission.record, "status": "questioned",
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "question", "text": question}]}
-    return _save(collection, submission, record, author)
+    return _decide(collection, submission, author, "question", _required(question, "write the question", "question"),
+                   status="questioned")
 
 
 def describe(collection: Collection, submission: Submission, described: Mapping, author: str) -> Submission:
     """Keep a historian's description (title, date, places, surnames, ...) for the interview approval will make."""
-    _require_open(submission)
-    record = {**submission.record, "metadata": {k: v for k, v in described.items() if v not in (None, "", [])},
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "described"}]}
-    return _save(collection, submission, record, author)
+    return _decide(collection, submission, author, "described",
+                   metadata={k: v for k, v in described.items() if v not in (None, "", [])})
 
 
 def decline(collection: Collection, submission: Submission, reason: str, author: str) -> Submission:
     """Decline with a reason the contributor will read."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ContributionError("say why, for the contributor", "reason")
+    return _decide(collection, submission, author, "declined",
+                   _required(reason, "say why, for the contributor", "reason"), status="declined")
+
+
+def _required(text: str | None, message: str, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ContributionError(message, field)
+    return text
+
+
+def _decide(collection: Collection, submission: Submission, author: str, action: str, text: str = "",
+            **changes) -> Submission:
+    """A historian's step on an open submission: the change, and its line in the log."""
     _require_open(submission)
-    record = {**submission.record, "status": "declined",
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "declined", "text": reason}]}
+    entry = {"at": now(), "by": author, "action": action, **({"text": text} if text else {})}
+    record = {**submission.record, **changes, "log": [*submission.record["log"], entry]}
     return _save(collection, submission, record, author)
 
 
