@@ -99,6 +99,7 @@ def validate(raw: Mapping, collection: Collection) -> dict:
     check("embargo_until", metadata._iso_date)
     check("contribution", metadata.contribution)
     check("withdrawn", metadata._iso_date)
+    metadata.family_needs_contribution(check.clean, check.errors)
     if raw.get("extra"):
         check.clean["extra"] = dict(raw["extra"])
     check.clean.setdefault("kind", DEFAULT_KIND)
@@ -252,10 +253,11 @@ class MediaIngester:
 def edit(collection: Collection, item_id: str, raw: Mapping, author: str, version: str) -> Item:
     """Change an item's description; the file, its technical metadata and derivatives stay as they are."""
     item = load(collection, item_id)
-    record = validate(raw, collection)
-    for kept in ("source", "technical", "pages", "derived"):
-        if kept in item.record:
-            record[kept] = item.record[kept]
+    kept = {k: item.record[k] for k in ("contribution", "withdrawn") if k in item.record}  # not the form's to change
+    record = validate({**raw, **kept}, collection)
+    for name in ("source", "technical", "pages", "derived"):
+        if name in item.record:
+            record[name] = item.record[name]
     collection.write("media", item_id, {"item.json": _json(record)}, author, {"item.json": version})
     return load(collection, item_id)
 

@@ -128,6 +128,7 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     check("embargo_until", _iso_date)
     check("contribution", contribution)
     check("withdrawn", _iso_date)
+    family_needs_contribution(clean, check.errors)
     extra = dict(raw.get("extra") or {})
     extra.update({k: v for k, v in raw.items() if k not in KNOWN and v not in (None, "")})
     if extra:
@@ -274,6 +275,13 @@ def _consent(value) -> dict:
     if "living_named" in value:  # a family's answer to "may living people be named?"
         consent["living_named"] = _yes_no(value["living_named"])
     return {k: v for k, v in consent.items() if v not in (None, "")}
+
+
+def family_needs_contribution(clean: dict, errors: dict) -> None:
+    """The family level is opened by a contribution's receipt link: a record without one would be staff-only."""
+    if clean.get("access") == "family" and not clean.get("contribution") and "access" not in errors:
+        errors["access"] = ("only a family's own contribution can be shown to its family (through their receipt "
+                            "link); choose staff, researchers or public")
 
 
 def contribution(value) -> str:

@@ -123,7 +123,7 @@ def test_readers_get_upright_copies_without_camera_data_and_never_the_original(c
 @pytest.mark.parametrize("description", [
     {"access": "staff"},
     {"access": "researchers"},
-    {"access": "family"},
+    {"access": "family", "contribution": "abcdefgh"},
     {"access": "public", "embargo_until": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()},
 ])
 def test_a_hidden_item_reaches_no_anonymous_output(client, auth, add, description):
@@ -189,6 +189,8 @@ def test_the_description_is_checked_in_one_place(collection):
         media.validate({"title": "", "kind": "painting", "events": "no-such-event", "places": "Nowhere-on-earth",
                         "embargo_until": "soon"}, collection)
     assert set(refused.value.errors) == {"title", "kind", "events", "places", "embargo_until"}
+    with pytest.raises(media.MetadataError, match="only a family's own contribution"):
+        media.validate({"title": "Family only", "access": "family"}, collection)
     record = media.validate({"title": "Stalin's portrait in the club", "people": "Иосиф Сталин; Ким Анна",
                              "places": "Кызылорда"}, collection)
     assert record["people"] == [{"name": "Иосиф Сталин", "person": "joseph-stalin"}, {"name": "Ким Анна"}]
