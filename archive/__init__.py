@@ -35,6 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
     app.extensions["image_limits"] = images.Limits.from_config(app.config)
+    proxies = int(app.config["ARCHIVE_PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     csrf.init_app(app)
     accounts.init_app(app)
     search.init_app(app)

@@ -81,8 +81,9 @@ def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
     return level in levels
 
 
-# What only staff see of a record: where the file came from, who ingested it, and what the camera recorded (GPS!).
-STAFF_ONLY_FIELDS = ("source", "technical", "derived")
+# What only staff see of a record: where the file came from, who ingested it, what the camera recorded (GPS!),
+# spreadsheet columns nobody checked, and which inbox submission it came from.
+STAFF_ONLY_FIELDS = ("source", "technical", "derived", "extra", "contribution", "withdrawn")
 
 
 def shown_record(viewer: Reader | User | None, record: Mapping) -> dict:

@@ -172,7 +172,7 @@ def throttle(key: str, limit: int, window: float, count: bool = True) -> int:
     than `window` are forgotten."""
     now = time.time()
     conn = db()
-    conn.execute("DELETE FROM attempts WHERE at < ?", (now - window,))
+    conn.execute("DELETE FROM attempts WHERE key = ? AND at < ?", (key, now - window))  # each limit its window
     made, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
     if made >= limit:
         return int(oldest + window - now) + 1

@@ -488,9 +488,14 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     if not str(stored.get("id", "")).startswith("urn:uuid:"):
         raise AnnotationError(f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has '
                               f"{stored.get('id')!r}.", "id")
+    if redact:  # a redaction that cannot be placed would withhold nothing: it must anchor, now
+        if found is None:
+            raise AnnotationError(f'The redacted words "{q["exact"][:80]}" of {label} are not in the transcript of '
+                                  f"interview {interview_id}; a redaction must match the transcript.", "target")
+        stored.pop("review", None)
     if found is None and not stored.get("review"):
         raise AnnotationError(f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of '
                               f"interview {interview_id}.", "target")
-    if found is not None and not stored.get("review") and (position.get("start"), position.get("end")) != found:
-        stored["target"] = _target(interview_id, segments, *found)  # made on another copy: anchor it on this one
+    if found is not None and not stored.get("review"):
+        stored["target"] = _target(interview_id, segments, *found)  # anchored on this copy, in our one shape
     return {"stored": stored}

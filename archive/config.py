@@ -30,6 +30,10 @@ ARCHIVE_PORT = 5000
 ARCHIVE_THREADS = 8
 """Worker threads of the production server."""
 
+ARCHIVE_PROXIES = 0
+"""Reverse proxies in front of the archive whose X-Forwarded-For/-Proto headers are trusted (0: none). Set it behind a
+proxy, or every visitor shares the proxy's address and its per-address limits."""
+
 ARCHIVE_HTTPS = False
 """Set to 1 when readers reach the archive over HTTPS (e.g. behind a proxy): cookies are then sent over HTTPS only."""
 

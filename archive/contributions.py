@@ -264,22 +264,35 @@ def withdraw(collection: Collection, submission: Submission, search_index=None) 
     """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once."""
     if submission.status == "withdrawn":
         return submission
-    today = datetime.date.today().isoformat()
-    made = submission.record.get("result", {})
-    for kind, name, ids in (("interviews", "interview.json", [made.get("interview")] if made.get("interview") else []),
-                            ("media", "item.json", made.get("media", []))):
-        for folder_id in ids:
-            def mark(current, name=name):
-                record = json.loads(current[name])
-                return {name: _json({**record, "withdrawn": today})}
-
-            collection.update(kind, folder_id, [name], mark, "contributor")
     record = {**submission.record, "status": "withdrawn",
               "log": [*submission.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}]}
     saved = _save(collection, submission, record, "contributor")
-    if search_index is not None:
-        search_index.update(_documents(made))
+    hide_made_from(collection, submission.id, search_index)
     return saved
+
+
+def hide_made_from(collection: Collection, submission_id: str, search_index=None) -> list[str]:
+    """Mark withdrawn every interview and item this contribution made: found by their `contribution`, not by the
+    submission's list, so one an approval is making at this very moment is caught too. Returns their index ids."""
+    today = datetime.date.today().isoformat()
+    hidden = []
+    for kind, name in (("interviews", "interview.json"), ("media", "item.json")):
+        for folder_id in collection.ids(kind):
+            try:
+                record = json.loads(collection.read(kind, folder_id, name).data)
+            except (CollectionError, ValueError):
+                continue
+            if record.get("contribution") != submission_id or record.get("withdrawn"):
+                continue
+
+            def mark(current, name=name):
+                return {name: _json({**json.loads(current[name]), "withdrawn": today})}
+
+            collection.update(kind, folder_id, [name], mark, "contributor")
+            hidden.append(folder_id if kind == "interviews" else f"media/{folder_id}")
+    if search_index is not None and hidden:
+        search_index.update(hidden)
+    return hidden
 
 
 # --- what historians do -----------------------------------------------------------------------------------------------
@@ -328,10 +341,9 @@ def interview_metadata(submission: Submission) -> dict:
         return "; ".join(p.get("place") or p["typed"] for p in record["places"].get(key, []))
 
     consent = record["consent"]
-    raw = {
-        "title": f"{narrator['name']}: testimony given by {record['contributor']['name']}",
+    raw = {  # the contributor's own name stays in the inbox: a historian may add it, the family never said to
+        "title": f"{narrator['name']}: a family testimony",
         "narrators": [{"name": narrator["name"], "other_forms": narrator.get("other_forms", [])}],
-        "interviewers": record["contributor"]["name"],
         "date": record["received"][:10],
         "birthplace": typed("birthplace"),
         "deported_to": typed("deported_to"),
@@ -391,16 +403,17 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
               "result": {"interview": interview_id, "media": made, "already_held": linked},
               "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
                                                   "text": f"interviews/{interview_id}"}]}
-    return _save(collection, submission, record, author)
+    try:
+        return _save(collection, submission, record, author)
+    except CollectionError:
+        if load(collection, submission.id).status == "withdrawn":  # withdrawn while this approval ran
+            hide_made_from(collection, submission.id, search_index)
+        raise
 
 
 def _require_open(submission: Submission) -> None:
     if submission.status not in OPEN:
         raise ContributionError(f"this submission is already {submission.status}", None, "closed")
-
-
-def _documents(made: Mapping) -> list[str]:
-    return ([made["interview"]] if made.get("interview") else []) + [f"media/{m}" for m in made.get("media", [])]
 
 
 def _save(collection: Collection, submission: Submission, record: dict, author: str,

@@ -27,9 +27,29 @@ def is_redaction(annotation: dict) -> bool:
     return any(body.get("purpose") == PURPOSE for body in annotations.body_items(annotation))
 
 
-def spans(items: Iterable[dict]) -> list[tuple[int, int]]:
-    """The character spans of the transcript that redactions withhold."""
-    return [span for a in items if is_redaction(a) and (span := annotations.span(a))]
+def present(items: Iterable[dict]) -> bool:
+    """Tell whether any passage is redacted (anchored or not): the audio, which cannot be masked, is then withheld."""
+    return any(is_redaction(a) for a in items)
+
+
+def spans(items: Iterable[dict], segments: list[dict]) -> list[tuple[int, int]]:
+    """The character spans of the transcript that redactions withhold. A redaction whose words were corrected away
+    (flagged for review) withholds, until a historian looks at it, every whole segment its last position touched:
+    it never fails open."""
+    found = []
+    starts = interviews.transcript_text(segments)[1]
+    for a in items:
+        if not is_redaction(a):
+            continue
+        span = annotations.span(a)
+        if span is None:
+            last = annotations.selector(a, "TextPositionSelector")
+            start, end = last.get("start", 0), last.get("end", 0)
+            touched = [(offset, offset + len(s["text"])) for s, offset in zip(segments, starts, strict=True)
+                       if offset <= end and offset + len(s["text"]) >= start]
+            span = (min(t[0] for t in touched), max(t[1] for t in touched)) if touched else (0, 10**9)
+        found.append(span)
+    return found
 
 
 def mask(text: str, withheld: list[tuple[int, int]], offset: int = 0) -> str:
@@ -67,12 +87,13 @@ def for_reader(collection: Collection, interview_id: str, sees_redactions: bool)
     items = annotations.items(collection, interview_id)
     if sees_redactions:
         return segments, items
-    withheld = spans(items)
+    withheld = spans(items, segments)
     if not withheld:
         return segments, [a for a in items if not is_redaction(a)]
     masked = mask_segments(segments, withheld)
     text = interviews.transcript_text(masked)[0]
-    return masked, [mask_annotation(a, text) for a in items if not is_redaction(a)]
+    # an annotation flagged for review has no place to mask its quote against: left out, not shown unmasked
+    return masked, [mask_annotation(a, text) for a in items if not is_redaction(a) and annotations.span(a)]
 
 
 def export(collection: Collection, interview_id: str, sees_redactions: bool) -> dict:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 from whoosh import fields, index, query, sorting
+from whoosh.matching import ReadTooFar
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.lang import stemmer_for_language
 
@@ -230,8 +231,8 @@ class SearchIndex:
         except CollectionError:
             return None
         record = interview.record
-        segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked
-        notes = annotations.items(self.collection, interview_id) if segments else []
+        segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked,
+        every = annotations.items(self.collection, interview_id) if segments else []  # and no redaction's words
         places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
         places += [record[key] for key in ("birthplace",) if record.get(key)]
         village_ids = {p["place"] for p in places if p.get("place")}
@@ -281,7 +282,7 @@ class SearchIndex:
             "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
             "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
             "linked": ",".join([*sorted(f"{kind}/{e}" for kind, e in linked),
-                                *(f"annotations/{annotations.short_id(a)}" for a in notes)]),
+                                *(f"annotations/{annotations.short_id(a)}" for a in every)]),
         }
 
     def _regions(self, place_ids: set[str]) -> set[str]:
@@ -468,9 +469,12 @@ class SearchIndex:
         reader = searcher.reader()
         for term in terms:
             matcher = reader.postings("text", term) if ("text", term) in reader else None
-            if matcher is None:
+            if matcher is None or not matcher.is_active():
+                continue  # a word left only by deleted documents (corrected or redacted since): nothing to mark
+            try:
+                matcher.skip_to(hit.docnum)
+            except ReadTooFar:
                 continue
-            matcher.skip_to(hit.docnum)
             if matcher.is_active() and matcher.id() == hit.docnum:
                 spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
         return Hit(stored["id"], stored["kind"], stored["display"], _best_segments(segments, starts, spans))

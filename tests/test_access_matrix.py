@@ -216,3 +216,5 @@ def test_oai_pmh_answers_well_formed_dublin_core(world):
     assert refused.find("o:error", ns).get("code") == "idDoesNotExist"
     assert fromstring(client.get("/oai?verb=Nonsense").data).find("o:error", ns).get("code") == "badVerb"
     assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
+    posted = fromstring(client.post("/oai", data={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).data)
+    assert len(posted.findall(".//o:header", ns)) == 6  # harvesters may POST (no CSRF token: it only reads)

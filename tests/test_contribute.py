@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from archive import contributions, create_app, interviews, media
+from archive import accounts, contributions, create_app, interviews, media
+from archive.errors import CollectionError
 from conftest import Auth, csrf_token
 
 MARKER = "zephyrquill"  # a word found nowhere else, in every story sent here
@@ -579,6 +580,25 @@ def test_two_recorded_testimonies_both_become_interviews(app, collection):
     response = approve(historian, second.id)
     assert response.status_code == 302, re.findall(r'class="form-errors"[^>]*>(.*?)</div>', text(response), re.S)
     assert len(collection.ids("interviews")) == 2
+
+
+def test_consent_withdrawn_while_an_approval_runs_still_hides_what_it_made(app, client, collection):
+    sent = send(client, visibility="public")
+    opened = contributions.load(collection, sent.id)  # the historian's page, opened before the withdrawal
+    assert receipt_post(client, sent.id, "withdraw", confirm="y").status_code == 302
+    with pytest.raises(CollectionError):
+        contributions.approve(collection, opened, "hist", app.extensions["image_limits"], app.extensions["search"])
+    reader = browser(app)
+    assert all(fetch(reader, f"/interviews/{i}").status_code == 404 for i in collection.ids("interviews"))
+    assert reader.get(f"/api/v1/search?q={MARKER}").get_json()["total"] == 0
+
+
+def test_one_limit_does_not_wipe_another(app):
+    with app.test_request_context():
+        for _ in range(3):
+            assert accounts.throttle("contribute:1.2.3.4", 3, 3600) == 0
+        assert accounts.throttle("receipt-code:1.2.3.4", 20, 0.001) == 0  # a short window elsewhere ...
+        assert accounts.throttle("contribute:1.2.3.4", 3, 3600) > 0  # ... forgets nothing here
 
 
 # --- villages ---------------------------------------------------------------------------------------------------

@@ -237,3 +237,16 @@ def test_derive_remakes_missing_or_outdated_copies(runner, add, collection, monk
     assert "1 made" in result.output, result.output
     assert json.loads((folder / "item.json").read_bytes())["derived"]["display_edge"] == 1000
     assert runner("verify").exit_code == 0
+
+
+def test_the_api_names_only_what_the_reader_may_open(client, add, collection):
+    from archive.ingest import Ingester
+    from archive.vocab import gazetteer
+
+    hidden = Ingester(collection, gazetteer(collection), "t", 2**20).ingest(
+        b"Anna: A staff-only story.\n", "hidden.txt", {"title": "Hidden", "access": "staff"}).interview_id
+    item_id = add(jpeg(), "p.jpg", title="Public photo", access="public", interviews=hidden,
+                  extra={"donor_phone": "+7 700 000 00 00"})
+    shown = client.get(f"/api/v1/media/{item_id}").get_json()
+    assert shown["interviews"] == [] and "extra" not in shown and "donor_phone" not in json.dumps(shown)
+    assert hidden not in client.get(f"/media/{item_id}").get_data(as_text=True)

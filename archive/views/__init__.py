@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(oai.bp)
+    app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
     app.add_template_filter(redaction.notices, "withheld")
     # a global, so that macros imported without context (the form macro) translate too

@@ -9,7 +9,8 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
-from .. import access, annotations, redaction, vocab
+from .. import access, annotations, interviews, redaction, vocab
+from ..errors import CollectionError
 from .interviews import collection, get_interview_or_404, index_interview
 from .media import GALLERY_FILTERS, get_item_or_404
 
@@ -76,9 +77,18 @@ def _hit_url(hit) -> str:
     return url_for("interviews.show", interview_id=hit.id, _external=True)
 
 
+def _readable_interview(interview_id: str) -> bool:
+    try:
+        return access.can_read(g.reader, interviews.load(collection(), interview_id).record)
+    except CollectionError:
+        return False
+
+
 def _item_json(item) -> dict:
     """An item as the viewer may see it, with links to the copies it may fetch (the original for staff alone)."""
     record = access.shown_record(g.reader, item.record)
+    if "interviews" in record:  # only the interviews this reader may open are named
+        record["interviews"] = [i for i in record["interviews"] if _readable_interview(i)]
     sizes = item.record.get("pages", [])
     pages = [{**(sizes[n - 1] if n <= len(sizes) else {}),
               "display": url_for("media.display", item_id=item.id, page=n, _external=True),

@@ -2,8 +2,8 @@
 
 Opening the receipt link (or typing the code) records the submission in this browser's signed session; that is what
 lets the contributor see the testimony, and later its `family`-level interview and photos (access.Reader.family).
-The link's secret goes no further than the first request: it is swapped for the session at once, so it never
-appears in later URLs or Referer headers.
+The link's secret is swapped for the session at once, so it never appears in later URLs or Referer headers; right
+after sending, the link and code wait in the (signed) session cookie until the receipt page shows them, once.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ def audio(interview_id: str):
     sound = interview.record.get("audio")
     if not sound:
         abort(404, "This interview has no audio.")
-    if not access.sees_redactions(g.reader) and redaction.spans(annotations.items(collection(), interview_id)):
+    if not access.sees_redactions(g.reader) and redaction.present(annotations.items(collection(), interview_id)):
         abort(404, "The audio of this interview is withheld while some of its passages are redacted.")
     path = collection().path("interviews", interview_id, sound["original"])
     return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
