@@ -385,13 +385,55 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
     if outcome.status != "ingested":
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id
+    photos = submission.record.get("photos", [])
+    made, linked = _photo_items(collection, submission, range(len(photos)), raw, checked, interview_id, author,
+                                limits, search_index)
+    record = {**submission.record, "status": "approved",
+              "result": {"interview": interview_id, "media": made, "already_held": linked,
+                         "photos_taken": len(photos)},
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
+                                                  "text": f"interviews/{interview_id}"}]}
+    return _save_or_hide(collection, submission, record, author, search_index)
+
+
+def pending_photos(submission: Submission) -> int:
+    """How many photos the family added after approval, waiting for a historian."""
+    result = submission.record.get("result", {})
+    taken = result.get("photos_taken", len(result.get("media", [])) + len(result.get("already_held", [])))
+    return max(0, len(submission.record.get("photos", [])) - taken) if submission.status == "approved" else 0
+
+
+def approve_photos(collection: Collection, submission: Submission, author: str, limits: images.Limits,
+                   search_index=None) -> Submission:
+    """Add the photos a family sent after approval, described and opened like the first ones."""
+    waiting = pending_photos(submission)
+    if not waiting:
+        raise ContributionError("there are no new photos to add")
+    raw = interview_metadata(submission)
+    checked = metadata.validate(raw, vocab.gazetteer(collection))
+    photos = submission.record["photos"]
+    result = submission.record["result"]
+    made, linked = _photo_items(collection, submission, range(len(photos) - waiting, len(photos)), raw, checked,
+                                result["interview"], author, limits, search_index)
+    record = {**submission.record,
+              "result": {**result, "media": [*result.get("media", []), *made],
+                         "already_held": [*result.get("already_held", []), *linked], "photos_taken": len(photos)},
+              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "photos approved",
+                                                  "text": ", ".join(f"media/{m}" for m in made)}]}
+    return _save_or_hide(collection, submission, record, author, search_index)
+
+
+def _photo_items(collection: Collection, submission: Submission, numbers, raw: dict, checked: dict,
+                 interview_id: str, author: str, limits: images.Limits, search_index) -> tuple[list, list]:
+    """Turn the chosen photos into items linked to the interview, with its places and the consented access."""
     items = media.MediaIngester(collection, limits, author, search_index)
+    places = list(dict.fromkeys(p["place"] for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []),
+                                                     *checked.get("later_homes", [])] if p.get("place")))
     made, linked = [], []
-    places_found = list(dict.fromkeys(p["place"] for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []),
-                                                           *checked.get("later_homes", [])] if p.get("place")))
-    for n, photo in enumerate(submission.record.get("photos", []), 1):
-        item_raw = {"title": photo["caption"] or f"{raw['title']}, photo {n}", "caption": photo["caption"],
-                    "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places_found,
+    for i in numbers:
+        photo = submission.record["photos"][i]
+        item_raw = {"title": photo["caption"] or f"{raw['title']}, photo {i + 1}", "caption": photo["caption"],
+                    "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places,
                     "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
                     "contribution": submission.id, "rights": "Given by the family through the public form"}
         result = items.ingest(collection.path(KIND, submission.id, photo["file"]), photo["name"], item_raw)
@@ -399,14 +441,16 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
             made.append(result.interview_id)
         elif result.status == "duplicate":  # already in the archive: named, but not the family's to withdraw
             linked.append(result.interview_id)
-    record = {**submission.record, "status": "approved",
-              "result": {"interview": interview_id, "media": made, "already_held": linked},
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
-                                                  "text": f"interviews/{interview_id}"}]}
+    return made, linked
+
+
+def _save_or_hide(collection: Collection, submission: Submission, record: dict, author: str,
+                  search_index) -> Submission:
+    """Record what a historian made; if consent was withdrawn meanwhile, hide what was just made, and say so."""
     try:
         return _save(collection, submission, record, author)
     except CollectionError:
-        if load(collection, submission.id).status == "withdrawn":  # withdrawn while this approval ran
+        if load(collection, submission.id).status == "withdrawn":
             hide_made_from(collection, submission.id, search_index)
         raise
 

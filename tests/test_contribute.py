@@ -593,6 +593,25 @@ def test_consent_withdrawn_while_an_approval_runs_still_hides_what_it_made(app, 
     assert reader.get(f"/api/v1/search?q={MARKER}").get_json()["total"] == 0
 
 
+def test_photos_sent_after_approval_join_the_archive_once_a_historian_approves_them(app, client, collection):
+    sent = send(client, visibility="family")
+    historian = browser(app, "historian")
+    interview_id, first = approved(historian, collection, sent.id)
+    added = receipt_post(client, sent.id, "add", **{"photos-0-file": (io.BytesIO(jpeg("olive")), "later.jpg"),
+                                                    "photos-0-caption": "Письмо 1938 года"})
+    assert added.status_code == 302
+    assert collection.ids("media") == sorted(first)  # nothing enters the archive unseen
+    assert "1 photo(s) arrived after approval" in text(historian.get(f"/moderate/{sent.id}"))
+    assert act(historian, sent.id, "photos").status_code == 302
+    [later] = sorted(set(collection.ids("media")) - set(first))
+    record = media.load(collection, later).record
+    assert (record["access"], record["contribution"], record["interviews"]) == ("family", sent.id, [interview_id])
+    assert fetch(client, f"/media/{later}").status_code == 200 and fetch(browser(app), f"/media/{later}").status_code == 404
+    assert "arrived after approval" not in text(historian.get(f"/moderate/{sent.id}"))
+    assert receipt_post(client, sent.id, "withdraw", confirm="y").status_code == 302
+    assert media.load(collection, later).record.get("withdrawn")
+
+
 def test_one_limit_does_not_wipe_another(app):
     with app.test_request_context():
         for _ in range(3):

@@ -39,7 +39,8 @@ def queue():
 def show(submission_id: str):
     submission = submission_or_404(submission_id)
     forms = {"describe": DescribeForm(prefix="describe"), "question": QuestionForm(prefix="question"),
-             "decline": DeclineForm(prefix="decline"), "approve": ApproveForm(prefix="approve")}
+             "decline": DeclineForm(prefix="decline"), "approve": ApproveForm(prefix="approve"),
+             "photos": ApproveForm(prefix="photos")}
     if request.method == "GET":
         raw = contributions.interview_metadata(submission)
         for name in DescribeForm.FIELDS:
@@ -62,7 +63,7 @@ def show(submission_id: str):
     status = 422 if form is not None and (form.errors or form.form_errors) else 200
     gazetteer = vocab.gazetteer(collection())
     return render_template("moderate/show.html", submission=submission, record=submission.record, forms=forms,
-                           places=gazetteer.places), status
+                           places=gazetteer.places, pending=contributions.pending_photos(submission)), status
 
 
 def _act(action: str, submission: contributions.Submission, form) -> str:
@@ -78,6 +79,11 @@ def _act(action: str, submission: contributions.Submission, form) -> str:
     if action == "decline":
         contributions.decline(collection(), submission, form.reason.data, who)
         return "Submission declined; the contributor sees the reason."
+    if action == "photos":
+        before = len(submission.record["result"].get("media", []))
+        done = contributions.approve_photos(collection(), submission, who, current_app.extensions["image_limits"],
+                                            current_app.extensions["search"])
+        return f"Added {len(done.record['result']['media']) - before} photo item(s) to the archive."
     done = contributions.approve(collection(), submission, who, current_app.extensions["image_limits"],
                                  current_app.extensions["search"])
     made = done.record["result"]
