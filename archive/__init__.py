@@ -28,6 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(Path(app.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["ARCHIVE_MAX_UPLOAD_MB"]) * 2**20
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # a form's token lives as long as its session: a family may take an evening to write their story
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
     from . import accounts, images, search, views

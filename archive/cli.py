@@ -79,7 +79,9 @@ def verify() -> None:
     for problem in collection.verify():
         click.echo(str(problem))
         problems += 1
-    folders = sum(len(collection.ids(kind)) for kind in ("interviews", "media"))
+    from .collection import KINDS
+
+    folders = sum(len(collection.ids(kind)) for kind in KINDS)
     if problems:
         raise ArchiveError(f"verify found {problems} problem{'s' if problems > 1 else ''} in {app.config['ARCHIVE_DATA']}")
     click.echo(f"All files of {folders} folder{'' if folders == 1 else 's'} match their manifests.")

@@ -40,10 +40,8 @@ LABELS = {"JPEG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP", "HEIF": 
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 # Formats we can name but do not take, so the refusal says what the file is.
 _OTHER_SIGNATURES = [
-    (b"GIF8", "a GIF image"), (b"BM", "a BMP image"), (b"8BPS", "a Photoshop (PSD) file"), (b"%PDF", "a PDF document"),
+    (b"GIF8", "a GIF image"), (b"8BPS", "a Photoshop (PSD) file"), (b"%PDF", "a PDF document"),
     (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"), (b"\xff\x4f\xff\x51", "a JPEG 2000 image"),
-    (b"P1", "a PBM/PGM/PPM image"), (b"P2", "a PBM/PGM/PPM image"), (b"P3", "a PBM/PGM/PPM image"),
-    (b"P4", "a PBM/PGM/PPM image"), (b"P5", "a PBM/PGM/PPM image"), (b"P6", "a PBM/PGM/PPM image"),
     (b"\x00\x00\x01\x00", "a Windows icon"), (b"PK\x03\x04", "a zip archive or Word document"),
 ]
 _RESAMPLE = Image.Resampling.LANCZOS
@@ -144,7 +142,11 @@ def describe(head: bytes) -> str | None:
         return "an AVIF image"
     if found:
         return f"a {LABELS[found]} image"
-    return next((kind for signature, kind in _OTHER_SIGNATURES[:7] if head.startswith(signature)), None)
+    if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\0\0\0\0":  # reserved bytes of a BMP header
+        return "a BMP image"
+    if re.match(rb"P[1-6]\s+(#[^\n]*\s+)*\d", head):  # a PBM/PGM/PPM magic number, then its width
+        return "a PBM/PGM/PPM image"
+    return next((kind for signature, kind in _OTHER_SIGNATURES[:5] if head.startswith(signature)), None)
 
 
 def is_image(head: bytes) -> bool:

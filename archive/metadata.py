@@ -188,9 +188,10 @@ def earliest_day(date: str) -> int:
     because parsing EDTF is slow and dates repeat."""
     try:
         lower = parse_edtf(date).lower_strict()
-    except Exception:  # noqa: BLE001 - edtf raises assorted errors on dates it parsed but cannot bound
+        day = lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday
+    except Exception:  # noqa: BLE001 - open ranges ("../1940") bound to a float, others raise assorted errors
         return 0
-    return lower.tm_year * 10000 + lower.tm_mon * 100 + lower.tm_mday
+    return day if 10000 <= day <= 99991231 else 0  # years 1 to 9999: what sorting and decades can use
 
 
 def edtf_date(value) -> str:

@@ -14,6 +14,7 @@ import bisect
 import datetime
 import hashlib
 import html
+import logging
 import re
 import threading
 import unicodedata
@@ -165,7 +166,7 @@ def _clean(value: str) -> str:
 
 def _decade(date: str) -> str | None:
     day = earliest_day(date)
-    return f"{day // 100000 * 10}s" if day else None
+    return f"{day // 100000 * 10}s" if day >= 10000000 else None  # a decade from year 1000 on; "XXXX" has none
 
 
 class SearchIndex:
@@ -346,12 +347,21 @@ class SearchIndex:
             "linked": ",".join(sorted(linked)),
         }
 
+    def _document_or_none(self, doc_id: str) -> dict | None:
+        """A document, or None (left out of the index, and logged) when a record cannot be made one: one bad record
+        must not keep the rest of the archive out of search."""
+        try:
+            return self.document(doc_id)
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).exception("could not index %s; it is left out of search", doc_id)
+            return None
+
     def update(self, doc_ids: list[str]) -> None:
         """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit."""
         writer = self.ix().writer(timeout=60, delay=0.05)
         try:
             for interview_id in doc_ids:
-                doc = self.document(interview_id)
+                doc = self._document_or_none(interview_id)
                 if doc is None:
                     writer.delete_by_term("id", interview_id)
                 else:
@@ -390,7 +400,7 @@ class SearchIndex:
         writer = self.ix().writer(timeout=60, limitmb=256)
         try:
             for interview_id in ids:
-                doc = self.document(interview_id)
+                doc = self._document_or_none(interview_id)
                 if doc is not None:
                     writer.add_document(**doc)
                 if progress:
@@ -440,6 +450,10 @@ class SearchIndex:
         results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
                                   sortedby=sortedby)
         total = len(results)
+        if total and (page - 1) * page_size >= total:  # past the end: show the last page
+            page = -(-total // page_size)
+            results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
+                                      sortedby=sortedby)
         shown = results[(page - 1) * page_size: page * page_size]
         terms = _transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
         hits = [self._hit(searcher, h, terms) for h in shown]

@@ -482,3 +482,8 @@ def test_derive_remakes_missing_or_stale_derivatives_and_verify_stays_clean(runn
     assert "0 made, 1 already current, 0 failed" in runner("derive").stdout
     verify = runner("verify")
     assert verify.exit_code == 0, verify.output
+
+
+@pytest.mark.parametrize("start", [b"P1: We left Posyet in 1937.\n", b"BM: Tell me about the train.\n"])
+def test_a_transcript_whose_first_speaker_looks_like_an_image_signature_is_a_transcript(start):
+    assert not images.is_image(start + b"P2: We did.\n")

@@ -250,3 +250,20 @@ def test_the_api_names_only_what_the_reader_may_open(client, add, collection):
     shown = client.get(f"/api/v1/media/{item_id}").get_json()
     assert shown["interviews"] == [] and "extra" not in shown and "donor_phone" not in json.dumps(shown)
     assert hidden not in client.get(f"/media/{item_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("date", ["../1940", "[..1760-12-03]", "Y170000002", "XXXX"])
+def test_an_unusual_edtf_date_keeps_the_archive_searchable(runner, add, collection, client, date):
+    plain = add(jpeg("white"), "plain.jpg", title="Plain photo", access="public", date="1950")
+    odd = add(jpeg("black"), "odd.jpg", title="Odd photo", access="public", date=date)
+    assert runner("reindex").exit_code == 0
+    gallery = client.get("/media/").get_data(as_text=True)
+    assert f"/media/{plain}" in gallery and f"/media/{odd}" in gallery
+
+
+def test_page_numbers_in_other_scripts_or_past_the_end_show_a_real_page(client, add):
+    add(jpeg(), "p.jpg", title="Only photo", access="public")
+    for url in ("/media/?page=%C2%B2", "/api/v1/media?page=²", "/search?page=¹", "/media/?page=99999999999",
+                "/interviews/?page=-3"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/api/v1/media?page=7").get_json()["page"] == 1

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
+from .paging import page_number
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError
 from .interviews import collection, get_interview_or_404, index_interview
@@ -105,7 +106,7 @@ def media_list():
     """The items the viewer may see, newest first by date, a page at a time (?page=, filters as on /media/)."""
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.reader, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", filters, g.reader, page=page_number(page),
                                                      sort="date", page_size=50, scope="media")
     found = []
     for hit in results.hits:

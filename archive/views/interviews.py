@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from .paging import page_number
 from .. import access, annotations, interviews, redaction, transcripts, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import InterviewUploadForm, PassageForm
@@ -53,7 +54,7 @@ def index_interview(interview_id: str) -> None:
 @bp.get("/")
 def index():
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", None, g.reader, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", None, g.reader, page=page_number(page),
                                                      sort="title", page_size=50, scope="interview")
     return render_template("interviews/index.html", results=results)
 

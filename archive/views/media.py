@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
+from .paging import page_number
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import MediaForm, MediaUploadForm
@@ -55,7 +56,7 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
 def gallery():
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.reader, page=int(page) if page.isdigit() else 1,
+    results = current_app.extensions["search"].query("", filters, g.reader, page=page_number(page),
                                                      sort="date", page_size=GALLERY_PAGE, scope="media")
     return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
 
@@ -119,6 +120,8 @@ def original(item_id: str):
         abort(404, "There is no item here.")
     source = item.record["source"]
     path = collection().path("media", item_id, source["original"])
+    if not path.is_file():
+        abort(404, "The original file of this item is missing from its folder; `archive verify` says more.")
     return send_file(path, mimetype=source.get("media_type"), as_attachment=True, download_name=source["file"],
                      conditional=True, max_age=0)
 

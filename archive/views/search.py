@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from ..search import FACETS, Results
+from .paging import page_number
 
 bp = Blueprint("search", __name__)
 
@@ -19,7 +20,7 @@ def run_query() -> Results:
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     page = request.args.get("page", "1")
     return current_app.extensions["search"].query(
-        request.args.get("q", ""), filters, g.reader, page=int(page) if page.isdigit() else 1,
+        request.args.get("q", ""), filters, g.reader, page=page_number(page),
         sort="date" if request.args.get("sort") == "date" else "relevance")
 
 
