@@ -31,11 +31,12 @@ from .ingest import AUDIO_KINDS, Ingester, audio_kind
 SCHEMA = 1
 KIND = "contributions"
 VISIBILITY = {"public": "public", "researchers": "researchers", "family": "family"}  # consent -> access level
-STATUSES = ("new", "questioned", "approved", "declined", "withdrawn")
+STATUSES = ("new", "questioned", "approving", "approved", "declined", "withdrawn")
 OPEN = ("new", "questioned")  # what a historian still has to decide
 STORY_KINDS = ("txt", "docx")
 CODE_LENGTH = 10  # 50 bits, typed as two groups of five; guesses are throttled per address
-_MISREAD = str.maketrans("oil", "011")  # Crockford's base 32 reads O as 0 and I, L as 1
+# Crockford's base 32 reads O as 0 and I, L as 1; a Russian keyboard types Cyrillic letters that look the same
+_MISREAD = str.maketrans("oilавсекмнорстху", "011abcekmh0pctxy")
 
 
 class ContributionError(ArchiveError):
@@ -45,6 +46,7 @@ class ContributionError(ArchiveError):
         super().__init__(message)
         self.field = field
         self.code = code  # a stable name for the problem, which the public form translates
+        self.index: int | None = None  # for a photo: which of those sent
 
 
 @dataclass
@@ -228,7 +230,11 @@ def submit(collection: Collection, details: Mapping, story: Upload | None, photo
 def _take_photos(photos: list[Upload], limits: images.Limits, files: dict, start: int) -> list[dict]:
     taken = []
     for n, photo in enumerate(photos, start):
-        processed = check_photo(photo, limits)
+        try:
+            processed = check_photo(photo, limits)
+        except ContributionError as error:
+            error.index = n - start  # which of the photos sent, for the form to put the reason beside it
+            raise
         name = f"files/photo-{n}.{processed.extension}"
         files[name] = photo.source
         files[f"files/photo-{n}.thumb.jpg"] = processed.pages[0].thumbnail
@@ -305,8 +311,8 @@ def ask(collection: Collection, submission: Submission, question: str, author: s
 
 def describe(collection: Collection, submission: Submission, described: Mapping, author: str) -> Submission:
     """Keep a historian's description (title, date, places, surnames, ...) for the interview approval will make."""
-    return _decide(collection, submission, author, "described",
-                   metadata={k: v for k, v in described.items() if v not in (None, "", [])})
+    return _decide(collection, submission, author, "described",  # blanks kept: a historian may clear a place
+                   metadata={k: v or "" for k, v in described.items()})
 
 
 def decline(collection: Collection, submission: Submission, reason: str, author: str) -> Submission:
@@ -337,20 +343,25 @@ def interview_metadata(submission: Submission) -> dict:
     given = record.get("metadata", {})
     narrator = record["narrator"]
 
-    def typed(key):
-        return "; ".join(p.get("place") or p["typed"] for p in record["places"].get(key, []))
+    def typed(key):  # as the family wrote it, with the gazetteer place it was matched to
+        return [{"name": p["typed"], **({"place": p["place"]} if p.get("place") else {})}
+                for p in record["places"].get(key, [])]
 
     consent = record["consent"]
+    story = record.get("story", {})
+    note = story.get("text", "") if story.get("file") and story.get("kind") in STORY_KINDS else ""
+    default_title = f"{narrator['name']}: a family testimony"
     raw = {  # the contributor's own name stays in the inbox: a historian may add it, the family never said to
-        "title": f"{narrator['name']}: a family testimony",
+        "title": default_title,
         "narrators": [{"name": narrator["name"], "other_forms": narrator.get("other_forms", [])}],
         "date": record["received"][:10],
-        "birthplace": typed("birthplace"),
+        "birthplace": (typed("birthplace") or [""])[0],
         "deported_to": typed("deported_to"),
         "later_homes": typed("later_homes"),
         "languages": record.get("language", ""),
-        "description": "",
+        "description": f"The family's note: {note}" if note else "",
         "surnames": "",
+        **({"extra": {"narrator_birth_year": narrator["birth_year"]}} if narrator.get("birth_year") else {}),
         **given,
         "access": VISIBILITY[consent["visibility"]],
         "embargo_until": consent.get("embargo_until", ""),
@@ -358,6 +369,7 @@ def interview_metadata(submission: Submission) -> dict:
                     "date": consent["agreed"][:10], "living_named": consent.get("living_named", False)},
         "contribution": submission.id,
     }
+    raw["title"] = raw["title"] or default_title  # a historian may blank any field, but something must be a title
     return raw
 
 
@@ -371,6 +383,21 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
         checked = metadata.validate(raw, vocab.gazetteer(collection))
     except metadata.MetadataError as error:
         raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
+    # claimed first: a second approval (a double click, another historian) now meets a changed version, not a twin
+    claimed = _decide(collection, submission, author, "approving", status="approving")
+    try:
+        return _make(collection, claimed, raw, checked, author, limits, search_index)
+    except BaseException:
+        current = load(collection, submission.id)
+        if current.status == "approving":  # put it back, so that it can be approved again
+            _save(collection, current, {**current.record, "status": submission.status,
+                                        "log": [*current.record["log"], {"at": now(), "by": author,
+                                                                         "action": "approval failed"}]}, author)
+        raise
+
+
+def _make(collection: Collection, submission: Submission, raw: dict, checked: dict, author: str,
+          limits: images.Limits, search_index) -> Submission:
     story = submission.record["story"]
     audio, audio_name = None, ""
     if story.get("file") and story["kind"] in STORY_KINDS:
@@ -386,14 +413,20 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id
     photos = submission.record.get("photos", [])
-    made, linked = _photo_items(collection, submission, range(len(photos)), raw, checked, interview_id, author,
-                                limits, search_index)
+    made, linked, failed = _photo_items(collection, submission, range(len(photos)), raw, checked, interview_id,
+                                        author, limits, search_index)
     record = {**submission.record, "status": "approved",
               "result": {"interview": interview_id, "media": made, "already_held": linked,
                          "photos_taken": len(photos)},
               "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
-                                                  "text": f"interviews/{interview_id}"}]}
+                                                  "text": f"interviews/{interview_id}"}, *failed]}
     return _save_or_hide(collection, submission, record, author, search_index)
+
+
+def awaiting(submission: Submission) -> bool:
+    """Tell whether the contributor has written or sent something since a historian last acted."""
+    log = submission.record.get("log", [])
+    return bool(log) and log[-1]["by"] == "contributor" and log[-1]["action"] in ("reply", "correction", "photos")
 
 
 def pending_photos(submission: Submission) -> int:
@@ -410,29 +443,34 @@ def approve_photos(collection: Collection, submission: Submission, author: str, 
     if not waiting:
         raise ContributionError("there are no new photos to add")
     raw = interview_metadata(submission)
-    checked = metadata.validate(raw, vocab.gazetteer(collection))
+    try:
+        checked = metadata.validate(raw, vocab.gazetteer(collection))
+    except metadata.MetadataError as error:
+        raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
     photos = submission.record["photos"]
     result = submission.record["result"]
-    made, linked = _photo_items(collection, submission, range(len(photos) - waiting, len(photos)), raw, checked,
-                                result["interview"], author, limits, search_index)
+    made, linked, failed = _photo_items(collection, submission, range(len(photos) - waiting, len(photos)), raw,
+                                        checked, result["interview"], author, limits, search_index)
     record = {**submission.record,
               "result": {**result, "media": [*result.get("media", []), *made],
                          "already_held": [*result.get("already_held", []), *linked], "photos_taken": len(photos)},
               "log": [*submission.record["log"], {"at": now(), "by": author, "action": "photos approved",
-                                                  "text": ", ".join(f"media/{m}" for m in made)}]}
+                                                  "text": ", ".join(f"media/{m}" for m in made)}, *failed]}
     return _save_or_hide(collection, submission, record, author, search_index)
 
 
 def _photo_items(collection: Collection, submission: Submission, numbers, raw: dict, checked: dict,
-                 interview_id: str, author: str, limits: images.Limits, search_index) -> tuple[list, list]:
-    """Turn the chosen photos into items linked to the interview, with its places and the consented access."""
+                 interview_id: str, author: str, limits: images.Limits, search_index) -> tuple[list, list, list]:
+    """Turn the chosen photos into items linked to the interview, with its places and the consented access; a photo
+    that cannot be added is named in the log (third list) for the historian."""
     items = media.MediaIngester(collection, limits, author, search_index)
     places = list(dict.fromkeys(p["place"] for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []),
                                                      *checked.get("later_homes", [])] if p.get("place")))
-    made, linked = [], []
+    made, linked, failed = [], [], []
     for i in numbers:
         photo = submission.record["photos"][i]
-        item_raw = {"title": photo["caption"] or f"{raw['title']}, photo {i + 1}", "caption": photo["caption"],
+        title = photo["caption"] if len(photo["caption"]) <= 200 else photo["caption"][:200].rsplit(" ", 1)[0] + "…"
+        item_raw = {"title": title or f"{raw['title']}, photo {i + 1}", "caption": photo["caption"],
                     "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places,
                     "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
                     "contribution": submission.id, "rights": "Given by the family through the public form"}
@@ -441,7 +479,10 @@ def _photo_items(collection: Collection, submission: Submission, numbers, raw: d
             made.append(result.interview_id)
         elif result.status == "duplicate":  # already in the archive: named, but not the family's to withdraw
             linked.append(result.interview_id)
-    return made, linked
+        else:
+            failed.append({"at": now(), "by": author, "action": "photo not added",
+                           "text": f"{photo['name']}: {result.reason}"})
+    return made, linked, failed
 
 
 def _save_or_hide(collection: Collection, submission: Submission, record: dict, author: str,

@@ -327,7 +327,9 @@ class MediaForm(FlaskForm):
     def show_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():
             field = getattr(self, name, None)
-            (field.errors if field is not None else self.form_errors).append(message)
+            shown = field.errors if field is not None else self.form_errors
+            if message not in shown:  # several files refused for one wrong field: say it once
+                shown.append(message)
 
 
 class ImageSlot(Form):

@@ -808,7 +808,7 @@ class Parsed:
             return self._terms(value, ("title",))
         if name == "speaker":
             return self._word(value)
-        return query.Term(f"f_{name}", value if name != "language" else value.lower())
+        return query.Term(f"f_{name}", value.lower() if name in ("language", "kind") else _clean(value))
 
 
 def init_app(app) -> None:

@@ -218,3 +218,33 @@ def test_oai_pmh_answers_well_formed_dublin_core(world):
     assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
     posted = fromstring(client.post("/oai", data={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).data)
     assert len(posted.findall(".//o:header", ns)) == 6  # harvesters may POST (no CSRF token: it only reads)
+
+
+def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile(world, monkeypatch):
+    from defusedxml.ElementTree import fromstring
+
+    from archive.views import oai
+
+    monkeypatch.setattr(oai, "PAGE", 2)
+    app, ids, _ = world
+    client = app.test_client()
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/"}
+    seen, url = [], "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc"
+    collection = app.extensions["collection"]
+    for step in range(10):
+        page = fromstring(client.get(url).data)
+        seen += [h.text for h in page.iterfind(".//o:identifier", ns)]
+        if step == 0:  # a historian edits a record already harvested
+            interview_id = ids["public"][0]
+            stored = collection.read("interviews", interview_id, "interview.json")
+            record = {**stored.json(), "description": "edited during the harvest"}
+            collection.write("interviews", interview_id, {"interview.json": json.dumps(record).encode()}, "hist",
+                             {"interview.json": stored.version})
+        token = page.find(".//o:resumptionToken", ns)
+        if token is None or not token.text:
+            break
+        url = f"/oai?verb=ListIdentifiers&resumptionToken={token.text}"
+    assert len(set(seen)) == 6
+    for bad in ("eyJvIjoieCJ9", "bm9uc2Vuc2U", "eyJhIjpbIngiXSwicCI6Im9haV9kYyIsImYiOiIiLCJ1IjoiIn0"):
+        answer = fromstring(client.get(f"/oai?verb=ListRecords&resumptionToken={bad}").data)
+        assert answer.find("o:error", ns).get("code") == "badResumptionToken"

@@ -280,7 +280,7 @@ def test_too_many_testimonies_from_one_address_are_refused(tmp_path):
 
 # --- the receipt ------------------------------------------------------------------------------------------------
 
-def test_the_receipt_is_shown_once_and_opens_by_link_or_code_only(app, client, collection):
+def test_the_receipt_is_kept_by_its_browser_and_opens_elsewhere_by_link_or_code_only(app, client, collection):
     response = submit(client, photos=TWO_PHOTOS, url="/contribute/?lang=ru")
     assert response.status_code == 302
     submission_id = response.location.rsplit("/", 1)[1]
@@ -290,8 +290,8 @@ def test_the_receipt_is_shown_once_and_opens_by_link_or_code_only(app, client, c
     code = re.search(r'class="receipt-code">([^<]+)</code>', first).group(1)
     assert "Спасибо. Ваш рассказ получен." in first and re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", code)
     assert link.startswith(f"http://localhost/contribute/receipt/{submission_id}/")
-    again = text(client.get(response.location))
-    assert link not in again and code not in again and "Ким Анна" in again
+    again = text(client.get(response.location))  # the sending browser keeps them (a family may come back later)
+    assert html.escape(link) in again and code in again and "Ким Анна" in again
     record = contributions.load(collection, submission_id).record
     assert link.rsplit("/", 1)[1] not in str(record) and code.replace("-", "").lower() not in str(record)
 
@@ -382,7 +382,7 @@ def test_the_queue_lists_newest_first_with_counts(app, collection):
     order = [page.index(name) for name in ("Третья Нина", "Вторая Вера", "Первая Анна")]
     assert order == sorted(order)
     counts = dict(re.findall(r'>(\w+)</a> <span class="count">(\d+)</span>', page))
-    assert counts == {"new": "2", "questioned": "0", "approved": "0", "declined": "1", "withdrawn": "0"}
+    assert counts == {"new": "2", "questioned": "0", "approving": "0", "approved": "0", "declined": "1", "withdrawn": "0"}
     declined = text(historian.get("/moderate/?status=declined"))
     assert "Первая Анна" in declined and "Вторая Вера" not in declined
     assert f'href="/moderate/{sent[2].id}"' in page
@@ -414,7 +414,7 @@ def test_question_reply_description_and_approval_are_logged_with_who_and_when(ap
     record = contributions.load(collection, sent.id).record
     assert [(e["by"], e["action"]) for e in record["log"]] == [
         ("contributor", "submitted"), ("historian", "question"), ("contributor", "reply"),
-        ("historian", "described"), ("historian", "approved")]
+        ("historian", "described"), ("historian", "approving"), ("historian", "approved")]
     times = [datetime.datetime.fromisoformat(e["at"]) for e in record["log"]]
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
     assert datetime.datetime.now(datetime.UTC) - times[-1] < datetime.timedelta(minutes=1)
@@ -618,6 +618,52 @@ def test_one_limit_does_not_wipe_another(app):
             assert accounts.throttle("contribute:1.2.3.4", 3, 3600) == 0
         assert accounts.throttle("receipt-code:1.2.3.4", 20, 0.001) == 0  # a short window elsewhere ...
         assert accounts.throttle("contribute:1.2.3.4", 3, 3600) > 0  # ... forgets nothing here
+
+
+def test_a_code_typed_on_a_russian_keyboard_still_opens_the_receipt(app, client, collection):
+    sent = send(client)
+    cyrillic = sent.code.translate(str.maketrans("ABCEKMHOPTXY", "АВСЕКМНОРТХУ"))
+    other = browser(app)
+    form = other.get("/contribute/receipt")
+    answer = other.post("/contribute/receipt", data={"csrf_token": csrf_token(form), "code": cyrillic})
+    assert answer.status_code == 302 and answer.location.endswith(sent.id)
+
+
+def test_a_double_click_on_approve_makes_one_interview(app, client, collection):
+    sent = send(client, photos=TWO_PHOTOS)
+    historian = browser(app, "historian")
+    page = text(historian.get(f"/moderate/{sent.id}"))
+    assert approve(historian, sent.id, page=page).status_code == 302
+    assert approve(historian, sent.id, page=page).status_code == 422
+    assert len(collection.ids("interviews")) == 1 and len(collection.ids("media")) == 2
+
+
+def test_approval_keeps_the_family_s_names_for_places_and_their_long_captions(app, client, collection):
+    caption = "Бабушка у дома в Уштобе, " + "осень 1938 года, " * 30
+    sent = send(client, photos=[(jpeg("green"), "long.jpg", caption.strip())], birthplace="Посьет", birth_year="1931")
+    historian = browser(app, "historian")
+    interview_id, [item] = approved(historian, collection, sent.id)
+    record = interviews.load(collection, interview_id).record
+    assert record["birthplace"] == {"name": "Посьет", "place": "posyet"}
+    assert record["extra"]["narrator_birth_year"] == 1931
+    item_record = media.load(collection, item).record
+    assert item_record["caption"] == caption.strip() and len(item_record["title"]) <= 201
+    assert "Born in</dt><dd>Посьет<" in text(historian.get(f"/interviews/{interview_id}"))
+
+
+def test_errors_on_the_public_pages_speak_the_page_s_language(app, client):
+    client.get("/contribute/?lang=ru")
+    page = text(client.get("/contribute/receipt/zzzzzzzz/not-a-token"))
+    assert "Ссылка недействительна" in page and "Не найдено" in page
+
+
+def test_the_queue_shows_what_the_family_sent_since(app, client, collection):
+    sent = send(client)
+    historian = browser(app, "historian")
+    assert act(historian, sent.id, "question", question="Когда это было?").status_code == 302
+    assert "new from the family" not in text(historian.get("/moderate/"))
+    assert receipt_post(client, sent.id, "add", text="Осенью 1937 года.").status_code == 302
+    assert "new from the family" in text(historian.get("/moderate/"))
 
 
 # --- villages ---------------------------------------------------------------------------------------------------

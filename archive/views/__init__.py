@@ -38,10 +38,13 @@ def init_app(app: Flask) -> None:
             "signout_form": SignOutForm() if g.get("viewer") else None,
             "lang": g.get("lang", i18n.DEFAULT),
             "language_names": i18n.NAMES,
+            "languages": i18n.languages(),
         }
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if request.path.startswith("/contribute"):
+            contribute.choose_language()  # the blueprint's own hook has not run before CSRF's
         return _error(400, "This form has expired or was sent from another site. Reload the page and try again.")
 
     @app.errorhandler(AccessDenied)

@@ -103,7 +103,8 @@ def _item_json(item) -> dict:
 
 @bp.get("/media")
 def media_list():
-    """The items the viewer may see, newest first by date, a page at a time (?page=, filters as on /media/)."""
+    """The items the viewer may see, in date order (undated first), a page at a time (?page=, filters as on
+    /media/)."""
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
     results = current_app.extensions["search"].query("", filters, g.reader, page=page_number(page),

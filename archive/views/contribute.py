@@ -96,6 +96,7 @@ def _grant(submission_id: str) -> None:
     """Remember in this browser's session that it holds the receipt of this submission."""
     held = [s for s in session.get("family", []) if s != submission_id]
     session["family"] = [*held[-19:], submission_id]
+    session.permanent = True  # closing the browser must not cut a family off from withdrawing consent
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -103,7 +104,7 @@ def share():
     form = ContributionForm()
     status = 200
     if request.method == "POST" and form.website.data:
-        abort(400, "This form was not sent by a person.")  # the honeypot: people never see the field
+        abort(400, _("This form was not sent by a person."))  # the honeypot: people never see the field
     if form.validate_on_submit():
         key = f"contribute:{request.remote_addr}"
         wait = accounts.throttle(key, int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600, count=False)
@@ -116,9 +117,11 @@ def share():
         if receipt is not None:
             accounts.attempted(key)  # only what was kept counts: a refused file does not use up the hour
             _grant(receipt.submission_id)
-            session["just_sent"] = {"id": receipt.submission_id, "code": receipt.code_shown,
-                                    "link": url_for("contribute.receipt_link", submission_id=receipt.submission_id,
-                                                    token=receipt.token, _external=True)}
+            kept = session.get("receipts", {})  # shown on the receipt page for as long as this browser holds it
+            session["receipts"] = {**{k: v for k, v in kept.items() if k in session["family"]},
+                                   receipt.submission_id: {"code": receipt.code_shown, "link": url_for(
+                                       "contribute.receipt_link", submission_id=receipt.submission_id,
+                                       token=receipt.token, _external=True)}}
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
     if form.errors or form.form_errors:
         status = 422
@@ -143,13 +146,19 @@ def _receive(form: ContributionForm):
                 story = _upload(form.story_file.data, Path(scratch), "story", field="story_file")
             photos = []
             for n, (storage, caption) in enumerate(form.chosen_photos()):
-                photos.append(_upload(storage, Path(scratch), f"photo-{n}", caption))
+                try:
+                    photos.append(_upload(storage, Path(scratch), f"photo-{n}", caption))
+                except ContributionError as error:
+                    error.index = n
+                    raise
             return contributions.submit(collection(), details, story, photos, _limits(), g.lang)
         except ContributionError as error:
             name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")
             if error.field == "photos":
-                slot = next((s for s in form.photos if getattr(s.file.data, "filename", "") == name), None)
+                chosen = [s for s in form.photos if s.file.data and getattr(s.file.data, "filename", "")]
+                slot = chosen[error.index] if error.index is not None and error.index < len(chosen) else \
+                    next((s for s in chosen if s.file.data.filename == name), None)
                 target = slot.file if slot is not None else None
             message = _explain(error, name)
             (target.errors if target is not None else form.form_errors).append(message)
@@ -162,7 +171,7 @@ def _receive(form: ContributionForm):
 def receipt_link(submission_id: str, token: str):
     submission = contributions.by_token(collection(), submission_id, token)
     if submission is None:
-        abort(404, "This link is not valid. Check that it was copied whole, or use your code.")
+        abort(404, _("This link is not valid. Check that it was copied whole, or use your code."))
     _grant(submission.id)
     return redirect(url_for("contribute.receipt", submission_id=submission.id))
 
@@ -186,19 +195,18 @@ def receipt_code():
 def held_submission(submission_id: str) -> contributions.Submission:
     """A submission whose receipt this browser holds; anything else is simply not found."""
     if submission_id not in session.get("family", []):
-        abort(404, "This testimony cannot be opened here. Use the private link or the code from your receipt.")
+        abort(404, _("This testimony cannot be opened here. Use the private link or the code from your receipt."))
     try:
         return contributions.load(collection(), submission_id)
     except CollectionError:
-        abort(404, "This testimony cannot be found.")
+        abort(404, _("This testimony cannot be found."))
 
 
 @bp.get("/receipt/<submission_id>")
 def receipt(submission_id: str):
     submission = held_submission(submission_id)
-    sent = session.pop("just_sent", None)
     return render_template("contribute/receipt.html", submission=submission, record=submission.record,
-                           sent=sent if sent and sent.get("id") == submission_id else None,
+                           sent=session.get("receipts", {}).get(submission_id),
                            add_form=ReceiptAddForm(), withdraw_form=WithdrawForm())
 
 
@@ -242,7 +250,7 @@ def receipt_photo(submission_id: str, n: int):
     submission = held_submission(submission_id)
     photos = submission.record.get("photos", [])
     if not 1 <= n <= len(photos):
-        abort(404, "There is no such photo.")
+        abort(404, _("There is no such photo."))
     response = send_file(collection().path("contributions", submission_id, photos[n - 1]["thumb"]),
                          mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

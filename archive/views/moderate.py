@@ -32,7 +32,8 @@ def queue():
     shown = request.args.get("status")
     if shown in contributions.STATUSES:
         submissions = [s for s in submissions if s.status == shown]
-    return render_template("moderate/queue.html", submissions=submissions, counts=counts, shown=shown)
+    return render_template("moderate/queue.html", submissions=submissions, counts=counts, shown=shown,
+                           awaiting=contributions.awaiting, pending=contributions.pending_photos)
 
 
 @bp.route("/<submission_id>", methods=["GET", "POST"])
@@ -43,9 +44,7 @@ def show(submission_id: str):
              "photos": ApproveForm(prefix="photos")}
     if request.method == "GET":
         raw = contributions.interview_metadata(submission)
-        for name in DescribeForm.FIELDS:
-            value = raw.get(name, "")
-            getattr(forms["describe"], name).data = "; ".join(value) if isinstance(value, list) else value
+        _fill_description(forms["describe"], submission)
     for form in forms.values():
         form.version.data = form.version.data or submission.version
     acted = request.form.get("action") if request.method == "POST" else None
@@ -66,6 +65,15 @@ def show(submission_id: str):
                            places=gazetteer.places, pending=contributions.pending_photos(submission)), status
 
 
+def _fill_description(form: DescribeForm, submission: contributions.Submission) -> None:
+    """Show the description approval would use: places by the names the family (or a historian) wrote."""
+    raw = contributions.interview_metadata(submission)
+    for name in DescribeForm.FIELDS:
+        value = raw.get(name, "")
+        items = value if isinstance(value, list) else [value]
+        getattr(form, name).data = "; ".join(i.get("name", "") if isinstance(i, dict) else str(i) for i in items if i)
+
+
 def _act(action: str, submission: contributions.Submission, form) -> str:
     if form.version.data != submission.version:
         raise ContributionError("someone else acted on this submission meanwhile; reload the page")
@@ -80,7 +88,7 @@ def _act(action: str, submission: contributions.Submission, form) -> str:
         contributions.decline(collection(), submission, form.reason.data, who)
         return "Submission declined; the contributor sees the reason."
     if action == "photos":
-        before = len(submission.record["result"].get("media", []))
+        before = len(submission.record.get("result", {}).get("media", []))
         done = contributions.approve_photos(collection(), submission, who, current_app.extensions["image_limits"],
                                             current_app.extensions["search"])
         return f"Added {len(done.record['result']['media']) - before} photo item(s) to the archive."

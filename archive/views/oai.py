@@ -42,6 +42,8 @@ def endpoint():
     except _Problem as problem:
         for child in list(root)[2:]:
             root.remove(child)
+        if problem.code in ("badVerb", "badArgument"):
+            req.attrib.clear()  # the protocol: no attributes echoed when the request itself was wrong
         SubElement(root, "error", {"code": problem.code}).text = problem.message
     body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
     return Response(body, mimetype="text/xml")
@@ -112,30 +114,40 @@ def _list(root, verb, args):
         _allowed_args(args, {"resumptionToken"})
         try:
             state = json.loads(base64.urlsafe_b64decode(args["resumptionToken"].encode()))
-            offset, prefix, start, until = state["o"], state["p"], state["f"], state["u"]
-        except (ValueError, KeyError, TypeError):
+            after, prefix, start, until = state["a"], state["p"], state["f"], state["u"]
+            if not all(isinstance(v, str) for v in (prefix, start, until)) or not (
+                    isinstance(after, list) and len(after) == 2 and all(isinstance(v, str) for v in after)):
+                raise ValueError
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise _Problem("badResumptionToken", "this resumption token is not one of ours") from None
     else:
         _allowed_args(args, {"metadataPrefix", "from", "until", "set"})
-        prefix, start, until, offset = args.get("metadataPrefix"), args.get("from", ""), args.get("until", ""), 0
+        prefix, start, until, after = args.get("metadataPrefix"), args.get("from", ""), args.get("until", ""), None
         if "set" in args:
             raise _Problem("noSetHierarchy", "this repository has no sets")
     if prefix != "oai_dc":
         raise _Problem("cannotDisseminateFormat" if prefix else "badArgument",
                        "only oai_dc is offered" if prefix else "metadataPrefix is required")
-    found = [r for r in reversed(records.readable(collection(), access.Reader()))
-             if (not start or _stamp(r.changed) >= _bound(start)) and (not until or _stamp(r.changed) <= _bound(until, True))]
+    # oldest change first, ties by id; a token names the last record sent, so a record changed during a harvest
+    # moves to the end of the list (and is sent again) rather than shifting the rest past the harvester
+    found = sorted((r for r in records.readable(collection(), access.Reader())
+                    if (not start or _stamp(r.changed) >= _bound(start))
+                    and (not until or _stamp(r.changed) <= _bound(until, True))), key=lambda r: (r.changed, r.ref))
     if not found:
         raise _Problem("noRecordsMatch", "no records match")
+    rest = [r for r in found if after is None or (r.changed, r.ref) > tuple(after)]
+    if not rest:
+        raise _Problem("badResumptionToken", "this resumption token has nothing left to give")
     node = SubElement(root, verb)
-    for rec in found[offset:offset + PAGE]:
+    for rec in rest[:PAGE]:
         (_header if verb == "ListIdentifiers" else _record)(node, rec)
-    if offset + PAGE < len(found) or offset:
+    if len(rest) > PAGE or after is not None:
         token = SubElement(node, "resumptionToken", {"completeListSize": str(len(found)),
-                                                                "cursor": str(offset)})
-        if offset + PAGE < len(found):
+                                                     "cursor": str(len(found) - len(rest))})
+        if len(rest) > PAGE:
+            last = rest[PAGE - 1]
             token.text = base64.urlsafe_b64encode(json.dumps(
-                {"o": offset + PAGE, "p": prefix, "f": start, "u": until}).encode()).decode()
+                {"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until}).encode()).decode()
 
 
 def _bound(value: str, upper: bool = False) -> str:

@@ -26,6 +26,8 @@ def feed():
     SubElement(root, "id").text = url_for("public.feed", _external=True)
     SubElement(root, "link", {"rel": "self", "href": url_for("public.feed", _external=True)})
     SubElement(root, "updated").text = _stamp(shown[0].changed if shown else "")
+    author = SubElement(root, "author")
+    SubElement(author, "name").text = current_app.config["ARCHIVE_SITE_NAME"]
     for rec in shown:
         endpoint, key = ("interviews.show", "interview_id") if rec.kind == "interviews" else ("media.show", "item_id")
         url = url_for(endpoint, **{key: rec.id}, _external=True)
