@@ -690,3 +690,11 @@ def test_unmatched_villages_show_suggestions_from_the_gazetteer(app, client):
     assert "Ushtobee <span class=\"flag\">not in the gazetteer; perhaps ushtobe</span>" in page
     assert "Зюзякино-Дальнее <span class=\"flag\">not in the gazetteer</span>" in page
     assert "Ташкент → Tashkent" in page
+
+
+def test_a_refused_approval_shows_the_saved_description(app, client, collection):
+    sent = send(client, deported_to="Зюзякино-Дальнее")
+    historian = browser(app, "historian")
+    assert act(historian, sent.id, "describe", title="Рассказ бабушки Анны").status_code == 302
+    refused = approve(historian, sent.id)
+    assert refused.status_code == 422 and 'value="Рассказ бабушки Анны"' in text(refused)

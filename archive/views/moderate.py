@@ -42,9 +42,8 @@ def show(submission_id: str):
     forms = {"describe": DescribeForm(prefix="describe"), "question": QuestionForm(prefix="question"),
              "decline": DeclineForm(prefix="decline"), "approve": ApproveForm(prefix="approve"),
              "photos": ApproveForm(prefix="photos")}
-    if request.method == "GET":
-        raw = contributions.interview_metadata(submission)
-        _fill_description(forms["describe"], submission)
+    if request.method == "GET" or request.form.get("action") != "describe":
+        _fill_description(forms["describe"], submission)  # also beside a refused approval: nothing looks lost
     for form in forms.values():
         form.version.data = form.version.data or submission.version
     acted = request.form.get("action") if request.method == "POST" else None
