@@ -26,7 +26,7 @@ from .collection import ID_ALPHABET, Collection, is_valid_id, now
 from .errors import ArchiveError, CollectionError
 from .formats import FormatError
 from .formats import read as read_transcript
-from .ingest import AUDIO_KINDS, Ingester, audio_kind
+from .ingest import Ingester, audio_kind
 
 SCHEMA = 1
 KIND = "contributions"
@@ -73,9 +73,6 @@ class Submission:
     @property
     def received(self) -> str:
         return self.record.get("received", "")
-
-    def questions(self) -> list[dict]:
-        return [e for e in self.record.get("log", []) if e["action"] in ("question", "reply", "correction")]
 
 
 @dataclass
@@ -513,6 +510,3 @@ def _save(collection: Collection, submission: Submission, record: dict, author: 
 def _json(value) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
-
-def audio_type(kind: str) -> str:
-    return AUDIO_KINDS.get(kind, "application/octet-stream")

@@ -22,6 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .media import ITEM_KINDS
+
 
 class SignInForm(FlaskForm):
     name = StringField("Account name", validators=[DataRequired("Enter your account name."), Length(max=64)],
@@ -35,6 +37,10 @@ class SignOutForm(FlaskForm):
     """Only a CSRF token: signing out is a POST so that no link or image on another site can do it."""
 
     submit = SubmitField("Sign out")
+
+
+ACCESS_CHOICES = [SelectChoice("staff", "Staff only"), SelectChoice("researchers", "Signed-in researchers"),
+                  SelectChoice("family", "Family and staff"), SelectChoice("public", "Everyone")]
 
 
 class InterviewUploadForm(FlaskForm):
@@ -67,9 +73,7 @@ class InterviewUploadForm(FlaskForm):
                                                                 SelectChoice("no", "No")])
     consent_scope = StringField("Consent scope")
     consent_date = StringField("Consent date")
-    access = SelectField("Who may see it", default="staff", choices=[
-        SelectChoice("staff", "Staff only"), SelectChoice("researchers", "Signed-in researchers"),
-        SelectChoice("family", "Family and staff"), SelectChoice("public", "Everyone")])
+    access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
     embargo_until = StringField("Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.",
                                 render_kw={"type": "date"})
     submit = SubmitField("Ingest interview")
@@ -268,18 +272,13 @@ class PlaceForm(EntryForm):
         return entry
 
 
-ACCESS_CHOICES = [SelectChoice("staff", "Staff only"), SelectChoice("researchers", "Signed-in researchers"),
-                  SelectChoice("family", "Family and staff"), SelectChoice("public", "Everyone")]
-
-
 class MediaForm(FlaskForm):
     """What is known about a photograph, document, letter or object; media.validate checks it."""
 
     title = StringField("Title", validators=[Length(max=300)],
                         description="Leave empty when adding files to use each file's caption, or else its name.")
     caption = StringField("Caption", validators=[Length(max=1_000)])
-    kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in (
-        "photograph", "document", "letter", "object", "other")])
+    kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
     description = TextAreaField("Description", validators=[Length(max=20_000)], render_kw={"rows": 3})
     date = StringField("Date", validators=[Length(max=100)], description="EDTF: 1938-05-14, 1938, 194X, 1937~")
     creator = StringField("Creator or photographer", validators=[Length(max=300)])

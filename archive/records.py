@@ -25,6 +25,11 @@ class Record:
         return f"{self.kind}/{self.id}"
 
 
+def utc_stamp(iso: str) -> str:
+    """A recorded time as the UTC stamp feeds and OAI-PMH write (seconds, "Z")."""
+    return (iso or "1970-01-01T00:00:00")[:19] + "Z"
+
+
 def readable(collection: Collection, reader) -> list[Record]:
     """The records this reader may see, most recently changed first."""
     found = []

@@ -30,7 +30,7 @@ def endpoint():
     args = request.values
     root = Element("OAI-PMH", {"xmlns": OAI, "xmlns:xsi": dublin_core.XSI,
                                "xsi:schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
-    SubElement(root, "responseDate").text = _stamp(datetime.datetime.now(datetime.UTC).isoformat())
+    SubElement(root, "responseDate").text = records.utc_stamp(datetime.datetime.now(datetime.UTC).isoformat())
     verb = args.get("verb", "")
     req = SubElement(root, "request", {k: v for k, v in args.items() if verb in VERBS})
     req.text = url_for("oai.endpoint", _external=True)
@@ -59,10 +59,6 @@ def _identifier(ref: str) -> str:
     return f"oai:{request.host.split(':')[0]}:{ref}"
 
 
-def _stamp(iso: str) -> str:
-    return (iso or "1970-01-01T00:00:00")[:19] + "Z"
-
-
 def _allowed_args(args, allowed: set[str]) -> None:
     extra = set(args) - allowed - {"verb"}
     if extra:
@@ -76,7 +72,7 @@ def _identify(root, verb, args):
     earliest = min((r.changed for r in shown), default="")
     for name, value in (("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
                         ("baseURL", url_for("oai.endpoint", _external=True)), ("protocolVersion", "2.0"),
-                        ("adminEmail", "archive@localhost"), ("earliestDatestamp", _stamp(earliest)),
+                        ("adminEmail", "archive@localhost"), ("earliestDatestamp", records.utc_stamp(earliest)),
                         ("deletedRecord", "no"), ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
         SubElement(node, name).text = value
 
@@ -97,7 +93,7 @@ def _sets(root, verb, args):
 def _header(parent, rec: records.Record):
     header = SubElement(parent, "header")
     SubElement(header, "identifier").text = _identifier(rec.ref)
-    SubElement(header, "datestamp").text = _stamp(rec.changed)
+    SubElement(header, "datestamp").text = records.utc_stamp(rec.changed)
 
 
 def _record(parent, rec: records.Record):
@@ -131,8 +127,8 @@ def _list(root, verb, args):
     # oldest change first, ties by id; a token names the last record sent, so a record changed during a harvest
     # moves to the end of the list (and is sent again) rather than shifting the rest past the harvester
     found = sorted((r for r in records.readable(collection(), access.Reader())
-                    if (not start or _stamp(r.changed) >= _bound(start))
-                    and (not until or _stamp(r.changed) <= _bound(until, True))), key=lambda r: (r.changed, r.ref))
+                    if (not start or records.utc_stamp(r.changed) >= _bound(start))
+                    and (not until or records.utc_stamp(r.changed) <= _bound(until, True))), key=lambda r: (r.changed, r.ref))
     if not found:
         raise _Problem("noRecordsMatch", "no records match")
     rest = [r for r in found if after is None or (r.changed, r.ref) > tuple(after)]

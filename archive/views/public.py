@@ -25,7 +25,7 @@ def feed():
     SubElement(root, "title").text = current_app.config["ARCHIVE_SITE_NAME"]
     SubElement(root, "id").text = url_for("public.feed", _external=True)
     SubElement(root, "link", {"rel": "self", "href": url_for("public.feed", _external=True)})
-    SubElement(root, "updated").text = _stamp(shown[0].changed if shown else "")
+    SubElement(root, "updated").text = records.utc_stamp(shown[0].changed if shown else "")
     author = SubElement(root, "author")
     SubElement(author, "name").text = current_app.config["ARCHIVE_SITE_NAME"]
     for rec in shown:
@@ -35,13 +35,9 @@ def feed():
         SubElement(entry, "title").text = rec.record.get("title", "")
         SubElement(entry, "id").text = url
         SubElement(entry, "link", {"href": url})
-        SubElement(entry, "updated").text = _stamp(rec.changed)
+        SubElement(entry, "updated").text = records.utc_stamp(rec.changed)
         summary = rec.record.get("description") or rec.record.get("caption")
         if summary:
             SubElement(entry, "summary").text = summary
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="utf-8")
     return Response(body, mimetype="application/atom+xml")
-
-
-def _stamp(iso: str) -> str:
-    return (iso or "1970-01-01T00:00:00")[:19] + "Z"
