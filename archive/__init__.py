@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     csrf.init_app(app)
     accounts.init_app(app)
-    search.init_app(app)
+    search.init_app(app, background=bool(app.config.get("INDEX_REPAIR_IN_BACKGROUND", True)))
     views.init_app(app)
     return app
 

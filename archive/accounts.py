@@ -1,7 +1,13 @@
-"""Accounts: who may sign in, their password hashes, API tokens and sign-in sessions.
+"""Accounts: who may sign in, their password hashes, API tokens, sign-in sessions, and the limits on attempts.
 
 Kept in SQLite in the instance folder, not in the collection: accounts belong to one installation, the collection to
 posterity. Sessions live here too, so that signing out ends a session everywhere, even in a copied cookie.
+
+Every limit counts and takes an attempt in one `BEGIN IMMEDIATE` transaction, so concurrent requests in any number of
+worker processes cannot all slip under it. Sign-in failures are limited per (name, address) and per address; per
+name there is only a delay that grows with failures and stops at `ARCHIVE_SIGNIN_MAX_DELAY`, and a browser that has
+signed in as that name before is spared it: a stranger can neither lock a historian out nor guess from many
+addresses at speed. Time comes from `now()`, which tests replace (`app.extensions["clock"]`).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import re
 import secrets
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +30,7 @@ from .errors import AccountError, SignInThrottled
 ROLES = ("admin", "historian", "researcher")
 STAFF_ROLES = ("admin", "historian")
 MAX_PASSWORD_LENGTH = 1024  # argon2 would take longer ones, but nobody types them; refuse rather than hash megabytes
+TOKEN_PREFIX = 8  # characters of a token kept in clear, to name it in lists and revocations (the rest: 250 bits)
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
 _ADDRESS_FACTOR = 4  # one address (a library, a school) may hold several people who mistype
 
@@ -51,6 +59,9 @@ CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_key ON attempts (key, at);
 CREATE INDEX IF NOT EXISTS signin_failures_key ON signin_failures (key, at);
 """
+# Columns added after the first release, each (table, column, declaration); added once, by whichever process first
+# opens an older database.
+COLUMNS = (("users", "disabled", "REAL"), ("tokens", "prefix", "TEXT"), ("tokens", "expires", "REAL"))
 
 
 @dataclass(frozen=True)
@@ -66,13 +77,37 @@ class User:
         return self.role in STAFF_ROLES
 
 
+@dataclass(frozen=True)
+class Account:
+    """An account as `archive user list` shows it."""
+
+    user: User
+    disabled: float | None
+    tokens: int
+    next_expiry: float | None
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token as listed: its first characters (never the whole), when it was made, and when it stops working."""
+
+    prefix: str
+    created: float
+    expires: float | None
+
+
 def init_app(app: Flask) -> None:
     """Close the request's database connection when its app context ends."""
     app.teardown_appcontext(_close_db)
 
 
+def now() -> float:
+    """The time every limit and expiry is measured by: the app's clock if a test gave it one."""
+    return current_app.extensions.get("clock", time.time)()
+
+
 def db() -> sqlite3.Connection:
-    """Open (once per app context) the accounts database, creating its tables on first use."""
+    """Open (once per app context) the accounts database, creating or extending its tables on first use."""
     if "accounts_db" not in g:
         path = Path(current_app.instance_path) / "accounts.sqlite3"
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -80,8 +115,29 @@ def db() -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
+        _add_columns(conn)
         g.accounts_db = conn
     return g.accounts_db
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    with _immediate(conn):
+        for table, column, declaration in COLUMNS:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection):
+    """One write transaction, taken before reading: what is counted inside cannot change until it ends."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _close_db(_exc=None) -> None:
@@ -90,6 +146,8 @@ def _close_db(_exc=None) -> None:
         conn.close()
 
 
+# --- accounts ------------------------------------------------------------------------------------------------------
+
 def add_user(name: str, role: str, password: str) -> User:
     """Create an account, refusing a bad name, an unknown role or a weak password with a reason."""
     check_account(name, role)
@@ -97,7 +155,7 @@ def add_user(name: str, role: str, password: str) -> User:
     try:
         cur = db().execute(
             "INSERT INTO users (name, role, password_hash, created) VALUES (?, ?, ?, ?)",
-            (name, role, _hasher.hash(password), time.time()),
+            (name, role, _hasher.hash(password), now()),
         )
     except sqlite3.IntegrityError:
         raise AccountError(f"an account named {name!r} already exists") from None
@@ -126,9 +184,16 @@ def check_password(password: str) -> None:
 
 
 def get_user(name: str) -> User | None:
-    """Find an account by name."""
+    """Find an account by name (disabled ones too)."""
     row = db().execute("SELECT id, name, role FROM users WHERE name = ?", (name,)).fetchone()
     return User(row["id"], row["name"], row["role"]) if row else None
+
+
+def _existing(name: str) -> User:
+    user = get_user(name)
+    if user is None:
+        raise AccountError(f"no account named {name!r}")
+    return user
 
 
 def users() -> list[User]:
@@ -136,21 +201,39 @@ def users() -> list[User]:
     return [User(r["id"], r["name"], r["role"]) for r in db().execute("SELECT id, name, role FROM users ORDER BY name")]
 
 
-def authenticate(name: str, password: str, address: str) -> User | None:
-    """Check a sign-in; None when name or password is wrong, SignInThrottled after too many failures."""
-    window = float(current_app.config["ARCHIVE_SIGNIN_WINDOW"])
-    limit = int(current_app.config["ARCHIVE_SIGNIN_MAX_FAILURES"])
-    keys = {f"name:{name.lower()}": limit, f"address:{address}": limit * _ADDRESS_FACTOR}
-    now = time.time()
+def accounts() -> list[Account]:
+    """Every account with whether it is disabled, and its live tokens: how many, and when the first one expires."""
+    rows = db().execute(
+        "SELECT u.id, u.name, u.role, u.disabled, COUNT(t.hash) AS tokens, MIN(t.expires) AS next_expiry "
+        "FROM users u LEFT JOIN tokens t ON t.user_id = u.id AND (t.expires IS NULL OR t.expires > ?) "
+        "GROUP BY u.id ORDER BY u.name", (now(),))
+    return [Account(User(r["id"], r["name"], r["role"]), r["disabled"], r["tokens"], r["next_expiry"]) for r in rows]
+
+
+def set_disabled(name: str, disabled: bool) -> None:
+    """Disable an account (it can no longer sign in; its sessions end and its tokens stop working at once), or
+    enable it again (its tokens work again until they expire)."""
+    user = _existing(name)
     conn = db()
-    conn.execute("DELETE FROM signin_failures WHERE at < ?", (now - window,))
-    for key, allowed in keys.items():
-        count, oldest = conn.execute(
-            "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE key = ? AND at >= ?", (key, now - window)
-        ).fetchone()
-        if count >= allowed:
-            raise SignInThrottled(int(oldest + window - now) + 1)
-    row = conn.execute("SELECT id, name, role, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+    with _immediate(conn):
+        conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (now() if disabled else None, user.id))
+        if disabled:
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+
+
+# --- signing in ----------------------------------------------------------------------------------------------------
+
+def authenticate(name: str, password: str, address: str, known_browser: bool = False) -> User | None:
+    """Check a sign-in; None when name or password is wrong, SignInThrottled when it must wait, AccountError when the
+    account is disabled (said only to whoever knows its password).
+
+    `known_browser`: the browser proved it signed in as `name` before, so it is spared the per-name delay (but not
+    the limits per address)."""
+    limit = int(current_app.config["ARCHIVE_SIGNIN_MAX_FAILURES"])
+    name_key = f"name:{name.lower()}"
+    keys = [f"pair:{name.lower()}|{address}", f"address:{address}", name_key]
+    taken = _take_signin(keys, {keys[0]: limit, keys[1]: limit * _ADDRESS_FACTOR}, None if known_browser else name_key)
+    row = db().execute("SELECT id, name, role, password_hash, disabled FROM users WHERE name = ?", (name,)).fetchone()
     stored = row["password_hash"] if row else _dummy_hash()  # same work for unknown names: no way to probe them
     try:
         _hasher.verify(stored, password)
@@ -158,65 +241,141 @@ def authenticate(name: str, password: str, address: str) -> User | None:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        conn.executemany("INSERT INTO signin_failures (key, at) VALUES (?, ?)", [(k, now) for k in keys])
-        return None
-    conn.execute("DELETE FROM signin_failures WHERE key = ?", (f"name:{name.lower()}",))
+        return None  # the failures taken above stand
+    conn = db()
+    with _immediate(conn):
+        conn.executemany("DELETE FROM signin_failures WHERE rowid = ?", [(rowid,) for rowid in taken])
+        conn.executemany("DELETE FROM signin_failures WHERE key = ?", [(keys[0],), (name_key,)])
+    if row["disabled"]:
+        raise AccountError("this account is disabled; ask an administrator")
     if _hasher.check_needs_rehash(stored):
         conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row["id"]))
     return User(row["id"], row["name"], row["role"])
 
 
-def throttle(key: str, limit: int, window: float, count: bool = True) -> int:
-    """Ask about an attempt at something limited per address (e.g. "contribute:<address>"): 0 if it may go ahead,
-    else the seconds until it may; `count` records it (or call `attempted` once it has succeeded). Attempts older
-    than `window` are forgotten."""
-    now = time.time()
+def _take_signin(keys: list[str], limits: dict[str, int], delayed: str | None) -> list[int]:
+    """Count recent failures and, if this attempt may go ahead, record it as a failure in the same transaction (it
+    is taken back if the password is right). Return the rows taken."""
+    window = float(current_app.config["ARCHIVE_SIGNIN_WINDOW"])
+    at = now()
     conn = db()
-    conn.execute("DELETE FROM attempts WHERE key = ? AND at < ?", (key, now - window))  # each limit its window
-    made, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
-    if made >= limit:
-        return int(oldest + window - now) + 1
-    if count:
-        attempted(key)
-    return 0
+    with _immediate(conn):
+        conn.execute("DELETE FROM signin_failures WHERE at < ?", (at - window,))
+        for key, allowed in limits.items():
+            count, oldest = conn.execute(
+                "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE key = ?", (key,)).fetchone()
+            if count >= allowed:
+                raise SignInThrottled(int(oldest + window - at) + 1)
+        if delayed is not None:
+            wait = signin_delay(conn, delayed, at)
+            if wait > 0:
+                raise SignInThrottled(int(wait) + 1)
+        return [conn.execute("INSERT INTO signin_failures (key, at) VALUES (?, ?)", (key, at)).lastrowid
+                for key in keys]
 
 
-def attempted(key: str) -> None:
-    """Record an attempt that counts towards a throttle."""
-    db().execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, time.time()))
+def signin_delay(conn: sqlite3.Connection, key: str, at: float) -> float:
+    """Seconds an attempt on this name must still wait: none for the first ARCHIVE_SIGNIN_MAX_FAILURES failures in
+    the window, then 1, 2, 4 ... seconds after the latest one, never more than ARCHIVE_SIGNIN_MAX_DELAY. Attempts
+    refused for waiting are not failures, so hammering does not lengthen it."""
+    free = int(current_app.config["ARCHIVE_SIGNIN_MAX_FAILURES"])
+    cap = float(current_app.config["ARCHIVE_SIGNIN_MAX_DELAY"])
+    count, latest = conn.execute("SELECT COUNT(*), MAX(at) FROM signin_failures WHERE key = ?", (key,)).fetchone()
+    if count < free:
+        return 0.0
+    return max(0.0, latest + min(cap, 2.0 ** (count - free)) - at)
 
 
-def new_token(name: str) -> str:
-    """Issue an API token for an account; only its digest is stored, so it is shown once."""
-    user = get_user(name)
-    if user is None:
-        raise AccountError(f"no account named {name!r}")
+# --- limits on other attempts --------------------------------------------------------------------------------------
+
+def reserve(key: str, limit: int, window: float) -> tuple[int, int | None]:
+    """Count and take an attempt at something limited per address (e.g. "contribute:<address>") in one step:
+    (0, the attempt's id) if it may go ahead, else (seconds until it may, None). Attempts older than `window` are
+    forgotten; `release` gives one back."""
+    at = now()
+    conn = db()
+    with _immediate(conn):
+        conn.execute("DELETE FROM attempts WHERE key = ? AND at < ?", (key, at - window))  # each limit its window
+        made, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
+        if made >= limit:
+            return int(oldest + window - at) + 1, None
+        return 0, conn.execute("INSERT INTO attempts (key, at) VALUES (?, ?)", (key, at)).lastrowid
+
+
+def release(attempt: int | None) -> None:
+    """Give back an attempt that should not count (a testimony refused for a wrong file uses up nothing)."""
+    if attempt is not None:
+        db().execute("DELETE FROM attempts WHERE rowid = ?", (attempt,))
+
+
+def throttle(key: str, limit: int, window: float) -> int:
+    """Take an attempt that counts whatever its outcome (a receipt code tried): 0, or the seconds to wait."""
+    return reserve(key, limit, window)[0]
+
+
+# --- API tokens ----------------------------------------------------------------------------------------------------
+
+def new_token(name: str, days: float = 365) -> str:
+    """Issue an API token for an account, valid for `days`; only its digest and first characters are stored, so it
+    is shown once."""
+    user = _existing(name)
+    if days <= 0:
+        raise AccountError("a token must be valid for at least one day")
     token = secrets.token_urlsafe(32)
-    db().execute("INSERT INTO tokens (hash, user_id, created) VALUES (?, ?, ?)", (_digest(token), user.id, time.time()))
+    made = now()
+    db().execute("INSERT INTO tokens (hash, user_id, created, prefix, expires) VALUES (?, ?, ?, ?, ?)",
+                 (_digest(token), user.id, made, token[:TOKEN_PREFIX], made + days * 86400))
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    """Find the account an API token belongs to."""
-    return _user_by("SELECT user_id FROM tokens WHERE hash = ?", token)
+def tokens(name: str) -> list[Token]:
+    """An account's tokens, newest first (expired ones too, until revoked)."""
+    user = _existing(name)
+    return [Token(r["prefix"] or "(unnamed)", r["created"], r["expires"]) for r in db().execute(
+        "SELECT prefix, created, expires FROM tokens WHERE user_id = ? ORDER BY created DESC", (user.id,))]
 
+
+def revoke(name: str, prefix: str | None = None) -> int:
+    """Revoke an account's tokens: every one, or those beginning with `prefix`. Return how many."""
+    user = _existing(name)
+    if prefix is None:
+        return db().execute("DELETE FROM tokens WHERE user_id = ?", (user.id,)).rowcount
+    wanted = prefix.strip()
+    if not wanted:
+        raise AccountError("give the first characters of the token, as `archive user tokens` lists them")
+    rows = db().execute("SELECT hash, prefix FROM tokens WHERE user_id = ?", (user.id,)).fetchall()
+    matching = [r["hash"] for r in rows if r["prefix"] and (r["prefix"].startswith(wanted) or
+                                                            wanted.startswith(r["prefix"]))]
+    if not matching:
+        raise AccountError(f"{name} has no token beginning with {wanted!r}")
+    if len(matching) > 1:
+        raise AccountError(f"{len(matching)} tokens of {name} begin with {wanted!r}; give more characters")
+    return db().execute("DELETE FROM tokens WHERE hash = ?", (matching[0],)).rowcount
+
+
+def user_for_token(token: str) -> User | None:
+    """Find the enabled account a live API token belongs to."""
+    return _user_by("SELECT user_id FROM tokens WHERE hash = ? AND (expires IS NULL OR expires > ?)", token, now())
+
+
+# --- sessions ------------------------------------------------------------------------------------------------------
 
 def open_session(user: User) -> str:
     """Start a sign-in session and return the key the browser keeps."""
     key = secrets.token_urlsafe(32)
     hours = float(current_app.config["ARCHIVE_SESSION_HOURS"])
     conn = db()
-    conn.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
+    conn.execute("DELETE FROM sessions WHERE expires < ?", (now(),))
     conn.execute(
         "INSERT INTO sessions (hash, user_id, expires) VALUES (?, ?, ?)",
-        (_digest(key), user.id, time.time() + hours * 3600),
+        (_digest(key), user.id, now() + hours * 3600),
     )
     return key
 
 
 def user_for_session(key: str) -> User | None:
-    """Find who a live session key belongs to."""
-    return _user_by("SELECT user_id FROM sessions WHERE hash = ? AND expires > ?", key, time.time())
+    """Find who a live session key belongs to (nobody, once the account is disabled)."""
+    return _user_by("SELECT user_id FROM sessions WHERE hash = ? AND expires > ?", key, now())
 
 
 def close_session(key: str) -> None:
@@ -228,7 +387,8 @@ def _user_by(owner_query: str, secret: str, *params) -> User | None:
     if not secret:
         return None
     row = db().execute(
-        f"SELECT id, name, role FROM users WHERE id = ({owner_query})", (_digest(secret), *params)
+        f"SELECT id, name, role FROM users WHERE id = ({owner_query}) AND disabled IS NULL",
+        (_digest(secret), *params),
     ).fetchone()
     return User(row["id"], row["name"], row["role"]) if row else None
 

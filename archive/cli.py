@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ class _State:
             settings = {"ARCHIVE_DATA": self.data} if self.data else {}
             if not serving:  # only a server repairs the index in the background; a command may exit at any time
                 settings["ARCHIVE_INDEX_CHECK_AT_START"] = False
+                settings["INDEX_REPAIR_IN_BACKGROUND"] = False
             self._app = create_app(settings)
         return self._app
 
@@ -241,24 +243,86 @@ def user_add(name: str, role: str) -> None:
 
 @user.command("token")
 @click.argument("name")
-def user_token(name: str) -> None:
+@click.option("--days", type=click.IntRange(min=1), default=365, show_default=True,
+              help="Days until the token stops working.")
+def user_token(name: str, days: int) -> None:
     """Issue a new API token for an account and print it on the last line (it is shown only once)."""
     from . import accounts
 
     with _app().app_context():
-        token = accounts.new_token(name)
-    click.echo(f"New API token for {name}; it is stored hashed and will not be shown again:")
+        token = accounts.new_token(name, days)
+        expires = _day(accounts.now() + days * 86400)
+    click.echo(f"New API token for {name}, valid until {expires}; it is stored hashed and will not be shown again:")
     click.echo(token)
+
+
+@user.command("tokens")
+@click.argument("name")
+def user_tokens(name: str) -> None:
+    """List an account's API tokens by their first characters, with when each was made and expires."""
+    from . import accounts
+
+    with _app().app_context():
+        found, moment = accounts.tokens(name), accounts.now()
+    for token in found:
+        state = "expired" if token.expires is not None and token.expires <= moment else "live"
+        click.echo(f"{token.prefix}\tmade {_day(token.created)}\texpires {_day(token.expires)}\t{state}")
+    if not found:
+        click.echo(f"{name} has no API tokens.")
+
+
+@user.command("revoke")
+@click.argument("name")
+@click.argument("prefix", required=False)
+def user_revoke(name: str, prefix: str | None) -> None:
+    """Revoke an account's API tokens: all of them, or the one beginning with PREFIX (as `user tokens` lists)."""
+    from . import accounts
+
+    with _app().app_context():
+        count = accounts.revoke(name, prefix)
+    click.echo(f"Revoked {count} token{'' if count == 1 else 's'} of {name}.")
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and tokens stop working at once."""
+    from . import accounts
+
+    with _app().app_context():
+        accounts.set_disabled(name, True)
+    click.echo(f"Disabled {name}; `archive user enable {name}` undoes it.")
+
+
+@user.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """Enable a disabled account again."""
+    from . import accounts
+
+    with _app().app_context():
+        accounts.set_disabled(name, False)
+    click.echo(f"Enabled {name}.")
 
 
 @user.command("list")
 def user_list() -> None:
-    """List accounts with their roles."""
+    """List accounts with their roles, whether disabled, and their live API tokens."""
     from . import accounts
 
     with _app().app_context():
-        for account in accounts.users():
-            click.echo(f"{account.name}\t{account.role}")
+        for account in accounts.accounts():
+            state = f"disabled {_day(account.disabled)}" if account.disabled else "active"
+            tokens = (f"{account.tokens} token{'' if account.tokens == 1 else 's'}, first expires "
+                      f"{_day(account.next_expiry)}" if account.tokens else "no tokens")
+            click.echo(f"{account.user.name}\t{account.user.role}\t{state}\t{tokens}")
+
+
+def _day(moment: float | None) -> str:
+    """A stored time as the day it falls on (UTC), or "never"."""
+    if moment is None:
+        return "never"
+    return datetime.datetime.fromtimestamp(moment, datetime.UTC).date().isoformat()
 
 
 def _read_password() -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import CollectionError, ConflictError
+from .errors import CollectionError, ConflictError, DiskFullError, is_disk_full
 
 KINDS = ("interviews", "media", "vocab", "contributions")  # contributions/: the untrusted inbox, never indexed
 VOCABULARIES = ("places", "surnames", "events", "people")  # vocab/ folders have these fixed names, not identifiers
@@ -199,7 +199,11 @@ class Collection:
                 continue
             try:
                 staging.mkdir()
-            except FileExistsError:
+            except OSError as error:
+                if is_disk_full(error):
+                    raise DiskFullError(f"{kind}/") from error
+                if not isinstance(error, FileExistsError):
+                    raise
                 if name:
                     raise CollectionError(f"{kind}/{name} is being created by someone else; try again") from None
                 continue
@@ -384,9 +388,11 @@ class Collection:
             renames.append((tmp.name, MANIFEST))  # last: the manifest is current once every file is in place
             journal = {"links": links, "removes": removes, "renames": renames}
             _write_atomic(folder / JOURNAL, _dump_json(journal))  # the commit point
-        except BaseException:
+        except BaseException as error:
             for tmp in temps:
                 tmp.unlink(missing_ok=True)
+            if is_disk_full(error) and not isinstance(error, DiskFullError):
+                raise DiskFullError(folder.relative_to(self.root).as_posix()) from error
             raise
         _roll_forward(folder, journal)
         (folder / JOURNAL).unlink()

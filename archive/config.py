@@ -13,7 +13,12 @@ ARCHIVE_PASSWORD_MIN_LENGTH = 12
 """Shortest password accepted for an account."""
 
 ARCHIVE_SIGNIN_MAX_FAILURES = 5
-"""Failed sign-ins allowed per account name, and four times as many per address, within the window below."""
+"""Failed sign-ins allowed for one account name from one address (and four times as many from one address, whatever
+the name) within the window below; past it, that name also waits a growing delay from every other address."""
+
+ARCHIVE_SIGNIN_MAX_DELAY = 60
+"""Longest wait, in seconds, that failed sign-ins from elsewhere can impose on an account name: a delay, never a
+lockout (and none for a browser that has signed in as that name before)."""
 
 ARCHIVE_SIGNIN_WINDOW = 900
 """Seconds over which failed sign-ins are counted before they are forgotten."""

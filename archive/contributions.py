@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from . import images, media, metadata, vocab
 from .collection import ID_ALPHABET, Collection, is_valid_id, now
-from .errors import ArchiveError, CollectionError
+from .errors import ArchiveError, CollectionError, ConflictError
 from .formats import FormatError
 from .formats import read as read_transcript
 from .ingest import Ingester, audio_kind
@@ -225,13 +226,25 @@ def submit(collection: Collection, details: Mapping, story: Upload | None, photo
 
 
 def _take_photos(photos: list[Upload], limits: images.Limits, files: dict, start: int) -> list[dict]:
-    taken = []
-    for n, photo in enumerate(photos, start):
+    return _file_photos(_checked_photos(photos, limits), files, start)
+
+
+def _checked_photos(photos: list[Upload], limits: images.Limits) -> list[tuple[Upload, images.Processed]]:
+    """Decode every photo completely (once), or refuse the first that cannot be taken, naming which it was."""
+    checked = []
+    for n, photo in enumerate(photos):
         try:
-            processed = check_photo(photo, limits)
+            checked.append((photo, check_photo(photo, limits)))
         except ContributionError as error:
-            error.index = n - start  # which of the photos sent, for the form to put the reason beside it
+            error.index = n  # which of the photos sent, for the form to put the reason beside it
             raise
+    return checked
+
+
+def _file_photos(checked: list[tuple[Upload, images.Processed]], files: dict, start: int) -> list[dict]:
+    """Name checked photos files/photo-<n> from `start` on, adding them (and their thumbnails) to `files`."""
+    taken = []
+    for n, (photo, processed) in enumerate(checked, start):
         name = f"files/photo-{n}.{processed.extension}"
         files[name] = photo.source
         files[f"files/photo-{n}.thumb.jpg"] = processed.pages[0].thumbnail
@@ -242,36 +255,55 @@ def _take_photos(photos: list[Upload], limits: images.Limits, files: dict, start
 
 # --- what the contributor does later ---------------------------------------------------------------------------------
 
+RETRIES = 50  # a contributor's change is read, changed and written again if someone wrote in between (a double click)
+
+
 def add_from_contributor(collection: Collection, submission: Submission, text: str, photos: list[Upload],
                          limits: images.Limits) -> Submission:
-    """A correction, an answer to a question, or more photos, from the receipt page."""
-    if submission.status in ("declined", "withdrawn"):
-        raise ContributionError("this testimony is closed; nothing more can be added to it", None, "closed")
+    """A correction, an answer to a question, or more photos, from the receipt page. Written on top of whatever
+    was written meanwhile (a second click, a historian's question), never refused for it."""
     text = (text or "").strip()
     if not text and not photos:
         raise ContributionError("write something or choose a photo", "text", "empty")
-    files: dict[str, bytes | Path | None] = {}
-    record = dict(submission.record)
-    record["photos"] = [*record.get("photos", []),
-                        *_take_photos(photos, limits, files, start=len(record.get("photos", [])) + 1)]
-    if text:
-        action = "reply" if submission.status == "questioned" else "correction"
-        record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": action, "text": text}]
-    if photos:
-        record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": "photos",
-                                          "text": ", ".join(p.name for p in photos)}]
-    return _save(collection, submission, record, "contributor", files)
+    checked = _checked_photos(photos, limits)
+    current = submission
+    for _ in range(RETRIES):
+        if current.status in ("declined", "withdrawn"):
+            raise ContributionError("this testimony is closed; nothing more can be added to it", None, "closed")
+        files: dict[str, bytes | Path | None] = {}
+        record = dict(current.record)
+        record["photos"] = [*record.get("photos", []),
+                            *_file_photos(checked, files, start=len(record.get("photos", [])) + 1)]
+        if text:
+            action = "reply" if current.status == "questioned" else "correction"
+            record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": action, "text": text}]
+        if photos:
+            record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": "photos",
+                                              "text": ", ".join(p.name for p in photos)}]
+        try:
+            return _save(collection, current, record, "contributor", files)
+        except ConflictError:
+            current = load(collection, submission.id)
+    raise ContributionError("the archive is busy with this testimony; please send it again", None, "busy")
 
 
 def withdraw(collection: Collection, submission: Submission, search_index=None) -> Submission:
-    """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once."""
-    if submission.status == "withdrawn":
-        return submission
-    record = {**submission.record, "status": "withdrawn",
-              "log": [*submission.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}]}
-    saved = _save(collection, submission, record, "contributor")
+    """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once. Whatever
+    was written meanwhile, the withdrawal is written on top of it: it is never lost to a conflict."""
+    current = submission
+    for _ in range(RETRIES):
+        if current.status == "withdrawn":
+            break
+        record = {**current.record, "status": "withdrawn",
+                  "log": [*current.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}]}
+        try:
+            current = _save(collection, current, record, "contributor")
+        except ConflictError:
+            current = load(collection, submission.id)
+    else:
+        raise ContributionError("the archive is busy with this testimony; please withdraw again", None, "busy")
     hide_made_from(collection, submission.id, search_index)
-    return saved
+    return current
 
 
 def hide_made_from(collection: Collection, submission_id: str, search_index=None) -> list[str]:
@@ -294,7 +326,10 @@ def hide_made_from(collection: Collection, submission_id: str, search_index=None
             collection.update(kind, folder_id, [name], mark, "contributor")
             hidden.append(folder_id if kind == "interviews" else f"media/{folder_id}")
     if search_index is not None and hidden:
-        search_index.update(hidden)
+        try:
+            search_index.update(hidden)
+        except Exception:  # noqa: BLE001 - hidden in the collection already; the index's check catches up
+            logging.getLogger(__name__).exception("could not update the index after a withdrawal")
     return hidden
 
 

@@ -1,5 +1,7 @@
 """Errors meant for people: each message is one plain sentence that says what is wrong and where."""
 
+import errno
+
 
 class ArchiveError(Exception):
     """Base for every error the archive reports to a person instead of a traceback."""
@@ -36,3 +38,23 @@ class SignInThrottled(AccountError):
         self.retry_after = retry_after
         minutes = max(1, round(retry_after / 60))
         super().__init__(f"Too many failed sign-in attempts; try again in {minutes} minute{'s' if minutes > 1 else ''}")
+
+
+class DiskFullError(CollectionError):
+    """The disk holding the archive is full: the write was undone, and the previous version is intact."""
+
+    def __init__(self, where: str = ""):
+        self.where = where
+        super().__init__("the archive's disk is full; nothing was changed" + (f" ({where})" if where else ""))
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)  # no room left, or the owner's quota is used up
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Tell whether an error means that no more can be written (the disk or the quota is full)."""
+    if isinstance(error, DiskFullError):
+        return True
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return True
+    return type(error).__name__ == "OperationalError" and "disk is full" in str(error)  # SQLite says it this way

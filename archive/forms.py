@@ -23,9 +23,35 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .media import ITEM_KINDS
+from .metadata import control_character
 
 
-class SignInForm(FlaskForm):
+def _typed_fields(form):
+    """Every text field a person types into, inside lists of sub-forms too (passwords are theirs alone)."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from _typed_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _typed_fields(field.form)
+        elif isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField):
+            yield field
+
+
+class ArchiveForm(FlaskForm):
+    """Every form of the archive: besides its own checks, text holding an invisible control character (which no
+    one types on purpose, and which XML cannot carry) is refused beside its field."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _typed_fields(self):
+            if isinstance(field.data, str) and control_character(field.data):
+                field.errors = [*field.errors, "This contains an invisible control character; please remove it."]
+                valid = False
+        return valid
+
+
+class SignInForm(ArchiveForm):
     name = StringField("Account name", validators=[DataRequired("Enter your account name."), Length(max=64)],
                        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)],
@@ -33,7 +59,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(ArchiveForm):
     """Only a CSRF token: signing out is a POST so that no link or image on another site can do it."""
 
     submit = SubmitField("Sign out")
@@ -43,7 +69,7 @@ ACCESS_CHOICES = [SelectChoice("staff", "Staff only"), SelectChoice("researchers
                   SelectChoice("family", "Family and staff"), SelectChoice("public", "Everyone")]
 
 
-class InterviewUploadForm(FlaskForm):
+class InterviewUploadForm(ArchiveForm):
     """A historian's upload: a transcript, its audio if any, and what is known about the interview."""
 
     transcript = FileField("Transcript", validators=[FileRequired("Choose the transcript file.")],
@@ -102,7 +128,7 @@ class InterviewUploadForm(FlaskForm):
             (field.errors if field is not None else self.form_errors).append(message)
 
 
-class SurnameSpellingForm(FlaskForm):
+class SurnameSpellingForm(ArchiveForm):
     """A historian adds a spelling to a surname family."""
 
     spelling = StringField("Add a spelling", validators=[DataRequired("Type the spelling to add."), Length(max=60)])
@@ -117,7 +143,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AnnotationForm(FlaskForm):
+class AnnotationForm(ArchiveForm):
     """Tie a passage to events, places and people, with tags and a note. The passage is a selection (start, end and
     the words, filled in by the annotator script) or, without JavaScript, a whole segment."""
 
@@ -146,7 +172,7 @@ class AnnotationForm(FlaskForm):
         return [t.strip() for t in (self.tags.data or "").split(",") if t.strip()]
 
 
-class PassageForm(FlaskForm):
+class PassageForm(ArchiveForm):
     """A historian corrects the text of one passage of a transcript."""
 
     text = TextAreaField("Corrected text", validators=[DataRequired("Type the corrected text."),
@@ -155,14 +181,14 @@ class PassageForm(FlaskForm):
     submit = SubmitField("Save correction")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(ArchiveForm):
     """Only a CSRF token and the version deleted, so that a stale page cannot delete what changed since."""
 
     version = HiddenField()
     submit = SubmitField("Delete")
 
 
-class EntryForm(FlaskForm):
+class EntryForm(ArchiveForm):
     """What every vocabulary entry has: names in each script, a description and sources. One subclass per kind."""
 
     label_en = StringField("Name in English", validators=[DataRequired("Give the name in English."), Length(max=200)])
@@ -272,7 +298,7 @@ class PlaceForm(EntryForm):
         return entry
 
 
-class MediaForm(FlaskForm):
+class MediaForm(ArchiveForm):
     """What is known about a photograph, document, letter or object; media.validate checks it."""
 
     title = StringField("Title", validators=[Length(max=300)],
@@ -351,7 +377,7 @@ class MediaUploadForm(MediaForm):
                 if slot.file.data and getattr(slot.file.data, "filename", "")]
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(ArchiveForm):
     """The public "Share a testimony" form. Labels are English here and translated where it is shown."""
 
     contributor_name = StringField("Your name", validators=[DataRequired("Please write your name."), Length(max=200)],
@@ -397,13 +423,13 @@ class ContributionForm(FlaskForm):
                 if slot.file.data and getattr(slot.file.data, "filename", "")]
 
 
-class ReceiptCodeForm(FlaskForm):
+class ReceiptCodeForm(ArchiveForm):
     code = StringField("Your code", validators=[DataRequired("Please write the code from your receipt."),
                                                 Length(max=20)], description="For example K7X2M-9QAB4.")
     submit = SubmitField("Open my testimony")
 
 
-class ReceiptAddForm(FlaskForm):
+class ReceiptAddForm(ArchiveForm):
     """The contributor answers a question, corrects something or adds photos."""
 
     text = TextAreaField("Your answer or correction", validators=[Length(max=50_000)], render_kw={"rows": 5})
@@ -411,13 +437,13 @@ class ReceiptAddForm(FlaskForm):
     submit = SubmitField("Send")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(ArchiveForm):
     confirm = BooleanField("Yes, withdraw my consent: hide everything I sent", validators=[
         DataRequired("Tick the box to confirm.")])
     submit = SubmitField("Withdraw consent")
 
 
-class DescribeForm(FlaskForm):
+class DescribeForm(ArchiveForm):
     """A historian's description of a submission, used when it becomes an interview."""
 
     title = StringField("Title", validators=[Length(max=300)])
@@ -437,7 +463,7 @@ class DescribeForm(FlaskForm):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(ArchiveForm):
     question = TextAreaField("Ask the contributor", validators=[DataRequired("Write the question."),
                                                                 Length(max=10_000)], render_kw={"rows": 3},
                              description="Shown on their receipt page.")
@@ -445,13 +471,13 @@ class QuestionForm(FlaskForm):
     submit = SubmitField("Ask")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(ArchiveForm):
     reason = TextAreaField("Reason, for the contributor", validators=[DataRequired("Say why."), Length(max=10_000)],
                            render_kw={"rows": 3})
     version = HiddenField()
     submit = SubmitField("Decline")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(ArchiveForm):
     version = HiddenField()
     submit = SubmitField("Approve: add to the archive")

@@ -100,8 +100,7 @@ def validate(raw: Mapping, collection: Collection) -> dict:
     check("contribution", metadata.contribution)
     check("withdrawn", metadata._iso_date)
     metadata.family_needs_contribution(check.clean, check.errors)
-    if raw.get("extra"):
-        check.clean["extra"] = dict(raw["extra"])
+    check("extra", lambda v: dict(v or {}))
     check.clean.setdefault("kind", DEFAULT_KIND)
     check.clean.setdefault("access", metadata.DEFAULT_ACCESS)
     return check.done()

@@ -81,6 +81,33 @@ def from_csv_row(row: Mapping[str, str]) -> dict:
     return raw
 
 
+# C0 controls but tab, newline and carriage return; DEL; C1 controls. Invisible, meaningless in a description, and
+# forbidden in XML (OAI-PMH, the feed), so they are refused here and stripped again by every XML writer.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in a text (as U+XXXX), or None."""
+    found = _CONTROL_RE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def refuse_controls(value) -> None:
+    """Raise ValueError if any text in a value (strings inside lists and objects included) holds a control
+    character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if (found := control_character(item)) is not None:
+                raise ValueError(f"contains an invisible control character ({found}); remove it and try again")
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
 class Checker:
     """Check raw fields one by one, keeping each clean value and every problem (so a form can show each beside its
     field); `done()` gives the clean record or raises MetadataError naming them all."""
@@ -92,6 +119,7 @@ class Checker:
 
     def __call__(self, field: str, fn) -> None:
         try:
+            refuse_controls(self.raw.get(field))
             value = fn(self.raw.get(field))
         except ValueError as e:
             self.errors[field] = str(e)
@@ -131,6 +159,10 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     family_needs_contribution(clean, check.errors)
     extra = dict(raw.get("extra") or {})
     extra.update({k: v for k, v in raw.items() if k not in KNOWN and v not in (None, "")})
+    try:
+        refuse_controls(extra)
+    except ValueError as error:
+        check.errors["extra"] = str(error)
     if extra:
         clean["extra"] = extra
     clean.setdefault("access", DEFAULT_ACCESS)

@@ -15,13 +15,18 @@ import datetime
 import hashlib
 import html
 import logging
+import os
 import re
+import secrets
+import shutil
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from filelock import FileLock
 from markupsafe import Markup
 from whoosh import fields, index, query, sorting
 from whoosh.matching import ReadTooFar
@@ -30,7 +35,7 @@ from whoosh.lang import stemmer_for_language
 
 from . import access, annotations, interviews, media, redaction, vocab
 from .collection import Collection
-from .errors import CollectionError
+from .errors import ArchiveError, CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold, variants
 
@@ -160,6 +165,25 @@ def stamp_of(collection: Collection, interview_id: str) -> str:
     return digest.hexdigest()
 
 
+class IndexUnavailable(ArchiveError):
+    """The search index is missing or damaged; a rebuild is under way. Pages that need it answer 503 "being
+    rebuilt" (with Retry-After); pages that do not go on as usual."""
+
+    retry_after = 30
+
+    def __init__(self, why: str):
+        self.why = why
+        super().__init__(f"the search index is {why}; it is being rebuilt")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 def _clean(value: str) -> str:
     return value.replace(",", " ").strip()
 
@@ -172,12 +196,18 @@ def _decade(date: str) -> str | None:
 class SearchIndex:
     """The index of one data root, with the vocabularies its documents are made with."""
 
-    def __init__(self, path: Path, collection: Collection):
-        self.path = Path(path)
+    def __init__(self, path: Path, collection: Collection, lock_path: Path | None = None, background: bool = True):
+        self.path = Path(path).absolute()
         self.collection = collection
+        self.background = background  # repair a broken index in a thread (a server) or at once (a command)
         self._ix = None
+        self._identity: tuple[int, int] | None = None  # the folder the open index was read from
+        self._epoch = 0  # bumped whenever the open index is dropped: every thread's searcher is then reopened
         self._local = threading.local()
         self._open_lock = threading.Lock()
+        self._repairing = threading.Lock()  # held by the one thread of this process that repairs
+        # one rebuild at a time per data root, across every worker process
+        self._file_lock = FileLock(str(lock_path or self.path.with_name(f".{self.path.name}.lock")))
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -193,18 +223,111 @@ class SearchIndex:
     # --- opening and writing ----------------------------------------------------------------------------------
 
     def ix(self):
+        """The open index, reopened when its folder has been replaced (a rebuild swaps in a new one); raise
+        IndexUnavailable when it is missing, damaged or of another layout (see `ensure`)."""
         with self._open_lock:
-            if self._ix is None:
-                self.path.mkdir(parents=True, exist_ok=True)
-                if index.exists_in(str(self.path)):
-                    existing = index.open_dir(str(self.path))
-                    if set(existing.schema.names()) == set(SCHEMA.names()):
-                        self._ix = existing
-                    else:
-                        existing.close()
-                if self._ix is None:  # a new or an older layout: start afresh; check() fills it
-                    self._ix = index.create_in(str(self.path), SCHEMA)
+            identity = _identity(self.path)
+            if self._ix is not None and identity == self._identity:
+                return self._ix
+            self._ix, self._identity = None, None
+            self._epoch += 1
+            self._ix, self._identity = self._open(), identity
             return self._ix
+
+    def _open(self):
+        """Open the index and one reader over it (which opens every segment), or say why it cannot be used."""
+        if not index.exists_in(str(self.path)):
+            raise IndexUnavailable("missing")
+        try:
+            opened = index.open_dir(str(self.path))
+        except Exception as error:  # noqa: BLE001 - whatever a damaged table of contents raises
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+        if set(opened.schema.names()) != set(SCHEMA.names()):
+            opened.close()
+            raise IndexUnavailable("made by another version of the archive")
+        try:
+            with opened.reader() as reader:
+                reader.doc_count()
+        except Exception as error:  # noqa: BLE001 - a segment missing or unreadable
+            opened.close()
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+        return opened
+
+    def _forget(self) -> None:
+        """Drop the open index and every thread's searcher, so that the next use opens what is on disk."""
+        with self._open_lock:
+            self._ix, self._identity = None, None
+            self._epoch += 1
+
+    @contextmanager
+    def _guard(self):
+        """Run index work for a request: if the index turns out to be missing or damaged, start one repair in the
+        background and raise IndexUnavailable, so the page says "being rebuilt" instead of failing."""
+        try:
+            yield
+        except IndexUnavailable:
+            self._forget()
+            self.repair()
+            raise
+        except Exception as error:
+            if self.healthy():
+                raise  # the index is sound: this is a fault of ours, to be seen, not papered over by rebuilding
+            self._forget()
+            self.repair()
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+
+    def healthy(self) -> bool:
+        """Tell whether the index on disk opens, and reads its stored fields and a search back."""
+        try:
+            opened = self._open()
+        except IndexUnavailable:
+            return False
+        try:
+            with opened.searcher() as searcher:
+                for _ in searcher.all_stored_fields():
+                    pass
+                searcher.search(query.Every(), limit=1)
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+        finally:
+            opened.close()
+
+    def repair(self, wait: bool = False) -> None:
+        """Rebuild a missing or damaged index once: by one thread of this process (others go on answering
+        "being rebuilt"), and by one process of this data root at a time (the others wait for it, then find the
+        index whole). In the background unless `wait` or the index was made with `background=False` (commands)."""
+        if not self._repairing.acquire(blocking=wait):
+            return
+        if wait or not self.background:
+            self._repair_now()
+        else:
+            threading.Thread(target=self._repair_now, daemon=True, name="index-repair").start()
+
+    def _repair_now(self) -> None:
+        try:
+            with self._file_lock:
+                if self.healthy():
+                    self._forget()  # another process has rebuilt it meanwhile
+                    return
+                logging.getLogger(__name__).warning("the search index is missing or damaged; rebuilding it")
+                count = self.rebuild()
+                logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
+        except Exception:  # noqa: BLE001 - a repair must never take the server down; the next request retries
+            logging.getLogger(__name__).exception("the search index could not be rebuilt")
+        finally:
+            self._repairing.release()
+
+    def ensure(self) -> None:
+        """Make sure there is an index before the app serves: an empty collection gets an empty index at once (it
+        is complete); a missing or damaged one over a collection is left to `repair`."""
+        try:
+            self.ix()
+        except IndexUnavailable:
+            if not self.present():
+                with self._file_lock:
+                    if not index.exists_in(str(self.path)) or not self.healthy():
+                        self.rebuild()
 
     def stamp(self, doc_id: str) -> str:
         """The files a document is made from, and the vocabularies its facets were counted with."""
@@ -357,8 +480,10 @@ class SearchIndex:
             return None
 
     def update(self, doc_ids: list[str]) -> None:
-        """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit."""
-        writer = self.ix().writer(timeout=60, delay=0.05)
+        """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit; raise
+        IndexUnavailable (a repair under way) when the index cannot be written."""
+        with self._guard():
+            writer = self.ix().writer(timeout=60, delay=0.05)
         try:
             for interview_id in doc_ids:
                 doc = self._document_or_none(interview_id)
@@ -369,14 +494,26 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        with self._guard():
+            writer.commit()
 
     def check(self, repair: bool = True) -> dict[str, list[str]]:
-        """Compare the index with the collection; repair stale, missing and orphaned documents."""
-        indexed = {}
-        with self.ix().searcher() as searcher:
-            for fields_ in searcher.all_stored_fields():
-                indexed[fields_["id"]] = fields_.get("stamp")
+        """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged
+        index is rebuilt first (here, not in the background: callers of check can wait)."""
+        try:
+            opened = self.ix()
+            with opened.searcher() as searcher:
+                indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
+        except Exception:  # noqa: BLE001 - missing, damaged, or of another layout
+            if not repair:
+                raise
+            with self._file_lock:  # another process may be rebuilding it: wait, then look again
+                if not self.healthy():
+                    self.rebuild(catch_up=False)
+            self._forget()
+            opened = self.ix()
+            with opened.searcher() as searcher:
+                indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
         present = set(self.present())
         found = {
             "missing": sorted(present - set(indexed)),
@@ -389,41 +526,63 @@ class SearchIndex:
                 self.update(todo[start:start + 200])
         return found
 
-    def rebuild(self, progress=None) -> int:
-        """Make the index anew from the collection; `progress(n)` is called after each interview."""
-        with self._open_lock:
-            if self._ix is not None:
-                self._ix.close()
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._ix = index.create_in(str(self.path), SCHEMA)
-        ids = self.present()
-        writer = self.ix().writer(timeout=60, limitmb=256)
-        try:
-            for interview_id in ids:
-                doc = self._document_or_none(interview_id)
-                if doc is not None:
-                    writer.add_document(**doc)
-                if progress:
-                    progress(1)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=True)
+    def rebuild(self, progress=None, catch_up: bool = True) -> int:
+        """Make the index anew from the collection in a folder beside it, then swap it in whole: until then
+        readers keep the old one (or, if it was broken, go on hearing "being rebuilt"). `progress(n)` is called
+        after each document. Changes indexed into the old one meanwhile are caught up by a check afterwards."""
+        with self._file_lock:
+            parent = self.path.parent
+            parent.mkdir(parents=True, exist_ok=True)
+            for leftover in parent.glob(f".{self.path.name}-*"):  # an earlier rebuild killed half-way
+                shutil.rmtree(leftover, ignore_errors=True)
+            fresh = parent / f".{self.path.name}-new-{secrets.token_hex(4)}"
+            old = parent / f".{self.path.name}-old-{secrets.token_hex(4)}"
+            fresh.mkdir()
+            try:
+                made = index.create_in(str(fresh), SCHEMA)
+                ids = self.present()
+                writer = made.writer(timeout=60, limitmb=256)
+                try:
+                    for doc_id in ids:
+                        doc = self._document_or_none(doc_id)
+                        if doc is not None:
+                            writer.add_document(**doc)
+                        if progress:
+                            progress(1)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit(optimize=True)
+                made.close()
+                if self.path.exists():
+                    os.rename(self.path, old)
+                os.rename(fresh, self.path)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        self._forget()
+        if catch_up:
+            try:
+                self.check(repair=True)
+            except Exception:  # noqa: BLE001 - the rebuilt index stands; the next check catches up
+                logging.getLogger(__name__).exception("could not catch the rebuilt index up with the collection")
         return len(ids)
 
     # --- searching --------------------------------------------------------------------------------------------
 
     def searcher(self):
-        """A searcher for this thread, reopened only when the index has changed."""
-        current = getattr(self._local, "searcher", None)
-        if current is not None and not current.up_to_date():
+        """A searcher for this thread, reopened only when the index has changed or been replaced."""
+        opened = self.ix()
+        current, epoch = getattr(self._local, "searcher", None), getattr(self._local, "epoch", None)
+        if current is not None and (epoch != self._epoch or not current.up_to_date()):
             # opened afresh, not refresh()ed: whoosh-reloaded 2.7.5's refresh keeps old segments' deletion lists
             # (replaced documents went on matching with their old access) and fails on an index that was empty
             current.close()
             current = None
         if current is None:
-            current = self.ix().searcher()
-        self._local.searcher = current
+            current = opened.searcher()
+        self._local.searcher, self._local.epoch = current, self._epoch
         return current
 
     def query(self, q: str, filters: dict[str, list[str]] | None, viewer, page: int = 1,
@@ -440,8 +599,13 @@ class SearchIndex:
             clauses.append(query.Term("kind", scope))
         if not clauses:
             clauses = [query.Every()]
-        allowed = _allowed(viewer)
         whole = query.And(clauses) if len(clauses) > 1 else clauses[0]
+        with self._guard():
+            return self._results(whole, parsed, q, filters, viewer, page, sort, page_size)
+
+    def _results(self, whole: query.Query, parsed: "Parsed", q: str, filters: dict, viewer, page: int, sort: str,
+                 page_size: int) -> Results:
+        allowed = _allowed(viewer)
         searcher = self.searcher()
         facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count)
                   for name in FACETS}
@@ -516,10 +680,11 @@ class SearchIndex:
     def linked_to(self, ref: str, viewer, limit: int = 200, scope: str = "interview") -> list[str]:
         """The interviews (or, with scope "media", the "media/<id>" items) the viewer may read that link `ref`
         ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
-        results = self.searcher().search(query.And([query.Term("linked", ref), query.Term("kind", scope)]),
-                                         filter=_allowed(viewer), limit=limit,
-                                         sortedby=sorting.FieldFacet("date_sort", reverse=True))
-        return [hit["id"] for hit in results]
+        with self._guard():
+            results = self.searcher().search(query.And([query.Term("linked", ref), query.Term("kind", scope)]),
+                                             filter=_allowed(viewer), limit=limit,
+                                             sortedby=sorting.FieldFacet("date_sort", reverse=True))
+            return [hit["id"] for hit in results]
 
     def browse(self, facet: str, viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""
@@ -650,6 +815,7 @@ _TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(
 _TEXT_FIELDS = ("text", "meta", "title")
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+MAX_NESTING = 8  # parentheses within parentheses; deeper ones are read as if they were not there
 
 
 class Parsed:
@@ -661,6 +827,7 @@ class Parsed:
         self.words: list[str] = []
         self.variants: list[str] = []
         self.message = ""
+        self.depth = 0
         self.tokens = self._tokens(text[:1000])
         self.pos = 0
         self.query = self._expression() if self.tokens else None
@@ -719,7 +886,11 @@ class Parsed:
         kind, value = self._peek()
         self.pos += 1
         if kind == "open":
+            if self.depth >= MAX_NESTING:  # deeper parentheses add nothing a person means; they only recurse
+                return None
+            self.depth += 1
             inner = self._expression()
+            self.depth -= 1
             if self._peek()[0] == "close":
                 self.pos += 1
             return inner
@@ -811,10 +982,13 @@ class Parsed:
         return query.Term(f"f_{name}", value.lower() if name in ("language", "kind") else _clean(value))
 
 
-def init_app(app) -> None:
-    """Open the data root's index; check it against the collection in the background if so configured."""
-    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"])
+def init_app(app, background: bool = True) -> None:
+    """Open the data root's index (an empty collection gets an empty index at once); check it against the
+    collection in the background if so configured. `background=False` (commands) repairs a broken index at once."""
+    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"],
+                               lock_path=Path(app.instance_path) / "index.lock", background=background)
     app.extensions["search"] = search_index
+    search_index.ensure()
     if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
         threading.Thread(target=_check_in_background, args=(search_index, app.logger), daemon=True,
                          name="index-check").start()

@@ -21,7 +21,7 @@ def one_line_error(result):
 def test_user_add_reads_the_password_from_stdin(runner):
     result = runner("user", "add", "anna", "--role", "historian", input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
-    assert runner("user", "list").stdout == "anna\thistorian\n"
+    assert runner("user", "list").stdout == "anna\thistorian\tactive\tno tokens\n"
 
 
 def test_unknown_role(runner):

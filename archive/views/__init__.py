@@ -1,16 +1,24 @@
 """Blueprints, and what every request needs: who is asking, and errors shown to people (or as JSON to scripts)."""
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+import sqlite3
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .. import i18n, redaction
 from ..access import AccessDenied
+from ..errors import DiskFullError, is_disk_full
 from ..forms import SignOutForm
-from . import annotate, api, auth, contribute, entries, interviews, media, moderate, oai, public, search, vocab
+from ..search import IndexUnavailable
+from . import annotate, api, auth, contribute, entries, headers, interviews, media, moderate, oai, public, search, vocab
+from .requests import ArchiveRequest, BoundedJSONProvider
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = ArchiveRequest
+    app.json = BoundedJSONProvider(app)
+    headers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(interviews.bp)
@@ -39,6 +47,7 @@ def init_app(app: Flask) -> None:
             "lang": g.get("lang", i18n.DEFAULT),
             "language_names": i18n.NAMES,
             "languages": i18n.languages(),
+            "index_rebuilding": g.get("index_rebuilding", False),
         }
 
     @app.errorhandler(CSRFError)
@@ -57,6 +66,21 @@ def init_app(app: Flask) -> None:
     def http_error(error):
         return _error(error.code, error.description)
 
+    @app.errorhandler(IndexUnavailable)
+    def index_unavailable(error):
+        response = _error(503, "Search is being rebuilt; this takes a minute or two. Please try again shortly.")
+        return response[0], 503, {"Retry-After": str(error.retry_after)}
+
+    @app.errorhandler(DiskFullError)
+    @app.errorhandler(OSError)
+    @app.errorhandler(sqlite3.OperationalError)
+    def disk_full(error):
+        if not is_disk_full(error):
+            raise error  # not ours to explain: Flask answers 500 and logs it
+        current_app.logger.error("the disk is full: %s", error)
+        return _error(507, "The archive's disk is full; nothing was changed. Please tell the archive's staff, and "
+                           "try again later.")
+
 
 def timecode(seconds) -> str:
     """Show seconds as h:mm:ss, the way transcripts cite times."""
@@ -68,7 +92,8 @@ def timecode(seconds) -> str:
 
 def _error(status: int, detail: str):
     if request.path.startswith("/api/"):
-        return jsonify(error=_TITLES.get(status, "Error"), detail=detail), status
+        title = _TITLES.get(status, "Error")
+        return jsonify(error=title, title=title, status=status, detail=detail), status
     return render_template("errors.html", status=status, title=_TITLES.get(status, "Error"), detail=detail), status
 
 
@@ -79,6 +104,10 @@ _TITLES = {
     404: "Not found",
     405: "Not allowed here",
     413: "Too large",
+    410: "Gone",
+    422: "Cannot be accepted",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Being rebuilt",
+    507: "Disk full",
 }

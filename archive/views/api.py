@@ -32,10 +32,12 @@ def _writer() -> None:
 
 
 def _json_body():
-    data = request.get_json(silent=True)
-    if data is None:
+    if not request.is_json:
         abort(400, "Send the annotation as JSON (Content-Type: application/ld+json or application/json).")
-    return data
+    try:
+        return current_app.json.loads(request.get_data())
+    except ValueError as error:  # also too deeply nested (views/requests.py) or not UTF-8
+        abort(400, f"The body is not readable JSON: {error}.")
 
 
 def _problem(error: annotations.AnnotationError, status: int = 422):

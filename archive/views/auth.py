@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import access, accounts
-from ..errors import SignInThrottled
+from ..errors import AccountError, SignInThrottled
 from ..forms import SignInForm, SignOutForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -36,11 +37,16 @@ def signin():
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
+        name = form.name.data.strip()
         try:
-            user = accounts.authenticate(form.name.data.strip(), form.password.data, request.remote_addr or "")
+            user = accounts.authenticate(name, form.password.data, request.remote_addr or "",
+                                         known_browser=name in _known_names())
         except SignInThrottled as e:
             form.form_errors.append(str(e))
             return render_template("auth/signin.html", form=form), 429, {"Retry-After": str(e.retry_after)}
+        except AccountError as e:
+            form.form_errors.append(str(e)[:1].upper() + str(e)[1:] + ".")
+            return render_template("auth/signin.html", form=form), 403
         if user is not None:
             old = session.get("sid")
             if old:
@@ -48,10 +54,36 @@ def signin():
             session.clear()  # a new session at sign-in: nothing planted before it survives
             session["sid"] = accounts.open_session(user)
             flash(f"Signed in as {user.name}.")
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            _remember_name(response, user.name)
+            return response
         form.form_errors.append("That account name and password do not match.")
         status = 401
     return render_template("auth/signin.html", form=form), status
+
+
+# A browser that has signed in as a name keeps a signed cookie saying so; it spares that browser the delay that
+# failures from elsewhere put on the name (accounts.signin_delay), so nobody can keep the owner out.
+KNOWN_COOKIE = "archive_known"
+KNOWN_DAYS = 365
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="known-browser")
+
+
+def _known_names() -> list[str]:
+    try:
+        names = _serializer().loads(request.cookies.get(KNOWN_COOKIE, ""))
+    except BadSignature:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _remember_name(response, name: str) -> None:
+    names = [n for n in _known_names() if n != name][-4:] + [name]
+    response.set_cookie(KNOWN_COOKIE, _serializer().dumps(names), max_age=KNOWN_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=bool(current_app.config["ARCHIVE_HTTPS"]), path="/auth/")
 
 
 @bp.post("/signout")
@@ -64,10 +96,13 @@ def signout():
     return redirect(url_for("public.index"))
 
 
-def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site, never to another host."""
-    if target:
+def safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path on this site: one leading "/", no scheme, no host, no backslash, no control
+    character or space (browsers drop tabs and newlines, so "/<tab>/evil.example" would become "//evil.example").
+    Anything else goes to the start page."""
+    if target and target.startswith("/") and not target.startswith("//") and target.isprintable() \
+            and "\\" not in target and " " not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//"):
             return target
     return url_for("public.index")

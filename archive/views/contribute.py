@@ -48,6 +48,7 @@ MESSAGES = {
     "empty": "{name}: this file is empty.",
     "visibility": "Please choose who may see it.",
     "closed": "This testimony is closed; nothing more can be added to it.",
+    "busy": "The archive was busy and nothing was saved yet. Please press the button again.",
 }
 
 
@@ -106,16 +107,20 @@ def share():
     if request.method == "POST" and form.website.data:
         abort(400, _("This form was not sent by a person."))  # the honeypot: people never see the field
     if form.validate_on_submit():
-        key = f"contribute:{request.remote_addr}"
-        wait = accounts.throttle(key, int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600, count=False)
+        wait, attempt = accounts.reserve(f"contribute:{request.remote_addr}",
+                                         int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600)
         if wait:
             form.form_errors.append(_("Too many testimonies were sent from here in the last hour. Please try again in "
                                       "{minutes} minutes.", minutes=max(1, wait // 60)))
             return render_template("contribute/share.html", form=form, terms=TERMS_VERSION,
                                    places=_place_names()), 429
-        receipt = _receive(form)
+        receipt = None
+        try:
+            receipt = _receive(form)
+        finally:
+            if receipt is None:
+                accounts.release(attempt)  # only what was kept counts: a refused file does not use up the hour
         if receipt is not None:
-            accounts.attempted(key)  # only what was kept counts: a refused file does not use up the hour
             _grant(receipt.submission_id)
             kept = session.get("receipts", {})  # shown on the receipt page for as long as this browser holds it
             session["receipts"] = {**{k: v for k, v in kept.items() if k in session["family"]},
@@ -225,6 +230,9 @@ def receipt_add(submission_id: str):
                 name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
                 form.form_errors.append(_explain(error, name) if error.code != "empty" else
                                         _("Write something or choose a photo."))
+            except CollectionError as error:  # the folder stayed locked too long: say so, keep the text
+                current_app.logger.warning("receipt %s: %s", submission_id, error)
+                form.form_errors.append(_(MESSAGES["busy"]))
             else:
                 flash(_("Thank you. The historians will see it."))
                 return redirect(url_for("contribute.receipt", submission_id=submission_id))
@@ -237,7 +245,13 @@ def receipt_withdraw(submission_id: str):
     submission = held_submission(submission_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        contributions.withdraw(collection(), submission, current_app.extensions["search"])
+        try:
+            contributions.withdraw(collection(), submission, current_app.extensions["search"])
+        except (ContributionError, CollectionError) as error:  # busy for longer than a double click explains
+            current_app.logger.warning("withdrawal of %s not yet written: %s", submission_id, error)
+            form.form_errors.append(_(MESSAGES["busy"]))
+            return render_template("contribute/receipt.html", submission=submission, record=submission.record,
+                                   sent=None, add_form=ReceiptAddForm(), withdraw_form=form), 503
         flash(_("Your consent is withdrawn. Nothing you sent is shown to anyone but the archive's historians."))
         return redirect(url_for("contribute.receipt", submission_id=submission_id))
     return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import EntryForm
+from ..search import IndexUnavailable
 from .interviews import collection
 from .media import items_linking
 
@@ -47,7 +48,12 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
     """Every passage linked to an entry in the interviews this viewer may read (the index finds the interviews,
     with the viewer's access applied; the annotations themselves are read from the collection)."""
     found = []
-    for interview_id in current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.reader):
+    try:
+        linked = current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.reader)
+    except IndexUnavailable:
+        g.index_rebuilding = True
+        return []
+    for interview_id in linked:
         try:
             interview = interviews.load(collection(), interview_id)
         except CollectionError:
@@ -64,7 +70,10 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
 
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
-    counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.reader)}
+    try:
+        counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.reader)}
+    except IndexUnavailable:
+        g.index_rebuilding, counts = True, {}
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
         entries.sort(key=lambda p: p.name().casefold())

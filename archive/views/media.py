@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from .paging import page_number
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
+from ..search import IndexUnavailable
 from ..forms import MediaForm, MediaUploadForm
 from .interviews import collection
 
@@ -42,7 +43,12 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
     """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
     interviews and entries: the index finds them, access is asked again of each record."""
     found = []
-    for doc_id in current_app.extensions["search"].linked_to(ref, g.reader, limit=limit, scope="media"):
+    try:
+        linked = current_app.extensions["search"].linked_to(ref, g.reader, limit=limit, scope="media")
+    except IndexUnavailable:
+        g.index_rebuilding = True  # the page goes on without them, and says why
+        return []
+    for doc_id in linked:
         try:
             item = media.load(collection(), doc_id.split("/", 1)[1])
         except CollectionError:

@@ -10,33 +10,47 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement
 
 from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import access, records
-from ..formats import dublin_core
+from ..formats import dublin_core, xmlsafe
 from .interviews import collection
 
 bp = Blueprint("oai", __name__)
 OAI = "http://www.openarchives.org/OAI/2.0/"
 PAGE = 100
-VERBS = ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers", "ListRecords", "GetRecord")
+# Each verb's arguments: only these names are ever echoed in <request>, and only for a well-formed request.
+ARGUMENTS = {
+    "Identify": (),
+    "ListMetadataFormats": ("identifier",),
+    "ListSets": ("resumptionToken",),
+    "ListIdentifiers": ("metadataPrefix", "from", "until", "set", "resumptionToken"),
+    "ListRecords": ("metadataPrefix", "from", "until", "set", "resumptionToken"),
+    "GetRecord": ("identifier", "metadataPrefix"),
+}
+VERBS = tuple(ARGUMENTS)
 
 
 @bp.get("/oai")
-@bp.post("/oai")
+@bp.post("/oai")  # harvesters may POST; it only reads, so it needs no CSRF token
 def endpoint():
     args = request.values
     root = Element("OAI-PMH", {"xmlns": OAI, "xmlns:xsi": dublin_core.XSI,
                                "xsi:schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
     SubElement(root, "responseDate").text = records.utc_stamp(datetime.datetime.now(datetime.UTC).isoformat())
     verb = args.get("verb", "")
-    req = SubElement(root, "request", {k: v for k, v in args.items() if verb in VERBS})
+    req = SubElement(root, "request")
     req.text = url_for("oai.endpoint", _external=True)
     try:
         if verb not in VERBS:
             raise _Problem("badVerb", f"{verb!r} is not an OAI-PMH verb" if verb else "the verb argument is missing")
+        if any(len(args.getlist(name)) > 1 for name in args):
+            raise _Problem("badArgument", "an argument is repeated")
+        _allowed_args(args, set(ARGUMENTS[verb]))
+        # the protocol echoes the arguments of a request it could read: known names only, values escaped
+        req.attrib.update({"verb": verb, **{name: args[name] for name in ARGUMENTS[verb] if name in args}})
         {"Identify": _identify, "ListMetadataFormats": _formats, "ListSets": _sets, "ListIdentifiers": _list,
          "ListRecords": _list, "GetRecord": _get}[verb](root, verb, args)
     except _Problem as problem:
@@ -45,8 +59,7 @@ def endpoint():
         if problem.code in ("badVerb", "badArgument"):
             req.attrib.clear()  # the protocol: no attributes echoed when the request itself was wrong
         SubElement(root, "error", {"code": problem.code}).text = problem.message
-    body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
-    return Response(body, mimetype="text/xml")
+    return Response(xmlsafe.document(root), mimetype="text/xml")
 
 
 class _Problem(Exception):

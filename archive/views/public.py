@@ -1,10 +1,11 @@
 """Pages anyone may open, and the feed of what was added or changed."""
 
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement
 
 from flask import Blueprint, Response, current_app, g, render_template, url_for
 
 from .. import records
+from ..formats import xmlsafe
 from .interviews import collection
 
 bp = Blueprint("public", __name__)
@@ -39,5 +40,4 @@ def feed():
         summary = rec.record.get("description") or rec.record.get("caption")
         if summary:
             SubElement(entry, "summary").text = summary
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="utf-8")
-    return Response(body, mimetype="application/atom+xml")
+    return Response(xmlsafe.document(root), mimetype="application/atom+xml")

@@ -13,27 +13,33 @@ from ..forms import SurnameSpellingForm
 bp = Blueprint("vocab", __name__, url_prefix="/vocab")
 
 
-@bp.route("/surnames", methods=["GET", "POST"])
-@bp.route("/surnames/<surname_id>", methods=["POST"])
-def surnames(surname_id: str | None = None):
+@bp.get("/surnames")
+def surnames():
+    access.require(g.viewer, "edit")
+    return _page(SurnameSpellingForm())
+
+
+@bp.post("/surnames/<surname_id>")
+def add_spelling(surname_id: str):
+    """Add a spelling to one family (each family's row on the page has its own small form posting here)."""
     access.require(g.viewer, "edit")
     collection = current_app.extensions["collection"]
     form = SurnameSpellingForm()
-    status = 200
-    if surname_id and form.validate_on_submit():
-        try:
-            vocab.add_surname_spelling(collection, surname_id, form.spelling.data, g.viewer.name, form.version.data)
-        except (vocab.VocabularyError, ConflictError) as e:
-            form.spelling.errors.append(str(e))
-            status = 409 if isinstance(e, ConflictError) else 422
-        else:
-            search_index = current_app.extensions["search"]
-            threading.Thread(target=search_index.check, daemon=True, name="index-check").start()  # facets follow
-            flash(f"Added “{form.spelling.data.strip()}”. Searches for any spelling of this name now find it too.")
-            return redirect(url_for("vocab.surnames", _anchor=surname_id))
-    elif surname_id:
-        status = 422
-    current = vocab.load(collection, "surnames")
+    if not form.validate_on_submit():
+        return _page(form, surname_id, 422)
+    try:
+        vocab.add_surname_spelling(collection, surname_id, form.spelling.data, g.viewer.name, form.version.data)
+    except (vocab.VocabularyError, ConflictError) as e:
+        form.spelling.errors.append(str(e))
+        return _page(form, surname_id, 409 if isinstance(e, ConflictError) else 422)
+    search_index = current_app.extensions["search"]
+    threading.Thread(target=search_index.check, daemon=True, name="index-check").start()  # facets follow
+    flash(f"Added “{form.spelling.data.strip()}”. Searches for any spelling of this name now find it too.")
+    return redirect(url_for("vocab.surnames", _anchor=surname_id))
+
+
+def _page(form: SurnameSpellingForm, failed: str | None = None, status: int = 200):
+    current = vocab.load(current_app.extensions["collection"], "surnames")
     families = sorted(current.data["surnames"], key=lambda e: e["id"])
     return render_template("vocab/surnames.html", families=families, version=current.version, form=form,
-                           failed=surname_id if status != 200 else None), status
+                           failed=failed), status

@@ -1,0 +1,66 @@
+"""The headers every response carries, set in one place: a strict Content-Security-Policy (no inline script or
+style anywhere), no sniffing, no framing, no Referer beyond this site (a receipt link is a secret), and caching
+rules that keep what a signed-in or family reader receives out of every cache.
+
+Caching: anything sent to a reader with an account or a receipt (`access.Reader`), anything that sets a cookie, and
+the account pages are `no-store`. What anonymous readers get keeps the view's own rule (derivatives of public
+items are `private, no-cache`), else `no-cache`. Static files are left to Flask.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "media-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+ALWAYS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+NO_STORE_BLUEPRINTS = ("auth", "moderate")  # account pages and the inbox, whoever asks
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(secure)
+
+
+def secure(response):
+    """Add the security headers and the caching rule to a response (error pages and redirects included)."""
+    for name, value in ALWAYS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config.get("ARCHIVE_HTTPS"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint == "static":
+        return response
+    if personal(response):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
+    elif "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def personal(response) -> bool:
+    """Tell whether a response is meant for this reader alone and must never be stored."""
+    reader = g.get("reader")
+    return bool((reader is not None and (reader.user is not None or reader.family))
+                or "Set-Cookie" in response.headers
+                or current_app.session_interface.should_set_cookie(current_app, session)  # saved after this hook
+                or request.blueprint in NO_STORE_BLUEPRINTS
+                or g.get("no_store"))
