@@ -377,6 +377,17 @@ class MediaUploadForm(MediaForm):
                 if slot.file.data and getattr(slot.file.data, "filename", "")]
 
 
+# A browser's maxlength cuts pasted text silently, so these limits are said on the form, checked by forms.js before
+# sending, and answered by the server with what fitted kept (views/contribute.py), never by a silent cut.
+STORY_MAX_CHARS = 200_000
+ANSWER_MAX_CHARS = 50_000
+
+
+def one_newline(text: str | None) -> str | None:
+    """Browsers send each line break of a text box as CR LF; count and keep it as the one character people see."""
+    return text.replace("\r\n", "\n") if text else text
+
+
 class ContributionForm(ArchiveForm):
     """The public "Share a testimony" form. Labels are English here and translated where it is shown."""
 
@@ -399,8 +410,10 @@ class ContributionForm(ArchiveForm):
                               description="Villages or towns, separated by ';'.")
     later_homes = StringField("Later homes", validators=[Length(max=500)],
                               description="Villages or towns, separated by ';'.")
-    story_text = TextAreaField("The story", validators=[Length(max=200_000)], render_kw={"rows": 10},
-                               description="Write it here, or attach it below as a file.")
+    story_text = TextAreaField("The story", validators=[Length(max=STORY_MAX_CHARS)], filters=[one_newline],
+                               render_kw={"rows": 10, "maxlength": False, "data-max-chars": STORY_MAX_CHARS},
+                               description="Write it here (up to 200,000 characters, about 100 pages), or attach "
+                                           "it below as a file.")
     story_file = FileField("Or attach the story as a file (optional)",
                            description="Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC).")
     photos = FieldList(FormField(ImageSlot), min_entries=3, max_entries=10)
@@ -432,7 +445,9 @@ class ReceiptCodeForm(ArchiveForm):
 class ReceiptAddForm(ArchiveForm):
     """The contributor answers a question, corrects something or adds photos."""
 
-    text = TextAreaField("Your answer or correction", validators=[Length(max=50_000)], render_kw={"rows": 5})
+    text = TextAreaField("Your answer or correction", validators=[Length(max=ANSWER_MAX_CHARS)], filters=[one_newline],
+                         render_kw={"rows": 5, "maxlength": False, "data-max-chars": ANSWER_MAX_CHARS},
+                         description="Up to 50,000 characters; a longer text can be sent as several answers.")
     photos = FieldList(FormField(ImageSlot), min_entries=2, max_entries=10)
     submit = SubmitField("Send")
 

@@ -28,7 +28,7 @@ from flask import (
 from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
 from ..errors import CollectionError
-from ..forms import ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
+from ..forms import ANSWER_MAX_CHARS, STORY_MAX_CHARS, ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
 from .interviews import collection
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
@@ -130,7 +130,41 @@ def share():
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
     if form.errors or form.form_errors:
         status = 422
+        keep_what_fits(form.story_text, STORY_MAX_CHARS)
     return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), status
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """More than the archive reads in one request: the form again, in the page's language, saying what to do."""
+    form = ContributionForm(formdata=None)
+    limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"])
+    form.form_errors.append(_("What you sent is larger than the archive can take at once, so nothing was saved and "
+                              "the form could not be kept. Send a long story as a file (.txt or .docx, or a recording"
+                              " of up to {limit} MB), and photos a few at a time from your receipt page.",
+                              limit=number(limit)))
+    return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), 413
+
+
+def number(n: int) -> str:
+    """A count as the page's language writes it (200,000 in English, 200 000 in Russian)."""
+    return f"{n:,}".replace(",", "\u00a0" if g.get("lang") == "ru" else ",")
+
+
+def keep_what_fits(field, limit: int) -> None:
+    """A text longer than its box: keep what fits (cut at a space) and say, beside it, what was not kept."""
+    text = field.data or ""
+    if len(text) <= limit:
+        return
+    kept = text[:limit]
+    space = max(kept.rfind(" ", limit - 500), kept.rfind("\n", limit - 500))
+    kept = kept[:space] if space > 0 else kept
+    field.data, field.overflow = kept, text[len(kept):].strip()
+    field.errors = [_("This text has {total} characters; the box holds {limit}. The first {kept} characters are "
+                      "kept in the box. The rest, beginning «{start}…», is shown below it, not sent: copy it and "
+                      "send the whole text as a file (.txt or .docx) instead, or send the rest later from your "
+                      "receipt page.", total=number(len(text)), limit=number(limit), kept=number(len(kept)),
+                      start=" ".join(field.overflow[:80].split()))]
 
 
 def _receive(form: ContributionForm):
@@ -236,6 +270,7 @@ def receipt_add(submission_id: str):
             else:
                 flash(_("Thank you. The historians will see it."))
                 return redirect(url_for("contribute.receipt", submission_id=submission_id))
+    keep_what_fits(form.text, ANSWER_MAX_CHARS)
     return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,
                            add_form=form, withdraw_form=WithdrawForm()), 422
 

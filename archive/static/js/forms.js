@@ -10,3 +10,32 @@ document.querySelectorAll("fieldset.choices").forEach((fieldset) => {
     });
   });
 });
+
+// A box with a character limit (data-max-chars) says how much is typed, and the form is not sent while a box holds
+// more than its limit: the browser's own maxlength would cut pasted text without a word, so it is not used.
+document.querySelectorAll("textarea[data-max-chars]").forEach((box) => {
+  const limit = Number(box.dataset.maxChars);
+  const counter = document.getElementById(`${box.id}-counter`);
+  if (!counter || !limit) return;
+  const localeNumber = (n) => n.toLocaleString(document.documentElement.lang || undefined);
+  const update = () => {
+    const count = [...box.value].length;
+    const over = count > limit;
+    counter.hidden = count < limit * 0.8 && !over;
+    counter.textContent = over ? counter.dataset.tooLong + " " : "";
+    counter.textContent += counter.dataset.count
+      .replace("{count}", localeNumber(count)).replace("{limit}", localeNumber(limit));
+    counter.classList.toggle("error", over);
+    box.setAttribute("aria-invalid", over ? "true" : "false");
+    return over;
+  };
+  box.addEventListener("input", update);
+  box.form?.addEventListener("submit", (event) => {
+    if (update()) {
+      event.preventDefault();
+      counter.hidden = false;
+      box.focus();
+    }
+  });
+  update();
+});
