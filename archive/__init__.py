@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or load_secret_key(Path(app.instance_path))
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["ARCHIVE_MAX_UPLOAD_MB"]) * 2**20
     # text fields of one form, held in memory: room for a story of 200,000 characters in any script, and its answers
-    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 8 * 2**20)
+    app.config["MAX_FORM_MEMORY_SIZE"] = (test_config or {}).get("MAX_FORM_MEMORY_SIZE", 8 * 2**20)
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # a form's token lives as long as its session: a family may take an evening to write their story
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -27,7 +27,7 @@ from flask import (
 
 from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
-from ..errors import CollectionError
+from ..errors import CollectionError, DiskFullError, is_disk_full
 from ..forms import ANSWER_MAX_CHARS, STORY_MAX_CHARS, ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
 from .interviews import collection
 
@@ -129,7 +129,7 @@ def share():
                                        token=receipt.token, _external=True)}}
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
     if form.errors or form.form_errors:
-        status = 422
+        status = g.get("status", 422)
         keep_what_fits(form.story_text, STORY_MAX_CHARS)
     return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), status
 
@@ -137,6 +137,7 @@ def share():
 @bp.errorhandler(413)
 def too_large(error):
     """More than the archive reads in one request: the form again, in the page's language, saying what to do."""
+    choose_language()  # the CSRF check, reading the form, may have refused it before the blueprint's hook ran
     form = ContributionForm(formdata=None)
     limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"])
     form.form_errors.append(_("What you sent is larger than the archive can take at once, so nothing was saved and "
@@ -191,6 +192,14 @@ def _receive(form: ContributionForm):
                     error.index = n
                     raise
             return contributions.submit(collection(), details, story, photos, _limits(), g.lang)
+        except (OSError, DiskFullError) as error:  # the collection's write, or the scratch copy of an upload
+            if not is_disk_full(error):
+                raise
+            current_app.logger.error("the disk is full: a testimony could not be kept")
+            form.form_errors.append(_("The archive's disk is full, so nothing was saved. What you typed is kept "
+                                      "below; please try again later (files must be chosen again)."))
+            g.status = 507
+            return None
         except ContributionError as error:
             name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")

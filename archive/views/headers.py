@@ -58,8 +58,10 @@ def secure(response):
 
 def personal(response) -> bool:
     """Tell whether a response is meant for this reader alone and must never be stored."""
-    reader = g.get("reader")
+    reader = g.get("reader")  # absent when a check (CSRF) refused the request before the reader was known
     return bool((reader is not None and (reader.user is not None or reader.family))
+                or "sid" in session or session.get("family")
+                or request.headers.get("Authorization")
                 or "Set-Cookie" in response.headers
                 or current_app.session_interface.should_set_cookie(current_app, session)  # saved after this hook
                 or request.blueprint in NO_STORE_BLUEPRINTS

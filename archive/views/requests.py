@@ -21,6 +21,9 @@ class ArchiveRequest(Request):
         for attribute in ("form", "files"):
             data = self.__dict__.get(attribute)
             if data is not None and None in data:
+                for dropped in data.getlist(None):
+                    if hasattr(dropped, "close"):
+                        dropped.close()  # a file nobody will read (and request.close() will not see)
                 self.__dict__[attribute] = type(data)(
                     (key, value) for key, value in data.items(multi=True) if key is not None)
 
