@@ -67,8 +67,14 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     if dev:
         app.run(host=host, port=port, debug=True)
     else:
-        import waitress
+        import logging
 
+        import waitress
+        from flask.logging import default_handler
+
+        # one handler for everything (the archive's messages and waitress's), so that each is written once
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app.logger.removeHandler(default_handler)
         waitress.serve(app, host=host, port=port, threads=int(app.config["ARCHIVE_THREADS"]), ident="archive")
 
 

@@ -14,6 +14,7 @@ import bisect
 import datetime
 import hashlib
 import html
+import io
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ import secrets
 import shutil
 import threading
 import unicodedata
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +31,9 @@ from filelock import FileLock
 from markupsafe import Markup
 from whoosh import fields, index, query, sorting
 from whoosh.matching import ReadTooFar
+from whoosh.searching import Searcher
 from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.filedb.structfile import StructFile
 from whoosh.lang import stemmer_for_language
 
 from . import access, annotations, interviews, media, redaction, vocab
@@ -176,6 +179,28 @@ class IndexUnavailable(ArchiveError):
         super().__init__(f"the search index is {why}; it is being rebuilt")
 
 
+def _reader(opened):
+    """A reader over every segment of an open index, opened once. (Whoosh's own `reader()` tries ten times on any
+    I/O error, for a writer racing it, and leaves a file open at each try; here a rebuild swaps whole folders, so a
+    failure means damage, to be repaired, not retried.)"""
+    toc = opened._read_toc()
+    return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
+
+
+def _close_files_left_by(error: BaseException) -> None:
+    """Close the files that whoosh held open in the frames that failed (it leaves them open when a damaged file
+    stops it half-way), now rather than whenever the garbage collector comes by."""
+    trace = error.__traceback__
+    while trace is not None:
+        for value in list(trace.tb_frame.f_locals.values()):
+            if isinstance(value, io.IOBase | StructFile):
+                try:
+                    value.close()
+                except Exception:  # noqa: BLE001, S110 - already closed, or half-made: nothing more to free
+                    pass
+        trace = trace.tb_next
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
@@ -236,19 +261,21 @@ class SearchIndex:
 
     def _open(self):
         """Open the index and one reader over it (which opens every segment), or say why it cannot be used."""
-        if not index.exists_in(str(self.path)):
+        if not self.path.is_dir() or not any(self.path.glob("*.toc")):
             raise IndexUnavailable("missing")
         try:
             opened = index.open_dir(str(self.path))
         except Exception as error:  # noqa: BLE001 - whatever a damaged table of contents raises
+            _close_files_left_by(error)
             raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
         if set(opened.schema.names()) != set(SCHEMA.names()):
             opened.close()
             raise IndexUnavailable("made by another version of the archive")
         try:
-            with opened.reader() as reader:
+            with _reader(opened) as reader:
                 reader.doc_count()
         except Exception as error:  # noqa: BLE001 - a segment missing or unreadable
+            _close_files_left_by(error)
             opened.close()
             raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
         return opened
@@ -272,6 +299,7 @@ class SearchIndex:
         except Exception as error:
             if self.healthy():
                 raise  # the index is sound: this is a fault of ours, to be seen, not papered over by rebuilding
+            _close_files_left_by(error)
             self._forget()
             self.repair()
             raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
@@ -283,12 +311,13 @@ class SearchIndex:
         except IndexUnavailable:
             return False
         try:
-            with opened.searcher() as searcher:
+            with Searcher(_reader(opened), fromindex=opened) as searcher:
                 for _ in searcher.all_stored_fields():
                     pass
                 searcher.search(query.Every(), limit=1)
             return True
-        except Exception:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001
+            _close_files_left_by(error)
             return False
         finally:
             opened.close()
@@ -326,7 +355,7 @@ class SearchIndex:
         except IndexUnavailable:
             if not self.present():
                 with self._file_lock:
-                    if not index.exists_in(str(self.path)) or not self.healthy():
+                    if not self.healthy():
                         self.rebuild()
 
     def stamp(self, doc_id: str) -> str:
@@ -484,17 +513,17 @@ class SearchIndex:
         IndexUnavailable (a repair under way) when the index cannot be written."""
         with self._guard():
             writer = self.ix().writer(timeout=60, delay=0.05)
-        try:
-            for interview_id in doc_ids:
-                doc = self._document_or_none(interview_id)
-                if doc is None:
-                    writer.delete_by_term("id", interview_id)
-                else:
-                    writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        with self._guard():
+            try:
+                for interview_id in doc_ids:
+                    doc = self._document_or_none(interview_id)
+                    if doc is None:
+                        writer.delete_by_term("id", interview_id)
+                    else:
+                        writer.update_document(**doc)
+            except BaseException:
+                with suppress(Exception):  # a damaged index may not even cancel; the first error is what counts
+                    writer.cancel()
+                raise
             writer.commit()
 
     def check(self, repair: bool = True) -> dict[str, list[str]]:
@@ -502,7 +531,7 @@ class SearchIndex:
         index is rebuilt first (here, not in the background: callers of check can wait)."""
         try:
             opened = self.ix()
-            with opened.searcher() as searcher:
+            with Searcher(_reader(opened), fromindex=opened) as searcher:
                 indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
         except Exception:  # noqa: BLE001 - missing, damaged, or of another layout
             if not repair:
@@ -512,7 +541,7 @@ class SearchIndex:
                     self.rebuild(catch_up=False)
             self._forget()
             opened = self.ix()
-            with opened.searcher() as searcher:
+            with Searcher(_reader(opened), fromindex=opened) as searcher:
                 indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
         present = set(self.present())
         found = {
@@ -578,10 +607,11 @@ class SearchIndex:
         if current is not None and (epoch != self._epoch or not current.up_to_date()):
             # opened afresh, not refresh()ed: whoosh-reloaded 2.7.5's refresh keeps old segments' deletion lists
             # (replaced documents went on matching with their old access) and fails on an index that was empty
-            current.close()
+            with suppress(Exception):  # its files may be gone or damaged: it is dropped either way
+                current.close()
             current = None
         if current is None:
-            current = opened.searcher()
+            current = Searcher(_reader(opened), fromindex=opened)
         self._local.searcher, self._local.epoch = current, self._epoch
         return current
 

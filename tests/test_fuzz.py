@@ -282,13 +282,17 @@ def texts(min_size=0, max_size=30):
     return st.text(CHARACTERS, min_size=min_size, max_size=max_size)
 
 
-def huge():
-    """A long text made by repeating a piece: up to some 500,000 characters (about 2 MB) without drawing each one."""
-    return st.builds(lambda piece, n: piece * n, texts(min_size=1, max_size=8), st.integers(1_000, 60_000))
+def huge(longest: int = 300_000):
+    """A long text made by repeating a piece (without drawing each character): up to `longest` characters."""
+    return st.builds(lambda piece, n: (piece * n)[:longest], texts(min_size=1, max_size=8),
+                     st.integers(1_000, longest))
 
 
-def fuzz_text():
-    return st.one_of(texts(), texts(max_size=200), st.sampled_from(SPECIAL), huge())
+def fuzz_text(longest: int = 300_000):
+    return st.one_of(texts(), texts(max_size=200), st.sampled_from(SPECIAL), huge(longest))
+
+
+ODDS = st.integers(0, 99)  # draw(ODDS) < 20: a 20 % chance
 
 
 def valid_or_fuzz(valid):
@@ -401,19 +405,23 @@ def uploads(content=None):
     return st.builds(Upload, content if content is not None else file_bytes(), FILE_NAMES, CONTENT_TYPES)
 
 
+SLOT_INDICES = st.one_of(st.integers(0, 12).map(str), st.sampled_from(
+    ["-1", "00", "1x", "٣", "²", "99999999999999999999", "9" * 5000, "", " 1", "0-1"]))
+
+
 def upload_slots(prefix: str, content, captions):
-    """Files of a list of sub-forms (`photos-0-file`, `photos-0-caption` ...), with odd indices too."""
-    index = st.one_of(st.integers(0, 12).map(str), st.sampled_from(
-        ["-1", "00", "1x", "٣", "²", "99999999999999999999", "9" * 5000, "", " 1", "0-1"]))
+    """Files of a list of sub-forms (`photos-0-file`, `photos-0-caption` ...), odd indices too: (name, value) pairs."""
+    files = uploads(content)
+    caption = valid_or_fuzz(captions)
 
     @st.composite
     def slots(draw):
         pairs = []
-        for n in draw(st.lists(index, max_size=4)):
+        for n in draw(st.lists(SLOT_INDICES, max_size=4)):
             if draw(st.booleans()) or not pairs:
-                pairs.append((f"{prefix}-{n}-file", draw(uploads(content))))
+                pairs.append((f"{prefix}-{n}-file", draw(files)))
             if draw(st.booleans()):
-                pairs.append((f"{prefix}-{n}-caption", draw(valid_or_fuzz(captions))))
+                pairs.append((f"{prefix}-{n}-caption", draw(caption)))
         return pairs
     return slots()
 
@@ -445,80 +453,90 @@ class Body:
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2 ** 70, 2 ** 70),
                          st.floats(allow_nan=True, allow_infinity=True), texts(max_size=20), st.sampled_from(SPECIAL))
 JSON_KEYS = st.one_of(st.sampled_from(["type", "id", "body", "target", "source", "selector", "exact", "value",
-                                       "purpose", "items", "first", "@context", "review", "creator", "start", "end"]),
+                                       "purpose", "items", "first", "@context", "review", "creator", "start", "end",
+                                       "prefix", "suffix", "motivation", "created", "modified"]),
                       texts(max_size=10))
 JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(JSON_KEYS, inner, max_size=4)), max_leaves=15)
+WRAPPERS = st.lists(st.sampled_from(["list", "object", "target", "body", "selector", "items"]), min_size=1,
+                    max_size=80)
 
 
-@st.composite
-def deep_json(draw, core=JSON_VALUES):
-    """A value wrapped in lists and objects up to ~80 levels deep (the app refuses more than 64)."""
-    value = draw(core)
-    for kind in draw(st.lists(st.sampled_from(["list", "object", "target", "body", "selector"]), min_size=1,
-                              max_size=80)):
-        value = [value] if kind == "list" else {{"object": "k"}.get(kind, kind): value}
-    return value
+def deep_json(core=JSON_VALUES):
+    """A value wrapped in lists and objects up to 80 levels deep (the app refuses more than 64)."""
+    def wrap(value, kinds):
+        for kind in kinds:
+            value = [value] if kind == "list" else {"k" if kind == "object" else kind: value}
+        return value
+    return st.builds(wrap, core, WRAPPERS)
 
 
-def json_value():
-    return st.one_of(JSON_VALUES, JSON_VALUES, deep_json())
+JSON_ANY = st.one_of(JSON_VALUES, JSON_VALUES, deep_json())
+FUZZ = fuzz_text()
+UPLOADS = uploads()
+IPS = st.one_of(st.just("127.0.0.1"), st.just("127.0.0.1"), st.ip_addresses().map(str))
+HOW = st.sampled_from(["valid"] * 6 + ["fuzz", "fuzz", "missing", "twice", "upload"])
+MODES = st.sampled_from(["form"] * 5 + ["multipart"] * 3 + ["raw-multipart", "json", "bytes"])
+CSRF = st.sampled_from(["field"] * 12 + ["header", "missing", "garbage", "twice"])
+GARBAGE_TOKENS = st.one_of(FUZZ, st.just("IjE2YjQ.bad.token"))
+EXTRA_PAIRS = st.lists(st.tuples(FIELD_NAMES, st.one_of(FUZZ, UPLOADS)), max_size=3)
+RAW_BYTES = st.one_of(st.binary(max_size=500), texts(max_size=200).map(lambda t: t.encode()),
+                      st.builds(lambda n: b"a=" + b"%" * n, st.integers(1, 5000)),
+                      st.builds(lambda n: b"&" * n + b"=", st.integers(1, 50_000)))
+RAW_TYPES = st.sampled_from([
+    "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=",
+    "multipart/form-data; boundary=x", "text/plain", "application/json", "application/octet-stream",
+    "application/x-www-form-urlencoded; charset=koi8-r", "", "multipart/mixed; boundary=x"])
+ODD_PARTS = st.lists(st.tuples(
+    st.sampled_from(['form-data; name="{n}"', "form-data; name={n}", "form-data", 'form-data; name=""',
+                     'form-data; name="{n}"; filename="{f}"', "form-data; name*=UTF-8''{n}",
+                     'form-data; name="{n}"; name="other"', 'attachment; name="{n}"', "",
+                     'form-data; filename="{f}"', 'form-data; name="{n}"; filename*=UTF-8\'\'{f}',
+                     'form-data; name="{n}\r\nX-Evil: 1"']),
+    FIELD_NAMES, FILE_NAMES, st.one_of(st.binary(max_size=100), texts(max_size=50).map(str.encode)),
+    CONTENT_TYPES), max_size=4)
+NEWLINES = st.sampled_from([b"\r\n", b"\r\n", b"\n"])
+JSON_TOPS = st.sampled_from(["object"] * 6 + ["pairs", "list", "scalar", "broken"])
 
 
-IPS = st.one_of(st.just("127.0.0.1"), st.ip_addresses().map(str))
-
-
-def form_body(fields: dict, files=None, prefix: str = "", fixed: list | None = None):
-    """Draw a post of a form with `fields` (name -> strategy of valid-looking text) and `files` (a strategy of
-    extra (name, Upload) pairs), the field names prefixed by `prefix`; `fixed` pairs are sent as they are."""
+def form_body(valid, files=None):
+    """Draw a post of a form: `valid` draws a dict of valid-looking values by field name (a list for a field of
+    several values), each then sent as it is, changed, left out, sent twice or replaced by a file; `files` draws
+    extra (name, Upload) pairs. Then unknown fields, and one of several encodings and places for the CSRF token."""
     @st.composite
     def body(draw):
-        mode = draw(st.sampled_from(["form"] * 5 + ["multipart"] * 3 + ["raw-multipart", "json", "bytes"]))
-        pairs = list(fixed or [])
-        for name, valid in fields.items():
-            how = draw(st.sampled_from(["valid"] * 6 + ["fuzz", "fuzz", "missing", "twice", "upload"]))
-            key = prefix + name
+        mode = draw(MODES)
+        pairs = []
+        for key, value in draw(valid).items():
+            how = draw(HOW)
             if how == "missing":
                 continue
             if how == "upload":
-                pairs.append((key, draw(uploads())))
+                pairs.append((key, draw(UPLOADS)))
                 continue
-            if mode == "json" and draw(st.integers(0, 3)) == 0:
-                pairs.append((key, draw(json_value())))  # a wrong type: a number, a list, an object
+            if mode == "json" and draw(ODDS) < 25:
+                pairs.append((key, draw(JSON_ANY)))  # a wrong type: a number, a list, an object
                 continue
-            pairs.append((key, draw(valid) if how != "fuzz" else draw(fuzz_text())))
+            if how == "fuzz":
+                value = draw(FUZZ)
+            values = value if isinstance(value, list) and mode != "json" else [value]
+            pairs += [(key, v) for v in values]
             if how == "twice":
-                pairs.append((key, draw(valid_or_fuzz(valid))))
+                pairs.append((key, draw(FUZZ) if draw(st.booleans()) else values[0] if values else ""))
         if files is not None:
             pairs += draw(files)
-        pairs += draw(st.lists(st.tuples(FIELD_NAMES, st.one_of(fuzz_text(), uploads())), max_size=3))
-        if draw(st.integers(0, 4)) == 0:
+        pairs += draw(EXTRA_PAIRS)
+        if draw(ODDS) < 20:
             pairs = draw(st.permutations(pairs))
-        drawn = Body(pairs, mode, draw(st.sampled_from(["field"] * 12 + ["header", "missing", "garbage", "twice"])),
-                     remote_addr=draw(IPS))
+        drawn = Body(pairs, mode, draw(CSRF), remote_addr=draw(IPS))
         if drawn.csrf in ("garbage", "twice"):
-            drawn.garbage = draw(st.one_of(fuzz_text(), st.just("IjE2YjQ.bad.token")))
+            drawn.garbage = draw(GARBAGE_TOKENS)
         if mode == "bytes":
-            drawn.raw = draw(st.one_of(st.binary(max_size=500), texts(max_size=200).map(lambda t: t.encode()),
-                                       st.builds(lambda n: b"a=" + b"%" * n, st.integers(1, 5000)),
-                                       st.builds(lambda n: b"&" * n + b"=", st.integers(1, 50_000))))
-            drawn.raw_type = draw(st.sampled_from([
-                "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=",
-                "multipart/form-data; boundary=x", "text/plain", "application/json", "application/octet-stream",
-                "application/x-www-form-urlencoded; charset=koi8-r", "", "multipart/mixed; boundary=x"]))
+            drawn.raw, drawn.raw_type = draw(RAW_BYTES), draw(RAW_TYPES)
         if mode == "raw-multipart":
-            drawn.odd_parts = draw(st.lists(st.tuples(
-                st.sampled_from(['form-data; name="{n}"', "form-data; name={n}", "form-data", 'form-data; name=""',
-                                 'form-data; name="{n}"; filename="{f}"', "form-data; name*=UTF-8''{n}",
-                                 'form-data; name="{n}"; name="other"', 'attachment; name="{n}"', "",
-                                 'form-data; filename="{f}"', 'form-data; name="{n}"; filename*=UTF-8\'\'{f}',
-                                 'form-data; name="{n}\r\nX-Evil: 1"']),
-                FIELD_NAMES, FILE_NAMES, st.one_of(st.binary(max_size=100), texts(max_size=50).map(str.encode)),
-                CONTENT_TYPES), max_size=4))
-            drawn.newline = draw(st.sampled_from([b"\r\n", b"\r\n", b"\n"]))
-            drawn.closed = draw(st.integers(0, 5)) > 0
+            drawn.odd_parts, drawn.newline, drawn.closed = draw(ODD_PARTS), draw(NEWLINES), draw(ODDS) >= 15
         if mode == "json":
-            drawn.json_top = draw(st.sampled_from(["object"] * 6 + ["pairs", "list", "scalar", "broken"]))
+            drawn.json_top = draw(JSON_TOPS)
         return drawn
     return body()
 
@@ -633,19 +651,43 @@ SEARCH_EXPRESSIONS = st.recursive(search_term(), lambda inner: st.one_of(
 ), max_leaves=10)
 
 
+QUERY_MAX = 8_000  # characters of a long generated query or filter (the app reads the first 1,000 of a query)
+
+
+def cut(text: str) -> str:
+    return text[:QUERY_MAX]
+
+
+# Long queries of many words are the dearest for the app (about 0.6 s each: every word is compared with every name of
+# the vocabularies for "did you mean", see the report), so they are drawn in 1 example of 100 and the cheap kinds of
+# long query (parentheses, operators) more often; the rest are expressions of up to ten terms and short random text.
 def search_queries():
-    return st.one_of(
-        SEARCH_EXPRESSIONS, SEARCH_EXPRESSIONS, SEARCH_EXPRESSIONS,
-        st.builds(lambda n, m, inner: "(" * n + inner + ")" * m, st.integers(0, 5000), st.integers(0, 5000),
-                  SEARCH_EXPRESSIONS),
-        st.builds(lambda n, inner: "(" * n + (inner + " OR ") * n, st.integers(1, 400), search_term()),
-        st.builds(lambda n, inner: ("NOT " * n) + inner, st.integers(1, 500), search_term()),
-        st.builds(lambda inner, n, sep: sep.join([inner] * n), SEARCH_EXPRESSIONS, st.integers(2, 3000),
+    many_words = st.one_of(
+        st.builds(lambda n, inner: cut("(" * n + (inner + " OR ") * n), st.integers(1, 400), search_term()),
+        st.builds(lambda inner, n, sep: cut(sep.join([inner] * n)), SEARCH_EXPRESSIONS, st.integers(2, 3000),
                   st.sampled_from([" ", " OR ", "", " AND ", "\u200b"])),
-        st.builds(lambda piece, n: piece * n, texts(min_size=1, max_size=6), st.integers(100, 30_000)),
-        texts(max_size=80),
-        st.sampled_from(SPECIAL),
-    )
+        st.builds(lambda piece, n: cut(piece * n), texts(min_size=1, max_size=6), st.integers(100, QUERY_MAX)))
+    long_few_words = st.one_of(
+        st.builds(lambda n, m, inner: cut("(" * n + inner + ")" * m), st.integers(0, 5000), st.integers(0, 5000),
+                  SEARCH_EXPRESSIONS),
+        st.builds(lambda n, inner: cut(("NOT " * n) + inner), st.integers(1, 500), search_term()),
+        st.builds(lambda n, inner: cut(inner + ")" * n), st.integers(1, 5000), SEARCH_EXPRESSIONS),
+        st.builds(lambda n, inner: cut('"' * n + inner), st.integers(1, 5000), search_term()),
+        st.builds(lambda inner, n: inner + " " * n, search_term(), st.integers(1, QUERY_MAX)))
+
+    @st.composite
+    def query(draw):
+        kind = draw(st.integers(0, 99))
+        if kind == 0:
+            return draw(many_words)
+        if kind < 8:
+            return draw(long_few_words)
+        if kind < 15:
+            return draw(st.sampled_from(SPECIAL))
+        if kind < 35:
+            return draw(texts(max_size=60))
+        return draw(SEARCH_EXPRESSIONS)
+    return query()
 
 
 FACET_VALUES = {
@@ -663,22 +705,26 @@ FACET_VALUES = {
 }
 
 
+FACET_DRAWS = {name: st.one_of(values, values, values, fuzz_text(2_000))
+               for name, values in FACET_VALUES.items()}
+FACET_NAMES = st.lists(st.sampled_from(list(FACET_VALUES) + ["village", "surname", "page", "sort", "junk"]), max_size=3)
+BAD_ESCAPES = st.sampled_from(["&q=%", "&q=%zz", "&q=%ff%fe", "&&&", "&=x", "&q", "&q=%C3%28", "&page=%00",
+                               "&q=%E2%80%AE", "&village=%ED%A0%80", ";q=x", "&q=+++"])
+ENDPOINTS = st.sampled_from(["/search", "/api/v1/search"])
+
+
 @st.composite
 def search_requests(draw):
     """(endpoint, raw query string, signed in?)"""
-    pairs = [("q", draw(search_queries()))] if draw(st.integers(0, 9)) else []
-    for name in draw(st.lists(st.sampled_from(list(FACET_VALUES) + ["village", "surname", "page", "sort", "junk"]),
-                              max_size=3)):
-        values = FACET_VALUES.get(name, texts(max_size=10))
-        pairs.append((name, draw(st.one_of(values, values, values, fuzz_text()))))
-    if draw(st.integers(0, 5)) == 0:
+    pairs = [("q", draw(FACET_VALUES["q"]))] if draw(ODDS) >= 10 else []
+    for name in draw(FACET_NAMES):
+        pairs.append((name, draw(FACET_DRAWS.get(name, FACET_DRAWS[""]))))
+    if draw(ODDS) < 15:
         pairs = draw(st.permutations(pairs))
     query = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
-    if draw(st.integers(0, 19)) == 0:  # hand-made: bad escapes, bytes that are not UTF-8, bare separators
-        query = query + draw(st.sampled_from(["&q=%", "&q=%zz", "&q=%ff%fe", "&&&", "&=x", "&q", "&q=%C3%28",
-                                              "&page=%00", "&q=%E2%80%AE", "&village=%ED%A0%80", ";q=x", "&q=+++"]))
-    endpoint = draw(st.sampled_from(["/search", "/api/v1/search"]))
-    return endpoint, query, draw(st.integers(0, 4)) == 0
+    if draw(ODDS) < 5:  # hand-made: bad escapes, bytes that are not UTF-8, bare separators
+        query = query + draw(BAD_ESCAPES)
+    return draw(ENDPOINTS), query, draw(ODDS) < 20
 
 
 # --- running a target ----------------------------------------------------------------------------------------------
