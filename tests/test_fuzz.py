@@ -768,3 +768,630 @@ def test_search_never_fails_fast(search_env):
 @pytest.mark.slow
 def test_search_never_fails(search_env):
     search_target(search_env, "slow", SEARCH_EXAMPLES, derandomize=False)
+
+
+# --- forms and the JSON API: what each target sends ------------------------------------------------------------------
+
+def _segments(interview_id: str) -> list[dict]:
+    return json.loads((REPOSITORY / "interviews" / interview_id / "segments.json").read_text("utf-8"))
+
+
+def _spans(interview_id: str):
+    """(start, end, exact) of passages of an interview's transcript as the app joins it, some of them off."""
+    text = interviews.transcript_text(_segments(interview_id))[0]
+
+    @st.composite
+    def span(draw):
+        start = draw(st.integers(0, len(text) - 1))
+        end = start + draw(st.integers(1, 80))
+        exact = text[start:end]
+        if draw(ODDS) < 15:
+            start, end = draw(st.sampled_from([(-1, 5), (0, 0), (5, 2), (len(text), len(text) + 5),
+                                               (0, len(text) + 1), (10 ** 30, 10 ** 30 + 1)]))
+        return start, end, exact
+    return span()
+
+
+def _code_variants(code: str):
+    """A receipt code as people type it: as printed, lower case, without the dash, spaced, with look-alikes."""
+    look_alikes = str.maketrans({"A": "А", "B": "В", "C": "С", "E": "Е", "K": "К", "M": "М", "O": "О", "X": "Х"})
+    return st.sampled_from([code, code.lower(), code.replace("-", ""), " ".join(code), code.translate(look_alikes),
+                            code + "X", code[:-1], code.replace("-", "—"), f"\t{code}\n", code * 3,
+                            "".join(reversed(code))])
+
+
+def _story_files():
+    return st.one_of(st.builds(lambda t: t.encode("utf-8"), texts(min_size=1, max_size=300)),
+                     st.builds(_docx, texts(max_size=100)), st.just(WAV), file_bytes())
+
+
+def _vtt(cues: list[str]) -> bytes:
+    lines = ["WEBVTT", ""]
+    for n, cue in enumerate(cues):
+        lines += [f"00:00:{n:02d}.000 --> 00:00:{n + 1:02d}.500", f"<v Narrator>{cue}", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def _srt(cues: list[str]) -> bytes:
+    return "\n".join(f"{n + 1}\n00:00:{n:02d},000 --> 00:00:{n + 1:02d},500\n{cue}\n"
+                     for n, cue in enumerate(cues)).encode("utf-8")
+
+
+def _plain(cues: list[str]) -> bytes:
+    return "\n\n".join(f"{'INTERVIEWER' if n % 2 else 'NARRATOR'}: {cue}" for n, cue in enumerate(cues)).encode()
+
+
+CUES = st.lists(texts(min_size=1, max_size=80), min_size=1, max_size=6)
+TRANSCRIPT_FILES = st.one_of(
+    st.builds(Upload, st.builds(_vtt, CUES), st.just("interview.vtt"), st.just("text/vtt")),
+    st.builds(Upload, st.builds(_srt, CUES), st.just("interview.srt")),
+    st.builds(Upload, st.builds(_plain, CUES), st.sampled_from(["interview.txt", "noext", "a.TXT"])),
+    st.builds(Upload, st.builds(lambda cues: _docx(" ".join(cues)), CUES), st.just("interview.docx")),
+    st.builds(Upload, st.sampled_from(sorted(TRANSCRIPTS.values())), st.sampled_from(sorted(TRANSCRIPTS))),
+    UPLOADS)
+
+
+def _shared(fields: dict) -> st.SearchStrategy:
+    return st.fixed_dictionaries(fields)
+
+
+CONTRIBUTION = _shared({
+    "contributor_name": NAMES, "relation": st.sampled_from(["внучка", "my grandmother", "сын", "myself", "손녀"]),
+    "contact": st.sampled_from(["olga@example.org", "+7 701 000 00 00", "", "not an email", "a@b"]),
+    "narrator": NAMES, "narrator_other_forms": st.lists(NAMES, max_size=3).map("; ".join),
+    "birth_year": YEARS, "birthplace": PLACES, "deported_to": PLACE_LISTS, "later_homes": PLACE_LISTS,
+    "story_text": st.one_of(texts(min_size=1, max_size=300), huge()),
+    "visibility": st.sampled_from(["public", "researchers", "family"]), "living_named": st.sampled_from(["yes", "no"]),
+    "embargo_until": ISO_DATES, "agree": BOOLEANS, "website": st.sampled_from(["", "", "", "", "http://spam"]),
+})
+INTERVIEW_UPLOAD = _shared({
+    "title": valid_or_fuzz(texts(max_size=60)), "narrator": st.lists(NAMES, max_size=3).map("; ".join),
+    "narrator_other_forms": NAMES, "interviewer": NAMES, "date": DATES, "place": PLACES, "villages": PLACE_LISTS,
+    "birthplace": PLACES, "deported_to": PLACE_LISTS, "later_homes": PLACE_LISTS,
+    "surnames": st.lists(st.sampled_from(SURNAME_IDS + ["Ким", "최", "Nobody"]), max_size=3).map("; ".join),
+    "languages": LANGUAGES, "duration": st.sampled_from(["1:02:03", "0:45", "99:99", "-1:00", "1:0:0:0", "", "abc"]),
+    "accession": texts(max_size=20), "collection": st.sampled_from(["Samples", "", "Family"]),
+    "description": texts(max_size=200), "keywords": texts(max_size=40), "rights": texts(max_size=40),
+    "release_form": st.sampled_from(["", "yes", "no", "maybe"]), "consent_scope": texts(max_size=30),
+    "consent_date": DATES, "access": ACCESS, "embargo_until": ISO_DATES,
+})
+MEDIA_FIELDS = {
+    "title": texts(max_size=60), "kind": st.sampled_from(list(media.ITEM_KINDS) + ["painting", ""]),
+    "description": texts(max_size=200), "date": DATES, "creator": NAMES,
+    "institution": st.sampled_from(["Kolkhoz museum", "the Tsoi family", ""]), "accession": texts(max_size=20),
+    "people": st.lists(NAMES, max_size=3).map("; ".join), "surnames": st.lists(st.sampled_from(SURNAME_IDS),
+                                                                               max_size=3).map("; ".join),
+    "places": PLACE_LISTS, "events": choices(EVENT_IDS),
+    "interviews": st.lists(st.sampled_from(["1s12p03r", "/interviews/x3w3seda", "http://example.org/interviews/"
+                                            "0ayd1wnd", "nope", "../media/2kfh28sh"]), max_size=3).map("; ".join),
+    "rights": texts(max_size=40), "access": ACCESS, "embargo_until": ISO_DATES,
+}
+ENTRY_FIELDS = {
+    "label_en": texts(min_size=1, max_size=40), "label_ru": texts(min_size=1, max_size=40),
+    "label_ko": texts(max_size=20), "names": st.lists(texts(max_size=20), max_size=4).map("\n".join),
+    "description_en": texts(max_size=100), "description_ru": texts(max_size=100),
+    "sources": st.lists(st.one_of(st.sampled_from(["geonames", "wikipedia-en", "chang-voc", "kz-diaspora-2017"]),
+                                  texts(max_size=40)), max_size=3).map("\n".join),
+    "version": st.just(CURRENT),
+}
+KIND_FIELDS = {
+    "events": {"date": DATES, "places": choices(PLACE_IDS), "related": choices(EVENT_IDS), "note": texts(max_size=60)},
+    "people": {"dates": DATES, "events": choices(EVENT_IDS)},
+    "places": {"type": st.sampled_from(["village", "town", "city", "district", "region", "kolkhoz", "station", "x"]),
+               "country": st.sampled_from(["KZ", "UZ", "RU", "kz", "K", "KZZ", "ЖЖ", ""]),
+               "lat": st.sampled_from(["43.5", "-91", "91", "0", "NaN", "inf", "1e400", "", "43,5"]),
+               "lon": st.sampled_from(["77.1", "-181", "181", "0", "nan", "-inf", "", "7e-400"]),
+               "within": st.sampled_from(PLACE_IDS + ["", "no-such-place"])},
+}
+MODERATION = {
+    "describe": {"title": texts(max_size=60), "date": DATES, "birthplace": PLACES, "deported_to": PLACE_LISTS,
+                 "later_homes": PLACE_LISTS, "surnames": st.lists(st.sampled_from(SURNAME_IDS), max_size=3).map(
+                     "; ".join), "languages": LANGUAGES, "description": texts(max_size=200)},
+    "question": {"question": texts(min_size=1, max_size=200)},
+    "decline": {"reason": texts(min_size=1, max_size=200)},
+    "approve": {},
+    "photos": {},
+}
+ACTIONS = st.sampled_from(["describe", "question", "decline", "approve", "photos", "", "delete", "APPROVE"])
+GOOD_TESTIMONY = {"contributor_name": "Ольга Ким", "relation": "внучка", "narrator": "Ким Анна",
+                  "birthplace": "Посьет", "deported_to": "Уштобе", "story_text": "Осенью 1937 года нас посадили в "
+                  "вагоны.", "visibility": "family", "living_named": "yes", "agree": "y"}
+
+
+class Forms(Env):
+    """The app the forms are fuzzed on, with the clients, submissions and token the targets need."""
+
+    def __init__(self, root: Path, recorder: Recorder):
+        super().__init__(root, recorder)
+        self.contributor, self.code_client, self.family, self.sign_in = (self.client() for _ in range(4))
+        self.historian = self.client("historian")
+        self.api = self.app.test_client()
+        with self.app.app_context():
+            self.token = accounts.new_token("historian")
+        self.tokens = {"historian": csrf_token(self.historian.get("/interviews/new")),
+                       "contributor": csrf_token(self.contributor.get("/contribute/")),
+                       "code": csrf_token(self.code_client.get("/contribute/receipt")),
+                       "family": csrf_token(self.family.get("/contribute/")),
+                       "sign_in": csrf_token(self.sign_in.get("/auth/signin"))}
+        self.add_id, self.code = self.testify(self.family)
+        self.withdraw_id, _ = self.testify(self.family)
+        self.moderated = {action: self.testify(self.client())[0] for action in MODERATION}
+        # photos: approved, then a photo sent from the receipt page waits for a historian
+        photos = self.moderated["photos"]
+        version = self.version(lambda: contributions.load(self.collection, photos).version)()
+        answer = self.historian.post(f"/moderate/{photos}", data={
+            "action": "approve", "approve-version": version, "approve-csrf_token": self.tokens["historian"]})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        self.grant(self.family, photos)
+        answer = self.family.post(f"/contribute/receipt/{photos}/add", data={
+            "csrf_token": self.tokens["family"], "photos-0-file": (io.BytesIO(IMAGES[0]), "later.jpg")},
+            content_type="multipart/form-data")
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+
+    def testify(self, client) -> tuple[str, str]:
+        """Send a testimony through the public form; its id and receipt code."""
+        token = csrf_token(client.get("/contribute/"))
+        answer = client.post("/contribute/", data={"csrf_token": token, **GOOD_TESTIMONY},
+                             content_type="multipart/form-data")
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        submission_id = answer.location.rsplit("/", 1)[1]
+        with client.session_transaction() as session:
+            return submission_id, session["receipts"][submission_id]["code"]
+
+    def grant(self, client, submission_id: str):
+        with client.session_transaction() as session:
+            session["family"] = [*session.get("family", []), submission_id]
+
+    def ctx(self, who: str, version=None, csrf_field: str = "csrf_token") -> Context:
+        return Context(self.tokens[who], csrf_field, version)
+
+    def follow(self, target: str, client, response):
+        """After a change was accepted, open the page it leads to: what was stored must show."""
+        if 300 <= response.status_code < 400 and response.location.startswith(("/", "http://localhost/")):
+            location = urllib.parse.urlsplit(response.location)
+            self.send(target, client, "GET", location.path, query=location.query)
+
+
+@pytest.fixture(scope="module")
+def forms_env(tmp_path_factory, recorder, cheap_hashing):
+    env = Forms(tmp_path_factory.mktemp("fuzz-forms"), recorder)
+    yield env
+    env.wait_for_background()
+
+
+TARGETS: dict[str, object] = {}
+
+
+def target(name: str):
+    """Register a target: a function of the app giving (strategy of examples, function sending one)."""
+    def register(fn):
+        TARGETS[name] = fn
+        return fn
+    return register
+
+
+LANG_QUERY = st.sampled_from(["", "", "", "lang=ru", "lang=ko", "lang=xx", "lang=%00"])
+
+
+@target("POST /contribute/receipt")
+def receipt_code(env: Forms):
+    name = "POST /contribute/receipt"
+    strategy = st.tuples(form_body(_shared({"code": _code_variants(env.code)})), LANG_QUERY)
+
+    def send(example):
+        body, query = example
+        env.follow(name, env.code_client, post_form(env, name, env.code_client, "/contribute/receipt", body,
+                                                    env.ctx("code"), query=query))
+    return strategy, send
+
+
+@target("POST /contribute/")
+def contribute(env: Forms):
+    name = "POST /contribute/"
+    files = st.builds(lambda story, photos: story + photos,
+                      st.one_of(st.just([]), st.builds(lambda u: [("story_file", u)], uploads(_story_files()))),
+                      upload_slots("photos", st.one_of(images(), file_bytes()), texts(max_size=40)))
+    strategy = st.tuples(form_body(CONTRIBUTION, files), LANG_QUERY)
+
+    def send(example):
+        body, query = example
+        env.follow(name, env.contributor, post_form(env, name, env.contributor, "/contribute/", body,
+                                                    env.ctx("contributor"), query=query))
+    return strategy, send
+
+
+def _receipt_path(env: Forms, own: str):
+    return st.one_of(st.just(own), st.just(own), st.just(own), st.just(own),
+                     st.sampled_from([env.withdraw_id, env.moderated["decline"], "nonexistent", "..", "%2e%2e"]),
+                     texts(min_size=1, max_size=10).map(lambda t: urllib.parse.quote(t, safe="")))
+
+
+@target("POST /contribute/receipt/<id>/add")
+def receipt_add(env: Forms):
+    name = "POST /contribute/receipt/<id>/add"
+    text = st.one_of(texts(min_size=1, max_size=300), huge(60_000))
+    strategy = st.tuples(form_body(_shared({"text": text}), upload_slots("photos", st.one_of(images(), file_bytes()),
+                                                                          texts(max_size=40))),
+                         _receipt_path(env, env.add_id))
+
+    def send(example):
+        body, submission_id = example
+        env.follow(name, env.family, post_form(env, name, env.family, f"/contribute/receipt/{submission_id}/add",
+                                               body, env.ctx("family")))
+    return strategy, send
+
+
+@target("POST /contribute/receipt/<id>/withdraw")
+def receipt_withdraw(env: Forms):
+    name = "POST /contribute/receipt/<id>/withdraw"
+    strategy = st.tuples(form_body(_shared({"confirm": BOOLEANS})), _receipt_path(env, env.withdraw_id))
+
+    def send(example):
+        body, submission_id = example
+        env.follow(name, env.family, post_form(env, name, env.family,
+                                               f"/contribute/receipt/{submission_id}/withdraw", body,
+                                               env.ctx("family")))
+    return strategy, send
+
+
+NEXT = st.one_of(st.sampled_from(["", "/", "/search?q=kim", "//evil.example", "/\\evil.example", "/\t/evil.example",
+                                  "http://evil.example/", "javascript:alert(1)", "/%2F%2Fevil", "/ok path",
+                                  "/\u3000/evil", "///evil", "/..//evil", "\\\\evil"]), texts(max_size=20))
+
+
+@target("POST /auth/signin")
+def signin(env: Forms):
+    name = "POST /auth/signin"
+    credentials = _shared({"name": st.sampled_from(["historian", "Historian", " historian ", "nobody", "historian\x00",
+                                                    "HISTORIAN", "ИСТОРИК"]),
+                           "password": st.sampled_from([PASSWORD, PASSWORD, "wrong password", "", PASSWORD + " "])})
+    strategy = st.tuples(form_body(credentials), NEXT)
+
+    def send(example):
+        body, target_next = example
+        query = urllib.parse.urlencode({"next": target_next}) if target_next else ""
+        response = post_form(env, name, env.sign_in, "/auth/signin", body, env.ctx("sign_in"), query=query)
+        if response.status_code == 302:  # signed in: a new session, so a new token
+            env.tokens["sign_in"] = csrf_token(env.sign_in.get("/auth/signin"))
+    return strategy, send
+
+
+@target("POST /interviews/new")
+def interview_upload(env: Forms):
+    name = "POST /interviews/new"
+    files = st.builds(lambda transcript, audio: transcript + audio,
+                      st.one_of(st.builds(lambda u: [("transcript", u)], TRANSCRIPT_FILES), st.just([])),
+                      st.one_of(st.just([]), st.builds(lambda u: [("audio", u)], uploads(
+                          st.one_of(st.just(WAV), file_bytes()))), st.just([("audio", Upload(b"", ""))])))
+    strategy = form_body(INTERVIEW_UPLOAD, files)
+
+    def send(body):
+        env.follow(name, env.historian, post_form(env, name, env.historian, "/interviews/new", body,
+                                                  env.ctx("historian")))
+    return strategy, send
+
+
+@target("POST /interviews/<id>/passages/<n>")
+def passage(env: Forms):
+    name = "POST /interviews/<id>/passages/<n>"
+    segments = _segments(PASSAGE_INTERVIEW)
+    texts_now = [s["text"] for s in segments]
+    text = st.one_of(st.sampled_from(texts_now), st.builds(lambda t, extra: t + extra, st.sampled_from(texts_now),
+                                                           texts(max_size=30)),
+                     st.builds(lambda t, n: t[:n], st.sampled_from(texts_now), st.integers(0, 100)),
+                     texts(min_size=1, max_size=200))
+    numbers = st.one_of(st.sampled_from([s["n"] for s in segments]), st.sampled_from([0, 999, 10 ** 30]))
+    strategy = st.tuples(form_body(_shared({"text": text, "version": st.just(CURRENT)})), numbers)
+    version = env.version(lambda: env.collection.read("interviews", PASSAGE_INTERVIEW, "segments.json").version)
+
+    def send(example):
+        body, n = example
+        env.follow(name, env.historian, post_form(env, name, env.historian,
+                                                  f"/interviews/{PASSAGE_INTERVIEW}/passages/{n}", body,
+                                                  env.ctx("historian", version)))
+    return strategy, send
+
+
+def _annotation_fields(spans=None) -> st.SearchStrategy:
+    fields = {"events": choices(EVENT_IDS), "places": choices(PLACE_IDS), "people": choices(PEOPLE_IDS),
+              "tags": st.one_of(st.lists(texts(min_size=1, max_size=20), max_size=5).map(", ".join),
+                                st.builds(lambda n: ", ".join(f"t{i}" for i in range(n)), st.integers(0, 40)),
+                                st.just("x" * 100)),
+              "note": st.one_of(texts(max_size=200), st.just("n" * 10_001)), "redact": BOOLEANS,
+              "version": st.just(CURRENT)}
+    if spans is None:
+        return _shared(fields)
+    return st.builds(lambda base, span, segment: {**base, "start": str(span[0]), "end": str(span[1]),
+                                                  "exact": span[2], "segment": segment},
+                     _shared(fields), spans, st.one_of(st.integers(1, 30).map(str), FUZZ))
+
+
+@target("POST /interviews/<id>/annotations/new")
+def annotation_new(env: Forms):
+    name = "POST /interviews/<id>/annotations/new"
+    strategy = form_body(_annotation_fields(_spans(FORM_INTERVIEW)))
+
+    def send(body):
+        env.follow(name, env.historian, post_form(env, name, env.historian,
+                                                  f"/interviews/{FORM_INTERVIEW}/annotations/new", body,
+                                                  env.ctx("historian", lambda: "")))
+    return strategy, send
+
+
+@target("POST /interviews/<id>/annotations/<aid>/edit")
+def annotation_edit(env: Forms):
+    name = "POST /interviews/<id>/annotations/<aid>/edit"
+    with env.app.app_context():
+        known = [annotations.short_id(a) for a in annotations.items(env.collection, FORM_INTERVIEW)]
+    ids = st.one_of(st.sampled_from(known), st.sampled_from(known), st.sampled_from(known),
+                    st.just(str(uuid.UUID(int=0))), texts(min_size=1, max_size=10).map(
+                        lambda t: urllib.parse.quote(t, safe="")))
+    strategy = st.tuples(form_body(_annotation_fields()), ids)
+
+    def current(annotation_id):
+        def read():
+            try:
+                return annotations.version(annotations.find(env.collection, FORM_INTERVIEW, annotation_id))
+            except Exception:  # noqa: BLE001 - no such annotation: any version will do
+                return ""
+        return env.version(read)
+
+    def send(example):
+        body, annotation_id = example
+        env.follow(name, env.historian, post_form(env, name, env.historian,
+                                                  f"/interviews/{FORM_INTERVIEW}/annotations/{annotation_id}/edit",
+                                                  body, env.ctx("historian", current(annotation_id))))
+    return strategy, send
+
+
+@target("POST /media/new")
+def media_new(env: Forms):
+    name = "POST /media/new"
+    strategy = form_body(_shared(MEDIA_FIELDS), upload_slots("files", st.one_of(images(), images(), file_bytes()),
+                                                             texts(max_size=40)))
+
+    def send(body):
+        env.follow(name, env.historian, post_form(env, name, env.historian, "/media/new", body,
+                                                  env.ctx("historian")))
+    return strategy, send
+
+
+@target("POST /media/<id>/edit")
+def media_edit(env: Forms):
+    name = "POST /media/<id>/edit"
+    strategy = form_body(_shared({**MEDIA_FIELDS, "caption": texts(max_size=80), "version": st.just(CURRENT)}))
+    version = env.version(lambda: media.load(env.collection, MEDIA_ITEM).version)
+
+    def send(body):
+        env.follow(name, env.historian, post_form(env, name, env.historian, f"/media/{MEDIA_ITEM}/edit", body,
+                                                  env.ctx("historian", version)))
+    return strategy, send
+
+
+def _entry_target(kind: str):
+    name = f"POST /{kind}/new"
+
+    def build(env: Forms):
+        strategy = form_body(_shared({**ENTRY_FIELDS, **KIND_FIELDS[kind]}))
+        version = env.version(lambda: vocab.load(env.collection, kind).version)
+
+        def send(body):
+            env.follow(name, env.historian, post_form(env, name, env.historian, f"/{kind}/new", body,
+                                                      env.ctx("historian", version)))
+        return strategy, send
+    TARGETS[name] = build
+
+
+for _kind in ("events", "places", "people"):
+    _entry_target(_kind)
+
+
+@target("POST /vocab/surnames/<surname_id>")
+def surname_spelling(env: Forms):
+    name = "POST /vocab/surnames/<surname_id>"
+    spelling = st.one_of(NAMES, st.sampled_from(["Kimm", "Кимъ", "김씨", "Tsoy", "Цой", "Ten-Li", "K", "-"]),
+                         texts(min_size=1, max_size=60))
+    ids = st.one_of(st.sampled_from(SURNAME_IDS), st.sampled_from(SURNAME_IDS),
+                    texts(min_size=1, max_size=10).map(lambda t: urllib.parse.quote(t, safe="")))
+    strategy = st.tuples(form_body(_shared({"spelling": spelling, "version": st.just(CURRENT)})), ids)
+    version = env.version(lambda: vocab.load(env.collection, "surnames").version)
+
+    def send(example):
+        body, surname_id = example
+        env.follow(name, env.historian, post_form(env, name, env.historian, f"/vocab/surnames/{surname_id}", body,
+                                                  env.ctx("historian", version)))
+    return strategy, send
+
+
+def _moderation_target(action: str):
+    name = f"POST /moderate/<id> action={action}"
+
+    def build(env: Forms):
+        fields = {"action": st.one_of(st.just(action), st.just(action), st.just(action), ACTIONS),
+                  **{f"{action}-{key}": value for key, value in MODERATION[action].items()},
+                  f"{action}-version": st.just(CURRENT)}
+        strategy = form_body(_shared(fields))
+        submission_id = env.moderated[action]
+        version = env.version(lambda: contributions.load(env.collection, submission_id).version)
+
+        def send(body):
+            env.follow(name, env.historian, post_form(env, name, env.historian, f"/moderate/{submission_id}", body,
+                                                      env.ctx("historian", version, f"{action}-csrf_token")))
+        return strategy, send
+    TARGETS[name] = build
+
+
+for _action in MODERATION:
+    _moderation_target(_action)
+
+
+# --- the JSON API ----------------------------------------------------------------------------------------------------
+
+def _json_paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _json_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _json_paths(item, (*path, n))
+
+
+def _mutated(document, changes):
+    """Apply (pick, operation, value) changes: replace, delete or add beside a part of a JSON document."""
+    document = json.loads(json.dumps(document))
+    for pick, operation, value in changes:
+        paths = list(_json_paths(document))
+        path = paths[pick % len(paths)]
+        if not path:
+            document = value if operation == "replace" else document
+            continue
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if operation == "replace":
+            parent[path[-1]] = value
+        elif operation == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[f"x-{pick}"] = value
+        else:
+            parent.append(value)
+    return document
+
+
+CHANGES = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["replace", "delete", "add"]), JSON_ANY),
+                   max_size=3)
+
+
+def _annotations(interview_id: str, imported: bool):
+    source = f"/interviews/{interview_id}"
+    sources = st.sampled_from([source, f"http://localhost{source}", f"https://elsewhere.example{source}",
+                               "/interviews/other", None, ""])
+    body = st.one_of(
+        st.builds(lambda kind, entry: {"type": "SpecificResource", "source": f"/{kind}/{entry}"},
+                  st.sampled_from(["events", "places", "people", "things", ""]),
+                  st.one_of(st.sampled_from(EVENT_IDS + PLACE_IDS + PEOPLE_IDS), texts(max_size=10))),
+        st.builds(lambda value, purpose: {"type": "TextualBody", "value": value, "purpose": purpose},
+                  st.one_of(texts(max_size=80), JSON_SCALARS),
+                  st.sampled_from(["commenting", "tagging", "redacting", "describing", None])),
+        JSON_VALUES)
+
+    @st.composite
+    def annotation(draw):
+        start, end, exact = draw(_spans(interview_id))
+        selectors = [{"type": "TextQuoteSelector", "exact": exact if draw(ODDS) < 85 else draw(FUZZ)}]
+        if draw(st.booleans()):
+            selectors[0].update(prefix=draw(texts(max_size=20)), suffix=draw(texts(max_size=20)))
+        if draw(st.booleans()):
+            selectors.append({"type": "TextPositionSelector", "start": draw(st.one_of(st.just(start), JSON_SCALARS)),
+                              "end": draw(st.one_of(st.just(end), JSON_SCALARS))})
+        if draw(ODDS) < 20:
+            selectors.append({"type": "FragmentSelector", "value": draw(st.sampled_from(["t=1,2", "t=x", ""]))})
+        bodies = draw(st.lists(body, max_size=4))
+        document = {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
+                    "body": bodies if draw(ODDS) < 85 or not bodies else bodies[0],
+                    "target": {"source": draw(sources), "selector": selectors if len(selectors) > 1 or
+                               draw(st.booleans()) else selectors[0]}}
+        if imported or draw(ODDS) < 20:
+            document["id"] = draw(st.one_of(st.builds(lambda u: f"urn:uuid:{u}", st.uuids()),
+                                            st.sampled_from(["urn:uuid:", "urn:uuid:../../x", "urn:uuid:a/b?c#d",
+                                                             "urn:uuid:" + "9" * 3000, "http://x/1", ""])))
+            document["creator"] = draw(st.one_of(st.just({"type": "Person", "name": "someone"}), JSON_SCALARS))
+            for stamp in ("created", "modified"):
+                document[stamp] = draw(st.one_of(st.just("2026-11-23T19:45:45Z"), JSON_SCALARS))
+        if draw(ODDS) < 15:
+            document["review"] = draw(st.one_of(st.just({"reason": "words changed"}), JSON_SCALARS))
+        if draw(ODDS) < 15:
+            document["motivation"] = draw(st.one_of(st.sampled_from(["tagging", "commenting", "highlighting"]),
+                                                    JSON_SCALARS))
+        return _mutated(document, draw(CHANGES)) if draw(ODDS) < 40 else document
+    return annotation()
+
+
+def _collections(interview_id: str):
+    return st.builds(
+        lambda items, kind, extra: {"@context": "http://www.w3.org/ns/anno.jsonld", "type": kind,
+                                    "id": f"/interviews/{interview_id}/annotations", "total": len(items),
+                                    "first": {"type": "AnnotationPage", "items": items}, **extra},
+        st.lists(_annotations(interview_id, True), max_size=4),
+        st.sampled_from(["AnnotationCollection"] * 5 + ["Annotation", "AnnotationPage"]),
+        st.dictionaries(JSON_KEYS, JSON_VALUES, max_size=2))
+
+
+def _raw_json():
+    return st.one_of(
+        st.builds(lambda n: b"[" * n + b"]" * n, st.integers(60, 100_000)),
+        st.builds(lambda n: b'{"a":' * n + b"1" + b"}" * n, st.integers(60, 20_000)),
+        st.builds(lambda n: b"[" * n, st.integers(1, 100_000)),
+        st.builds(lambda n: b"1" * n, st.integers(4000, 20_000)),
+        st.sampled_from([b"", b"null", b"NaN", b"-Infinity", b"1e400", b'"\\ud800"', b'"\\u0000"', b"\xef\xbb\xbf{}",
+                         '{"type": "Annotation"}'.encode("utf-16"), b'{"type": "Annotation", "type": "Annotation"}',
+                         b"\xff\xfe\xfd", b'{"type": "Annotation",}', b"[1, 2, 3", b"{'type': 'Annotation'}",
+                         b'{"a": 1} {"b": 2}', b"\x00" * 10]),
+        st.binary(max_size=300))
+
+
+AUTHS = st.sampled_from(["bearer"] * 14 + ["session+csrf", "session", "bad bearer", "none", "bearer+session"])
+JSON_TYPES = st.sampled_from(["application/ld+json"] * 4 + ["application/json"] * 4 + [
+    'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', "application/json; charset=latin-1",
+    "text/plain", None, "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+
+
+def _api_target(method: str):
+    name = f"{method} /api/v1/interviews/<id>/annotations"
+
+    def build(env: Forms):
+        documents = _annotations(API_INTERVIEW, False) if method == "POST" else _collections(API_INTERVIEW)
+
+        @st.composite
+        def example(draw):
+            kind = draw(ODDS)
+            if kind < 55:
+                data = json.dumps(draw(documents), ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+            elif kind < 68:
+                data = json.dumps(draw(JSON_VALUES)).encode()
+            elif kind < 78:
+                data = json.dumps(draw(deep_json(documents))).encode()
+            else:
+                data = draw(_raw_json())
+            interview = API_INTERVIEW if draw(ODDS) < 90 else draw(st.sampled_from(
+                ["0ayd1wnd", "x3w3seda", "nope", "%2e%2e", "1s12p03r%00"]))
+            return data, draw(JSON_TYPES), draw(AUTHS), interview
+
+        def send(drawn):
+            data, content_type, auth, interview = drawn
+            headers = {"bearer": {"Authorization": f"Bearer {env.token}"},
+                       "bearer+session": {"Authorization": f"Bearer {env.token}"},
+                       "bad bearer": {"Authorization": "Bearer not-a-token"},
+                       "session+csrf": {"X-CSRFToken": env.tokens["historian"]}}.get(auth, {})
+            client = env.historian if auth.startswith("session") or auth == "bearer+session" else env.api
+            path = f"/api/v1/interviews/{interview}/annotations"
+            response = env.send(name, client, method, path, data=data, content_type=content_type, headers=headers)
+            if response.status_code < 300:  # stored: it must show, on the page and through the API
+                env.send(name, env.historian, "GET", f"/interviews/{interview}")
+                env.send(name, env.api, "GET", path)
+        return example(), send
+    TARGETS[name] = build
+
+
+for _method in ("POST", "PUT"):
+    _api_target(_method)
+
+
+# --- the form tests ------------------------------------------------------------------------------------------------
+
+def forms_target(env: Forms, size: str, name: str, count: int, derandomize: bool):
+    strategy, send = TARGETS[name](env)
+    run_fuzz(env, size, name, strategy, send, count, derandomize)
+
+
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_forms_never_fail_fast(forms_env, name):
+    forms_target(forms_env, "fast", name, FAST_FORM_EXAMPLES, derandomize=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_forms_never_fail(forms_env, name):
+    forms_target(forms_env, "slow", name, FORM_EXAMPLES, derandomize=False)
