@@ -18,11 +18,16 @@ import pytest
 from werkzeug.test import encode_multipart
 
 from archive import annotations, create_app, media, metadata
-from archive.views.oai import ARGUMENTS
 from conftest import REPOSITORY, csrf_token
 from test_contribute import GOOD, errors_of, form_errors, jpeg, send, stored, submit, text
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
+ARGUMENTS = {  # each verb's arguments, as OAI-PMH 2.0 defines them
+    "Identify": (), "ListMetadataFormats": ("identifier",), "ListSets": ("resumptionToken",),
+    "ListIdentifiers": ("metadataPrefix", "from", "until", "set", "resumptionToken"),
+    "ListRecords": ("metadataPrefix", "from", "until", "set", "resumptionToken"),
+    "GetRecord": ("identifier", "metadataPrefix"),
+}
 SCRIPT = '<script xmlns="http://www.w3.org/1999/xhtml">alert(document.domain)</script>'
 
 
