@@ -62,6 +62,7 @@ CREATE INDEX IF NOT EXISTS signin_failures_key ON signin_failures (key, at);
 # Columns added after the first release, each (table, column, declaration); added once, by whichever process first
 # opens an older database.
 COLUMNS = (("users", "disabled", "REAL"), ("tokens", "prefix", "TEXT"), ("tokens", "expires", "REAL"))
+SCHEMA_VERSION = 2  # PRAGMA user_version once COLUMNS are added
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,15 @@ def db() -> sqlite3.Connection:
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older database up to date, once (a read on every later connection, no lock)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
     with _immediate(conn):
         for table, column, declaration in COLUMNS:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @contextmanager

@@ -116,3 +116,28 @@ def test_expired_session_is_refused(app):
     with app.app_context():
         key = accounts.open_session(accounts.add_user("anna", "historian", PASSWORD))
         assert accounts.user_for_session(key) is None
+
+
+def test_an_older_accounts_database_is_extended_and_its_tokens_keep_working(tmp_path):
+    """Databases made before tokens had expiry and accounts could be disabled: columns are added once, on first use."""
+    from archive import create_app
+
+    (tmp_path / "instance").mkdir()
+    old = sqlite3.connect(tmp_path / "instance" / "accounts.sqlite3")
+    old.executescript("""
+        CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+                            password_hash TEXT NOT NULL, created REAL NOT NULL);
+        CREATE TABLE tokens (hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                             created REAL NOT NULL);
+    """)
+    token = "an-old-token-made-before-expiry-existed-0123456789"
+    old.execute("INSERT INTO users VALUES (1, 'anna', 'researcher', 'x', 0)")
+    old.execute("INSERT INTO tokens VALUES (?, 1, 0)", (accounts._digest(token),))
+    old.commit()
+    old.close()
+    app = create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False})
+    with app.app_context():
+        assert accounts.user_for_token(token).name == "anna"  # made without an expiry: it keeps working
+        assert [t.prefix for t in accounts.tokens("anna")] == ["(unnamed)"]
+        assert accounts.db().execute("PRAGMA user_version").fetchone()[0] == accounts.SCHEMA_VERSION
+        assert accounts.revoke("anna") == 1 and accounts.user_for_token(token) is None

@@ -74,6 +74,9 @@ FAST_FORM_EXAMPLES = 20  # default suite: the same bodies per form and JSON endp
 RESULTS: dict[str, dict[str, Counter]] = {"slow": {}, "fast": {}}
 # Each server error seen: size, target, status, the request, and the traceback the app logged.
 SERVER_ERRORS: list[dict] = []
+# What else the app logged at ERROR, and the warnings raised while it answered: target -> message -> count.
+LOGGED: dict[str, Counter] = {}
+WARNINGS: dict[str, Counter] = {}
 
 # Server errors already kept as xfail tests below: name -> a pattern of the logged traceback. Counted, not failed.
 KNOWN_ERRORS: dict[str, re.Pattern] = {}
@@ -161,15 +164,24 @@ class Env:
         """Send one request; count it, and keep any server error with the traceback the app logged."""
         stats = self.stats(target)
         before = len(self.recorder.records)
+        started = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:  # counted and reported, never let out
             warnings.simplefilter("always")
             response = client.open(path, method=method, query_string=query, data=data, content_type=content_type,
                                    headers=headers or {}, environ_base={"REMOTE_ADDR": remote_addr})
             response.get_data()
             response.close()
+            stream = response.request.environ.get("wsgi.input")  # the test client leaves it open (a temporary file
+            if stream is not None:                                # for a large body)
+                stream.close()
+        elapsed = time.monotonic() - started
         stats["requests"] += 1
         stats["warnings"] += len(caught)
+        for warning in caught:
+            WARNINGS.setdefault(target, Counter())[f"{warning.category.__name__}: {warning.message}"[:300]] += 1
         logged = self.recorder.records[before:]
+        if elapsed > 5:
+            LOGGED.setdefault(target, Counter())[f"slow: {elapsed:.1f} s for {method} {path}"] += 1
         if response.status_code >= 500:
             trace = "\n".join(t for _, t in logged if t) or "\n".join(m for m, _ in logged)
             known = next((name for name, pattern in KNOWN_ERRORS.items() if pattern.search(trace)), None)
@@ -181,6 +193,8 @@ class Env:
                                   "traceback": trace, "warnings": [str(w.message) for w in caught]})
         else:
             stats["logged"] += len(logged)
+            for message, trace in logged:
+                LOGGED.setdefault(target, Counter())[f"{message} | {trace.strip().splitlines()[-1] if trace else ''}"[:400]] += 1
         if 300 <= response.status_code < 400 and client.get_cookie("session") is not None:
             with client.session_transaction() as session:  # flashes of redirects nobody followed: keep the cookie small
                 session.pop("_flashes", None)
@@ -229,7 +243,8 @@ def recorder():
         logger.addHandler(default_handler)
     report = os.environ.get("ARCHIVE_FUZZ_REPORT")
     if report:
-        Path(report).write_text(json.dumps({"results": RESULTS, "server_errors": SERVER_ERRORS}, indent=1,
+        Path(report).write_text(json.dumps({"results": RESULTS, "server_errors": SERVER_ERRORS,
+                                            "logged": LOGGED, "warnings": WARNINGS}, indent=1,
                                            ensure_ascii=False, default=str))
 
 
