@@ -1,7 +1,10 @@
 """WTForms classes, one per form; rules that need the collection or accounts live below, in the services."""
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,9 +42,44 @@ def _typed_fields(form):
             yield field
 
 
+def _file_field_names(form_class) -> set[str]:
+    """The names of the file fields of a form class, inside lists of sub-forms too ("story_file", "file")."""
+    names = set()
+    for klass in form_class.__mro__:
+        for name, unbound in vars(klass).items():
+            if not isinstance(unbound, UnboundField):
+                continue
+            if issubclass(unbound.field_class, FileField):
+                names.add(name)
+            inner = unbound.args[0] if unbound.args else None
+            if issubclass(unbound.field_class, FieldList) and isinstance(inner, UnboundField):
+                inner = inner.args[0] if issubclass(inner.field_class, FormField) and inner.args else None
+            if isinstance(inner, type):
+                names |= _file_field_names(inner)
+    return names
+
+
+def _browser_shaped(key: str, value, file_fields: set[str]) -> bool:
+    """Keep what a browser sends: files only for file fields, and list indexes ("photos-0-file") of plain digits."""
+    if isinstance(value, FileStorage) and key.rsplit("-", 1)[-1] not in file_fields:
+        return False
+    return not any(part.isdigit() and not (part.isascii() and len(part) <= 4) for part in key.split("-"))
+
+
 class ArchiveForm(FlaskForm):
-    """Every form of the archive: besides its own checks, text holding an invisible control character (which no
-    one types on purpose, and which XML cannot carry) is refused beside its field."""
+    """Every form of the archive: it reads only what a browser's form sends (never a JSON body, never a file for a
+    text field, list indexes in plain digits), and besides its own checks refuses text holding an invisible control
+    character (which no one types on purpose, and which XML cannot carry) beside its field."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted() or not (request.form or request.files):
+                return None
+            file_fields = _file_field_names(type(form))
+            sent = CombinedMultiDict((request.files, request.form)) if request.files else request.form
+            return MultiDict([(k, v) for k, v in sent.items(multi=True) if _browser_shaped(k, v, file_fields)])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

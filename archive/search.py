@@ -520,11 +520,11 @@ class SearchIndex:
                         writer.delete_by_term("id", interview_id)
                     else:
                         writer.update_document(**doc)
-            except BaseException:
+                writer.commit()
+            except BaseException:  # cancelled, so that its write lock is released now, not when it is collected
                 with suppress(Exception):  # a damaged index may not even cancel; the first error is what counts
                     writer.cancel()
                 raise
-            writer.commit()
 
     def check(self, repair: bool = True) -> dict[str, list[str]]:
         """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged

@@ -128,6 +128,8 @@ def lookup(collection: Collection, kind: str) -> dict:
 def save(collection: Collection, name: str, data: dict, author: str, version: str) -> str:
     """Store a changed vocabulary; `version` is what the change was made from (refused if it is stale)."""
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if version and not collection.exists("vocab", name):  # a version of a copy that was never made: stale
+        raise VocabularyError("This page is out of date: reload it and make your change again.")
     if not version:
         collection.create("vocab", {FILES[name]: body}, author, name=name)
         return load(collection, name).version

@@ -124,7 +124,8 @@ def new(interview_id: str):
     if request.method == "GET":
         form.segment.data = request.args.get("segment", "")
     segment = None
-    if str(form.segment.data or "").isdigit():
+    chosen = str(form.segment.data or "")
+    if chosen.isascii() and chosen.isdigit() and len(chosen) <= 9:
         segment = next((s for s in segments if s["n"] == int(form.segment.data)), None)
     if form.validate_on_submit():
         try:
