@@ -431,6 +431,23 @@ def import_collection(collection: Collection, interview_id: str, data: object, a
     return _change(collection, interview_id, author, apply)
 
 
+def _check_kept_fields(stored: dict, label: str) -> None:
+    """An imported annotation is kept as given: the fields that pages and exports read must have their W3C shape
+    (times and names as text), or one bad import would break its interview's page for every reader."""
+    for key in ("created", "modified"):
+        if key in stored and not isinstance(stored[key], str):
+            raise AnnotationError(f'"{key}" of {label} must be a date and time written as text '
+                                  f'(for example "2026-11-30T10:00:00Z").', key)
+    who = stored.get("creator")
+    if who is not None and not isinstance(who, str) and not (
+            isinstance(who, dict) and all(isinstance(who.get(k, ""), str) for k in ("name", "id"))):
+        raise AnnotationError(f'"creator" of {label} must be a name, or an object whose "name" and "id" are text.',
+                              "creator")
+    review = stored.get("review")
+    if review is not None and not (isinstance(review, dict) and isinstance(review.get("reason", ""), str)):
+        raise AnnotationError(f'"review" of {label} must be an object whose "reason" is text.', "review")
+
+
 def _read_annotation(collection: Collection, interview_id: str, data: object, imported: bool) -> dict:
     if not isinstance(data, dict) or data.get("type") != "Annotation":
         raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
@@ -485,7 +502,8 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
                                   f"{interview_id}.", "target")
         return {"span": found, "body": body, "quoted": q["exact"]}
     stored = {k: data[k] for k in data if k != "@context"}
-    if not str(stored.get("id", "")).startswith("urn:uuid:"):
+    _check_kept_fields(stored, label)
+    if not isinstance(stored.get("id"), str) or not stored["id"].startswith("urn:uuid:"):
         raise AnnotationError(f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has '
                               f"{stored.get('id')!r}.", "id")
     if redact:  # a redaction that cannot be placed would withhold nothing: it must anchor, now

@@ -378,3 +378,24 @@ def test_a_spelling_added_through_the_surname_form_is_saved(archive, client, aut
     kim = next(e for e in vocab.load(collection, "surnames").data["surnames"] if e["id"] == "kim")
     assert spelling in kim.get("cyrillic", []) + kim.get("latin", []) + kim.get("other", [])
     assert spelling in text(client.get(answer.location))
+
+
+# --- found by fuzzing: an import kept as given must not break the interview's page ----------------------------------
+
+@pytest.mark.parametrize("odd", [{"modified": 5}, {"created": ["2026"]}, {"creator": {"name": {"x": 1}}},
+                                 {"creator": ["anna"]}, {"review": [1]}, {"id": 7}])
+def test_an_imported_annotation_with_fields_of_the_wrong_shape_is_refused(archive, client, auth, collection, odd):
+    from archive import accounts
+
+    auth.create("hist", "historian")
+    with archive.app_context():
+        token = accounts.new_token("hist")
+    interview_id = next(i for i in collection.ids("interviews")
+                        if collection.read("interviews", i, "interview.json").json()["access"] == "public"
+                        and (collection.folder("interviews", i) / "annotations.json").exists())
+    document = client.get(f"/api/v1/interviews/{interview_id}/annotations").get_json()
+    document["first"]["items"][0].update(odd)
+    answer = client.put(f"/api/v1/interviews/{interview_id}/annotations", json=document,
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 422 and answer.get_json()["detail"]
+    assert client.get(f"/interviews/{interview_id}").status_code == 200
