@@ -117,6 +117,26 @@ def running_server(data_root: Path):
         server.stderr.close()
 
 
+def start_server(root: Path, log: Path, **settings) -> tuple[subprocess.Popen, str]:
+    """Start `archive serve` on a free port with these ARCHIVE_ settings, its messages appended to `log`; return the
+    process (the caller stops it) and its base URL once it answers."""
+    port = free_port()
+    archive = shutil.which("archive", path=str(Path(sys.executable).parent))
+    env = {**os.environ, **{k: str(v) for k, v in settings.items()}}
+    with log.open("ab") as err:
+        server = subprocess.Popen([archive, "--data", str(root), "serve", "--port", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=err, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=5).close()
+            return server, base
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def live_server(app):
     with running_server(app.config["ARCHIVE_DATA"]) as base:

@@ -22,9 +22,9 @@ the default suite runs the same targets with the small ones. Set ARCHIVE_FUZZ_RE
 table of examples, requests and server errors per target written there as JSON when the module ends (nothing is
 printed).
 
-Server errors found so far are kept as focused tests, marked xfail (strict), at the end of this module; the fuzz
-tests count an error of a known kind (matched in KNOWN_ERRORS by its traceback) without failing, and fail on any
-other.
+Server errors found by this fuzzing are kept as focused regression tests at the end of this module, each with its
+finding in its docstring. A kind found but not yet fixed would be an xfail(strict) test there, and an entry of
+KNOWN_ERRORS (matched by its traceback), which the fuzz tests count without failing; any other server error fails.
 
 Two things are set for speed, neither changes what is checked: password hashing uses argon2 with tiny costs (the
 real costs make one sign-in take 0.2 s), and the limit of testimonies per hour from one address is lifted (it
@@ -33,15 +33,21 @@ would otherwise stop the form after 5).
 
 from __future__ import annotations
 
+import errno
+import gc
 import io
 import json
 import logging
 import os
+import pickle
+import random
 import re
 import shutil
 import struct
 import threading
 import time
+import traceback
+import tracemalloc
 import urllib.parse
 import uuid
 import warnings
@@ -78,11 +84,20 @@ SERVER_ERRORS: list[dict] = []
 LOGGED: dict[str, Counter] = {}
 WARNINGS: dict[str, Counter] = {}
 
-# Server errors already kept as xfail tests below: name -> a pattern of the logged traceback. Counted, not failed.
-KNOWN_ERRORS: dict[str, re.Pattern] = {}
+# Server errors of a kind found but not yet fixed (none now): name -> a test of a server error seen (its
+# request's content type and the traceback the app logged). Those are counted as "known", not failed; any other fails.
+def _exception(trace: str) -> str:
+    lines = [line for line in trace.strip().splitlines() if line and not line.startswith(" ")]
+    return lines[-1] if lines else ""
 
-API_INTERVIEW = "1s12p03r"  # the API writes annotations here
-FORM_INTERVIEW = "667hyfv6"  # the annotation forms write here (it has annotations to edit)
+
+KNOWN_ERRORS: dict[str, object] = {}  # none open: every kind found so far is fixed and kept as a test below
+
+
+API_INTERVIEW = "1s12p03r"  # the API's POST writes annotations here
+IMPORT_INTERVIEW = "0ayd1wnd"  # the API's PUT imports annotations here
+NEW_ANNOTATION_INTERVIEW = "x3w3seda"  # the form for a new annotation writes here
+FORM_INTERVIEW = "667hyfv6"  # the annotation edit form changes the annotations of this one
 PASSAGE_INTERVIEW = "svqc7aeb"  # passages corrected here (its annotations move or are flagged)
 MEDIA_ITEM = "2kfh28sh"  # the media edit form changes this item
 
@@ -96,12 +111,13 @@ class Recorder(logging.Handler):
     """Keep what the app logs at ERROR (Flask logs each unhandled exception there, with its traceback)."""
 
     def __init__(self):
-        super().__init__(logging.ERROR)
+        super().__init__(logging.DEBUG)  # a handler of any level: Flask then adds no handler printing to stderr
         self.records: list[tuple[str, str]] = []
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record):
-        self.records.append((record.getMessage(), self.formatter.formatException(record.exc_info)
+        if record.levelno >= logging.ERROR:
+            self.records.append((record.getMessage(), self.formatter.formatException(record.exc_info)
                              if record.exc_info else ""))
 
 
@@ -136,6 +152,27 @@ class Context:
     version: object = None  # a callable giving the current version
 
 
+def _warning_text(warning) -> str:
+    return re.sub(r" at 0x[0-9a-f]+", "", f"{warning.category.__name__}: {warning.message}")[:300]
+
+
+class Crashed:
+    """What a WSGI server answers when the app raises out of itself (here, while showing its own error page): a 500."""
+
+    status_code = 500
+    location = None
+
+    def __init__(self, trace: str):
+        self.trace = trace
+        self.request = type("Request", (), {"environ": {}})()
+
+    def get_data(self):
+        return b""
+
+    def close(self):
+        pass
+
+
 class Env:
     """One app on its own data root, with the sample collection indexed, and the clients that fuzz it."""
 
@@ -167,30 +204,47 @@ class Env:
         started = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:  # counted and reported, never let out
             warnings.simplefilter("always")
-            response = client.open(path, method=method, query_string=query, data=data, content_type=content_type,
-                                   headers=headers or {}, environ_base={"REMOTE_ADDR": remote_addr})
+            try:
+                response = client.open(path, method=method, query_string=query, data=data,
+                                       content_type=content_type, headers=headers or {},
+                                       environ_base={"REMOTE_ADDR": remote_addr})
+            except Exception:  # noqa: BLE001 - raised out of the app (its error page failed too): a server error
+                trace = traceback.format_exc()
+                if "in wsgi_app" not in trace:
+                    raise  # the test client refused the request: a fault of this test, not of the app
+                response = Crashed(trace)
             response.get_data()
             response.close()
             stream = response.request.environ.get("wsgi.input")  # the test client leaves it open (a temporary file
             if stream is not None:                                # for a large body)
                 stream.close()
+        # a spelling added starts an index check in a thread; finish it here, so that it neither piles up nor draws
+        # on `random` (Whoosh names segments with it) while Hypothesis generates the next example
+        self.wait_for_background()
         elapsed = time.monotonic() - started
         stats["requests"] += 1
+        stats[f"HTTP {response.status_code}"] += 1
         stats["warnings"] += len(caught)
         for warning in caught:
-            WARNINGS.setdefault(target, Counter())[f"{warning.category.__name__}: {warning.message}"[:300]] += 1
+            WARNINGS.setdefault(target, Counter())[_warning_text(warning)] += 1
+            if tracemalloc.is_tracing() and warning.source is not None:  # python -X tracemalloc: where it was made
+                made = tracemalloc.get_object_traceback(warning.source)
+                if made is not None:
+                    WARNINGS[target]["  made at: " + " <- ".join(reversed(made.format()[-12:]))[:1500]] += 1
         logged = self.recorder.records[before:]
         if elapsed > 5:
             LOGGED.setdefault(target, Counter())[f"slow: {elapsed:.1f} s for {method} {path}"] += 1
         if response.status_code >= 500:
-            trace = "\n".join(t for _, t in logged if t) or "\n".join(m for m, _ in logged)
-            known = next((name for name, pattern in KNOWN_ERRORS.items() if pattern.search(trace)), None)
+            trace = "\n".join([*(t for _, t in logged if t), getattr(response, "trace", "")]).strip() or \
+                "\n".join(m for m, _ in logged)
+            error = {"size": self.size, "target": target, "status": response.status_code, "path": path,
+                     "content_type": content_type, "traceback": trace}
+            known = next((name for name, test in KNOWN_ERRORS.items() if test(error)), None)
             stats["server_errors"] += 1
             stats["known"] += known is not None
-            SERVER_ERRORS.append({"size": self.size, "target": target, "status": response.status_code,
-                                  "known": known, "request": describe(method, path, query, data, content_type,
-                                                                      headers),
-                                  "traceback": trace, "warnings": [str(w.message) for w in caught]})
+            SERVER_ERRORS.append({**error, "known": known, "exception": _exception(trace),
+                                  "request": describe(method, path, query, data, content_type, headers),
+                                  "warnings": [str(w.message) for w in caught]})
         else:
             stats["logged"] += len(logged)
             for message, trace in logged:
@@ -272,42 +326,59 @@ def search_env(tmp_path_factory, recorder, cheap_hashing):
 # (syllables and jamo), Hebrew and Arabic, right-to-left and invisible marks, combining marks, C0 and C1 controls,
 # wide and astral characters. No surrogates: they cannot be sent in UTF-8.
 MARKS = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad\u2028\u2029"
-CHARACTERS = st.one_of(
-    st.characters(min_codepoint=0x20, max_codepoint=0x7E),
-    st.characters(min_codepoint=0x20, max_codepoint=0x7E),
-    st.characters(min_codepoint=0xC0, max_codepoint=0x17F),
-    st.characters(min_codepoint=0x400, max_codepoint=0x4FF),
-    st.characters(min_codepoint=0x400, max_codepoint=0x4FF),
-    st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3),
-    st.characters(min_codepoint=0x1100, max_codepoint=0x11FF),
-    st.characters(min_codepoint=0x590, max_codepoint=0x6FF),
-    st.characters(min_codepoint=0x300, max_codepoint=0x36F),
-    st.characters(min_codepoint=0, max_codepoint=0x1F),
-    st.characters(min_codepoint=0x7F, max_codepoint=0x9F),
-    st.sampled_from(MARKS),
-    st.characters(codec="utf-8"),
-)
+
+
+def _span(first: int, last: int) -> str:
+    return "".join(map(chr, range(first, last + 1)))
+
+
+# Alphabets given as strings, so that Hypothesis draws each text in one go (an alphabet built with one_of or filter is
+# drawn character by character, and a form of fifteen fields then takes a fifth of a second to generate).
+LATIN = _span(0x20, 0x7E) + _span(0xC0, 0x17F)
+CYRILLIC = _span(0x400, 0x4FF)
+HANGUL = _span(0xAC00, 0xD7A3) + _span(0x1100, 0x11FF)
+OTHERS = _span(0x590, 0x6FF) + _span(0x300, 0x36F) + MARKS + _span(0x1F300, 0x1F64F)
+CONTROLS = _span(0x00, 0x1F) + _span(0x7F, 0x9F)
 SPECIAL = ["", " ", "\x00", "\r\n", "\t", "0", "-1", "1e309", "NaN", "None", "null", "true", "[]", "{}", "%00",
            "%s%n", "{{7*7}}", "${7*7}", "<script>alert(1)</script>", "' OR '1'='1", "../../../etc/passwd",
            "\\\\server\\share", "ａｂｃ１２３", "İı", "ß", "ﬁ", "\u202eevil", "Ǆ", "𝔘𝔫𝔦", "😀" * 3, "a\u0301" * 5,
            "\ud7a3" * 10, "\U0010FFFF", "\ufffe\uffff", "٣", "²", "〇"]
 
 
+# draw(ODDS) < 20: a 20 % chance. (Hypothesis draws st.integers(0, 99) far from evenly, 0 to 11 in a third of draws;
+# the remainder of a 64-bit number is even enough.)
+ODDS = st.integers(0, 2 ** 64 - 1).map(lambda n: n % 100)
+
+
 def texts(min_size=0, max_size=30):
-    return st.text(CHARACTERS, min_size=min_size, max_size=max_size)
+    """Any text: Latin, Cyrillic, Hangul, or everything mixed with right-to-left, invisible and control
+    characters, or any character at all (never a surrogate: UTF-8 cannot carry one)."""
+    return st.one_of(*(st.text(alphabet, min_size=min_size, max_size=max_size) for alphabet in (
+        LATIN, CYRILLIC, HANGUL, LATIN + CYRILLIC + HANGUL + OTHERS + CONTROLS, st.characters(codec="utf-8"))))
+
+
+def clean(min_size=0, max_size=30):
+    """Text as people type it: any script, but no control character (which the forms refuse, so valid-looking
+    values hold none)."""
+    return st.one_of(*(st.text(alphabet, min_size=min_size, max_size=max_size) for alphabet in (
+        LATIN, CYRILLIC, HANGUL, LATIN + CYRILLIC + HANGUL + OTHERS,
+        st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]))))
 
 
 def huge(longest: int = 300_000):
-    """A long text made by repeating a piece (without drawing each character): up to `longest` characters."""
-    return st.builds(lambda piece, n: (piece * n)[:longest], texts(min_size=1, max_size=8),
-                     st.integers(1_000, longest))
+    """A long text made by repeating a piece (without drawing each character): 1,000 to `longest` characters, the
+    longest rarely (each costs the app tens of milliseconds to parse, check and show back)."""
+    lengths = st.sampled_from([n for n in [1_000] * 8 + [5_000] * 6 + [20_000] * 3 + [60_000] * 2 + [longest]
+                               if n <= longest])
+    return st.builds(lambda piece, n: (piece * (n // len(piece) + 1))[:n], texts(min_size=1, max_size=8), lengths)
 
 
 def fuzz_text(longest: int = 300_000):
-    return st.one_of(texts(), texts(max_size=200), st.sampled_from(SPECIAL), huge(longest))
+    """Any text: short unicode mostly, special values, and in one draw of ten a long one."""
+    short = st.one_of(texts(), texts(max_size=200), st.sampled_from(SPECIAL))
+    return st.one_of(*[short] * 9, huge(longest))
 
 
-ODDS = st.integers(0, 99)  # draw(ODDS) < 20: a 20 % chance
 
 
 def valid_or_fuzz(valid):
@@ -342,8 +413,14 @@ SURNAME_IDS = ["kim", "pak", "li", "tsoi", "ten", "khan", "ogai", "son-song"]
 
 
 def choices(ids):
-    """What a multiple-choice field gets: known ids, unknown ones, or odd text."""
-    return st.lists(st.one_of(st.sampled_from(ids), st.sampled_from(ids), fuzz_text()), max_size=4)
+    """What a multiple-choice field gets: known ids, and in one draw of six an unknown one or odd text besides."""
+    odd = fuzz_text()
+
+    @st.composite
+    def chosen(draw):
+        picked = draw(st.lists(st.sampled_from(ids), max_size=3))
+        return picked + [draw(odd)] if draw(ODDS) < 16 else picked
+    return chosen()
 
 
 # --- files ---------------------------------------------------------------------------------------------------------
@@ -490,7 +567,9 @@ JSON_ANY = st.one_of(JSON_VALUES, JSON_VALUES, deep_json())
 FUZZ = fuzz_text()
 UPLOADS = uploads()
 IPS = st.one_of(st.just("127.0.0.1"), st.just("127.0.0.1"), st.ip_addresses().map(str))
-HOW = st.sampled_from(["valid"] * 6 + ["fuzz", "fuzz", "missing", "twice", "upload"])
+# What becomes of each field, four bits of one drawn number per field (one draw for the whole form, not one per field):
+HOWS = ["valid"] * 11 + ["fuzz"] * 2 + ["missing", "twice", "wrong type"]
+PLANS = st.integers(0, 2 ** 64 - 1)
 MODES = st.sampled_from(["form"] * 5 + ["multipart"] * 3 + ["raw-multipart", "json", "bytes"])
 CSRF = st.sampled_from(["field"] * 12 + ["header", "missing", "garbage", "twice"])
 GARBAGE_TOKENS = st.one_of(FUZZ, st.just("IjE2YjQ.bad.token"))
@@ -522,22 +601,25 @@ def form_body(valid, files=None):
     def body(draw):
         mode = draw(MODES)
         pairs = []
-        for key, value in draw(valid).items():
-            how = draw(HOW)
+        fields = draw(valid)
+        plan = draw(PLANS)
+        upload_at = draw(ODDS)  # in 12 forms of 100, one text field is sent as a file; in 35, all are valid
+        for n, (key, value) in enumerate(fields.items()):
+            how = HOWS[(plan >> (4 * (n % 16))) & 15] if upload_at < 65 else "valid"
             if how == "missing":
                 continue
-            if how == "upload":
+            if upload_at < 12 and n == upload_at % len(fields):
                 pairs.append((key, draw(UPLOADS)))
                 continue
-            if mode == "json" and draw(ODDS) < 25:
-                pairs.append((key, draw(JSON_ANY)))  # a wrong type: a number, a list, an object
+            if how == "wrong type" and mode == "json":
+                pairs.append((key, draw(JSON_ANY)))  # a number, a list, an object
                 continue
             if how == "fuzz":
                 value = draw(FUZZ)
             values = value if isinstance(value, list) and mode != "json" else [value]
             pairs += [(key, v) for v in values]
             if how == "twice":
-                pairs.append((key, draw(FUZZ) if draw(st.booleans()) else values[0] if values else ""))
+                pairs.append((key, draw(FUZZ) if plan % 2 else values[0] if values else ""))
         if files is not None:
             pairs += draw(files)
         pairs += draw(EXTRA_PAIRS)
@@ -557,7 +639,7 @@ def form_body(valid, files=None):
 
 
 def resolve(value, ctx: Context):
-    return ctx.version() if value is CURRENT else value
+    return ctx.version() if isinstance(value, Version) else value  # (a copy, when drawn in another process)
 
 
 def encode(body: Body, ctx: Context) -> tuple[object, str | None, dict]:
@@ -571,7 +653,9 @@ def encode(body: Body, ctx: Context) -> tuple[object, str | None, dict]:
     elif body.csrf == "twice":
         pairs[:0] = [(ctx.csrf_field, ctx.token), (ctx.csrf_field, body.garbage)]
     if body.csrf == "header" or body.mode in ("json", "bytes"):
-        headers["X-CSRFToken"] = ctx.token if body.csrf != "garbage" else body.garbage
+        # a header holds no line break, and arrives as bytes read as Latin-1
+        garbage = body.garbage.encode("utf-8", "surrogatepass").decode("latin-1").replace("\r", " ").replace("\n", " ")
+        headers["X-CSRFToken"] = ctx.token if body.csrf != "garbage" else garbage
     if body.mode in ("form", "multipart"):
         data = MultiDict()
         for name, value in pairs:
@@ -666,7 +750,7 @@ SEARCH_EXPRESSIONS = st.recursive(search_term(), lambda inner: st.one_of(
 ), max_leaves=10)
 
 
-QUERY_MAX = 8_000  # characters of a long generated query or filter (the app reads the first 1,000 of a query)
+QUERY_MAX = 5_000  # characters of a long generated query or filter (the app reads the first 1,000 of a query)
 
 
 def cut(text: str) -> str:
@@ -722,7 +806,7 @@ FACET_VALUES = {
 
 FACET_DRAWS = {name: st.one_of(values, values, values, fuzz_text(2_000))
                for name, values in FACET_VALUES.items()}
-FACET_NAMES = st.lists(st.sampled_from(list(FACET_VALUES) + ["village", "surname", "page", "sort", "junk"]), max_size=3)
+FACET_NAMES = st.lists(st.sampled_from(list(FACET_VALUES) + ["village", "surname", "page", "sort", "junk"]), max_size=2)
 BAD_ESCAPES = st.sampled_from(["&q=%", "&q=%zz", "&q=%ff%fe", "&&&", "&=x", "&q", "&q=%C3%28", "&page=%00",
                                "&q=%E2%80%AE", "&village=%ED%A0%80", ";q=x", "&q=+++"])
 ENDPOINTS = st.sampled_from(["/search", "/api/v1/search"])
@@ -744,21 +828,83 @@ def search_requests(draw):
 
 # --- running a target ----------------------------------------------------------------------------------------------
 
+def hypothesis_examples(strategy, count: int, derandomize: bool, use) -> None:
+    """Draw `count` examples of `strategy` with Hypothesis, passing each to `use`."""
+    @settings(max_examples=count, deadline=None, suppress_health_check=HEALTH, database=None,
+              derandomize=derandomize, phases=[Phase.explicit, Phase.generate], print_blob=False)
+    @given(strategy)
+    def draw(example):
+        use(example)
+
+    draw()
+
+
+def drawn_beside(strategy, count: int, derandomize: bool):
+    """Yield the examples Hypothesis draws in a child process: drawing the next example (a third of the time of one)
+    then overlaps with sending this one, on the other core. The child only draws; it never touches the app."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                def put(kind, item):
+                    data = pickle.dumps((kind, item), protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(struct.pack(">Q", len(data)) + data)
+                    out.flush()
+                try:
+                    hypothesis_examples(strategy, count, derandomize, lambda example: put("example", example))
+                    put("done", None)
+                    status = 0
+                except Exception:  # noqa: BLE001 - told to the parent, which fails the test with it
+                    put("error", traceback.format_exc())
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as source:  # closed early, it ends the child (a broken pipe)
+            while True:
+                header = source.read(8)
+                assert len(header) == 8, "the process drawing the examples ended without a word"
+                kind, item = pickle.loads(source.read(struct.unpack(">Q", header)[0]))
+                if kind == "done":
+                    return
+                assert kind == "example", f"drawing the examples failed:\n{item}"
+                yield item
+    finally:
+        os.waitpid(pid, 0)
+
+
 def run_fuzz(env: Env, size: str, target: str, strategy, send, count: int, derandomize: bool) -> Counter:
     """Send `count` generated examples; then no server error may have been answered but those of known kinds."""
     env.size = size
     examples = RESULTS[size].setdefault(target, Counter())
     seen = len(SERVER_ERRORS)
 
-    @settings(max_examples=count, deadline=None, suppress_health_check=HEALTH, database=None,
-              derandomize=derandomize, phases=[Phase.explicit, Phase.generate], print_blob=False)
-    @given(strategy)
-    def fuzz(example):
+    def each(example):
         examples["examples"] += 1
         send(example)
 
-    fuzz()
-    env.wait_for_background()
+    def here(example):
+        # Hypothesis seeds Python's `random` alike for every example; the app (Whoosh names its index segments with
+        # it) must see the varied state it has in production, or its segment names collide.
+        random.seed()
+        each(example)
+
+    with warnings.catch_warnings(record=True) as caught:
+        # Werkzeug drops the temporary files of a multipart body cut short without closing them; the garbage collector
+        # then warns between requests. Recorded here (the "error" filter still stands for every other warning).
+        warnings.simplefilter("always", ResourceWarning)
+        if hasattr(os, "fork"):
+            for example in drawn_beside(strategy, count, derandomize):
+                each(example)
+        else:
+            hypothesis_examples(strategy, count, derandomize, here)
+        env.wait_for_background()
+        gc.collect()
+    for warning in caught:
+        WARNINGS.setdefault(target, Counter())["between requests: " + _warning_text(warning)] += 1
     assert examples["examples"] >= count
     new = [e for e in SERVER_ERRORS[seen:] if e["known"] is None]
     assert not new, f"{len(new)} server error(s), the first:\n{new[0]['request']}\n{new[0]['traceback'][-3000:]}"
@@ -855,42 +1001,42 @@ CONTRIBUTION = _shared({
     "contact": st.sampled_from(["olga@example.org", "+7 701 000 00 00", "", "not an email", "a@b"]),
     "narrator": NAMES, "narrator_other_forms": st.lists(NAMES, max_size=3).map("; ".join),
     "birth_year": YEARS, "birthplace": PLACES, "deported_to": PLACE_LISTS, "later_homes": PLACE_LISTS,
-    "story_text": st.one_of(texts(min_size=1, max_size=300), huge()),
+    "story_text": st.one_of(clean(min_size=1, max_size=300), huge()),
     "visibility": st.sampled_from(["public", "researchers", "family"]), "living_named": st.sampled_from(["yes", "no"]),
     "embargo_until": ISO_DATES, "agree": BOOLEANS, "website": st.sampled_from(["", "", "", "", "http://spam"]),
 })
 INTERVIEW_UPLOAD = _shared({
-    "title": valid_or_fuzz(texts(max_size=60)), "narrator": st.lists(NAMES, max_size=3).map("; ".join),
+    "title": valid_or_fuzz(clean(max_size=60)), "narrator": st.lists(NAMES, max_size=3).map("; ".join),
     "narrator_other_forms": NAMES, "interviewer": NAMES, "date": DATES, "place": PLACES, "villages": PLACE_LISTS,
     "birthplace": PLACES, "deported_to": PLACE_LISTS, "later_homes": PLACE_LISTS,
     "surnames": st.lists(st.sampled_from(SURNAME_IDS + ["Ким", "최", "Nobody"]), max_size=3).map("; ".join),
     "languages": LANGUAGES, "duration": st.sampled_from(["1:02:03", "0:45", "99:99", "-1:00", "1:0:0:0", "", "abc"]),
-    "accession": texts(max_size=20), "collection": st.sampled_from(["Samples", "", "Family"]),
-    "description": texts(max_size=200), "keywords": texts(max_size=40), "rights": texts(max_size=40),
-    "release_form": st.sampled_from(["", "yes", "no", "maybe"]), "consent_scope": texts(max_size=30),
+    "accession": clean(max_size=20), "collection": st.sampled_from(["Samples", "", "Family"]),
+    "description": clean(max_size=200), "keywords": clean(max_size=40), "rights": clean(max_size=40),
+    "release_form": st.sampled_from(["", "yes", "no", "maybe"]), "consent_scope": clean(max_size=30),
     "consent_date": DATES, "access": ACCESS, "embargo_until": ISO_DATES,
 })
 MEDIA_FIELDS = {
-    "title": texts(max_size=60), "kind": st.sampled_from(list(media.ITEM_KINDS) + ["painting", ""]),
-    "description": texts(max_size=200), "date": DATES, "creator": NAMES,
-    "institution": st.sampled_from(["Kolkhoz museum", "the Tsoi family", ""]), "accession": texts(max_size=20),
+    "title": clean(max_size=60), "kind": st.sampled_from(list(media.ITEM_KINDS) + ["painting", ""]),
+    "description": clean(max_size=200), "date": DATES, "creator": NAMES,
+    "institution": st.sampled_from(["Kolkhoz museum", "the Tsoi family", ""]), "accession": clean(max_size=20),
     "people": st.lists(NAMES, max_size=3).map("; ".join), "surnames": st.lists(st.sampled_from(SURNAME_IDS),
                                                                                max_size=3).map("; ".join),
     "places": PLACE_LISTS, "events": choices(EVENT_IDS),
     "interviews": st.lists(st.sampled_from(["1s12p03r", "/interviews/x3w3seda", "http://example.org/interviews/"
                                             "0ayd1wnd", "nope", "../media/2kfh28sh"]), max_size=3).map("; ".join),
-    "rights": texts(max_size=40), "access": ACCESS, "embargo_until": ISO_DATES,
+    "rights": clean(max_size=40), "access": ACCESS, "embargo_until": ISO_DATES,
 }
 ENTRY_FIELDS = {
-    "label_en": texts(min_size=1, max_size=40), "label_ru": texts(min_size=1, max_size=40),
-    "label_ko": texts(max_size=20), "names": st.lists(texts(max_size=20), max_size=4).map("\n".join),
-    "description_en": texts(max_size=100), "description_ru": texts(max_size=100),
+    "label_en": clean(min_size=1, max_size=40), "label_ru": clean(min_size=1, max_size=40),
+    "label_ko": clean(max_size=20), "names": st.lists(clean(max_size=20), max_size=4).map("\n".join),
+    "description_en": clean(max_size=100), "description_ru": clean(max_size=100),
     "sources": st.lists(st.one_of(st.sampled_from(["geonames", "wikipedia-en", "chang-voc", "kz-diaspora-2017"]),
-                                  texts(max_size=40)), max_size=3).map("\n".join),
+                                  clean(max_size=40)), max_size=3).map("\n".join),
     "version": st.just(CURRENT),
 }
 KIND_FIELDS = {
-    "events": {"date": DATES, "places": choices(PLACE_IDS), "related": choices(EVENT_IDS), "note": texts(max_size=60)},
+    "events": {"date": DATES, "places": choices(PLACE_IDS), "related": choices(EVENT_IDS), "note": clean(max_size=60)},
     "people": {"dates": DATES, "events": choices(EVENT_IDS)},
     "places": {"type": st.sampled_from(["village", "town", "city", "district", "region", "kolkhoz", "station", "x"]),
                "country": st.sampled_from(["KZ", "UZ", "RU", "kz", "K", "KZZ", "ЖЖ", ""]),
@@ -899,11 +1045,11 @@ KIND_FIELDS = {
                "within": st.sampled_from(PLACE_IDS + ["", "no-such-place"])},
 }
 MODERATION = {
-    "describe": {"title": texts(max_size=60), "date": DATES, "birthplace": PLACES, "deported_to": PLACE_LISTS,
+    "describe": {"title": clean(max_size=60), "date": DATES, "birthplace": PLACES, "deported_to": PLACE_LISTS,
                  "later_homes": PLACE_LISTS, "surnames": st.lists(st.sampled_from(SURNAME_IDS), max_size=3).map(
-                     "; ".join), "languages": LANGUAGES, "description": texts(max_size=200)},
-    "question": {"question": texts(min_size=1, max_size=200)},
-    "decline": {"reason": texts(min_size=1, max_size=200)},
+                     "; ".join), "languages": LANGUAGES, "description": clean(max_size=200)},
+    "question": {"question": clean(min_size=1, max_size=200)},
+    "decline": {"reason": clean(min_size=1, max_size=200)},
     "approve": {},
     "photos": {},
 }
@@ -967,11 +1113,31 @@ class Forms(Env):
             self.send(target, client, "GET", location.path, query=location.query)
 
 
+def group_of(target_name: str) -> str:
+    """Targets share an app by group, so that what one group stores (hundreds of interviews, a long vocabulary, a
+    grown index) does not make every request of another group dearer."""
+    if target_name.startswith(("POST /contribute", "POST /auth", "POST /moderate")):
+        return "public"
+    if target_name in ("POST /interviews/new", "POST /media/new"):
+        return "ingest"
+    if target_name.startswith(("POST /events", "POST /places", "POST /people", "POST /vocab")):
+        return "vocabulary"
+    return "annotation"
+
+
 @pytest.fixture(scope="module")
-def forms_env(tmp_path_factory, recorder, cheap_hashing):
-    env = Forms(tmp_path_factory.mktemp("fuzz-forms"), recorder)
-    yield env
-    env.wait_for_background()
+def forms_envs(tmp_path_factory, recorder, cheap_hashing):
+    """One app per group of targets (see group_of), made when first needed and kept for the module."""
+    made: dict[str, Forms] = {}
+
+    def env_for(target_name: str) -> Forms:
+        group = group_of(target_name)
+        if group not in made:
+            made[group] = Forms(tmp_path_factory.mktemp(f"fuzz-{group}"), recorder)
+        return made[group]
+    yield env_for
+    for env in made.values():
+        env.wait_for_background()
 
 
 TARGETS: dict[str, object] = {}
@@ -1005,7 +1171,7 @@ def contribute(env: Forms):
     name = "POST /contribute/"
     files = st.builds(lambda story, photos: story + photos,
                       st.one_of(st.just([]), st.builds(lambda u: [("story_file", u)], uploads(_story_files()))),
-                      upload_slots("photos", st.one_of(images(), file_bytes()), texts(max_size=40)))
+                      upload_slots("photos", st.one_of(images(), file_bytes()), clean(max_size=40)))
     strategy = st.tuples(form_body(CONTRIBUTION, files), LANG_QUERY)
 
     def send(example):
@@ -1024,9 +1190,9 @@ def _receipt_path(env: Forms, own: str):
 @target("POST /contribute/receipt/<id>/add")
 def receipt_add(env: Forms):
     name = "POST /contribute/receipt/<id>/add"
-    text = st.one_of(texts(min_size=1, max_size=300), huge(60_000))
+    text = st.one_of(clean(min_size=1, max_size=300), huge(60_000))
     strategy = st.tuples(form_body(_shared({"text": text}), upload_slots("photos", st.one_of(images(), file_bytes()),
-                                                                          texts(max_size=40))),
+                                                                          clean(max_size=40))),
                          _receipt_path(env, env.add_id))
 
     def send(example):
@@ -1092,9 +1258,9 @@ def passage(env: Forms):
     segments = _segments(PASSAGE_INTERVIEW)
     texts_now = [s["text"] for s in segments]
     text = st.one_of(st.sampled_from(texts_now), st.builds(lambda t, extra: t + extra, st.sampled_from(texts_now),
-                                                           texts(max_size=30)),
+                                                           clean(max_size=30)),
                      st.builds(lambda t, n: t[:n], st.sampled_from(texts_now), st.integers(0, 100)),
-                     texts(min_size=1, max_size=200))
+                     clean(min_size=1, max_size=200))
     numbers = st.one_of(st.sampled_from([s["n"] for s in segments]), st.sampled_from([0, 999, 10 ** 30]))
     strategy = st.tuples(form_body(_shared({"text": text, "version": st.just(CURRENT)})), numbers)
     version = env.version(lambda: env.collection.read("interviews", PASSAGE_INTERVIEW, "segments.json").version)
@@ -1109,10 +1275,10 @@ def passage(env: Forms):
 
 def _annotation_fields(spans=None) -> st.SearchStrategy:
     fields = {"events": choices(EVENT_IDS), "places": choices(PLACE_IDS), "people": choices(PEOPLE_IDS),
-              "tags": st.one_of(st.lists(texts(min_size=1, max_size=20), max_size=5).map(", ".join),
-                                st.builds(lambda n: ", ".join(f"t{i}" for i in range(n)), st.integers(0, 40)),
-                                st.just("x" * 100)),
-              "note": st.one_of(texts(max_size=200), st.just("n" * 10_001)), "redact": BOOLEANS,
+              "tags": st.builds(lambda tags, odd, n: ", ".join(tags) if odd >= 10 else ", ".join(["t"] * n + ["x" * 81]),
+                                st.lists(clean(min_size=1, max_size=20), max_size=5), ODDS, st.integers(0, 21)),
+              "note": st.builds(lambda note, odd: note if odd >= 5 else "n" * 10_001, clean(max_size=200), ODDS),
+              "redact": BOOLEANS,
               "version": st.just(CURRENT)}
     if spans is None:
         return _shared(fields)
@@ -1124,11 +1290,11 @@ def _annotation_fields(spans=None) -> st.SearchStrategy:
 @target("POST /interviews/<id>/annotations/new")
 def annotation_new(env: Forms):
     name = "POST /interviews/<id>/annotations/new"
-    strategy = form_body(_annotation_fields(_spans(FORM_INTERVIEW)))
+    strategy = form_body(_annotation_fields(_spans(NEW_ANNOTATION_INTERVIEW)))
 
     def send(body):
         env.follow(name, env.historian, post_form(env, name, env.historian,
-                                                  f"/interviews/{FORM_INTERVIEW}/annotations/new", body,
+                                                  f"/interviews/{NEW_ANNOTATION_INTERVIEW}/annotations/new", body,
                                                   env.ctx("historian", lambda: "")))
     return strategy, send
 
@@ -1163,7 +1329,7 @@ def annotation_edit(env: Forms):
 def media_new(env: Forms):
     name = "POST /media/new"
     strategy = form_body(_shared(MEDIA_FIELDS), upload_slots("files", st.one_of(images(), images(), file_bytes()),
-                                                             texts(max_size=40)))
+                                                             clean(max_size=40)))
 
     def send(body):
         env.follow(name, env.historian, post_form(env, name, env.historian, "/media/new", body,
@@ -1174,7 +1340,7 @@ def media_new(env: Forms):
 @target("POST /media/<id>/edit")
 def media_edit(env: Forms):
     name = "POST /media/<id>/edit"
-    strategy = form_body(_shared({**MEDIA_FIELDS, "caption": texts(max_size=80), "version": st.just(CURRENT)}))
+    strategy = form_body(_shared({**MEDIA_FIELDS, "caption": clean(max_size=80), "version": st.just(CURRENT)}))
     version = env.version(lambda: media.load(env.collection, MEDIA_ITEM).version)
 
     def send(body):
@@ -1205,9 +1371,9 @@ for _kind in ("events", "places", "people"):
 def surname_spelling(env: Forms):
     name = "POST /vocab/surnames/<surname_id>"
     spelling = st.one_of(NAMES, st.sampled_from(["Kimm", "Кимъ", "김씨", "Tsoy", "Цой", "Ten-Li", "K", "-"]),
-                         texts(min_size=1, max_size=60))
+                         clean(min_size=1, max_size=60))
     ids = st.one_of(st.sampled_from(SURNAME_IDS), st.sampled_from(SURNAME_IDS),
-                    texts(min_size=1, max_size=10).map(lambda t: urllib.parse.quote(t, safe="")))
+                    clean(min_size=1, max_size=10).map(lambda t: urllib.parse.quote(t, safe="")))
     strategy = st.tuples(form_body(_shared({"spelling": spelling, "version": st.just(CURRENT)})), ids)
     version = env.version(lambda: vocab.load(env.collection, "surnames").version)
 
@@ -1279,6 +1445,12 @@ CHANGES = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["replace", "d
                    max_size=3)
 
 
+# ids of imported annotations: mostly from a small pool, so that imports replace as often as they add and the
+# interview's page does not grow without end (each added annotation makes every later page dearer)
+UUIDS = st.one_of(st.sampled_from([f"urn:uuid:{uuid.UUID(int=n)}" for n in range(1, 31)]),
+                  st.builds(lambda u: f"urn:uuid:{u}", st.uuids()))
+
+
 def _annotations(interview_id: str, imported: bool):
     source = f"/interviews/{interview_id}"
     sources = st.sampled_from([source, f"http://localhost{source}", f"https://elsewhere.example{source}",
@@ -1286,9 +1458,9 @@ def _annotations(interview_id: str, imported: bool):
     body = st.one_of(
         st.builds(lambda kind, entry: {"type": "SpecificResource", "source": f"/{kind}/{entry}"},
                   st.sampled_from(["events", "places", "people", "things", ""]),
-                  st.one_of(st.sampled_from(EVENT_IDS + PLACE_IDS + PEOPLE_IDS), texts(max_size=10))),
+                  st.one_of(st.sampled_from(EVENT_IDS + PLACE_IDS + PEOPLE_IDS), clean(max_size=10))),
         st.builds(lambda value, purpose: {"type": "TextualBody", "value": value, "purpose": purpose},
-                  st.one_of(texts(max_size=80), JSON_SCALARS),
+                  st.one_of(clean(max_size=80), JSON_SCALARS),
                   st.sampled_from(["commenting", "tagging", "redacting", "describing", None])),
         JSON_VALUES)
 
@@ -1297,7 +1469,7 @@ def _annotations(interview_id: str, imported: bool):
         start, end, exact = draw(_spans(interview_id))
         selectors = [{"type": "TextQuoteSelector", "exact": exact if draw(ODDS) < 85 else draw(FUZZ)}]
         if draw(st.booleans()):
-            selectors[0].update(prefix=draw(texts(max_size=20)), suffix=draw(texts(max_size=20)))
+            selectors[0].update(prefix=draw(clean(max_size=20)), suffix=draw(clean(max_size=20)))
         if draw(st.booleans()):
             selectors.append({"type": "TextPositionSelector", "start": draw(st.one_of(st.just(start), JSON_SCALARS)),
                               "end": draw(st.one_of(st.just(end), JSON_SCALARS))})
@@ -1309,7 +1481,7 @@ def _annotations(interview_id: str, imported: bool):
                     "target": {"source": draw(sources), "selector": selectors if len(selectors) > 1 or
                                draw(st.booleans()) else selectors[0]}}
         if imported or draw(ODDS) < 20:
-            document["id"] = draw(st.one_of(st.builds(lambda u: f"urn:uuid:{u}", st.uuids()),
+            document["id"] = draw(st.one_of(UUIDS, UUIDS, UUIDS,
                                             st.sampled_from(["urn:uuid:", "urn:uuid:../../x", "urn:uuid:a/b?c#d",
                                                              "urn:uuid:" + "9" * 3000, "http://x/1", ""])))
             document["creator"] = draw(st.one_of(st.just({"type": "Person", "name": "someone"}), JSON_SCALARS))
@@ -1357,7 +1529,8 @@ def _api_target(method: str):
     name = f"{method} /api/v1/interviews/<id>/annotations"
 
     def build(env: Forms):
-        documents = _annotations(API_INTERVIEW, False) if method == "POST" else _collections(API_INTERVIEW)
+        own = API_INTERVIEW if method == "POST" else IMPORT_INTERVIEW
+        documents = _annotations(own, False) if method == "POST" else _collections(own)
 
         @st.composite
         def example(draw):
@@ -1370,8 +1543,8 @@ def _api_target(method: str):
                 data = json.dumps(draw(deep_json(documents))).encode()
             else:
                 data = draw(_raw_json())
-            interview = API_INTERVIEW if draw(ODDS) < 90 else draw(st.sampled_from(
-                ["0ayd1wnd", "x3w3seda", "nope", "%2e%2e", "1s12p03r%00"]))
+            interview = own if draw(ODDS) < 90 else draw(st.sampled_from(
+                ["svqc7aeb", "x3w3seda", "nope", "%2e%2e", "1s12p03r%00"]))
             return data, draw(JSON_TYPES), draw(AUTHS), interview
 
         def send(drawn):
@@ -1384,8 +1557,13 @@ def _api_target(method: str):
             path = f"/api/v1/interviews/{interview}/annotations"
             response = env.send(name, client, method, path, data=data, content_type=content_type, headers=headers)
             if response.status_code < 300:  # stored: it must show, on the page and through the API
-                env.send(name, env.historian, "GET", f"/interviews/{interview}")
+                page = env.send(name, env.historian, "GET", f"/interviews/{interview}")
                 env.send(name, env.api, "GET", path)
+                if page.status_code >= 500:  # counted; now take out what broke the page, or it hides all after it
+                    with env.app.app_context():
+                        for stored in annotations.items(env.collection, interview):
+                            annotations.delete(env.collection, interview, annotations.short_id(stored),
+                                               annotations.version(stored), "fuzz")
         return example(), send
     TARGETS[name] = build
 
@@ -1402,11 +1580,146 @@ def forms_target(env: Forms, size: str, name: str, count: int, derandomize: bool
 
 
 @pytest.mark.parametrize("name", list(TARGETS))
-def test_forms_never_fail_fast(forms_env, name):
-    forms_target(forms_env, "fast", name, FAST_FORM_EXAMPLES, derandomize=True)
+def test_forms_never_fail_fast(forms_envs, name):
+    forms_target(forms_envs(name), "fast", name, FAST_FORM_EXAMPLES, derandomize=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(TARGETS))
-def test_forms_never_fail(forms_env, name):
-    forms_target(forms_env, "slow", name, FORM_EXAMPLES, derandomize=False)
+def test_forms_never_fail(forms_envs, name):
+    forms_target(forms_envs(name), "slow", name, FORM_EXAMPLES, derandomize=False)
+
+
+# --- server errors found by this fuzzing, each kept as a focused test ------------------------------------------------
+# All are fixed: plain regression tests, each with its finding in its docstring. One still open would be
+# xfail(strict) here, with its entry in KNOWN_ERRORS; once fixed, the xfail fails, and both go.
+
+@pytest.fixture
+def answering_app(app):
+    """The conftest app, answering 500 for an exception (as in production) instead of raising it into the test."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
+CONTRIBUTION_FIELDS = {"contributor_name": "Ольга Ким", "relation": "внучка", "narrator": "Ким Анна",
+                       "story_text": "Осенью.", "visibility": "family", "living_named": "yes", "agree": "y"}
+
+
+@pytest.mark.parametrize("path, fields, part", [
+    ("/contribute/receipt", {}, "code"),
+    ("/contribute/", {k: v for k, v in CONTRIBUTION_FIELDS.items() if k != "story_text"}, "story_text"),
+])
+def test_a_file_sent_for_a_text_field_is_refused(answering_app, client, path, fields, part):
+    """Found: a file part named like a text field reached the field's Length validator as a FileStorage (TypeError:
+    object of type 'FileStorage' has no len()), or the story's one_newline filter (AttributeError: '_io.BytesIO'
+    object has no attribute 'replace'): 500, on every form with a text field."""
+    data = {"csrf_token": csrf_token(client.get(path)), **fields, part: (io.BytesIO(b"K7X2M-9QAB4"), "code.txt")}
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/auth/signin", b'{"name": "historian", "password": {"a": 1}}'),
+    ("/auth/signin", b'"historian"'),
+    ("/auth/signin", b"[1, 2]"),
+    ("/auth/signin", b"{"),
+    ("/vocab/surnames/kim", b'{"spelling": {"a": 1}, "version": ""}'),
+])
+def test_a_json_body_sent_to_a_form_is_refused(answering_app, client, auth, path, body):
+    """Found: Flask-WTF read a JSON body (its CSRF token in X-CSRFToken) as the form's data, so numbers and objects
+    reached code that expects text (sign-in: AttributeError: 'dict' object has no attribute 'encode' in argon2; a
+    surname spelling: 'dict' object has no attribute 'split'): 500; and a body that is JSON but not an object, or not
+    JSON at all, broke the error page too (its sign-out form read the same body), so the exception left the app."""
+    auth.login("historian")
+    token = csrf_token(client.get("/vocab/surnames"))
+    response = client.post(path, data=body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("index", ["²", "9" * 5000])
+def test_an_odd_index_of_a_list_field_is_refused(answering_app, client, index):
+    """Found: a list field's index that str.isdigit() accepts but int() does not ('²', or more than 4,300 digits)
+    failed in WTForms' FieldList._extract_indices (ValueError): 500 on the contribution, receipt and media forms."""
+    data = {"csrf_token": csrf_token(client.get("/contribute/")), **CONTRIBUTION_FIELDS, f"photos-{index}-caption": "x"}
+    assert client.post("/contribute/", data=data).status_code < 500
+
+
+@pytest.mark.parametrize("segment", ["²", "9" * 5000])
+def test_an_odd_passage_number_of_a_new_annotation_is_refused(answering_app, client, auth, sample_collection,
+                                                              segment):
+    """Found: the passage of a new annotation (`segment`) was checked with str.isdigit() and read with int(), which
+    refuses '²' and numbers of more than 4,300 digits (ValueError in views/annotate.py new): 500."""
+    auth.login("historian")
+    token = csrf_token(client.get(f"/interviews/{FORM_INTERVIEW}/annotations/new?segment=1"))
+    response = client.post(f"/interviews/{FORM_INTERVIEW}/annotations/new",
+                           data={"csrf_token": token, "segment": segment, "tags": "x"})
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("path, fields", [
+    ("/places/new", {"label_en": "Newtown", "label_ru": "Новгород", "type": "town", "country": "KZ"}),
+    ("/events/new", {"label_en": "A day", "label_ru": "День", "date": "1938"}),
+    ("/people/new", {"label_en": "Someone", "label_ru": "Некто"}),
+    ("/vocab/surnames/kim", {"spelling": "Kimm"}),
+])
+def test_a_stale_version_of_an_unedited_vocabulary_is_refused(answering_app, client, auth, path, fields):
+    """Found: while a vocabulary was still the shipped copy (version ''), a change naming any other version was
+    written to the archive's copy, which did not exist yet (CollectionError: vocab/<name> does not exist in
+    vocab.save): 500 instead of the answer to a stale version."""
+    auth.login("historian")
+    token = csrf_token(client.get("/vocab/surnames"))
+    response = client.post(path, data={"csrf_token": token, "version": "not-the-current-one", **fields})
+    assert response.status_code < 500
+
+
+def test_a_failed_index_commit_releases_the_index(answering_app, client, auth, sample_collection, monkeypatch):
+    """Found: search.update committed outside its try/cancel, so when a commit failed (an I/O error; in the fuzzing,
+    index segment names that collided because Hypothesis seeds `random` alike for every example) the writer kept the
+    index's write lock until the cyclic garbage collector freed it; meanwhile every change waited 60 s and was left
+    out of search (whoosh LockError, logged)."""
+    from whoosh import writing
+
+    auth.login("historian")
+    page = client.get(f"/interviews/{PASSAGE_INTERVIEW}/passages/1").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]*)"', page).group(1)
+
+    def fail(self, segments):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writing.SegmentWriter, "_commit_toc", fail)
+    gc.disable()  # what the collector would free some time later is what is looked at
+    try:
+        response = client.post(f"/interviews/{PASSAGE_INTERVIEW}/passages/1",
+                               data={"csrf_token": csrf_token(client.get("/")), "text": "New words.",
+                                     "version": version})
+        assert response.status_code == 302  # the correction is kept; the index catches up at its next check
+        lock = answering_app.extensions["search"].ix().storage.lock("MAIN_WRITELOCK")
+        free = lock.acquire(False)
+        if free:
+            lock.release()
+    finally:
+        gc.enable()
+        gc.collect()
+    assert free, "the index is still locked for writing after the failed commit"
+
+
+def test_an_imported_annotation_with_a_number_for_its_date_does_not_break_the_page(answering_app, client, auth,
+                                                                                    sample_collection):
+    """Found: PUT /api/v1/interviews/<id>/annotations kept an imported annotation as given, so a "modified" that was
+    a number was stored, and the interview's page then failed for every reader who saw annotations (TypeError:
+    'int' object is not subscriptable, annotate/_list.html): 500 until the annotation was removed."""
+    with answering_app.app_context():
+        accounts.add_user("script", "historian", PASSWORD)
+        token = accounts.new_token("script")
+    text = interviews.transcript_text(interviews.segments(sample_collection, API_INTERVIEW))[0]
+    imported = {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
+                "id": "urn:uuid:00000000-0000-0000-0000-000000000001", "modified": 5,
+                "body": [{"type": "TextualBody", "value": "a tag", "purpose": "tagging"}],
+                "target": {"source": f"/interviews/{API_INTERVIEW}",
+                           "selector": {"type": "TextQuoteSelector", "exact": text[:40]}}}
+    answer = client.put(f"/api/v1/interviews/{API_INTERVIEW}/annotations",
+                        json={"type": "AnnotationCollection", "first": {"items": [imported]}},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)  # refused would do as well
+    auth.login("historian")
+    assert client.get(f"/interviews/{API_INTERVIEW}").status_code < 500

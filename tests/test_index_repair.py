@@ -5,8 +5,6 @@ need it, says "being rebuilt" (503 with Retry-After) where search is needed, reb
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +15,7 @@ from filelock import FileLock
 from whoosh import fields, index
 
 from archive import create_app
-from conftest import REPOSITORY, free_port
+from conftest import REPOSITORY, start_server
 
 QUERY = "/api/v1/search?q=Ushtobe"
 
@@ -126,23 +124,6 @@ def test_a_broken_index_is_said_to_be_rebuilding_then_repaired_without_a_restart
     assert not [p for p in root.iterdir() if p.name.startswith(".index-")]  # no half-built copy left
 
 
-def serve(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    archive = shutil.which("archive", path=str(Path(sys.executable).parent))
-    with log.open("wb") as err:
-        server = subprocess.Popen([archive, "--data", str(root), "serve", "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=err)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=5).close()
-            return server, base
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-
-
 def status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=30) as answer:
@@ -156,7 +137,7 @@ def status(url: str) -> int:
 def test_deleted_while_two_servers_serve_it_is_rebuilt_once_and_never_answers_500(tmp_path):
     root = sample_root(tmp_path)
     logs = [tmp_path / "one.log", tmp_path / "two.log"]
-    servers = [serve(root, log) for log in logs]
+    servers = [start_server(root, log) for log in logs]
     try:
         interview_id = public_interview(root)
         assert all(status(base + QUERY) == 200 for _, base in servers)

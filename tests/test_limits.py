@@ -3,22 +3,17 @@ and contribution limits hold under concurrent requests across worker processes; 
 an account but never lock its owner out; tokens expire, are listed and revoked; accounts can be disabled."""
 
 import http.cookiejar
-import os
 import re
-import shutil
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from werkzeug.test import encode_multipart
 
 from archive import accounts, contributions
-from conftest import PASSWORD, csrf_token, free_port
+from conftest import PASSWORD, csrf_token, start_server
 from test_contribute import GOOD, send
 
 # --- a browser of our own, for real concurrent HTTP against `archive serve` ---------------------------------------
@@ -57,32 +52,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 302 is an answer to count, not to follow
 
 
-def serve(root: Path, log: Path, **settings) -> tuple[subprocess.Popen, str]:
-    """Start `archive serve` (waitress, 8 threads) on the data root with these ARCHIVE_ settings."""
-    port = free_port()
-    archive = shutil.which("archive", path=str(Path(sys.executable).parent))
-    env = {**os.environ, **{k: str(v) for k, v in settings.items()}}
-    with log.open("ab") as err:
-        server = subprocess.Popen([archive, "--data", str(root), "serve", "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=err, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=5).close()
-            return server, base
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-
-
 @pytest.fixture
 def servers(app, tmp_path):
     """Start servers on the app's data root on demand; all are stopped at the end."""
     started = []
 
     def start(**settings) -> str:
-        server, base = serve(app.config["ARCHIVE_DATA"], tmp_path / f"server-{len(started)}.log", **settings)
+        server, base = start_server(app.config["ARCHIVE_DATA"], tmp_path / f"server-{len(started)}.log", **settings)
         started.append(server)
         return base
 

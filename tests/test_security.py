@@ -17,9 +17,9 @@ from xml.etree import ElementTree
 import pytest
 from werkzeug.test import encode_multipart
 
-from archive import annotations, create_app, media, metadata
-from conftest import REPOSITORY, csrf_token
-from test_contribute import GOOD, errors_of, form_errors, jpeg, send, stored, submit, text
+from archive import create_app, media, metadata
+from conftest import csrf_token
+from test_contribute import GOOD, errors_of, jpeg, send, stored, submit, text
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
 ARGUMENTS = {  # each verb's arguments, as OAI-PMH 2.0 defines them
