@@ -1,6 +1,7 @@
 """Errors meant for people: each message is one plain sentence that says what is wrong and where."""
 
 import errno
+import sqlite3
 
 
 class ArchiveError(Exception):
@@ -57,4 +58,4 @@ def is_disk_full(error: BaseException) -> bool:
         return True
     if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
         return True
-    return type(error).__name__ == "OperationalError" and "disk is full" in str(error)  # SQLite says it this way
+    return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)  # SQLite says it this way

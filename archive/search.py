@@ -187,6 +187,10 @@ def _reader(opened):
     return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
 
 
+def _searcher(opened) -> Searcher:
+    return Searcher(_reader(opened), fromindex=opened)
+
+
 def _close_files_left_by(error: BaseException) -> None:
     """Close the files that whoosh held open in the frames that failed (it leaves them open when a damaged file
     stops it half-way), now rather than whenever the garbage collector comes by."""
@@ -311,7 +315,7 @@ class SearchIndex:
         except IndexUnavailable:
             return False
         try:
-            with Searcher(_reader(opened), fromindex=opened) as searcher:
+            with _searcher(opened) as searcher:
                 for _ in searcher.all_stored_fields():
                     pass
                 searcher.search(query.Every(), limit=1)
@@ -335,17 +339,21 @@ class SearchIndex:
 
     def _repair_now(self) -> None:
         try:
-            with self._file_lock:
-                if self.healthy():
-                    self._forget()  # another process has rebuilt it meanwhile
-                    return
-                logging.getLogger(__name__).warning("the search index is missing or damaged; rebuilding it")
-                count = self.rebuild()
-                logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
+            self._rebuild_unless_healthy()
         except Exception:  # noqa: BLE001 - a repair must never take the server down; the next request retries
             logging.getLogger(__name__).exception("the search index could not be rebuilt")
         finally:
             self._repairing.release()
+
+    def _rebuild_unless_healthy(self, catch_up: bool = True) -> None:
+        """Rebuild under the data root's lock, unless the index is whole by then (another process rebuilt it while
+        this one waited for the lock)."""
+        with self._file_lock:
+            if not self.healthy():
+                logging.getLogger(__name__).warning("the search index is missing or damaged; rebuilding it")
+                count = self.rebuild(catch_up=catch_up)
+                logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
+        self._forget()
 
     def ensure(self) -> None:
         """Make sure there is an index before the app serves: an empty collection gets an empty index at once (it
@@ -354,9 +362,7 @@ class SearchIndex:
             self.ix()
         except IndexUnavailable:
             if not self.present():
-                with self._file_lock:
-                    if not self.healthy():
-                        self.rebuild()
+                self._rebuild_unless_healthy()
 
     def stamp(self, doc_id: str) -> str:
         """The files a document is made from, and the vocabularies its facets were counted with."""
@@ -529,20 +535,17 @@ class SearchIndex:
     def check(self, repair: bool = True) -> dict[str, list[str]]:
         """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged
         index is rebuilt first (here, not in the background: callers of check can wait)."""
+        def stamps() -> dict[str, str]:
+            with _searcher(self.ix()) as searcher:
+                return {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
+
         try:
-            opened = self.ix()
-            with Searcher(_reader(opened), fromindex=opened) as searcher:
-                indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
+            indexed = stamps()
         except Exception:  # noqa: BLE001 - missing, damaged, or of another layout
             if not repair:
                 raise
-            with self._file_lock:  # another process may be rebuilding it: wait, then look again
-                if not self.healthy():
-                    self.rebuild(catch_up=False)
-            self._forget()
-            opened = self.ix()
-            with Searcher(_reader(opened), fromindex=opened) as searcher:
-                indexed = {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
+            self._rebuild_unless_healthy(catch_up=False)  # this check is the catching up
+            indexed = stamps()
         present = set(self.present())
         found = {
             "missing": sorted(present - set(indexed)),
@@ -611,7 +614,7 @@ class SearchIndex:
                 current.close()
             current = None
         if current is None:
-            current = Searcher(_reader(opened), fromindex=opened)
+            current = _searcher(opened)
         self._local.searcher, self._local.epoch = current, self._epoch
         return current
 

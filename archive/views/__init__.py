@@ -104,8 +104,6 @@ _TITLES = {
     404: "Not found",
     405: "Not allowed here",
     413: "Too large",
-    410: "Gone",
-    422: "Cannot be accepted",
     429: "Too many attempts",
     500: "Something went wrong",
     503: "Being rebuilt",

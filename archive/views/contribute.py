@@ -117,6 +117,13 @@ def share():
         receipt = None
         try:
             receipt = _receive(form)
+        except (OSError, DiskFullError) as error:  # the collection's write, or the scratch copy of an upload
+            if not is_disk_full(error):
+                raise
+            current_app.logger.error("the disk is full: a testimony could not be kept")
+            form.form_errors.append(_("The archive's disk is full, so nothing was saved. What you typed is kept "
+                                      "below; please try again later (files must be chosen again)."))
+            status = 507
         finally:
             if receipt is None:
                 accounts.release(attempt)  # only what was kept counts: a refused file does not use up the hour
@@ -128,9 +135,9 @@ def share():
                                        "contribute.receipt_link", submission_id=receipt.submission_id,
                                        token=receipt.token, _external=True)}}
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
-    if form.errors or form.form_errors:
-        status = g.get("status", 422)
-        keep_what_fits(form.story_text, STORY_MAX_CHARS)
+    if (form.errors or form.form_errors) and status == 200:
+        status = 422
+    keep_what_fits(form.story_text, STORY_MAX_CHARS)
     return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), status
 
 
@@ -192,14 +199,6 @@ def _receive(form: ContributionForm):
                     error.index = n
                     raise
             return contributions.submit(collection(), details, story, photos, _limits(), g.lang)
-        except (OSError, DiskFullError) as error:  # the collection's write, or the scratch copy of an upload
-            if not is_disk_full(error):
-                raise
-            current_app.logger.error("the disk is full: a testimony could not be kept")
-            form.form_errors.append(_("The archive's disk is full, so nothing was saved. What you typed is kept "
-                                      "below; please try again later (files must be chosen again)."))
-            g.status = 507
-            return None
         except ContributionError as error:
             name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")

@@ -9,7 +9,7 @@ items are `private, no-cache`), else `no-cache`. Static files are left to Flask.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -57,12 +57,11 @@ def secure(response):
 
 
 def personal(response) -> bool:
-    """Tell whether a response is meant for this reader alone and must never be stored."""
-    reader = g.get("reader")  # absent when a check (CSRF) refused the request before the reader was known
-    return bool((reader is not None and (reader.user is not None or reader.family))
-                or "sid" in session or session.get("family")
+    """Tell whether a response is meant for this reader alone and must never be stored: the reader is signed in or
+    holds a receipt (its session says so, read here even when a check such as CSRF refused the request before the
+    reader was known), or is a script with a token, or the response sets a cookie, or it is an account page."""
+    return bool("sid" in session or session.get("family")
                 or request.headers.get("Authorization")
                 or "Set-Cookie" in response.headers
                 or current_app.session_interface.should_set_cookie(current_app, session)  # saved after this hook
-                or request.blueprint in NO_STORE_BLUEPRINTS
-                or g.get("no_store"))
+                or request.blueprint in NO_STORE_BLUEPRINTS)
