@@ -16,20 +16,18 @@ nothing; XML and JSON answers are parsed and searched for them, and must hold no
 
 from __future__ import annotations
 
-import io
 import json
 import urllib.parse
-import wave
 from dataclasses import dataclass, field
 
 import pytest
-from PIL import Image
 
 from archive import accounts, annotations, contributions, create_app, interviews, media, vocab
 from archive.contributions import Upload
 from archive.ingest import Ingester
 from archive.names import fold
 from conftest import PASSWORD, running_server
+from test_contribute import jpeg, wav
 
 pytestmark = pytest.mark.browser
 
@@ -68,19 +66,6 @@ def attack(name: str, forms=EVERY, word: bool = True) -> str:
 def shown(text: str) -> str:
     """Text as a page shows it: runs of white space are one space."""
     return " ".join(text.split())
-
-
-def wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 8000)
-    return buffer.getvalue()
-
-
-def jpeg(colour) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 # --- the archive -------------------------------------------------------------------------------------------------
@@ -165,7 +150,7 @@ def build(root) -> World:
         "villages": [places_typed], "place": places_typed, "birthplace": places_typed,
         "date": "2008-05-14", "languages": "ru", "access": "public",
         "extra": {t("extra key", attack("extra field name", SHORT)): t("extra value", attack("extra field value"))},
-    }, wav(), "testimony.wav")
+    }, wav(8000), "testimony.wav")
     assert outcome.status == "ingested", outcome.reason
     interview_id = world.ids["interview"] = outcome.interview_id
     world.text["surname as browsed"] = fold(world.text["surname"]).title()  # how /browse/surnames names a new one
@@ -198,7 +183,7 @@ def build(root) -> World:
 
     # a photograph described with payloads everywhere, linked to the interview and the entries
     items = media.MediaIngester(collection, limits, "setup", search)
-    outcome = items.ingest(jpeg("sienna"), "photo.jpg", {
+    outcome = items.ingest(jpeg("sienna", (320, 240)), "photo.jpg", {
         "title": t("item title", attack("item title")),
         "caption": t("caption", attack("item caption")),
         "description": t("item description", attack("item description")),
@@ -230,7 +215,7 @@ def build(root) -> World:
             details.update({"birthplace": t(f"{key} birthplace", attack(f"{key}: birthplace typed", SHORT)),
                             "deported_to": t(f"{key} deported", attack(f"{key}: deported to typed", SHORT))})
         receipt = contributions.submit(collection, details, None, [
-            Upload(jpeg(colour), "family.jpg", t(f"{key} photo caption", attack(f"{key}: photo caption")))],
+            Upload(jpeg(colour, (320, 240)), "family.jpg", t(f"{key} photo caption", attack(f"{key}: photo caption")))],
             limits, "en")
         world.receipts[key] = receipt
         return receipt

@@ -5,34 +5,19 @@ family contribution and its receipt, annotations, vocabulary entries), every met
 of reader; a rule the walk cannot fill in fails the test rather than being skipped.
 """
 
-import io
 import itertools
-import wave
 
 import pytest
-from PIL import Image
 
 from archive import accounts, annotations, contributions, create_app, media
 from archive.contributions import Upload
 from archive.ingest import Ingester
 from archive.vocab import gazetteer
 from conftest import PASSWORD, csrf_token
+from test_contribute import jpeg, wav
 
 LEVELS = ("public", "researchers", "family", "staff")
 READERS = ("anonymous", "family", "researcher", "historian")
-
-
-def wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 800)
-    return buffer.getvalue()
-
-
-def jpeg(colour="gray") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +31,7 @@ def world(tmp_path_factory):
     limits = app.extensions["image_limits"]
     receipt = contributions.submit(
         collection, {"name": "Family", "relation": "grandson", "narrator": "Someone", "story_text": "A story.",
-                     "visibility": "family"}, None, [Upload(jpeg(), "inbox.jpg", "inbox photo")], limits, "en")
+                     "visibility": "family"}, None, [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")], limits, "en")
     ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
     items = media.MediaIngester(collection, limits, "setup", search)
     records = {}
