@@ -1,5 +1,7 @@
 """WTForms classes, one per form; rules that need the collection or accounts live below, in the services."""
 
+from functools import cache
+
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -42,7 +44,8 @@ def _typed_fields(form):
             yield field
 
 
-def _file_field_names(form_class) -> set[str]:
+@cache
+def _file_field_names(form_class) -> frozenset[str]:
     """The names of the file fields of a form class, inside lists of sub-forms too ("story_file", "file")."""
     names = set()
     for klass in form_class.__mro__:
@@ -56,10 +59,10 @@ def _file_field_names(form_class) -> set[str]:
                 inner = inner.args[0] if issubclass(inner.field_class, FormField) and inner.args else None
             if isinstance(inner, type):
                 names |= _file_field_names(inner)
-    return names
+    return frozenset(names)
 
 
-def _browser_shaped(key: str, value, file_fields: set[str]) -> bool:
+def _browser_shaped(key: str, value, file_fields: frozenset[str]) -> bool:
     """Keep what a browser sends: files only for file fields, and list indexes ("photos-0-file") of plain digits."""
     if isinstance(value, FileStorage) and key.rsplit("-", 1)[-1] not in file_fields:
         return False
