@@ -60,6 +60,12 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 @click.option("--dev", is_flag=True, help="Use Flask's debug server, which reloads on code changes. Never in public.")
 def serve(host: str | None, port: int | None, dev: bool) -> None:
     """Serve the archive over HTTP (waitress, or Flask's debug server with --dev)."""
+    if not dev:
+        import logging
+
+        # one handler for everything, set before the app exists (Flask then adds none of its own): the archive's
+        # messages, the start-up index check's among them, and waitress's are each written once, alike
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(serving=True)
     host = host or app.config["ARCHIVE_HOST"]
     port = port or int(app.config["ARCHIVE_PORT"])
@@ -67,14 +73,8 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     if dev:
         app.run(host=host, port=port, debug=True)
     else:
-        import logging
-
         import waitress
-        from flask.logging import default_handler
 
-        # one handler for everything (the archive's messages and waitress's), so that each is written once
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        app.logger.removeHandler(default_handler)
         waitress.serve(app, host=host, port=port, threads=int(app.config["ARCHIVE_THREADS"]), ident="archive")
 
 

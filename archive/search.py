@@ -350,7 +350,8 @@ class SearchIndex:
         this one waited for the lock)."""
         with self._file_lock:
             if not self.healthy():
-                logging.getLogger(__name__).warning("the search index is missing or damaged; rebuilding it")
+                logging.getLogger(__name__).warning("no whole search index (missing, damaged or of an older layout); "
+                                                    "rebuilding it")
                 count = self.rebuild(catch_up=catch_up)
                 logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
         self._forget()
