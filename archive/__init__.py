@@ -1,6 +1,5 @@
 """An oral-history archive: transcripts, photos and annotations kept as plain files, served by Flask."""
 
-
 import os
 import secrets
 import tempfile

@@ -153,6 +153,7 @@ def _close_db(_exc=None) -> None:
 
 # --- accounts ------------------------------------------------------------------------------------------------------
 
+
 def add_user(name: str, role: str, password: str) -> User:
     """Create an account, refusing a bad name, an unknown role or a weak password with a reason."""
     check_account(name, role)
@@ -211,7 +212,9 @@ def accounts() -> list[Account]:
     rows = db().execute(
         "SELECT u.id, u.name, u.role, u.disabled, COUNT(t.hash) AS tokens, MIN(t.expires) AS next_expiry "
         "FROM users u LEFT JOIN tokens t ON t.user_id = u.id AND (t.expires IS NULL OR t.expires > ?) "
-        "GROUP BY u.id ORDER BY u.name", (now(),))
+        "GROUP BY u.id ORDER BY u.name",
+        (now(),),
+    )
     return [Account(User(r["id"], r["name"], r["role"]), r["disabled"], r["tokens"], r["next_expiry"]) for r in rows]
 
 
@@ -227,6 +230,7 @@ def set_disabled(name: str, disabled: bool) -> None:
 
 
 # --- signing in ----------------------------------------------------------------------------------------------------
+
 
 def authenticate(name: str, password: str, address: str, known_browser: bool = False) -> User | None:
     """Check a sign-in; None when name or password is wrong, SignInThrottled when it must wait, AccountError when the
@@ -268,15 +272,17 @@ def _take_signin(keys: list[str], limits: dict[str, int], delayed: str | None) -
         conn.execute("DELETE FROM signin_failures WHERE at < ?", (at - window,))
         for key, allowed in limits.items():
             count, oldest = conn.execute(
-                "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE key = ?", (key,)).fetchone()
+                "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE key = ?", (key,)
+            ).fetchone()
             if count >= allowed:
                 raise SignInThrottled(int(oldest + window - at) + 1)
         if delayed is not None:
             wait = signin_delay(conn, delayed, at)
             if wait > 0:
                 raise SignInThrottled(int(wait) + 1)
-        return [conn.execute("INSERT INTO signin_failures (key, at) VALUES (?, ?)", (key, at)).lastrowid
-                for key in keys]
+        return [
+            conn.execute("INSERT INTO signin_failures (key, at) VALUES (?, ?)", (key, at)).lastrowid for key in keys
+        ]
 
 
 def signin_delay(conn: sqlite3.Connection, key: str, at: float) -> float:
@@ -292,6 +298,7 @@ def signin_delay(conn: sqlite3.Connection, key: str, at: float) -> float:
 
 
 # --- limits on other attempts --------------------------------------------------------------------------------------
+
 
 def reserve(key: str, limit: int, window: float) -> tuple[int, int | None]:
     """Count and take an attempt at something limited per address (e.g. "contribute:<address>") in one step:
@@ -320,6 +327,7 @@ def throttle(key: str, limit: int, window: float) -> int:
 
 # --- API tokens ----------------------------------------------------------------------------------------------------
 
+
 def new_token(name: str, days: float = 365) -> str:
     """Issue an API token for an account, valid for `days`; only its digest and first characters are stored, so it
     is shown once."""
@@ -328,16 +336,22 @@ def new_token(name: str, days: float = 365) -> str:
         raise AccountError("a token must be valid for at least one day")
     token = secrets.token_urlsafe(32)
     made = now()
-    db().execute("INSERT INTO tokens (hash, user_id, created, prefix, expires) VALUES (?, ?, ?, ?, ?)",
-                 (_digest(token), user.id, made, token[:TOKEN_PREFIX], made + days * 86400))
+    db().execute(
+        "INSERT INTO tokens (hash, user_id, created, prefix, expires) VALUES (?, ?, ?, ?, ?)",
+        (_digest(token), user.id, made, token[:TOKEN_PREFIX], made + days * 86400),
+    )
     return token
 
 
 def tokens(name: str) -> list[Token]:
     """An account's tokens, newest first (expired ones too, until revoked)."""
     user = _existing(name)
-    return [Token(r["prefix"] or "(unnamed)", r["created"], r["expires"]) for r in db().execute(
-        "SELECT prefix, created, expires FROM tokens WHERE user_id = ? ORDER BY created DESC", (user.id,))]
+    return [
+        Token(r["prefix"] or "(unnamed)", r["created"], r["expires"])
+        for r in db().execute(
+            "SELECT prefix, created, expires FROM tokens WHERE user_id = ? ORDER BY created DESC", (user.id,)
+        )
+    ]
 
 
 def revoke(name: str, prefix: str | None = None) -> int:
@@ -349,8 +363,9 @@ def revoke(name: str, prefix: str | None = None) -> int:
     if not wanted:
         raise AccountError("give the first characters of the token, as `archive user tokens` lists them")
     rows = db().execute("SELECT hash, prefix FROM tokens WHERE user_id = ?", (user.id,)).fetchall()
-    matching = [r["hash"] for r in rows if r["prefix"] and (r["prefix"].startswith(wanted) or
-                                                            wanted.startswith(r["prefix"]))]
+    matching = [
+        r["hash"] for r in rows if r["prefix"] and (r["prefix"].startswith(wanted) or wanted.startswith(r["prefix"]))
+    ]
     if not matching:
         raise AccountError(f"{name} has no token beginning with {wanted!r}")
     if len(matching) > 1:
@@ -364,6 +379,7 @@ def user_for_token(token: str) -> User | None:
 
 
 # --- sessions ------------------------------------------------------------------------------------------------------
+
 
 def open_session(user: User) -> str:
     """Start a sign-in session and return the key the browser keeps."""
@@ -391,10 +407,14 @@ def close_session(key: str) -> None:
 def _user_by(owner_query: str, secret: str, *params) -> User | None:
     if not secret:
         return None
-    row = db().execute(
-        f"SELECT id, name, role FROM users WHERE id = ({owner_query}) AND disabled IS NULL",
-        (_digest(secret), *params),
-    ).fetchone()
+    row = (
+        db()
+        .execute(
+            f"SELECT id, name, role FROM users WHERE id = ({owner_query}) AND disabled IS NULL",
+            (_digest(secret), *params),
+        )
+        .fetchone()
+    )
     return User(row["id"], row["name"], row["role"]) if row else None
 
 

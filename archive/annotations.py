@@ -50,14 +50,20 @@ class NotFound(AnnotationError):
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
+
 def source_of(interview_id: str) -> str:
     return f"/interviews/{interview_id}"
 
 
 def empty_collection(interview_id: str) -> dict:
-    return {"@context": CONTEXT, "id": f"{source_of(interview_id)}/annotations", "type": "AnnotationCollection",
-            "label": f"Annotations of interview {interview_id}", "total": 0,
-            "first": {"type": "AnnotationPage", "items": []}}
+    return {
+        "@context": CONTEXT,
+        "id": f"{source_of(interview_id)}/annotations",
+        "type": "AnnotationCollection",
+        "label": f"Annotations of interview {interview_id}",
+        "total": 0,
+        "first": {"type": "AnnotationPage", "items": []},
+    }
 
 
 def parse(data: bytes | None, interview_id: str) -> dict:
@@ -118,12 +124,20 @@ def link_pairs(annotation: Mapping) -> set[tuple[str, str]]:
 
 
 def tags(annotation: Mapping) -> list[str]:
-    return [b["value"] for b in body_items(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
+    return [
+        b["value"] for b in body_items(annotation) if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"
+    ]
 
 
 def note(annotation: Mapping) -> str:
-    return next((b["value"] for b in body_items(annotation)
-                 if b.get("type") == "TextualBody" and b.get("purpose") == "commenting"), "")
+    return next(
+        (
+            b["value"]
+            for b in body_items(annotation)
+            if b.get("type") == "TextualBody" and b.get("purpose") == "commenting"
+        ),
+        "",
+    )
 
 
 def creator(annotation: Mapping) -> str:
@@ -154,10 +168,15 @@ def body_items(annotation: Mapping) -> list[dict]:
 
 # --- anchoring -----------------------------------------------------------------------------------------------------
 
+
 def quote(text: str, start: int, end: int) -> dict:
     """Describe text[start:end] by its words and what surrounds them."""
-    return {"type": "TextQuoteSelector", "exact": text[start:end],
-            "prefix": text[max(0, start - CONTEXT_CHARS):start], "suffix": text[end:end + CONTEXT_CHARS]}
+    return {
+        "type": "TextQuoteSelector",
+        "exact": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_CHARS) : start],
+        "suffix": text[end : end + CONTEXT_CHARS],
+    }
 
 
 def locate(text: str, exact: str, prefix: str = "", suffix: str = "", near: int | None = None) -> tuple | None:
@@ -168,8 +187,8 @@ def locate(text: str, exact: str, prefix: str = "", suffix: str = "", near: int 
     best, best_score = None, None
     at = text.find(exact)
     while at != -1:
-        before = _common_suffix(text[max(0, at - len(prefix)):at], prefix)
-        after = _common_prefix(text[at + len(exact):at + len(exact) + len(suffix)], suffix)
+        before = _common_suffix(text[max(0, at - len(prefix)) : at], prefix)
+        after = _common_prefix(text[at + len(exact) : at + len(exact) + len(suffix)], suffix)
         score = (before + after, -abs(at - near) if near is not None else 0)
         if best_score is None or score > best_score:
             best, best_score = at, score
@@ -221,8 +240,9 @@ def segment_span(segments: list[dict], n: int) -> tuple[int, int]:
     raise AnnotationError(f"This interview has no passage {n}.", "segment")
 
 
-def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict], new_segments: list[dict],
-             when: str) -> tuple[list[dict], list[dict]]:
+def reanchor(
+    annotations: list[dict], interview_id: str, old_segments: list[dict], new_segments: list[dict], when: str
+) -> tuple[list[dict], list[dict]]:
     """Move every annotation to where its quote is in the corrected transcript; flag those whose words are gone.
     Returns all annotations and the newly flagged ones."""
     old_text, _ = interviews.transcript_text(old_segments)
@@ -238,13 +258,16 @@ def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict
         else:
             start, end = found_span
             q = quote(old_text, start, end) if old_text[start:end] else selector(annotation, "TextQuoteSelector")
-            found = locate(new_text, q["exact"], q["prefix"], q["suffix"],
-                           near=start if start < unchanged else start + shift)
+            found = locate(
+                new_text, q["exact"], q["prefix"], q["suffix"], near=start if start < unchanged else start + shift
+            )
         annotation = dict(annotation)
         if found is None:
             if not annotation.get("review"):
-                annotation["review"] = {"reason": "The annotated words are not in the corrected transcript.",
-                                        "since": when}
+                annotation["review"] = {
+                    "reason": "The annotated words are not in the corrected transcript.",
+                    "since": when,
+                }
                 flagged.append(annotation)
         else:
             annotation.pop("review", None)
@@ -255,8 +278,14 @@ def reanchor(annotations: list[dict], interview_id: str, old_segments: list[dict
 
 # --- building and checking -----------------------------------------------------------------------------------------
 
-def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list: Iterable[str], text: str,
-           redact: bool = False) -> list:
+
+def bodies(
+    collection: Collection,
+    chosen: Mapping[str, Iterable[str]],
+    tag_list: Iterable[str],
+    text: str,
+    redact: bool = False,
+) -> list:
     """Make the bodies of an annotation from vocabulary ids, tags, a note and whether it redacts its passage (withheld
     from everyone but staff, see redaction.py), refusing unknown ids."""
     found = []
@@ -267,8 +296,11 @@ def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list
         known = vocab.lookup(collection, kind) if ids else {}
         for entry_id in ids:
             if entry_id not in known:
-                raise AnnotationError(f"There is no {kind[:-1] if kind != 'people' else 'person'} "
-                                      f"{entry_id!r} in the archive's vocabulary.", kind)
+                raise AnnotationError(
+                    f"There is no {kind[:-1] if kind != 'people' else 'person'} "
+                    f"{entry_id!r} in the archive's vocabulary.",
+                    kind,
+                )
             found.append({"type": "SpecificResource", "source": f"/{kind}/{entry_id}", "purpose": "tagging"})
     clean_tags = list(dict.fromkeys(" ".join(t.split()) for t in tag_list if t and t.strip()))
     if len(clean_tags) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in clean_tags):
@@ -280,8 +312,7 @@ def bodies(collection: Collection, chosen: Mapping[str, Iterable[str]], tag_list
     if text:
         found.append({"type": "TextualBody", "value": text, "format": "text/plain", "purpose": "commenting"})
     if not found:
-        raise AnnotationError("Choose at least one event, place or person, add a tag or a note, or redact the "
-                              "passage.")
+        raise AnnotationError("Choose at least one event, place or person, add a tag or a note, or redact the passage.")
     return found
 
 
@@ -299,8 +330,7 @@ def _segments(collection: Collection, interview_id: str) -> list[dict]:
     return segments
 
 
-def _change(collection: Collection, interview_id: str, author: str,
-            apply: Callable[[list[dict], list[dict]], object]):
+def _change(collection: Collection, interview_id: str, author: str, apply: Callable[[list[dict], list[dict]], object]):
     """Apply a change to the annotations as they are at this moment (with the transcript as it is), under the
     folder's lock, so that writers at the same time all keep their work."""
     result = {}
@@ -321,8 +351,9 @@ def _motivation(body: list) -> str:
     return "commenting" if all(b.get("purpose") == "commenting" for b in body) else "tagging"
 
 
-def create(collection: Collection, interview_id: str, start: int, end: int, body: list, author: str,
-           quoted: str | None = None) -> dict:
+def create(
+    collection: Collection, interview_id: str, start: int, end: int, body: list, author: str, quoted: str | None = None
+) -> dict:
     """Annotate text[start:end] of the interview's transcript with ready-made bodies (see `bodies`); `quoted`, when
     given, must be the words there (refused if the transcript changed under the annotator)."""
     stamp = _w3c_time(now())
@@ -334,19 +365,24 @@ def create(collection: Collection, interview_id: str, start: int, end: int, body
         text = interviews.transcript_text(segments)[0]
         _check_span(text, start, end)
         if quoted is not None and text[start:end] != quoted:
-            raise AnnotationError("The transcript changed while you were selecting; select the words again.",
-                                  "passage")
-        annotation = {"id": f"urn:uuid:{uuid.uuid4()}", "type": "Annotation", "motivation": motivation,
-                      "creator": {"type": "Person", "name": author}, "created": stamp, "modified": stamp,
-                      "body": body, "target": _target(interview_id, segments, start, end)}
+            raise AnnotationError("The transcript changed while you were selecting; select the words again.", "passage")
+        annotation = {
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": "Annotation",
+            "motivation": motivation,
+            "creator": {"type": "Person", "name": author},
+            "created": stamp,
+            "modified": stamp,
+            "body": body,
+            "target": _target(interview_id, segments, start, end),
+        }
         annotations.append(annotation)
         return annotation
 
     return _change(collection, interview_id, author, apply)
 
 
-def edit(collection: Collection, interview_id: str, annotation_id: str, expected: str, body: list,
-         author: str) -> dict:
+def edit(collection: Collection, interview_id: str, annotation_id: str, expected: str, body: list, author: str) -> dict:
     """Replace an annotation's bodies; refused if it changed since `expected` (its version when read)."""
 
     def apply(annotations: list[dict], _segments: list[dict]) -> dict:
@@ -378,9 +414,11 @@ def _find(annotations: list[dict], annotation_id: str, expected: str | None) -> 
     for i, annotation in enumerate(annotations):
         if annotation.get("id") == wanted:
             if expected is not None and version(annotation) != expected:
-                raise AnnotationConflict(f"{creator(annotation) or 'Someone'} changed this annotation at "
-                                         f"{annotation.get('modified', '?')} since you opened it; "
-                                         "look at it again before changing it.")
+                raise AnnotationConflict(
+                    f"{creator(annotation) or 'Someone'} changed this annotation at "
+                    f"{annotation.get('modified', '?')} since you opened it; "
+                    "look at it again before changing it."
+                )
             return i
     if expected is not None:
         raise AnnotationConflict("This annotation was deleted since you opened it.")
@@ -392,6 +430,7 @@ def _w3c_time(stamp: str) -> str:
 
 
 # --- Web Annotation documents from outside (API, import) -----------------------------------------------------------
+
 
 def from_jsonld(collection: Collection, interview_id: str, data: object, author: str) -> dict:
     """Store an Annotation posted to the API: its target must quote this interview's transcript (positions are
@@ -405,8 +444,7 @@ def import_collection(collection: Collection, interview_id: str, data: object, a
     """Take an AnnotationCollection (as `export` gives) back in: annotations with a known id are replaced, others
     added, each kept exactly as given (creator, times, ids) once it checks out. All or nothing."""
     if not isinstance(data, dict) or data.get("type") != "AnnotationCollection":
-        raise AnnotationError('Expected a W3C AnnotationCollection: a JSON object with "type": '
-                              '"AnnotationCollection".')
+        raise AnnotationError('Expected a W3C AnnotationCollection: a JSON object with "type": "AnnotationCollection".')
     page = data.get("first", {})
     given = page.get("items") if isinstance(page, dict) else None
     if not isinstance(given, list):
@@ -436,13 +474,18 @@ def _check_kept_fields(stored: dict, label: str) -> None:
     (times and names as text), or one bad import would break its interview's page for every reader."""
     for key in ("created", "modified"):
         if key in stored and not isinstance(stored[key], str):
-            raise AnnotationError(f'"{key}" of {label} must be a date and time written as text '
-                                  f'(for example "2026-11-30T10:00:00Z").', key)
+            raise AnnotationError(
+                f'"{key}" of {label} must be a date and time written as text (for example "2026-11-30T10:00:00Z").', key
+            )
     who = stored.get("creator")
-    if who is not None and not isinstance(who, str) and not (
-            isinstance(who, dict) and all(isinstance(who.get(k, ""), str) for k in ("name", "id"))):
-        raise AnnotationError(f'"creator" of {label} must be a name, or an object whose "name" and "id" are text.',
-                              "creator")
+    if (
+        who is not None
+        and not isinstance(who, str)
+        and not (isinstance(who, dict) and all(isinstance(who.get(k, ""), str) for k in ("name", "id")))
+    ):
+        raise AnnotationError(
+            f'"creator" of {label} must be a name, or an object whose "name" and "id" are text.', "creator"
+        )
     review = stored.get("review")
     if review is not None and not (isinstance(review, dict) and isinstance(review.get("reason", ""), str)):
         raise AnnotationError(f'"review" of {label} must be an object whose "reason" is text.', "review")
@@ -458,9 +501,12 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     if not isinstance(target, dict):
         raise AnnotationError(f"{label[:1].upper()}{label[1:]} needs one target: the transcript passage.", "target")
     if target.get("source") not in (None, source_of(interview_id)) and not str(target.get("source")).endswith(
-            source_of(interview_id)):
-        raise AnnotationError(f"The target of {label} is {target.get('source')!r}, not this interview "
-                              f"({source_of(interview_id)}).", "target")
+        source_of(interview_id)
+    ):
+        raise AnnotationError(
+            f"The target of {label} is {target.get('source')!r}, not this interview ({source_of(interview_id)}).",
+            "target",
+        )
     q = selector({"target": target}, "TextQuoteSelector")
     if not isinstance(q.get("exact"), str) or not q["exact"].strip():
         raise AnnotationError(f"The target of {label} needs a TextQuoteSelector with the exact words.", "target")
@@ -469,7 +515,7 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     position = selector({"target": target}, "TextPositionSelector")
     found = None
     if isinstance(position.get("start"), int) and isinstance(position.get("end"), int):
-        if text[position["start"]:position["end"]] == q["exact"]:
+        if text[position["start"] : position["end"]] == q["exact"]:
             found = (position["start"], position["end"])
     if found is None:
         found = locate(text, q["exact"], str(q.get("prefix", "")), str(q.get("suffix", "")))
@@ -483,37 +529,48 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
             kind, _, entry_id = str(body.get("source", "")).rstrip("/").rpartition("/")
             kind = kind.rpartition("/")[2]
             if kind not in LINK_KINDS or not entry_id:
-                raise AnnotationError(f"A SpecificResource body must name /events/<id>, /places/<id> or "
-                                      f"/people/<id>, not {body.get('source')!r}.", "body")
+                raise AnnotationError(
+                    f"A SpecificResource body must name /events/<id>, /places/<id> or "
+                    f"/people/<id>, not {body.get('source')!r}.",
+                    "body",
+                )
             chosen[kind].append(entry_id)
         elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
             redact = True
         elif body.get("type") == "TextualBody" and isinstance(body.get("value"), str):
             (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
         else:
-            raise AnnotationError(f"A body of {label} is neither a SpecificResource nor a TextualBody with a "
-                                  "value.", "body")
+            raise AnnotationError(
+                f"A body of {label} is neither a SpecificResource nor a TextualBody with a value.", "body"
+            )
     if len(notes) > 1:
         raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
     body = bodies(collection, chosen, tag_list, notes[0] if notes else "", redact)
     if not imported:
         if found is None:
-            raise AnnotationError(f'The quoted words "{q["exact"][:80]}" are not in the transcript of interview '
-                                  f"{interview_id}.", "target")
+            raise AnnotationError(
+                f'The quoted words "{q["exact"][:80]}" are not in the transcript of interview {interview_id}.', "target"
+            )
         return {"span": found, "body": body, "quoted": q["exact"]}
     stored = {k: data[k] for k in data if k != "@context"}
     _check_kept_fields(stored, label)
     if not isinstance(stored.get("id"), str) or not stored["id"].startswith("urn:uuid:"):
-        raise AnnotationError(f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has '
-                              f"{stored.get('id')!r}.", "id")
+        raise AnnotationError(
+            f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has {stored.get("id")!r}.', "id"
+        )
     if redact:  # a redaction that cannot be placed would withhold nothing: it must anchor, now
         if found is None:
-            raise AnnotationError(f'The redacted words "{q["exact"][:80]}" of {label} are not in the transcript of '
-                                  f"interview {interview_id}; a redaction must match the transcript.", "target")
+            raise AnnotationError(
+                f'The redacted words "{q["exact"][:80]}" of {label} are not in the transcript of '
+                f"interview {interview_id}; a redaction must match the transcript.",
+                "target",
+            )
         stored.pop("review", None)
     if found is None and not stored.get("review"):
-        raise AnnotationError(f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of '
-                              f"interview {interview_id}.", "target")
+        raise AnnotationError(
+            f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of interview {interview_id}.',
+            "target",
+        )
     if found is not None and not stored.get("review"):
         stored["target"] = _target(interview_id, segments, *found)  # anchored on this copy, in our one shape
     return {"stored": stored}

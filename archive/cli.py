@@ -91,15 +91,21 @@ def verify() -> None:
 
     folders = sum(len(collection.ids(kind)) for kind in KINDS)
     if problems:
-        raise ArchiveError(f"verify found {problems} problem{'s' if problems > 1 else ''} in {app.config['ARCHIVE_DATA']}")
+        raise ArchiveError(
+            f"verify found {problems} problem{'s' if problems > 1 else ''} in {app.config['ARCHIVE_DATA']}"
+        )
     click.echo(f"All files of {folders} folder{'' if folders == 1 else 's'} match their manifests.")
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--metadata", "manifest", type=click.Path(path_type=Path, dir_okay=False),
-              help="CSV with a header row; at least file,title,narrator,interviewer,date,village,surnames,language,"
-                   "access (lists separated by ';'); image rows may add kind,institution,accession,creator,caption.")
+@click.option(
+    "--metadata",
+    "manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV with a header row; at least file,title,narrator,interviewer,date,village,surnames,language,"
+    "access (lists separated by ';'); image rows may add kind,institution,accession,creator,caption.",
+)
 @click.option("--author", default=None, help="Name recorded with each new folder (default: your login name).")
 def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -> None:
     """Ingest transcripts (txt, vtt, srt, OHMS xml, docx) with their audio, and images (JPEG, PNG, TIFF, WebP,
@@ -114,11 +120,21 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
     collection = app.extensions["collection"]
     author = author or getpass.getuser()
-    ingester = ingesting.Ingester(collection, vocab.gazetteer(collection), author,
-                                  int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20, app.extensions["search"])
+    ingester = ingesting.Ingester(
+        collection,
+        vocab.gazetteer(collection),
+        author,
+        int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
+        app.extensions["search"],
+    )
     items = media.MediaIngester(collection, app.extensions["image_limits"], author, app.extensions["search"])
-    with click.progressbar(pairs, label="Ingesting", file=sys.stderr, show_pos=True,
-                           item_show_func=lambda pair: pair[0].name if pair else "") as bar:
+    with click.progressbar(
+        pairs,
+        label="Ingesting",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda pair: pair[0].name if pair else "",
+    ) as bar:
         for path, audio in bar:
             row = rows.get(path.name) if rows is not None else None
             if rows is not None and row is None:
@@ -182,7 +198,9 @@ def reindex() -> None:
     count, items = len(collection.ids("interviews")), len(collection.ids("media"))
     with click.progressbar(length=count + items, label="Indexing", file=sys.stderr, show_pos=True) as bar:
         search_index.rebuild(progress=bar.update)
-    click.echo(f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}.")
+    click.echo(
+        f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}."
+    )
 
 
 @cli.group()
@@ -192,8 +210,13 @@ def annotations() -> None:
 
 @annotations.command("export")
 @click.argument("interview_id")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def annotations_export(interview_id: str, output: Path | None) -> None:
     """Write an interview's annotations as an AnnotationCollection."""
     from . import annotations as annotating
@@ -222,8 +245,9 @@ def annotations_import(interview_id: str, source: Path, author: str | None) -> N
         document = json.loads(source.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise ArchiveError(f"{source} is not JSON: {error}") from None
-    counts = annotating.import_collection(app.extensions["collection"], interview_id, document,
-                                          author or getpass.getuser())
+    counts = annotating.import_collection(
+        app.extensions["collection"], interview_id, document, author or getpass.getuser()
+    )
     app.extensions["search"].update([interview_id])
     click.echo(f"{counts['added']} added, {counts['replaced']} replaced in interviews/{interview_id}.")
 
@@ -249,8 +273,9 @@ def user_add(name: str, role: str) -> None:
 
 @user.command("token")
 @click.argument("name")
-@click.option("--days", type=click.IntRange(min=1), default=365, show_default=True,
-              help="Days until the token stops working.")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=365, show_default=True, help="Days until the token stops working."
+)
 def user_token(name: str, days: int) -> None:
     """Issue a new API token for an account and print it on the last line (it is shown only once)."""
     from . import accounts
@@ -319,8 +344,11 @@ def user_list() -> None:
     with _app().app_context():
         for account in accounts.accounts():
             state = f"disabled {_day(account.disabled)}" if account.disabled else "active"
-            tokens = (f"{account.tokens} token{'' if account.tokens == 1 else 's'}, first expires "
-                      f"{_day(account.next_expiry)}" if account.tokens else "no tokens")
+            tokens = (
+                f"{account.tokens} token{'' if account.tokens == 1 else 's'}, first expires {_day(account.next_expiry)}"
+                if account.tokens
+                else "no tokens"
+            )
             click.echo(f"{account.user.name}\t{account.user.role}\t{state}\t{tokens}")
 
 

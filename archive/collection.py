@@ -187,13 +187,18 @@ class Collection:
         kind_dir.mkdir(parents=True, exist_ok=True)
         self._sweep_staging(kind_dir)
         if (kind == "vocab") != (name is not None) or (name is not None and not is_valid_id(name, kind)):
-            raise CollectionError(f"{kind} folders are named {'by the archive' if kind != 'vocab' else ', '.join(VOCABULARIES)}")
+            raise CollectionError(
+                f"{kind} folders are named {'by the archive' if kind != 'vocab' else ', '.join(VOCABULARIES)}"
+            )
         while True:
             folder_id = name or "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
             if name and (kind_dir / name).exists():
                 change = _read_versions(kind_dir / name).get(next(iter(files)), {})
-                raise ConflictError(f"{kind}/{name}", change.get("author"),
-                                    _readable_time(change["time"]) if change.get("time") else None)
+                raise ConflictError(
+                    f"{kind}/{name}",
+                    change.get("author"),
+                    _readable_time(change["time"]) if change.get("time") else None,
+                )
             staging = kind_dir / f"{STAGING_PREFIX}{folder_id}"
             if (kind_dir / folder_id).exists():
                 continue
@@ -286,8 +291,9 @@ class Collection:
                 raise CollectionError(f"an update may only change the files it read, not {', '.join(stray)}")
             if not changes:
                 return {}
-            digests = {rel: hashlib.sha256(data).hexdigest() if data is not None else None
-                       for rel, data in current.items()}
+            digests = {
+                rel: hashlib.sha256(data).hexdigest() if data is not None else None for rel, data in current.items()
+            }
             return self._commit(folder, changes, author, digests)
 
     # --- checking -----------------------------------------------------------------------------------------------

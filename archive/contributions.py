@@ -136,6 +136,7 @@ def queue(collection: Collection) -> tuple[list[Submission], dict[str, int]]:
 
 # --- receiving --------------------------------------------------------------------------------------------------------
 
+
 def check_story_file(upload: Upload) -> str:
     """Tell what a story file is ("txt", "docx" or an audio kind) or refuse it, by its content."""
     head = upload.source[:32] if isinstance(upload.source, bytes) else upload.source.read_bytes()[:32]
@@ -148,8 +149,9 @@ def check_story_file(upload: Upload) -> str:
     except FormatError as error:
         raise ContributionError(f"{upload.name}: {error}", "story_file", "story_type") from None
     if transcript.format not in STORY_KINDS:
-        raise ContributionError(f"{upload.name}: send the story as plain text, a Word file (.docx) or audio",
-                                "story_file", "story_type")
+        raise ContributionError(
+            f"{upload.name}: send the story as plain text, a Word file (.docx) or audio", "story_file", "story_type"
+        )
     return transcript.format
 
 
@@ -182,8 +184,14 @@ def places(typed: Mapping[str, object], collection: Collection) -> dict:
     return result
 
 
-def submit(collection: Collection, details: Mapping, story: Upload | None, photos: list[Upload],
-           limits: images.Limits, language: str) -> Receipt:
+def submit(
+    collection: Collection,
+    details: Mapping,
+    story: Upload | None,
+    photos: list[Upload],
+    limits: images.Limits,
+    language: str,
+) -> Receipt:
     """Check everything a family sent, then keep it in the inbox in one write; return the receipt.
 
     `details` holds contributor, narrator, places, story_text and consent as the public form gives them. Each file
@@ -194,16 +202,25 @@ def submit(collection: Collection, details: Mapping, story: Upload | None, photo
         raise ContributionError("tell the story in the box, or attach it as a file", "story_text", "story_missing")
     files: dict[str, bytes | Path] = {}
     record: dict = {
-        "schema": SCHEMA, "status": "new", "received": now(), "language": language,
+        "schema": SCHEMA,
+        "status": "new",
+        "received": now(),
+        "language": language,
         "contributor": {k: " ".join(str(details.get(k) or "").split()) for k in ("name", "relation", "contact")},
-        "narrator": {"name": " ".join(str(details.get("narrator") or "").split()),
-                     "other_forms": metadata._list(details.get("narrator_other_forms") or ""),
-                     "birth_year": details.get("birth_year")},
+        "narrator": {
+            "name": " ".join(str(details.get("narrator") or "").split()),
+            "other_forms": metadata._list(details.get("narrator_other_forms") or ""),
+            "birth_year": details.get("birth_year"),
+        },
         "places": places({k: details.get(k) or "" for k in ("birthplace", "deported_to", "later_homes")}, collection),
         "story": {"text": story_text},
-        "consent": {"visibility": details["visibility"], "living_named": bool(details.get("living_named")),
-                    "embargo_until": details.get("embargo_until") or "", "agreed": now(),
-                    "terms": details.get("terms_version", "")},
+        "consent": {
+            "visibility": details["visibility"],
+            "living_named": bool(details.get("living_named")),
+            "embargo_until": details.get("embargo_until") or "",
+            "agreed": now(),
+            "terms": details.get("terms_version", ""),
+        },
         "photos": [],
         "metadata": {},
         "log": [],
@@ -248,8 +265,14 @@ def _file_photos(checked: list[tuple[Upload, images.Processed]], files: dict, st
         name = f"files/photo-{n}.{processed.extension}"
         files[name] = photo.source
         files[f"files/photo-{n}.thumb.jpg"] = processed.pages[0].thumbnail
-        taken.append({"file": name, "thumb": f"files/photo-{n}.thumb.jpg", "name": Path(photo.name).name,
-                      "caption": " ".join(photo.caption.split())})
+        taken.append(
+            {
+                "file": name,
+                "thumb": f"files/photo-{n}.thumb.jpg",
+                "name": Path(photo.name).name,
+                "caption": " ".join(photo.caption.split()),
+            }
+        )
     return taken
 
 
@@ -258,8 +281,9 @@ def _file_photos(checked: list[tuple[Upload, images.Processed]], files: dict, st
 RETRIES = 50  # a contributor's change is read, changed and written again if someone wrote in between (a double click)
 
 
-def add_from_contributor(collection: Collection, submission: Submission, text: str, photos: list[Upload],
-                         limits: images.Limits) -> Submission:
+def add_from_contributor(
+    collection: Collection, submission: Submission, text: str, photos: list[Upload], limits: images.Limits
+) -> Submission:
     """A correction, an answer to a question, or more photos, from the receipt page. Written on top of whatever
     was written meanwhile (a second click, a historian's question), never refused for it."""
     text = (text or "").strip()
@@ -272,14 +296,18 @@ def add_from_contributor(collection: Collection, submission: Submission, text: s
             raise ContributionError("this testimony is closed; nothing more can be added to it", None, "closed")
         files: dict[str, bytes | Path | None] = {}
         record = dict(current.record)
-        record["photos"] = [*record.get("photos", []),
-                            *_file_photos(checked, files, start=len(record.get("photos", [])) + 1)]
+        record["photos"] = [
+            *record.get("photos", []),
+            *_file_photos(checked, files, start=len(record.get("photos", [])) + 1),
+        ]
         if text:
             action = "reply" if current.status == "questioned" else "correction"
             record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": action, "text": text}]
         if photos:
-            record["log"] = [*record["log"], {"at": now(), "by": "contributor", "action": "photos",
-                                              "text": ", ".join(p.name for p in photos)}]
+            record["log"] = [
+                *record["log"],
+                {"at": now(), "by": "contributor", "action": "photos", "text": ", ".join(p.name for p in photos)},
+            ]
         try:
             return _save(collection, current, record, "contributor", files)
         except ConflictError:
@@ -294,8 +322,11 @@ def withdraw(collection: Collection, submission: Submission, search_index=None) 
     for _ in range(RETRIES):
         if current.status == "withdrawn":
             break
-        record = {**current.record, "status": "withdrawn",
-                  "log": [*current.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}]}
+        record = {
+            **current.record,
+            "status": "withdrawn",
+            "log": [*current.record["log"], {"at": now(), "by": "contributor", "action": "withdrawn"}],
+        }
         try:
             current = _save(collection, current, record, "contributor")
         except ConflictError:
@@ -335,22 +366,40 @@ def hide_made_from(collection: Collection, submission_id: str, search_index=None
 
 # --- what historians do -----------------------------------------------------------------------------------------------
 
+
 def ask(collection: Collection, submission: Submission, question: str, author: str) -> Submission:
     """Put a question to the contributor; it is shown on the receipt page."""
-    return _decide(collection, submission, author, "question", _required(question, "write the question", "question"),
-                   status="questioned")
+    return _decide(
+        collection,
+        submission,
+        author,
+        "question",
+        _required(question, "write the question", "question"),
+        status="questioned",
+    )
 
 
 def describe(collection: Collection, submission: Submission, described: Mapping, author: str) -> Submission:
     """Keep a historian's description (title, date, places, surnames, ...) for the interview approval will make."""
-    return _decide(collection, submission, author, "described",  # blanks kept: a historian may clear a place
-                   metadata={k: v or "" for k, v in described.items()})
+    return _decide(
+        collection,
+        submission,
+        author,
+        "described",  # blanks kept: a historian may clear a place
+        metadata={k: v or "" for k, v in described.items()},
+    )
 
 
 def decline(collection: Collection, submission: Submission, reason: str, author: str) -> Submission:
     """Decline with a reason the contributor will read."""
-    return _decide(collection, submission, author, "declined",
-                   _required(reason, "say why, for the contributor", "reason"), status="declined")
+    return _decide(
+        collection,
+        submission,
+        author,
+        "declined",
+        _required(reason, "say why, for the contributor", "reason"),
+        status="declined",
+    )
 
 
 def _required(text: str | None, message: str, field: str) -> str:
@@ -360,8 +409,9 @@ def _required(text: str | None, message: str, field: str) -> str:
     return text
 
 
-def _decide(collection: Collection, submission: Submission, author: str, action: str, text: str = "",
-            **changes) -> Submission:
+def _decide(
+    collection: Collection, submission: Submission, author: str, action: str, text: str = "", **changes
+) -> Submission:
     """A historian's step on an open submission: the change, and its line in the log."""
     _require_open(submission)
     entry = {"at": now(), "by": author, "action": action, **({"text": text} if text else {})}
@@ -376,8 +426,10 @@ def interview_metadata(submission: Submission) -> dict:
     narrator = record["narrator"]
 
     def typed(key):  # as the family wrote it, with the gazetteer place it was matched to
-        return [{"name": p["typed"], **({"place": p["place"]} if p.get("place") else {})}
-                for p in record["places"].get(key, [])]
+        return [
+            {"name": p["typed"], **({"place": p["place"]} if p.get("place") else {})}
+            for p in record["places"].get(key, [])
+        ]
 
     consent = record["consent"]
     story = record.get("story", {})
@@ -397,16 +449,21 @@ def interview_metadata(submission: Submission) -> dict:
         **given,
         "access": VISIBILITY[consent["visibility"]],
         "embargo_until": consent.get("embargo_until", ""),
-        "consent": {"release": True, "scope": f"given through the public form: {consent['visibility']}",
-                    "date": consent["agreed"][:10], "living_named": consent.get("living_named", False)},
+        "consent": {
+            "release": True,
+            "scope": f"given through the public form: {consent['visibility']}",
+            "date": consent["agreed"][:10],
+            "living_named": consent.get("living_named", False),
+        },
         "contribution": submission.id,
     }
     raw["title"] = raw["title"] or default_title  # a historian may blank any field, but something must be a title
     return raw
 
 
-def approve(collection: Collection, submission: Submission, author: str, limits: images.Limits,
-            search_index=None) -> Submission:
+def approve(
+    collection: Collection, submission: Submission, author: str, limits: images.Limits, search_index=None
+) -> Submission:
     """Make the interview and the media items, with access from the consent; refuse (naming the fields) when the
     description does not pass the archive's checks, so the historian can correct it first."""
     _require_open(submission)
@@ -422,14 +479,28 @@ def approve(collection: Collection, submission: Submission, author: str, limits:
     except BaseException:
         current = load(collection, submission.id)
         if current.status == "approving":  # put it back, so that it can be approved again
-            _save(collection, current, {**current.record, "status": submission.status,
-                                        "log": [*current.record["log"], {"at": now(), "by": author,
-                                                                         "action": "approval failed"}]}, author)
+            _save(
+                collection,
+                current,
+                {
+                    **current.record,
+                    "status": submission.status,
+                    "log": [*current.record["log"], {"at": now(), "by": author, "action": "approval failed"}],
+                },
+                author,
+            )
         raise
 
 
-def _make(collection: Collection, submission: Submission, raw: dict, checked: dict, author: str,
-          limits: images.Limits, search_index) -> Submission:
+def _make(
+    collection: Collection,
+    submission: Submission,
+    raw: dict,
+    checked: dict,
+    author: str,
+    limits: images.Limits,
+    search_index,
+) -> Submission:
     story = submission.record["story"]
     audio, audio_name = None, ""
     if story.get("file") and story["kind"] in STORY_KINDS:
@@ -445,13 +516,19 @@ def _make(collection: Collection, submission: Submission, raw: dict, checked: di
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id
     photos = submission.record.get("photos", [])
-    made, linked, failed = _photo_items(collection, submission, range(len(photos)), raw, checked, interview_id,
-                                        author, limits, search_index)
-    record = {**submission.record, "status": "approved",
-              "result": {"interview": interview_id, "media": made, "already_held": linked,
-                         "photos_taken": len(photos)},
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "approved",
-                                                  "text": f"interviews/{interview_id}"}, *failed]}
+    made, linked, failed = _photo_items(
+        collection, submission, range(len(photos)), raw, checked, interview_id, author, limits, search_index
+    )
+    record = {
+        **submission.record,
+        "status": "approved",
+        "result": {"interview": interview_id, "media": made, "already_held": linked, "photos_taken": len(photos)},
+        "log": [
+            *submission.record["log"],
+            {"at": now(), "by": author, "action": "approved", "text": f"interviews/{interview_id}"},
+            *failed,
+        ],
+    }
     return _save_or_hide(collection, submission, record, author, search_index)
 
 
@@ -468,8 +545,9 @@ def pending_photos(submission: Submission) -> int:
     return max(0, len(submission.record.get("photos", [])) - taken) if submission.status == "approved" else 0
 
 
-def approve_photos(collection: Collection, submission: Submission, author: str, limits: images.Limits,
-                   search_index=None) -> Submission:
+def approve_photos(
+    collection: Collection, submission: Submission, author: str, limits: images.Limits, search_index=None
+) -> Submission:
     """Add the photos a family sent after approval, described and opened like the first ones."""
     waiting = pending_photos(submission)
     if not waiting:
@@ -481,44 +559,86 @@ def approve_photos(collection: Collection, submission: Submission, author: str, 
         raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
     photos = submission.record["photos"]
     result = submission.record["result"]
-    made, linked, failed = _photo_items(collection, submission, range(len(photos) - waiting, len(photos)), raw,
-                                        checked, result["interview"], author, limits, search_index)
-    record = {**submission.record,
-              "result": {**result, "media": [*result.get("media", []), *made],
-                         "already_held": [*result.get("already_held", []), *linked], "photos_taken": len(photos)},
-              "log": [*submission.record["log"], {"at": now(), "by": author, "action": "photos approved",
-                                                  "text": ", ".join(f"media/{m}" for m in made)}, *failed]}
+    made, linked, failed = _photo_items(
+        collection,
+        submission,
+        range(len(photos) - waiting, len(photos)),
+        raw,
+        checked,
+        result["interview"],
+        author,
+        limits,
+        search_index,
+    )
+    record = {
+        **submission.record,
+        "result": {
+            **result,
+            "media": [*result.get("media", []), *made],
+            "already_held": [*result.get("already_held", []), *linked],
+            "photos_taken": len(photos),
+        },
+        "log": [
+            *submission.record["log"],
+            {"at": now(), "by": author, "action": "photos approved", "text": ", ".join(f"media/{m}" for m in made)},
+            *failed,
+        ],
+    }
     return _save_or_hide(collection, submission, record, author, search_index)
 
 
-def _photo_items(collection: Collection, submission: Submission, numbers, raw: dict, checked: dict,
-                 interview_id: str, author: str, limits: images.Limits, search_index) -> tuple[list, list, list]:
+def _photo_items(
+    collection: Collection,
+    submission: Submission,
+    numbers,
+    raw: dict,
+    checked: dict,
+    interview_id: str,
+    author: str,
+    limits: images.Limits,
+    search_index,
+) -> tuple[list, list, list]:
     """Turn the chosen photos into items linked to the interview, with its places and the consented access; a photo
     that cannot be added is named in the log (third list) for the historian."""
     items = media.MediaIngester(collection, limits, author, search_index)
-    places = list(dict.fromkeys(p["place"] for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []),
-                                                     *checked.get("later_homes", [])] if p.get("place")))
+    places = list(
+        dict.fromkeys(
+            p["place"]
+            for p in [checked.get("birthplace") or {}, *checked.get("deported_to", []), *checked.get("later_homes", [])]
+            if p.get("place")
+        )
+    )
     made, linked, failed = [], [], []
     for i in numbers:
         photo = submission.record["photos"][i]
         title = photo["caption"] if len(photo["caption"]) <= 200 else photo["caption"][:200].rsplit(" ", 1)[0] + "…"
-        item_raw = {"title": title or f"{raw['title']}, photo {i + 1}", "caption": photo["caption"],
-                    "kind": "photograph", "people": raw["narrators"][0]["name"], "places": places,
-                    "interviews": [interview_id], "access": raw["access"], "embargo_until": raw["embargo_until"],
-                    "contribution": submission.id, "rights": "Given by the family through the public form"}
+        item_raw = {
+            "title": title or f"{raw['title']}, photo {i + 1}",
+            "caption": photo["caption"],
+            "kind": "photograph",
+            "people": raw["narrators"][0]["name"],
+            "places": places,
+            "interviews": [interview_id],
+            "access": raw["access"],
+            "embargo_until": raw["embargo_until"],
+            "contribution": submission.id,
+            "rights": "Given by the family through the public form",
+        }
         result = items.ingest(collection.path(KIND, submission.id, photo["file"]), photo["name"], item_raw)
         if result.status == "ingested":
             made.append(result.interview_id)
         elif result.status == "duplicate":  # already in the archive: named, but not the family's to withdraw
             linked.append(result.interview_id)
         else:
-            failed.append({"at": now(), "by": author, "action": "photo not added",
-                           "text": f"{photo['name']}: {result.reason}"})
+            failed.append(
+                {"at": now(), "by": author, "action": "photo not added", "text": f"{photo['name']}: {result.reason}"}
+            )
     return made, linked, failed
 
 
-def _save_or_hide(collection: Collection, submission: Submission, record: dict, author: str,
-                  search_index) -> Submission:
+def _save_or_hide(
+    collection: Collection, submission: Submission, record: dict, author: str, search_index
+) -> Submission:
     """Record what a historian made; if consent was withdrawn meanwhile, hide what was just made, and say so."""
     try:
         return _save(collection, submission, record, author)
@@ -533,8 +653,13 @@ def _require_open(submission: Submission) -> None:
         raise ContributionError(f"this submission is already {submission.status}", None, "closed")
 
 
-def _save(collection: Collection, submission: Submission, record: dict, author: str,
-          files: Mapping[str, bytes | Path | None] | None = None) -> Submission:
+def _save(
+    collection: Collection,
+    submission: Submission,
+    record: dict,
+    author: str,
+    files: Mapping[str, bytes | Path | None] | None = None,
+) -> Submission:
     changes = {"submission.json": _json(record), **(files or {})}
     expected = {name: None for name in changes}
     expected["submission.json"] = submission.version
@@ -544,4 +669,3 @@ def _save(collection: Collection, submission: Submission, record: dict, author: 
 
 def _json(value) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-

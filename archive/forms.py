@@ -94,10 +94,16 @@ class ArchiveForm(FlaskForm):
 
 
 class SignInForm(ArchiveForm):
-    name = StringField("Account name", validators=[DataRequired("Enter your account name."), Length(max=64)],
-                       render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)],
-                             render_kw={"autocomplete": "current-password"})
+    name = StringField(
+        "Account name",
+        validators=[DataRequired("Enter your account name."), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField("Sign in")
 
 
@@ -107,21 +113,32 @@ class SignOutForm(ArchiveForm):
     submit = SubmitField("Sign out")
 
 
-ACCESS_CHOICES = [SelectChoice("staff", "Staff only"), SelectChoice("researchers", "Signed-in researchers"),
-                  SelectChoice("family", "Family and staff"), SelectChoice("public", "Everyone")]
+ACCESS_CHOICES = [
+    SelectChoice("staff", "Staff only"),
+    SelectChoice("researchers", "Signed-in researchers"),
+    SelectChoice("family", "Family and staff"),
+    SelectChoice("public", "Everyone"),
+]
 
 
 class InterviewUploadForm(ArchiveForm):
     """A historian's upload: a transcript, its audio if any, and what is known about the interview."""
 
-    transcript = FileField("Transcript", validators=[FileRequired("Choose the transcript file.")],
-                           description="Plain text, WebVTT, SRT, OHMS XML or Word (.docx).")
+    transcript = FileField(
+        "Transcript",
+        validators=[FileRequired("Choose the transcript file.")],
+        description="Plain text, WebVTT, SRT, OHMS XML or Word (.docx).",
+    )
     audio = FileField("Audio (optional)", description="MP3, WAV, Ogg, FLAC or M4A.")
-    title = StringField("Title", validators=[Length(max=300)],
-                        description="Leave empty to use the title inside an OHMS file, or the file name.")
+    title = StringField(
+        "Title",
+        validators=[Length(max=300)],
+        description="Leave empty to use the title inside an OHMS file, or the file name.",
+    )
     narrator = StringField("Narrator(s)", description="Names as written; several separated by ';'.")
-    narrator_other_forms = StringField("Narrator's name in other scripts",
-                                       description="For example: Tsoi Anna; 최 안나")
+    narrator_other_forms = StringField(
+        "Narrator's name in other scripts", description="For example: Tsoi Anna; 최 안나"
+    )
     interviewer = StringField("Interviewer(s)")
     date = StringField("Date of interview", description="EDTF: 2008-05-14, 2008-05, 1937~, 193X")
     place = StringField("Place of interview")
@@ -137,13 +154,16 @@ class InterviewUploadForm(ArchiveForm):
     description = TextAreaField("Description")
     keywords = StringField("Keywords")
     rights = TextAreaField("Rights")
-    release_form = SelectField("Release form on file", choices=[SelectChoice("", "Unknown"), SelectChoice("yes", "Yes"),
-                                                                SelectChoice("no", "No")])
+    release_form = SelectField(
+        "Release form on file",
+        choices=[SelectChoice("", "Unknown"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+    )
     consent_scope = StringField("Consent scope")
     consent_date = StringField("Consent date")
     access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
-    embargo_until = StringField("Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.",
-                                render_kw={"type": "date"})
+    embargo_until = StringField(
+        "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
+    )
     submit = SubmitField("Ingest interview")
 
     # metadata fields whose name differs from the form field that shows their errors
@@ -151,16 +171,38 @@ class InterviewUploadForm(ArchiveForm):
 
     def metadata(self) -> dict:
         """The raw metadata typed in, for metadata.validate (lists stay ';'-separated text)."""
-        raw = {name: getattr(self, name).data for name in (
-            "title", "interviewer", "date", "place", "villages", "birthplace", "deported_to", "later_homes",
-            "surnames", "languages", "duration", "accession", "collection", "description", "keywords", "rights",
-            "access", "embargo_until")}
+        raw = {
+            name: getattr(self, name).data
+            for name in (
+                "title",
+                "interviewer",
+                "date",
+                "place",
+                "villages",
+                "birthplace",
+                "deported_to",
+                "later_homes",
+                "surnames",
+                "languages",
+                "duration",
+                "accession",
+                "collection",
+                "description",
+                "keywords",
+                "rights",
+                "access",
+                "embargo_until",
+            )
+        }
         raw["interviewers"] = raw.pop("interviewer")
         names = [n.strip() for n in (self.narrator.data or "").split(";") if n.strip()]
         others = [n.strip() for n in (self.narrator_other_forms.data or "").split(";") if n.strip()]
         raw["narrators"] = [{"name": n, "other_forms": others if i == 0 else []} for i, n in enumerate(names)]
-        raw["consent"] = {"release": self.release_form.data or None, "scope": self.consent_scope.data,
-                          "date": self.consent_date.data}
+        raw["consent"] = {
+            "release": self.release_form.data or None,
+            "scope": self.consent_scope.data,
+            "date": self.consent_date.data,
+        }
         return {k: v for k, v in raw.items() if v not in (None, "", [])}
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -217,8 +259,11 @@ class AnnotationForm(ArchiveForm):
 class PassageForm(ArchiveForm):
     """A historian corrects the text of one passage of a transcript."""
 
-    text = TextAreaField("Corrected text", validators=[DataRequired("Type the corrected text."),
-                                                        Length(max=100_000)], render_kw={"rows": 8})
+    text = TextAreaField(
+        "Corrected text",
+        validators=[DataRequired("Type the corrected text."), Length(max=100_000)],
+        render_kw={"rows": 8},
+    )
     version = HiddenField()
     submit = SubmitField("Save correction")
 
@@ -236,12 +281,20 @@ class EntryForm(ArchiveForm):
     label_en = StringField("Name in English", validators=[DataRequired("Give the name in English."), Length(max=200)])
     label_ru = StringField("Name in Russian", validators=[DataRequired("Give the name in Russian."), Length(max=200)])
     label_ko = StringField("Name in Korean (optional)", validators=[Length(max=200)])
-    names = TextAreaField("Other written forms", validators=[Length(max=10_000)], render_kw={"rows": 4},
-                          description="One per line: historic names, transliterations, other scripts.")
+    names = TextAreaField(
+        "Other written forms",
+        validators=[Length(max=10_000)],
+        render_kw={"rows": 4},
+        description="One per line: historic names, transliterations, other scripts.",
+    )
     description_en = TextAreaField("Description (English)", validators=[Length(max=5_000)], render_kw={"rows": 3})
     description_ru = TextAreaField("Description (Russian)", validators=[Length(max=5_000)], render_kw={"rows": 3})
-    sources = TextAreaField("Sources", validators=[Length(max=10_000)], render_kw={"rows": 3},
-                            description="One per line: a full citation, or the key of a source already listed.")
+    sources = TextAreaField(
+        "Sources",
+        validators=[Length(max=10_000)],
+        render_kw={"rows": 3},
+        description="One per line: a full citation, or the key of a source already listed.",
+    )
     version = HiddenField()
     submit = SubmitField("Save")
 
@@ -276,7 +329,9 @@ class EntryForm(ArchiveForm):
         return {
             "label": {k: v for k, v in label.items() if v},
             "names": _lines(self.names.data),
-            "description": {k: v for k in ("en", "ru") if (v := (getattr(self, f"description_{k}").data or "").strip())},
+            "description": {
+                k: v for k in ("en", "ru") if (v := (getattr(self, f"description_{k}").data or "").strip())
+            },
             "sources": _lines(self.sources.data),
         }
 
@@ -286,13 +341,19 @@ def _lines(text: str | None) -> list[str]:
 
 
 class EventForm(EntryForm):
-    date = StringField("Date (EDTF)", validators=[DataRequired("Give the date, however uncertain."), Length(max=100)],
-                       description="For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), "
-                                   "1937? (uncertain).")
+    date = StringField(
+        "Date (EDTF)",
+        validators=[DataRequired("Give the date, however uncertain."), Length(max=100)],
+        description="For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), 1937? (uncertain).",
+    )
     places = MultiCheckboxField("Places", choices=[], validate_choice=True)
     related = MultiCheckboxField("Related events", choices=[], validate_choice=True)
-    note = TextAreaField("Note", validators=[Length(max=5_000)], render_kw={"rows": 2},
-                         description="For example a date that sources disagree on, and which says what.")
+    note = TextAreaField(
+        "Note",
+        validators=[Length(max=5_000)],
+        render_kw={"rows": 2},
+        description="For example a date that sources disagree on, and which says what.",
+    )
 
     def fill(self, entry: dict, version: str) -> None:
         super().fill(entry, version)
@@ -300,12 +361,19 @@ class EventForm(EntryForm):
         self.places.data, self.related.data = entry.get("places", []), entry.get("related", [])
 
     def entry(self) -> dict:
-        return {**super().entry(), "date": (self.date.data or "").strip(), "places": self.places.data or [],
-                "related": self.related.data or [], "note": (self.note.data or "").strip()}
+        return {
+            **super().entry(),
+            "date": (self.date.data or "").strip(),
+            "places": self.places.data or [],
+            "related": self.related.data or [],
+            "note": (self.note.data or "").strip(),
+        }
 
 
 class PersonForm(EntryForm):
-    dates = StringField("Life dates (EDTF, optional)", validators=[Length(max=100)], description="For example 1929/2015")
+    dates = StringField(
+        "Life dates (EDTF, optional)", validators=[Length(max=100)], description="For example 1929/2015"
+    )
     events = MultiCheckboxField("Events", choices=[], validate_choice=True)
 
     def fill(self, entry: dict, version: str) -> None:
@@ -317,10 +385,13 @@ class PersonForm(EntryForm):
 
 
 class PlaceForm(EntryForm):
-    type = SelectField("Kind of place", choices=[SelectChoice(t, t) for t in (
-        "village", "town", "city", "district", "region", "kolkhoz", "station")])
-    country = StringField("Country today (ISO code)", validators=[DataRequired("Give the country code, e.g. KZ."),
-                                                                  Length(min=2, max=2)])
+    type = SelectField(
+        "Kind of place",
+        choices=[SelectChoice(t, t) for t in ("village", "town", "city", "district", "region", "kolkhoz", "station")],
+    )
+    country = StringField(
+        "Country today (ISO code)", validators=[DataRequired("Give the country code, e.g. KZ."), Length(min=2, max=2)]
+    )
     lat = StringField("Latitude (optional)", validators=[Length(max=20)])
     lon = StringField("Longitude (optional)", validators=[Length(max=20)])
     within = SelectField("Within", choices=[], default="", validate_choice=True)
@@ -334,41 +405,72 @@ class PlaceForm(EntryForm):
         self.description_en.data = self.description_en.data or entry.get("note", "")
 
     def entry(self) -> dict:
-        entry = {**super().entry(), "type": self.type.data, "country": (self.country.data or "").strip().upper(),
-                 "lat": (self.lat.data or "").strip(), "lon": (self.lon.data or "").strip(),
-                 "within": self.within.data or ""}
+        entry = {
+            **super().entry(),
+            "type": self.type.data,
+            "country": (self.country.data or "").strip().upper(),
+            "lat": (self.lat.data or "").strip(),
+            "lon": (self.lon.data or "").strip(),
+            "within": self.within.data or "",
+        }
         return entry
 
 
 class MediaForm(ArchiveForm):
     """What is known about a photograph, document, letter or object; media.validate checks it."""
 
-    title = StringField("Title", validators=[Length(max=300)],
-                        description="Leave empty when adding files to use each file's caption, or else its name.")
+    title = StringField(
+        "Title",
+        validators=[Length(max=300)],
+        description="Leave empty when adding files to use each file's caption, or else its name.",
+    )
     caption = StringField("Caption", validators=[Length(max=1_000)])
     kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
     description = TextAreaField("Description", validators=[Length(max=20_000)], render_kw={"rows": 3})
     date = StringField("Date", validators=[Length(max=100)], description="EDTF: 1938-05-14, 1938, 194X, 1937~")
     creator = StringField("Creator or photographer", validators=[Length(max=300)])
-    institution = StringField("Holding institution", validators=[Length(max=300)],
-                              description="For example a kolkhoz museum, or the family that keeps it.")
+    institution = StringField(
+        "Holding institution",
+        validators=[Length(max=300)],
+        description="For example a kolkhoz museum, or the family that keeps it.",
+    )
     accession = StringField("Accession number", validators=[Length(max=100)])
-    people = StringField("People shown", validators=[Length(max=2_000)],
-                         description="Names as written, separated by ';'.")
+    people = StringField(
+        "People shown", validators=[Length(max=2_000)], description="Names as written, separated by ';'."
+    )
     surnames = StringField("Surnames", validators=[Length(max=1_000)])
     places = StringField("Places", validators=[Length(max=2_000)], description="Separated by ';', in any script.")
     events = MultiCheckboxField("Events", choices=[], validate_choice=True)
-    interviews = StringField("Related interviews", validators=[Length(max=2_000)],
-                             description="Interview identifiers (or links), separated by ';'.")
+    interviews = StringField(
+        "Related interviews",
+        validators=[Length(max=2_000)],
+        description="Interview identifiers (or links), separated by ';'.",
+    )
     rights = TextAreaField("Rights", validators=[Length(max=5_000)], render_kw={"rows": 2})
     access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
-    embargo_until = StringField("Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.",
-                                render_kw={"type": "date"})
+    embargo_until = StringField(
+        "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
+    )
     version = HiddenField()
     submit = SubmitField("Save")
 
-    TEXT = ("title", "caption", "kind", "description", "date", "creator", "institution", "accession", "people", "surnames",
-            "places", "interviews", "rights", "access", "embargo_until")
+    TEXT = (
+        "title",
+        "caption",
+        "kind",
+        "description",
+        "date",
+        "creator",
+        "institution",
+        "accession",
+        "people",
+        "surnames",
+        "places",
+        "interviews",
+        "rights",
+        "access",
+        "embargo_until",
+    )
 
     def offer(self, events) -> None:
         self.events.choices = [SelectChoice(e.id, f"{e.date} · {e.name()}") for e in events]
@@ -415,8 +517,11 @@ class MediaUploadForm(MediaForm):
 
     def chosen(self) -> list[tuple[object, str]]:
         """The files actually chosen, with their captions."""
-        return [(slot.file.data, (slot.caption.data or "").strip()) for slot in self.files
-                if slot.file.data and getattr(slot.file.data, "filename", "")]
+        return [
+            (slot.file.data, (slot.caption.data or "").strip())
+            for slot in self.files
+            if slot.file.data and getattr(slot.file.data, "filename", "")
+        ]
 
 
 # A browser's maxlength cuts pasted text silently, so these limits are said on the form, checked by forms.js before
@@ -433,70 +538,117 @@ def one_newline(text: str | None) -> str | None:
 class ContributionForm(ArchiveForm):
     """The public "Share a testimony" form. Labels are English here and translated where it is shown."""
 
-    contributor_name = StringField("Your name", validators=[DataRequired("Please write your name."), Length(max=200)],
-                                   render_kw={"autocomplete": "name"})
-    relation = StringField("Who the narrator is to you", validators=[
-        DataRequired("Please say who the narrator is to you (for example: my grandmother)."), Length(max=200)],
-        description="For example: my grandmother, my father, myself.")
-    contact = StringField("Email or phone (optional)", validators=[Length(max=200)],
-                          description="Only the archive's historians see it, to ask you a question. Never shown.")
-    narrator = StringField("Narrator's name", validators=[DataRequired("Please write the narrator's name."),
-                                                          Length(max=200)])
-    narrator_other_forms = StringField("Other spellings of the name", validators=[Length(max=500)],
-                                       description="In other scripts or spellings, separated by ';'.")
-    birth_year = IntegerField("Narrator's year of birth (optional)", validators=[
-        Optional(), NumberRange(1850, 2030, "Write the year with four digits, for example 1931.")])
-    birthplace = StringField("Where the narrator was born", validators=[Length(max=300)],
-                             render_kw={"list": "places", "autocomplete": "off"})
-    deported_to = StringField("Where the family was sent", validators=[Length(max=500)],
-                              description="Villages or towns, separated by ';'.")
-    later_homes = StringField("Later homes", validators=[Length(max=500)],
-                              description="Villages or towns, separated by ';'.")
-    story_text = TextAreaField("The story", validators=[Length(max=STORY_MAX_CHARS)], filters=[one_newline],
-                               render_kw={"rows": 10, "maxlength": False, "data-max-chars": STORY_MAX_CHARS},
-                               description="Write it here (up to 200,000 characters, about 100 pages), or attach "
-                                           "it below as a file.")
-    story_file = FileField("Or attach the story as a file (optional)",
-                           description="Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC).")
+    contributor_name = StringField(
+        "Your name",
+        validators=[DataRequired("Please write your name."), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    relation = StringField(
+        "Who the narrator is to you",
+        validators=[
+            DataRequired("Please say who the narrator is to you (for example: my grandmother)."),
+            Length(max=200),
+        ],
+        description="For example: my grandmother, my father, myself.",
+    )
+    contact = StringField(
+        "Email or phone (optional)",
+        validators=[Length(max=200)],
+        description="Only the archive's historians see it, to ask you a question. Never shown.",
+    )
+    narrator = StringField(
+        "Narrator's name", validators=[DataRequired("Please write the narrator's name."), Length(max=200)]
+    )
+    narrator_other_forms = StringField(
+        "Other spellings of the name",
+        validators=[Length(max=500)],
+        description="In other scripts or spellings, separated by ';'.",
+    )
+    birth_year = IntegerField(
+        "Narrator's year of birth (optional)",
+        validators=[Optional(), NumberRange(1850, 2030, "Write the year with four digits, for example 1931.")],
+    )
+    birthplace = StringField(
+        "Where the narrator was born", validators=[Length(max=300)], render_kw={"list": "places", "autocomplete": "off"}
+    )
+    deported_to = StringField(
+        "Where the family was sent", validators=[Length(max=500)], description="Villages or towns, separated by ';'."
+    )
+    later_homes = StringField(
+        "Later homes", validators=[Length(max=500)], description="Villages or towns, separated by ';'."
+    )
+    story_text = TextAreaField(
+        "The story",
+        validators=[Length(max=STORY_MAX_CHARS)],
+        filters=[one_newline],
+        render_kw={"rows": 10, "maxlength": False, "data-max-chars": STORY_MAX_CHARS},
+        description="Write it here (up to 200,000 characters, about 100 pages), or attach it below as a file.",
+    )
+    story_file = FileField(
+        "Or attach the story as a file (optional)",
+        description="Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC).",
+    )
     photos = FieldList(FormField(ImageSlot), min_entries=3, max_entries=10)
-    visibility = RadioField("Who may see it", choices=[
-        SelectChoice("public", "Everyone"), SelectChoice("researchers", "Researchers of the archive only"),
-        SelectChoice("family", "Only my family (through my private link) and the archive's historians")],
-        validators=[DataRequired("Please choose who may see it.")])
-    living_named = RadioField("May living people be named?", choices=[
-        SelectChoice("yes", "Yes"), SelectChoice("no", "No, leave their names out")],
-        validators=[DataRequired("Please answer whether living people may be named.")])
-    embargo_until = DateField("Keep it closed until (optional)", validators=[Optional()],
-                              description="Nobody but the historians sees it before this day.")
-    agree = BooleanField("I agree to the terms above", validators=[
-        DataRequired("Please read the terms and tick the box to agree.")])
+    visibility = RadioField(
+        "Who may see it",
+        choices=[
+            SelectChoice("public", "Everyone"),
+            SelectChoice("researchers", "Researchers of the archive only"),
+            SelectChoice("family", "Only my family (through my private link) and the archive's historians"),
+        ],
+        validators=[DataRequired("Please choose who may see it.")],
+    )
+    living_named = RadioField(
+        "May living people be named?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, leave their names out")],
+        validators=[DataRequired("Please answer whether living people may be named.")],
+    )
+    embargo_until = DateField(
+        "Keep it closed until (optional)",
+        validators=[Optional()],
+        description="Nobody but the historians sees it before this day.",
+    )
+    agree = BooleanField(
+        "I agree to the terms above", validators=[DataRequired("Please read the terms and tick the box to agree.")]
+    )
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
     submit = SubmitField("Send the testimony")
 
     def chosen_photos(self) -> list[tuple[object, str]]:
-        return [(slot.file.data, (slot.caption.data or "").strip()) for slot in self.photos
-                if slot.file.data and getattr(slot.file.data, "filename", "")]
+        return [
+            (slot.file.data, (slot.caption.data or "").strip())
+            for slot in self.photos
+            if slot.file.data and getattr(slot.file.data, "filename", "")
+        ]
 
 
 class ReceiptCodeForm(ArchiveForm):
-    code = StringField("Your code", validators=[DataRequired("Please write the code from your receipt."),
-                                                Length(max=20)], description="For example K7X2M-9QAB4.")
+    code = StringField(
+        "Your code",
+        validators=[DataRequired("Please write the code from your receipt."), Length(max=20)],
+        description="For example K7X2M-9QAB4.",
+    )
     submit = SubmitField("Open my testimony")
 
 
 class ReceiptAddForm(ArchiveForm):
     """The contributor answers a question, corrects something or adds photos."""
 
-    text = TextAreaField("Your answer or correction", validators=[Length(max=ANSWER_MAX_CHARS)], filters=[one_newline],
-                         render_kw={"rows": 5, "maxlength": False, "data-max-chars": ANSWER_MAX_CHARS},
-                         description="Up to 50,000 characters; a longer text can be sent as several answers.")
+    text = TextAreaField(
+        "Your answer or correction",
+        validators=[Length(max=ANSWER_MAX_CHARS)],
+        filters=[one_newline],
+        render_kw={"rows": 5, "maxlength": False, "data-max-chars": ANSWER_MAX_CHARS},
+        description="Up to 50,000 characters; a longer text can be sent as several answers.",
+    )
     photos = FieldList(FormField(ImageSlot), min_entries=2, max_entries=10)
     submit = SubmitField("Send")
 
 
 class WithdrawForm(ArchiveForm):
-    confirm = BooleanField("Yes, withdraw my consent: hide everything I sent", validators=[
-        DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(
+        "Yes, withdraw my consent: hide everything I sent", validators=[DataRequired("Tick the box to confirm.")]
+    )
     submit = SubmitField("Withdraw consent")
 
 
@@ -521,16 +673,20 @@ class DescribeForm(ArchiveForm):
 
 
 class QuestionForm(ArchiveForm):
-    question = TextAreaField("Ask the contributor", validators=[DataRequired("Write the question."),
-                                                                Length(max=10_000)], render_kw={"rows": 3},
-                             description="Shown on their receipt page.")
+    question = TextAreaField(
+        "Ask the contributor",
+        validators=[DataRequired("Write the question."), Length(max=10_000)],
+        render_kw={"rows": 3},
+        description="Shown on their receipt page.",
+    )
     version = HiddenField()
     submit = SubmitField("Ask")
 
 
 class DeclineForm(ArchiveForm):
-    reason = TextAreaField("Reason, for the contributor", validators=[DataRequired("Say why."), Length(max=10_000)],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        "Reason, for the contributor", validators=[DataRequired("Say why."), Length(max=10_000)], render_kw={"rows": 3}
+    )
     version = HiddenField()
     submit = SubmitField("Decline")
 

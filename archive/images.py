@@ -33,16 +33,25 @@ except ImportError:  # pragma: no cover - depends on the platform
 
 # Our name of each accepted format -> the Pillow openers tried (the JPEG one also opens MPO, a JPEG with two pictures).
 PILLOW_FORMATS = {"JPEG": ("JPEG",), "PNG": ("PNG",), "TIFF": ("TIFF",), "WEBP": ("WEBP",), "HEIF": ("HEIF",)}
-MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "WEBP": "image/webp",
-               "HEIF": "image/heic"}
+MEDIA_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "TIFF": "image/tiff",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
 LABELS = {"JPEG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP", "HEIF": "HEIC/HEIF"}
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 # Formats we can name but do not take, so the refusal says what the file is.
 _OTHER_SIGNATURES = [
-    (b"GIF8", "a GIF image"), (b"8BPS", "a Photoshop (PSD) file"), (b"%PDF", "a PDF document"),
-    (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"), (b"\xff\x4f\xff\x51", "a JPEG 2000 image"),
-    (b"\x00\x00\x01\x00", "a Windows icon"), (b"PK\x03\x04", "a zip archive or Word document"),
+    (b"GIF8", "a GIF image"),
+    (b"8BPS", "a Photoshop (PSD) file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
+    (b"\xff\x4f\xff\x51", "a JPEG 2000 image"),
+    (b"\x00\x00\x01\x00", "a Windows icon"),
+    (b"PK\x03\x04", "a zip archive or Word document"),
 ]
 _RESAMPLE = Image.Resampling.LANCZOS
 _SRGB = ImageCms.createProfile("sRGB")
@@ -75,15 +84,21 @@ class Limits:
         wanted = tuple(f.strip().upper() for f in str(config["ARCHIVE_IMAGE_FORMATS"]).split(",") if f.strip())
         unknown = [f for f in wanted if f not in PILLOW_FORMATS]
         if unknown:
-            raise ArchiveError(f"ARCHIVE_IMAGE_FORMATS names {', '.join(unknown)}; known are {', '.join(PILLOW_FORMATS)}")
+            raise ArchiveError(
+                f"ARCHIVE_IMAGE_FORMATS names {', '.join(unknown)}; known are {', '.join(PILLOW_FORMATS)}"
+            )
         derivative = str(config["ARCHIVE_DERIVATIVE_FORMAT"]).strip().upper()
         if derivative not in ("JPEG", "WEBP"):
             raise ArchiveError(f"ARCHIVE_DERIVATIVE_FORMAT is {derivative}; it must be JPEG or WEBP")
-        return cls(formats=tuple(f for f in wanted if f != "HEIF" or HEIF_AVAILABLE),
-                   max_bytes=int(config["ARCHIVE_MAX_IMAGE_MB"]) * 2**20,
-                   max_pixels=int(config["ARCHIVE_MAX_IMAGE_PIXELS"]), max_pages=int(config["ARCHIVE_MAX_IMAGE_PAGES"]),
-                   display_edge=int(config["ARCHIVE_DISPLAY_EDGE"]), thumbnail_edge=int(config["ARCHIVE_THUMBNAIL_EDGE"]),
-                   derivative_format=derivative)
+        return cls(
+            formats=tuple(f for f in wanted if f != "HEIF" or HEIF_AVAILABLE),
+            max_bytes=int(config["ARCHIVE_MAX_IMAGE_MB"]) * 2**20,
+            max_pixels=int(config["ARCHIVE_MAX_IMAGE_PIXELS"]),
+            max_pages=int(config["ARCHIVE_MAX_IMAGE_PAGES"]),
+            display_edge=int(config["ARCHIVE_DISPLAY_EDGE"]),
+            thumbnail_edge=int(config["ARCHIVE_THUMBNAIL_EDGE"]),
+            derivative_format=derivative,
+        )
 
     def accepted(self) -> str:
         return ", ".join(LABELS[f] for f in self.formats)
@@ -165,14 +180,18 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
     if size == 0:
         raise ImageError("the file is empty", "empty")
     if size > limits.max_bytes:
-        raise ImageError(f"the file is {size / 2**20:.1f} MB; images over {limits.max_bytes / 2**20:.0f} MB are "
-                         f"refused", "size")
+        raise ImageError(
+            f"the file is {size / 2**20:.1f} MB; images over {limits.max_bytes / 2**20:.0f} MB are refused", "size"
+        )
     kind = sniff(head)
     if kind not in limits.formats:
         what = describe(head) or next((k for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
         if kind == "HEIF":
-            raise ImageError("this is a HEIC/HEIF photo, which this installation cannot read (pillow-heif is missing); "
-                             "save it as JPEG and try again", "heif")
+            raise ImageError(
+                "this is a HEIC/HEIF photo, which this installation cannot read (pillow-heif is missing); "
+                "save it as JPEG and try again",
+                "heif",
+            )
         if what is None:
             raise ImageError(f"this is not an image the archive accepts ({limits.accepted()})", "format")
         raise ImageError(f"this is {what}; the archive accepts {limits.accepted()} images", "format")
@@ -188,11 +207,15 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
                     technical = _technical(im, kind)
                     pages = [_derive(frame, limits, kind) for frame in _frames(im, limits)]
             except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-                raise ImageError(f"the image is too large to open safely (more than {limits.max_pixels:,} pixels)",
-                                 "pixels") from None
+                raise ImageError(
+                    f"the image is too large to open safely (more than {limits.max_pixels:,} pixels)", "pixels"
+                ) from None
             except UnidentifiedImageError:
-                raise ImageError(f"this file starts like a {LABELS[kind]} image but cannot be read as one; it is "
-                                 f"damaged or not an image", "damaged") from None
+                raise ImageError(
+                    f"this file starts like a {LABELS[kind]} image but cannot be read as one; it is "
+                    f"damaged or not an image",
+                    "damaged",
+                ) from None
             except ImageError:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, MemoryError) as e:
@@ -208,8 +231,10 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
 def _damage(error: Exception, kind: str) -> tuple[str, str]:
     text = str(error)
     if "truncated" in text or isinstance(error, EOFError) or "broken data stream" in text:
-        return (f"the {LABELS[kind]} file is cut short (truncated): part of the picture is missing; send the whole "
-                f"file", "truncated")
+        return (
+            f"the {LABELS[kind]} file is cut short (truncated): part of the picture is missing; send the whole file",
+            "truncated",
+        )
     return f"the {LABELS[kind]} file is damaged and cannot be read ({text or type(error).__name__})", "damaged"
 
 
@@ -223,8 +248,10 @@ def _frames(im: Image.Image, limits: Limits):
             raise ImageError(f"the file holds more than {limits.max_pages} pages; split it into smaller files", "pages")
         width, height = frame.size
         if width * height > limits.max_pixels:
-            raise ImageError(f"page {number} is {width} × {height} pixels; images over {limits.max_pixels:,} pixels "
-                             f"are refused", "pixels")
+            raise ImageError(
+                f"page {number} is {width} × {height} pixels; images over {limits.max_pixels:,} pixels are refused",
+                "pixels",
+            )
         if width < 1 or height < 1:
             raise ImageError(f"page {number} has no pixels", "damaged")
         yield frame
@@ -275,8 +302,9 @@ def to_srgb(image: Image.Image) -> Image.Image:
     if icc and image.mode in ("RGB", "CMYK", "L", "LAB"):
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB",
-                                                  renderingIntent=ImageCms.Intent.PERCEPTUAL)
+            converted = ImageCms.profileToProfile(
+                image, profile, _SRGB, outputMode="RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
+            )
             if converted is not None:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):

@@ -25,8 +25,18 @@ from .names import Gazetteer
 ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
 AUDIO_KINDS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
 # OHMS record fields that map onto ours; the rest of the record is kept under "ohms".
-_OHMS_FIELDS = ("title", "date", "accession", "narrators", "interviewers", "keywords", "rights", "collection",
-                "description", "duration")
+_OHMS_FIELDS = (
+    "title",
+    "date",
+    "accession",
+    "narrators",
+    "interviewers",
+    "keywords",
+    "rights",
+    "collection",
+    "description",
+    "duration",
+)
 
 
 class AudioError(FormatError):
@@ -74,8 +84,9 @@ def audio_kind(head: bytes) -> str | None:
 class Ingester:
     """Turns files into interviews in one collection, remembering what it already holds."""
 
-    def __init__(self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int,
-                 search_index=None):
+    def __init__(
+        self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int, search_index=None
+    ):
         self.search_index = search_index
         self.collection = collection
         self.gazetteer = gazetteer
@@ -95,19 +106,34 @@ class Ingester:
                 known[digest] = interview_id
         return known
 
-    def ingest(self, data: bytes, filename: str, raw: Mapping | None, audio: Path | bytes | None = None,
-               audio_name: str = "", same_content_ok: bool = False) -> Outcome:
+    def ingest(
+        self,
+        data: bytes,
+        filename: str,
+        raw: Mapping | None,
+        audio: Path | bytes | None = None,
+        audio_name: str = "",
+        same_content_ok: bool = False,
+    ) -> Outcome:
         """Read, check and store one transcript; return what happened, never raise for a bad file. A file whose
         content is already in the archive is reported, not stored again, unless `same_content_ok` (two families
         may well send the same words, or no words but a recording)."""
         name = Path(filename).name
         if len(data) > self.max_transcript_bytes:
-            return Outcome(name, "failed", reason=f"is {len(data) / 2**20:.1f} MB; transcripts over "
-                                                  f"{self.max_transcript_bytes / 2**20:.0f} MB are refused")
+            return Outcome(
+                name,
+                "failed",
+                reason=f"is {len(data) / 2**20:.1f} MB; transcripts over "
+                f"{self.max_transcript_bytes / 2**20:.0f} MB are refused",
+            )
         digest = hashlib.sha256(data).hexdigest()
         if digest in self.known and not same_content_ok:
-            return Outcome(name, "duplicate", self.known[digest],
-                           reason=f"already in the archive as interviews/{self.known[digest]} (same content)")
+            return Outcome(
+                name,
+                "duplicate",
+                self.known[digest],
+                reason=f"already in the archive as interviews/{self.known[digest]} (same content)",
+            )
         try:
             transcript = read_transcript(data, name)
             record = self._record(transcript, raw, name)
@@ -136,8 +162,12 @@ class Ingester:
         """Ingest a file on disk, refusing an oversize one before reading it."""
         size = path.stat().st_size
         if size > self.max_transcript_bytes:
-            return Outcome(path.name, "failed", reason=f"is {size / 2**20:.1f} MB; transcripts over "
-                                                       f"{self.max_transcript_bytes / 2**20:.0f} MB are refused")
+            return Outcome(
+                path.name,
+                "failed",
+                reason=f"is {size / 2**20:.1f} MB; transcripts over "
+                f"{self.max_transcript_bytes / 2**20:.0f} MB are refused",
+            )
         return self.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else "")
 
     def _record(self, transcript: Transcript, raw: Mapping | None, name: str) -> dict:
@@ -159,18 +189,29 @@ class Ingester:
 
     def _files(self, transcript, data, record, digest, name, audio, audio_name) -> dict:
         original = f"original/transcript.{ORIGINAL_EXTENSIONS[transcript.format]}"
-        record["source"] = {"file": name, "original": original, "sha256": digest, "bytes": len(data),
-                            "format": transcript.format, "ingested": now(), "by": self.author,
-                            "notes": transcript.notes}
+        record["source"] = {
+            "file": name,
+            "original": original,
+            "sha256": digest,
+            "bytes": len(data),
+            "format": transcript.format,
+            "ingested": now(),
+            "by": self.author,
+            "notes": transcript.notes,
+        }
         files = {original: data}
         if audio is not None:
             kind = audio_kind(audio[:16] if isinstance(audio, bytes) else head(Path(audio)))
             if kind is None:
-                raise AudioError(f"{audio_name or 'the audio file'} is not audio this archive plays "
-                                  f"(MP3, WAV, Ogg, FLAC or M4A)")
+                raise AudioError(
+                    f"{audio_name or 'the audio file'} is not audio this archive plays (MP3, WAV, Ogg, FLAC or M4A)"
+                )
             files[f"original/audio.{kind}"] = audio
-            record["audio"] = {"file": Path(audio_name).name, "original": f"original/audio.{kind}",
-                               "type": AUDIO_KINDS[kind]}
+            record["audio"] = {
+                "file": Path(audio_name).name,
+                "original": f"original/audio.{kind}",
+                "type": AUDIO_KINDS[kind],
+            }
         files["interview.json"] = _json(record)
         language = (record.get("languages") or [None])[0]
         files["segments.json"] = _json([{**s, "lang": s["lang"] or language} for s in transcript.segments_json()])
@@ -189,8 +230,10 @@ def read_manifest(path: Path) -> dict[str, dict]:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in metadata.CSV_REQUIRED if c not in header]
     if missing:
-        raise IngestError(f"{path.name}: the header lacks the column{'s' if len(missing) > 1 else ''} "
-                          f"{', '.join(missing)} (it needs at least {','.join(metadata.CSV_REQUIRED)})")
+        raise IngestError(
+            f"{path.name}: the header lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (it needs at least {','.join(metadata.CSV_REQUIRED)})"
+        )
     rows: dict[str, dict] = {}
     first_row: dict[str, int] = {}
     for number, row in enumerate(reader, 2):
@@ -209,16 +252,20 @@ def expand(paths: list[Path]) -> Iterator[Path]:
     """List the files named, and the files inside the folders named, skipping hidden ones."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file()
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         elif path.is_file():
             yield path
         else:
             yield path  # reported as missing by the batch
 
 
-def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None = None
-         ) -> tuple[list[tuple[Path, Path | None]], list[Outcome]]:
+def plan(
+    paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None = None
+) -> tuple[list[tuple[Path, Path | None]], list[Outcome]]:
     """Pair each transcript with its audio (by the manifest's audio column, or a shared name stem); images, told by
     their content, stand alone."""
     problems: list[Outcome] = []
@@ -243,14 +290,22 @@ def plan(paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None 
         wanted = (rows or {}).get(path.name, {}).get("_audio")
         match = audio.get(wanted) if wanted else next((a for n, a in audio.items() if Path(n).stem == path.stem), None)
         if wanted and match is None:
-            problems.append(Outcome(path.name, "failed", reason=f"its audio file {wanted} was not among the files given"))
+            problems.append(
+                Outcome(path.name, "failed", reason=f"its audio file {wanted} was not among the files given")
+            )
             continue
         if match:
             used_audio.add(match.name)
         pairs.append((path, match))
     for name in sorted(set(audio) - used_audio):
-        problems.append(Outcome(name, "failed", reason="audio without a transcript: give its transcript too "
-                                                      "(same name, or the manifest's audio column)"))
+        problems.append(
+            Outcome(
+                name,
+                "failed",
+                reason="audio without a transcript: give its transcript too "
+                "(same name, or the manifest's audio column)",
+            )
+        )
     if rows is not None:
         given = {p.name for p, _ in pairs} | {o.source for o in problems}
         for name in sorted(set(rows) - given):

@@ -55,4 +55,3 @@ def transcript_text(segments: list[dict]) -> tuple[str, list[int]]:
         parts.append(segment["text"])
         offset += len(segment["text"]) + 1
     return "\n".join(parts), starts
-

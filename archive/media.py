@@ -29,10 +29,21 @@ ITEM_KINDS = ("photograph", "document", "letter", "object", "other")
 DEFAULT_KIND = "photograph"
 TEXT_FIELDS = ("description", "caption", "creator", "institution", "accession", "rights")
 # Manifest columns an image row may use, and the item field each fills (the rest is kept under "extra").
-CSV_COLUMNS = {"village": "places", "villages": "places", "places": "places", "narrator": "people",
-               "people": "people", "surnames": "surnames", "events": "events", "interviews": "interviews",
-               "title": "title", "date": "date", "access": "access", "embargo_until": "embargo_until",
-               **{f: f for f in (*TEXT_FIELDS, "kind")}}
+CSV_COLUMNS = {
+    "village": "places",
+    "villages": "places",
+    "places": "places",
+    "narrator": "people",
+    "people": "people",
+    "surnames": "surnames",
+    "events": "events",
+    "interviews": "interviews",
+    "title": "title",
+    "date": "date",
+    "access": "access",
+    "embargo_until": "embargo_until",
+    **{f: f for f in (*TEXT_FIELDS, "kind")},
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ def derived_path(collection: Collection, item_id: str, page: int, size: str, fmt
 
 
 # --- the description, checked in one place --------------------------------------------------------------------------
+
 
 def validate(raw: Mapping, collection: Collection) -> dict:
     """Check and normalise an item's description; raise MetadataError naming every wrong field."""
@@ -145,8 +157,11 @@ def _entries(value, collection: Collection, kind: str) -> list[str]:
 
 def _names(entries: Mapping) -> dict[str, str]:
     """Every name an entry is known by (its labels and other written forms), casefolded, to its id."""
-    return {n.casefold(): e.id for e in entries.values()
-            for n in [*(e.data.get("label") or {}).values(), *e.data.get("names", [])]}
+    return {
+        n.casefold(): e.id
+        for e in entries.values()
+        for n in [*(e.data.get("label") or {}).values(), *e.data.get("names", [])]
+    }
 
 
 def _interviews(value, collection: Collection) -> list[str]:
@@ -183,6 +198,7 @@ def provisional(filename: str) -> dict:
 
 # --- adding items -----------------------------------------------------------------------------------------------------
 
+
 class MediaIngester:
     """Turns image files into items of one collection, remembering which files it already holds."""
 
@@ -205,24 +221,39 @@ class MediaIngester:
         name = Path(filename).name
         digest = _sha256(source)
         if digest in self.known:
-            return Outcome(name, "duplicate", self.known[digest], kind="media",
-                           reason=f"already in the archive as media/{self.known[digest]} (same content)")
+            return Outcome(
+                name,
+                "duplicate",
+                self.known[digest],
+                kind="media",
+                reason=f"already in the archive as media/{self.known[digest]} (same content)",
+            )
         try:
             processed = images.process(source, self.limits)
         except images.ImageError as e:
             return Outcome(name, "failed", reason=str(e), kind="media", file="image")
         try:
-            record = validate({**provisional(name), **{k: v for k, v in (raw or {}).items()
-                                                       if v not in (None, "", [], {})}}, self.collection)
+            record = validate(
+                {**provisional(name), **{k: v for k, v in (raw or {}).items() if v not in (None, "", [], {})}},
+                self.collection,
+            )
         except MetadataError as e:
             return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors, kind="media")
         if raw is None:
             record["access"] = metadata.DEFAULT_ACCESS
         original = f"original/image.{processed.extension}"
         size = source.stat().st_size if isinstance(source, Path) else len(source)
-        record["source"] = {"file": name, "original": original, "sha256": digest, "bytes": size,
-                            "format": processed.format, "media_type": processed.media_type, "ingested": now(),
-                            "by": self.author, "notes": processed.notes}
+        record["source"] = {
+            "file": name,
+            "original": original,
+            "sha256": digest,
+            "bytes": size,
+            "format": processed.format,
+            "media_type": processed.media_type,
+            "ingested": now(),
+            "by": self.author,
+            "notes": processed.notes,
+        }
         record["technical"] = processed.technical
         record["pages"] = [{"width": p.width, "height": p.height} for p in processed.pages]
         record["derived"] = _settings(self.limits)
@@ -263,17 +294,24 @@ def edit(collection: Collection, item_id: str, raw: Mapping, author: str, versio
 
 # --- derivatives --------------------------------------------------------------------------------------------------
 
+
 def _settings(limits: images.Limits) -> dict:
-    return {"format": limits.derivative_format, "display_edge": limits.display_edge,
-            "thumbnail_edge": limits.thumbnail_edge}
+    return {
+        "format": limits.derivative_format,
+        "display_edge": limits.display_edge,
+        "thumbnail_edge": limits.thumbnail_edge,
+    }
 
 
 def derivatives_current(collection: Collection, item: Item, limits: images.Limits) -> bool:
     """Tell whether an item's derivatives exist and were made with the present settings."""
     if item.record.get("derived") != _settings(limits):
         return False
-    return all(derived_path(collection, item.id, n, size, limits.derivative_format).is_file()
-               for n in range(1, item.pages + 1) for size in ("display", "thumb"))
+    return all(
+        derived_path(collection, item.id, n, size, limits.derivative_format).is_file()
+        for n in range(1, item.pages + 1)
+        for size in ("display", "thumb")
+    )
 
 
 def write_derivatives(collection: Collection, item_id: str, pages: list[images.Page], fmt: str) -> None:

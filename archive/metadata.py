@@ -35,13 +35,28 @@ PLACE_FIELD = "place"
 PLACE_LIST_FIELDS = ("villages", "deported_to", "later_homes")
 SINGLE_PLACE_FIELDS = ("place", "birthplace")
 KNOWN = {
-    *TEXT_FIELDS, *LIST_FIELDS, *PLACE_LIST_FIELDS, *SINGLE_PLACE_FIELDS,
-    "narrators", "date", "languages", "duration", "consent", "access", "embargo_until", "extra", "schema",
-    "contribution", "withdrawn",
+    *TEXT_FIELDS,
+    *LIST_FIELDS,
+    *PLACE_LIST_FIELDS,
+    *SINGLE_PLACE_FIELDS,
+    "narrators",
+    "date",
+    "languages",
+    "duration",
+    "consent",
+    "access",
+    "embargo_until",
+    "extra",
+    "schema",
+    "contribution",
+    "withdrawn",
 }
 # Spreadsheet column -> field, for the names a CSV manifest uses.
 CSV_COLUMNS = {
-    "narrator": "narrators", "interviewer": "interviewers", "village": "villages", "language": "languages",
+    "narrator": "narrators",
+    "interviewer": "interviewers",
+    "village": "villages",
+    "language": "languages",
 }
 CSV_REQUIRED = ("file", "title", "narrator", "interviewer", "date", "village", "surnames", "language", "access")
 _DURATION_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
@@ -74,8 +89,11 @@ def from_csv_row(row: Mapping[str, str]) -> dict:
             {"name": name, "other_forms": _list(raw.pop("narrator_other_forms")) if i == 0 else []}
             for i, name in enumerate(_list(raw.get("narrators", "")))
         ]
-    consent = {k: raw.pop(c) for k, c in (("release", "release_form"), ("scope", "consent_scope"),
-                                           ("date", "consent_date")) if c in raw}
+    consent = {
+        k: raw.pop(c)
+        for k, c in (("release", "release_form"), ("scope", "consent_scope"), ("date", "consent_date"))
+        if c in raw
+    }
     if any(consent.values()):
         raw["consent"] = consent
     return raw
@@ -234,8 +252,9 @@ def edtf_date(value) -> str:
     try:
         parse_edtf(text)
     except EDTFParseException:
-        raise ValueError(f'"{text}" is not a date in EDTF (for example 2008-05-14, 2008-05, 1937~, 193X, '
-                         f"1937-09/1937-10)") from None
+        raise ValueError(
+            f'"{text}" is not a date in EDTF (for example 2008-05-14, 2008-05, 1937~, 193X, 1937-09/1937-10)'
+        ) from None
     return text
 
 
@@ -266,7 +285,9 @@ def _language(tag: str) -> str:
         return langcodes.standardize_tag(tag)
     try:  # a language named in words, as OHMS records do: "English", "русский"; exact names only
         found = langcodes.find(tag)
-        if tag.casefold() in {found.language_name(lang).casefold() for lang in ("en", "ru")} | {found.autonym().casefold()}:
+        if tag.casefold() in {found.language_name(lang).casefold() for lang in ("en", "ru")} | {
+            found.autonym().casefold()
+        }:
             return found.to_tag()
     except LookupError:
         pass
@@ -303,8 +324,11 @@ def _consent(value) -> dict:
         return {}
     if not isinstance(value, dict):
         raise ValueError("must give release form (yes/no), scope and date")
-    consent = {"release": _yes_no(value.get("release")), "scope": _text(value.get("scope")),
-               "date": edtf_date(value.get("date"))}
+    consent = {
+        "release": _yes_no(value.get("release")),
+        "scope": _text(value.get("scope")),
+        "date": edtf_date(value.get("date")),
+    }
     if "living_named" in value:  # a family's answer to "may living people be named?"
         consent["living_named"] = _yes_no(value["living_named"])
     return {k: v for k, v in consent.items() if v not in (None, "")}
@@ -313,8 +337,10 @@ def _consent(value) -> dict:
 def family_needs_contribution(clean: dict, errors: dict) -> None:
     """The family level is opened by a contribution's receipt link: a record without one would be staff-only."""
     if clean.get("access") == "family" and not clean.get("contribution") and "access" not in errors:
-        errors["access"] = ("only a family's own contribution can be shown to its family (through their receipt "
-                            "link); choose staff, researchers or public")
+        errors["access"] = (
+            "only a family's own contribution can be shown to its family (through their receipt "
+            "link); choose staff, researchers or public"
+        )
 
 
 def contribution(value) -> str:

@@ -17,13 +17,54 @@ from pathlib import Path
 VOCAB = Path(__file__).resolve().parent / "vocab"
 
 # Russian, Kazakh and Uzbek Cyrillic to plain Latin: a matching key, not a romanization to show anyone.
-_CYRILLIC = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i",
-    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
-    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya", "ә": "a", "ғ": "gh", "қ": "q", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
-    "ў": "o", "ҳ": "h",
-})
+_CYRILLIC = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+        "ә": "a",
+        "ғ": "gh",
+        "қ": "q",
+        "ң": "ng",
+        "ө": "o",
+        "ұ": "u",
+        "ү": "u",
+        "һ": "h",
+        "і": "i",
+        "ў": "o",
+        "ҳ": "h",
+    }
+)
 _SEPARATORS_RE = re.compile(r"[\s\-‐‑–—_.,'’ʻʼ`\"()]+")
 
 
@@ -89,11 +130,21 @@ class Gazetteer(_Spellings):
 
     @classmethod
     def from_data(cls, data: dict) -> Gazetteer:
-        return cls([
-            Place(p["id"], p.get("label", {}), tuple(p.get("names", [])), p.get("type", ""), p.get("country", ""),
-                  p.get("lat"), p.get("lon"), p.get("within"))
-            for p in data["places"]
-        ])
+        return cls(
+            [
+                Place(
+                    p["id"],
+                    p.get("label", {}),
+                    tuple(p.get("names", [])),
+                    p.get("type", ""),
+                    p.get("country", ""),
+                    p.get("lat"),
+                    p.get("lon"),
+                    p.get("within"),
+                )
+                for p in data["places"]
+            ]
+        )
 
 
 @lru_cache(maxsize=1)
@@ -105,12 +156,55 @@ def shipped_gazetteer() -> Gazetteer:
 # --- variants across scripts -------------------------------------------------------------------------------------
 
 _LATIN_TO_CYRILLIC = [  # longest first: a reading of Latin spellings of Russian and Koryo-saram names
-    ("shch", "щ"), ("sch", "щ"), ("kh", "х"), ("ts", "ц"), ("tz", "ц"), ("ch", "ч"), ("sh", "ш"), ("zh", "ж"),
-    ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("ye", "е"), ("ai", "ай"), ("ei", "ей"),
-    ("oi", "ой"), ("ui", "уй"), ("ay", "ай"), ("ey", "ей"), ("oy", "ой"), ("iy", "ий"), ("yi", "ый"),
-    ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"),
-    ("j", "й"), ("k", "к"), ("q", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"),
-    ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("y", "ы"), ("x", "кс"),
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("zh", "ж"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "ё"),
+    ("ye", "е"),
+    ("ai", "ай"),
+    ("ei", "ей"),
+    ("oi", "ой"),
+    ("ui", "уй"),
+    ("ay", "ай"),
+    ("ey", "ей"),
+    ("oy", "ой"),
+    ("iy", "ий"),
+    ("yi", "ый"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("w", "в"),
+    ("g", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("j", "й"),
+    ("k", "к"),
+    ("q", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("h", "х"),
+    ("c", "ц"),
+    ("y", "ы"),
+    ("x", "кс"),
 ]
 _CYRILLIC_SYSTEMS = ("ICAO_DOC_9303", "BGN_PCGN", "SCIENTIFIC", "WIKIPEDIA", "MVD_782", "GOST_779")
 
@@ -191,8 +285,14 @@ class Surnames(_Spellings):
     def from_data(cls, data: dict) -> Surnames:
         found = []
         for entry in data["surnames"]:
-            forms = [*entry.get("cyrillic", []), *entry.get("latin", []), entry.get("rr", ""), entry.get("mr", ""),
-                     entry.get("hangul", ""), *entry.get("other", [])]
+            forms = [
+                *entry.get("cyrillic", []),
+                *entry.get("latin", []),
+                entry.get("rr", ""),
+                entry.get("mr", ""),
+                entry.get("hangul", ""),
+                *entry.get("other", []),
+            ]
             found.append(Surname(entry["id"], entry.get("hangul", ""), tuple(dict.fromkeys(f for f in forms if f))))
         return cls(found)
 

@@ -45,8 +45,11 @@ def spans(items: Iterable[dict], segments: list[dict]) -> list[tuple[int, int]]:
         if span is None:
             last = annotations.selector(a, "TextPositionSelector")
             start, end = last.get("start", 0), last.get("end", 0)
-            touched = [(offset, offset + len(s["text"])) for s, offset in zip(segments, starts, strict=True)
-                       if offset <= end and offset + len(s["text"]) >= start]
+            touched = [
+                (offset, offset + len(s["text"]))
+                for s, offset in zip(segments, starts, strict=True)
+                if offset <= end and offset + len(s["text"]) >= start
+            ]
             span = (min(t[0] for t in touched), max(t[1] for t in touched)) if touched else (0, 10**9)
         found.append(span)
     return found

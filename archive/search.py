@@ -30,11 +30,11 @@ from pathlib import Path
 from filelock import FileLock
 from markupsafe import Markup
 from whoosh import fields, index, query, sorting
-from whoosh.matching import ReadTooFar
-from whoosh.searching import Searcher
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.filedb.structfile import StructFile
 from whoosh.lang import stemmer_for_language
+from whoosh.matching import ReadTooFar
+from whoosh.searching import Searcher
 
 from . import access, annotations, interviews, media, redaction, vocab
 from .collection import Collection
@@ -42,22 +42,51 @@ from .errors import ArchiveError, CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold, variants
 
-FACETS = ("village", "surname", "region", "decade", "event", "place", "person", "language", "kind", "narrator",
-          "interviewer", "collection", "institution")
-FIELD_QUERIES = {"village", "place", "surname", "narrator", "interviewer", "language", "decade", "collection", "kind",
-                 "institution",
-                 "title", "region", "event", "person", "speaker"}
+FACETS = (
+    "village",
+    "surname",
+    "region",
+    "decade",
+    "event",
+    "place",
+    "person",
+    "language",
+    "kind",
+    "narrator",
+    "interviewer",
+    "collection",
+    "institution",
+)
+FIELD_QUERIES = {
+    "village",
+    "place",
+    "surname",
+    "narrator",
+    "interviewer",
+    "language",
+    "decade",
+    "collection",
+    "kind",
+    "institution",
+    "title",
+    "region",
+    "event",
+    "person",
+    "speaker",
+}
 PAGE_SIZE = 10
 SEGMENTS_PER_HIT = 3
 SNIPPET_CHARS = 320
 
-_STOP = frozenset("""
+_STOP = frozenset(
+    """
 a an and are as at be but by for from had has have he her his i in is it its of on or she that the their them they
 this to was we were what when where which who will with you your
 а без бы был была были было в вам вас весь во вот все всё вы да для до его ее её если есть же за и из или им их
 к как ко когда кто ли мне мы на над не нет ни но ну о об он она они оно от по под при с со так там то тоже только
 у уж что чтобы это я
-""".split())
+""".split()
+)
 _HOMOGLYPHS_TO_CYRILLIC = str.maketrans("aceopxykmtbh", "асеорхукмтвн")
 _HOMOGLYPHS_TO_LATIN = str.maketrans("асеорхукмтвн", "aceopxykmtbh")
 _STEM = {"cyrillic": stemmer_for_language("ru"), "latin": stemmer_for_language("en")}
@@ -156,6 +185,7 @@ SCHEMA = fields.Schema(
 
 
 # --- documents ----------------------------------------------------------------------------------------------------
+
 
 def stamp_of(collection: Collection, interview_id: str) -> str:
     """Fingerprint the files a document is made from; a different stamp means the document is stale."""
@@ -350,8 +380,9 @@ class SearchIndex:
         this one waited for the lock)."""
         with self._file_lock:
             if not self.healthy():
-                logging.getLogger(__name__).warning("no whole search index (missing, damaged or of an older layout); "
-                                                    "rebuilding it")
+                logging.getLogger(__name__).warning(
+                    "no whole search index (missing, damaged or of an older layout); rebuilding it"
+                )
                 count = self.rebuild(catch_up=catch_up)
                 logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
         self._forget()
@@ -405,23 +436,38 @@ class SearchIndex:
         narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
         place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
         place_labels = [self.gazetteer.places[i].name() for i in village_ids if i in self.gazetteer.places]
-        toc = [" ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
-               for p in record.get("toc", [])]
+        toc = [
+            " ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
+            for p in record.get("toc", [])
+        ]
         text, _ = interviews.transcript_text(segments)
         decade = _decade(record["date"]) if record.get("date") else None
         return {
             "id": interview_id,
             "kind": "interview",
             "stamp": self.stamp(interview_id),
-            "display": {"title": interview.title, "narrators": narrators, "date": record.get("date", ""),
-                        "place": record["place"]["name"] if record.get("place") else "",
-                        "villages": sorted({p["name"] for p in places}), "access": record.get("access", "staff"),
-                        "languages": record.get("languages", [])},
+            "display": {
+                "title": interview.title,
+                "narrators": narrators,
+                "date": record.get("date", ""),
+                "place": record["place"]["name"] if record.get("place") else "",
+                "villages": sorted({p["name"] for p in places}),
+                "access": record.get("access", "staff"),
+                "languages": record.get("languages", []),
+            },
             "title": interview.title,
-            "meta": "\n".join([record.get("description", ""), " ".join(record.get("keywords", [])),
-                               " ".join(narrator_forms), " ".join(record.get("interviewers", [])),
-                               " ".join(place_names + place_labels), " ".join(record.get("surnames", [])), *toc,
-                               *remarks]),
+            "meta": "\n".join(
+                [
+                    record.get("description", ""),
+                    " ".join(record.get("keywords", [])),
+                    " ".join(narrator_forms),
+                    " ".join(record.get("interviewers", [])),
+                    " ".join(place_names + place_labels),
+                    " ".join(record.get("surnames", [])),
+                    *toc,
+                    *remarks,
+                ]
+            ),
             "narrator_text": " ".join(narrator_forms),
             "interviewer_text": " ".join(record.get("interviewers", [])),
             "text": text,
@@ -441,8 +487,12 @@ class SearchIndex:
             "f_collection": _clean(record.get("collection", "")),
             "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
             "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
-            "linked": ",".join([*sorted(f"{kind}/{e}" for kind, e in linked),
-                                *(f"annotations/{annotations.short_id(a)}" for a in every)]),
+            "linked": ",".join(
+                [
+                    *sorted(f"{kind}/{e}" for kind, e in linked),
+                    *(f"annotations/{annotations.short_id(a)}" for a in every),
+                ]
+            ),
         }
 
     def _regions(self, place_ids: set[str]) -> set[str]:
@@ -474,20 +524,34 @@ class SearchIndex:
         linked |= {f"people/{p['person']}" for p in people if p.get("person")}
         linked |= {f"interviews/{i}" for i in record.get("interviews", [])}
         place_labels = [self.gazetteer.places[i].name() for i in place_ids if i in self.gazetteer.places]
-        description = "\n".join(record.get(k, "") for k in ("caption", "description", "creator", "institution",
-                                                            "accession"))
+        description = "\n".join(
+            record.get(k, "") for k in ("caption", "description", "creator", "institution", "accession")
+        )
         return {
             "id": item.ref,
             "kind": "media",
             "stamp": self.stamp(item.ref),
-            "display": {"title": item.title, "narrators": [], "date": record.get("date", ""), "place": "",
-                        "villages": sorted({p["name"] for p in record.get("places", [])}),
-                        "access": record.get("access", "staff"), "languages": [], "kind": record.get("kind", ""),
-                        "caption": record.get("caption", ""), "institution": record.get("institution", "")},
+            "display": {
+                "title": item.title,
+                "narrators": [],
+                "date": record.get("date", ""),
+                "place": "",
+                "villages": sorted({p["name"] for p in record.get("places", [])}),
+                "access": record.get("access", "staff"),
+                "languages": [],
+                "kind": record.get("kind", ""),
+                "caption": record.get("caption", ""),
+                "institution": record.get("institution", ""),
+            },
             "title": item.title,
-            "meta": "\n".join([description, " ".join(p["name"] for p in people),
-                               " ".join([p["name"] for p in record.get("places", [])] + place_labels),
-                               " ".join(record.get("surnames", []))]),
+            "meta": "\n".join(
+                [
+                    description,
+                    " ".join(p["name"] for p in people),
+                    " ".join([p["name"] for p in record.get("places", [])] + place_labels),
+                    " ".join(record.get("surnames", [])),
+                ]
+            ),
             "narrator_text": "",
             "interviewer_text": "",
             "text": "",
@@ -536,6 +600,7 @@ class SearchIndex:
     def check(self, repair: bool = True) -> dict[str, list[str]]:
         """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged
         index is rebuilt first (here, not in the background: callers of check can wait)."""
+
         def stamps() -> dict[str, str]:
             with _searcher(self.ix()) as searcher:
                 return {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
@@ -556,7 +621,7 @@ class SearchIndex:
         todo = found["missing"] + found["orphaned"] + found["stale"]
         if repair and todo:
             for start in range(0, len(todo), 200):
-                self.update(todo[start:start + 200])
+                self.update(todo[start : start + 200])
         return found
 
     def rebuild(self, progress=None, catch_up: bool = True) -> int:
@@ -619,8 +684,16 @@ class SearchIndex:
         self._local.searcher, self._local.epoch = current, self._epoch
         return current
 
-    def query(self, q: str, filters: dict[str, list[str]] | None, viewer, page: int = 1,
-              sort: str = "relevance", page_size: int = PAGE_SIZE, scope: str | None = None) -> Results:
+    def query(
+        self,
+        q: str,
+        filters: dict[str, list[str]] | None,
+        viewer,
+        page: int = 1,
+        sort: str = "relevance",
+        page_size: int = PAGE_SIZE,
+        scope: str | None = None,
+    ) -> Results:
         """Search as `viewer` may, over everything or one `scope` ("interview" or "media"); never raises on what a
         person types."""
         filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
@@ -637,35 +710,49 @@ class SearchIndex:
         with self._guard():
             return self._results(whole, parsed, q, filters, viewer, page, sort, page_size)
 
-    def _results(self, whole: query.Query, parsed: "Parsed", q: str, filters: dict, viewer, page: int, sort: str,
-                 page_size: int) -> Results:
+    def _results(
+        self, whole: query.Query, parsed: Parsed, q: str, filters: dict, viewer, page: int, sort: str, page_size: int
+    ) -> Results:
         allowed = _allowed(viewer)
         searcher = self.searcher()
-        facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count)
-                  for name in FACETS}
+        facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count) for name in FACETS}
         sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
         page = max(1, page)
-        results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
-                                  sortedby=sortedby)
+        results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets, sortedby=sortedby)
         total = len(results)
         if total and (page - 1) * page_size >= total:  # past the end: show the last page
             page = -(-total // page_size)
-            results = searcher.search(whole, filter=allowed, limit=page * page_size, groupedby=facets,
-                                      sortedby=sortedby)
-        shown = results[(page - 1) * page_size: page * page_size]
+            results = searcher.search(
+                whole, filter=allowed, limit=page * page_size, groupedby=facets, sortedby=sortedby
+            )
+        shown = results[(page - 1) * page_size : page * page_size]
         terms = _transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
         hits = [self._hit(searcher, h, terms) for h in shown]
-        wanted = {(kind, value) for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
-                  for value in filters.get(facet, [])}
+        wanted = {
+            (kind, value)
+            for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
+            for value in filters.get(facet, [])
+        }
         for hit in hits if wanted else []:
             if hit.kind == "interview":
                 hit.passages = _passages(self.collection, hit.id, wanted)
-        counts = {name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
-                  for name in FACETS}
-        return Results(hits=hits, total=total, page=page, pages=max(1, -(-total // page_size)),
-                       facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
-                       query=q, filters=filters, sort=sort, variants=parsed.variants, message=parsed.message,
-                       suggestions=self.suggestions(parsed.words) if total == 0 else [])
+        counts = {
+            name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
+            for name in FACETS
+        }
+        return Results(
+            hits=hits,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // page_size)),
+            facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
+            query=q,
+            filters=filters,
+            sort=sort,
+            variants=parsed.variants,
+            message=parsed.message,
+            suggestions=self.suggestions(parsed.words) if total == 0 else [],
+        )
 
     @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
@@ -715,9 +802,12 @@ class SearchIndex:
         """The interviews (or, with scope "media", the "media/<id>" items) the viewer may read that link `ref`
         ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
         with self._guard():
-            results = self.searcher().search(query.And([query.Term("linked", ref), query.Term("kind", scope)]),
-                                             filter=_allowed(viewer), limit=limit,
-                                             sortedby=sorting.FieldFacet("date_sort", reverse=True))
+            results = self.searcher().search(
+                query.And([query.Term("linked", ref), query.Term("kind", scope)]),
+                filter=_allowed(viewer),
+                limit=limit,
+                sortedby=sorting.FieldFacet("date_sort", reverse=True),
+            )
             return [hit["id"] for hit in results]
 
     def browse(self, facet: str, viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
@@ -739,9 +829,11 @@ def _transcript_terms(q: query.Query, reader) -> set[str]:
 def _access_fields(record: dict) -> dict:
     """What the index filter needs of a record's access, so results and counts agree with access.can_read."""
     embargo = record.get("embargo_until")
-    return {"access": "withdrawn" if access.withdrawn(record) else record.get("access", "staff"),
-            "contribution": record.get("contribution", ""),
-            "embargo": int(embargo.replace("-", "")) if embargo else 0}
+    return {
+        "access": "withdrawn" if access.withdrawn(record) else record.get("access", "staff"),
+        "contribution": record.get("contribution", ""),
+        "embargo": int(embargo.replace("-", "")) if embargo else 0,
+    }
 
 
 def _allowed(viewer) -> query.Query | None:
@@ -754,12 +846,14 @@ def _allowed(viewer) -> query.Query | None:
     readable = [query.Term("access", level) for level in levels]
     grants = sorted(access.family_grants(viewer))
     if grants:
-        readable.append(query.And([query.Term("access", "family"),
-                                   query.Or([query.Term("contribution", c) for c in grants])]))
+        readable.append(
+            query.And([query.Term("access", "family"), query.Or([query.Term("contribution", c) for c in grants])])
+        )
     return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])
 
 
 # --- results ------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class SegmentHit:
@@ -805,8 +899,12 @@ def _passages(collection: Collection, interview_id: str, wanted: set[tuple[str, 
     found = []
     for annotation in redaction.for_reader(collection, interview_id, False)[1]:
         if wanted & annotations.link_pairs(annotation) and not annotation.get("review"):
-            found.append(Passage(annotations.short_id(annotation),
-                                 annotations.selector(annotation, "TextQuoteSelector").get("exact", "")))
+            found.append(
+                Passage(
+                    annotations.short_id(annotation),
+                    annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+                )
+            )
     return found
 
 
@@ -820,8 +918,12 @@ def _best_segments(segments: list[dict], starts: list[int], spans: list[tuple[in
         if 0 <= i < len(segments) and end - starts[i] <= len(segments[i]["text"]):
             by_segment.setdefault(i, []).append((start - starts[i], end - starts[i], term))
     ranked = sorted(by_segment.items(), key=lambda kv: (-len({t for *_, t in kv[1]}), -len(kv[1]), kv[0]))
-    return [SegmentHit(segments[i]["n"], segments[i].get("start"), segments[i].get("speaker"),
-                       _snippet(segments[i]["text"], marks)) for i, marks in ranked[:SEGMENTS_PER_HIT]]
+    return [
+        SegmentHit(
+            segments[i]["n"], segments[i].get("start"), segments[i].get("speaker"), _snippet(segments[i]["text"], marks)
+        )
+        for i, marks in ranked[:SEGMENTS_PER_HIT]
+    ]
 
 
 def _snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:
@@ -899,8 +1001,11 @@ class Parsed:
             if kind == "word" and value == "AND":
                 self.pos += 1
                 continue
-            if kind == "word" and value in ("NOT", "ANDNOT") or (kind == "word" and value.startswith("-")
-                                                               and len(value) > 1):
+            if (
+                kind == "word"
+                and value in ("NOT", "ANDNOT")
+                or (kind == "word" and value.startswith("-") and len(value) > 1)
+            ):
                 self.pos += 1
                 if value.startswith("-"):
                     self.tokens.insert(self.pos, ("word", value[1:]))
@@ -939,7 +1044,7 @@ class Parsed:
         if sep and name.lower() in FIELD_QUERIES and rest:
             return self._field(name.lower(), rest.strip('"'))
         for size in (3, 2):  # "Maritime Province", "Алма Ата": a name of several words is one name
-            following = self.tokens[self.pos:self.pos + size - 1]
+            following = self.tokens[self.pos : self.pos + size - 1]
             if len(following) == size - 1 and all(k == "word" and v not in _OPERATORS for k, v in following):
                 joined = " ".join([value, *(v for _, v in following)])
                 if self.gazetteer.match(joined) or self.surnames.match(joined):
@@ -972,7 +1077,7 @@ class Parsed:
         """A phrase: in the transcript, found through its word pairs and confirmed by positions only if longer."""
         if fieldname != "text":
             return query.Phrase(fieldname, words)
-        pairs = [query.Term("pairs", f"{a} {b}") for a, b in zip(words, words[1:])]
+        pairs = [query.Term("pairs", f"{a} {b}") for a, b in zip(words, words[1:], strict=False)]
         if len(words) == 2:  # the pair says it all; the words are there to be highlighted
             return query.And(pairs + [query.Term("text", w) for w in dict.fromkeys(words)])
         return query.And(pairs + [query.Phrase("text", words)])
@@ -1005,8 +1110,16 @@ class Parsed:
             ids = [s.id for s in self.surnames.match(value)] or [fold(value)]
             return query.Or([query.Term("f_surname", i) for i in ids])
         if name == "narrator":
-            return query.Or([q for s in variants(value, self.gazetteer, self.surnames)
-                             if (q := self._terms(s, ("narrator_text",))) is not None]) or None
+            return (
+                query.Or(
+                    [
+                        q
+                        for s in variants(value, self.gazetteer, self.surnames)
+                        if (q := self._terms(s, ("narrator_text",))) is not None
+                    ]
+                )
+                or None
+            )
         if name == "interviewer":
             return self._terms(value, ("interviewer_text",))
         if name == "title":
@@ -1019,13 +1132,18 @@ class Parsed:
 def init_app(app, background: bool = True) -> None:
     """Open the data root's index (an empty collection gets an empty index at once); check it against the
     collection in the background if so configured. `background=False` (commands) repairs a broken index at once."""
-    search_index = SearchIndex(Path(app.config["ARCHIVE_DATA"]) / "index", app.extensions["collection"],
-                               lock_path=Path(app.instance_path) / "index.lock", background=background)
+    search_index = SearchIndex(
+        Path(app.config["ARCHIVE_DATA"]) / "index",
+        app.extensions["collection"],
+        lock_path=Path(app.instance_path) / "index.lock",
+        background=background,
+    )
     app.extensions["search"] = search_index
     search_index.ensure()
     if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
-        threading.Thread(target=_check_in_background, args=(search_index, app.logger), daemon=True,
-                         name="index-check").start()
+        threading.Thread(
+            target=_check_in_background, args=(search_index, app.logger), daemon=True, name="index-check"
+        ).start()
 
 
 def _check_in_background(search_index: SearchIndex, logger) -> None:

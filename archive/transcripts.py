@@ -19,8 +19,9 @@ class TranscriptError(ArchiveError):
 MAX_SEGMENT_CHARS = 100_000
 
 
-def correct_segment(collection: Collection, interview_id: str, n: int, text: str, author: str,
-                    expected: str) -> list[dict]:
+def correct_segment(
+    collection: Collection, interview_id: str, n: int, text: str, author: str, expected: str
+) -> list[dict]:
     """Replace the text of passage `n`; `expected` is the version of segments.json the historian corrected (a
     stale one is refused). Returns the annotations newly flagged because their words are gone."""
     text = "\n".join(" ".join(line.split()) for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip())

@@ -83,8 +83,12 @@ class Entries:
         return self.by_id.get(entry_id)
 
 
-_BUILD = {"places": Gazetteer.from_data, "surnames": Surnames.from_data,
-          "events": lambda data: Entries(data["events"]), "people": lambda data: Entries(data["people"])}
+_BUILD = {
+    "places": Gazetteer.from_data,
+    "surnames": Surnames.from_data,
+    "events": lambda data: Entries(data["events"]),
+    "people": lambda data: Entries(data["people"]),
+}
 _cache: dict[tuple, tuple] = {}
 _cache_lock = threading.Lock()
 
@@ -142,8 +146,10 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     if not spelling:
         raise VocabularyError("Type the spelling to add.")
     if len(spelling) > 60 or not _SPELLING_RE.fullmatch(spelling):
-        raise VocabularyError(f'"{spelling}" is not a name: use letters of any script, with spaces, hyphens or '
-                              "apostrophes between them (at most 60 characters)")
+        raise VocabularyError(
+            f'"{spelling}" is not a name: use letters of any script, with spaces, hyphens or '
+            "apostrophes between them (at most 60 characters)"
+        )
     vocabulary = load(collection, "surnames")
     data = json.loads(json.dumps(vocabulary.data))
     entry = next((e for e in data["surnames"] if e["id"] == surname_id), None)
@@ -162,8 +168,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(latin)).strip("-")[:60] or "entry"
 
 
-def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: dict, author: str,
-               version: str) -> dict:
+def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: dict, author: str, version: str) -> dict:
     """Check an event, place or person as typed (`entry` as forms give it) and store it, new (entry_id None: an id
     is made from the English name) or changed. `version` is the vocabulary's version when the form was opened."""
     data = json.loads(json.dumps(load(collection, kind).data))
@@ -264,8 +269,11 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
         except ValueError:
             value = None
         if value is None or not -limit <= value <= limit:
-            raise VocabularyError(f'"{text}" is not a {"latitude" if axis == "lat" else "longitude"} in decimal '
-                                  f"degrees (between -{limit} and {limit}).", axis)
+            raise VocabularyError(
+                f'"{text}" is not a {"latitude" if axis == "lat" else "longitude"} in decimal '
+                f"degrees (between -{limit} and {limit}).",
+                axis,
+            )
         new[axis] = round(value, 5)
     within = entry.get("within") or ""
     if within == new["id"]:
@@ -279,5 +287,8 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
         if other["id"] != new["id"] and not other.get("ambiguous"):
             shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
             if shared:
-                raise VocabularyError(f"“{mine[sorted(shared)[0]]}” is already a name of {other['label'].get('en')} "
-                                      f"({other['id']}); a name form may belong to one place only.", "names")
+                raise VocabularyError(
+                    f"“{mine[sorted(shared)[0]]}” is already a name of {other['label'].get('en')} "
+                    f"({other['id']}); a name form may belong to one place only.",
+                    "names",
+                )

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from archive import accounts, annotations, create_app, interviews, transcripts
 
-WORDS = ("мы жили в посьете осенью нас посадили в вагоны ехали больше месяца в уштобе была зима землянки рис колхоз "
-         "we lived by the sea the train went on for weeks steppe winter dugout rice kolkhoz school mother father").split()
+WORDS = (
+    "мы жили в посьете осенью нас посадили в вагоны ехали больше месяца в уштобе была зима землянки рис колхоз "
+    "we lived by the sea the train went on for weeks steppe winter dugout rice kolkhoz school mother father"
+).split()
 
 
 def main() -> None:
@@ -27,15 +29,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as root:
         app = create_app({"TESTING": True, "ARCHIVE_DATA": Path(root), "ARCHIVE_INDEX_CHECK_AT_START": False})
         collection = app.extensions["collection"]
-        segments = [{"n": i + 1, "start": i * 18.0, "end": i * 18.0 + 18, "speaker": "A", "lang": "ru",
-                     "text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60)))}
-                    for i in range(args.turns)]
+        segments = [
+            {
+                "n": i + 1,
+                "start": i * 18.0,
+                "end": i * 18.0 + 18,
+                "speaker": "A",
+                "lang": "ru",
+                "text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60))),
+            }
+            for i in range(args.turns)
+        ]
         record = {"schema": 1, "title": "Bench", "access": "public"}
-        interview_id = collection.create("interviews", {
-            "interview.json": json.dumps(record).encode(), "segments.json": json.dumps(segments).encode()}, "bench")
+        interview_id = collection.create(
+            "interviews",
+            {"interview.json": json.dumps(record).encode(), "segments.json": json.dumps(segments).encode()},
+            "bench",
+        )
         text = interviews.transcript_text(segments)[0]
-        body = annotations.bodies(collection, {"events": ["deportation-trains-1937"], "places": ["ushtobe"]},
-                                  ["bench"], "a note")
+        body = annotations.bodies(
+            collection, {"events": ["deportation-trains-1937"], "places": ["ushtobe"]}, ["bench"], "a note"
+        )
 
         def spans(n):
             for _ in range(n):
@@ -79,16 +93,21 @@ def main() -> None:
 
         version = collection.read("interviews", interview_id, "segments.json").version
         began = time.perf_counter()
-        flagged = transcripts.correct_segment(collection, interview_id, 1, "Поправка. " + segments[0]["text"][10:],
-                                              "bench", version)
+        flagged = transcripts.correct_segment(
+            collection, interview_id, 1, "Поправка. " + segments[0]["text"][10:], "bench", version
+        )
         reanchor = time.perf_counter() - began
 
         print(f"interview: {args.turns} turns, {len(text):,} characters")
         print(f"add one by one: {one_by_one * 1000:.1f} ms per annotation ({half} added; file {size / 1024:.0f} KB)")
-        print(f"8 writers at once: {args.annotations - half} in {concurrent:.2f} s = "
-              f"{(args.annotations - half) / concurrent:.0f} annotations/s; all kept: {total == args.annotations}")
-        print(f"interview page with {total} highlights (anonymous reader): "
-              f"median {sorted(page_times)[2] * 1000:.0f} ms, {len(response.data) / 1024:.0f} KB")
+        print(
+            f"8 writers at once: {args.annotations - half} in {concurrent:.2f} s = "
+            f"{(args.annotations - half) / concurrent:.0f} annotations/s; all kept: {total == args.annotations}"
+        )
+        print(
+            f"interview page with {total} highlights (anonymous reader): "
+            f"median {sorted(page_times)[2] * 1000:.0f} ms, {len(response.data) / 1024:.0f} KB"
+        )
         folder = collection.folder("interviews", interview_id)
         kept = sum(p.stat().st_size for p in (folder / "history").rglob("*") if p.is_file())
         print(f"history kept for {total} changes: {kept / 2**20:.1f} MB (every change keeps the previous file)")

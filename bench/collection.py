@@ -19,7 +19,11 @@ def _writer(root: Path, folder_id: str, n: int, writes: int, results) -> None:
     stored = refused = 0
     for i in range(writes):
         name = f"own-{n}.json"
-        current = collection.read("interviews", folder_id, name).version if (root / "interviews" / folder_id / name).exists() else None
+        current = (
+            collection.read("interviews", folder_id, name).version
+            if (root / "interviews" / folder_id / name).exists()
+            else None
+        )
         try:
             collection.write("interviews", folder_id, {name: b'{"n": %d}' % i}, f"bench{n}", {name: current})
             stored += 1
@@ -43,16 +47,20 @@ def main() -> None:
         start = time.perf_counter()
         version = collection.read("interviews", folder_id, "interview.json").version
         for i in range(args.writes):
-            version = collection.write("interviews", folder_id, {"interview.json": b'{"n": %d}' % i}, "bench",
-                                       {"interview.json": version})["interview.json"]
+            version = collection.write(
+                "interviews", folder_id, {"interview.json": b'{"n": %d}' % i}, "bench", {"interview.json": version}
+            )["interview.json"]
         elapsed = time.perf_counter() - start
-        print(f"one writer:      {args.writes} writes in {elapsed:.2f} s = {args.writes / elapsed:.0f} writes/s "
-              f"({1000 * elapsed / args.writes:.2f} ms each, history of {args.writes} versions)")
+        print(
+            f"one writer:      {args.writes} writes in {elapsed:.2f} s = {args.writes / elapsed:.0f} writes/s "
+            f"({1000 * elapsed / args.writes:.2f} ms each, history of {args.writes} versions)"
+        )
 
         ctx = multiprocessing.get_context("fork")
         results = ctx.Queue()
-        procs = [ctx.Process(target=_writer, args=(root, folder_id, n, args.writes, results))
-                 for n in range(args.processes)]
+        procs = [
+            ctx.Process(target=_writer, args=(root, folder_id, n, args.writes, results)) for n in range(args.processes)
+        ]
         start = time.perf_counter()
         for p in procs:
             p.start()
@@ -61,8 +69,10 @@ def main() -> None:
             p.join()
         elapsed = time.perf_counter() - start
         stored = sum(s for s, _ in totals)
-        print(f"{args.processes} processes:    {stored} writes in {elapsed:.2f} s = {stored / elapsed:.0f} writes/s "
-              f"to one folder (serialised by its lock)")
+        print(
+            f"{args.processes} processes:    {stored} writes in {elapsed:.2f} s = {stored / elapsed:.0f} writes/s "
+            f"to one folder (serialised by its lock)"
+        )
 
         block = os.urandom(1 << 20)
         big = root / "big.bin"
@@ -74,8 +84,10 @@ def main() -> None:
         start = time.perf_counter()
         problems = list(collection.verify())
         elapsed = time.perf_counter() - start
-        print(f"verify:          {args.megabytes} MB and {len(list((root / 'interviews').rglob('*')))} paths "
-              f"in {elapsed:.2f} s = {args.megabytes / elapsed:.0f} MB/s, {len(problems)} problems")
+        print(
+            f"verify:          {args.megabytes} MB and {len(list((root / 'interviews').rglob('*')))} paths "
+            f"in {elapsed:.2f} s = {args.megabytes / elapsed:.0f} MB/s, {len(problems)} problems"
+        )
 
 
 if __name__ == "__main__":

@@ -32,17 +32,32 @@ def main() -> None:
     parser.add_argument("--testimonies", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as root:
-        app = create_app({"TESTING": True, "ARCHIVE_DATA": Path(root), "ARCHIVE_INDEX_CHECK_AT_START": False,
-                          "WTF_CSRF_ENABLED": False, "ARCHIVE_CONTRIBUTIONS_PER_HOUR": 10**6})
+        app = create_app(
+            {
+                "TESTING": True,
+                "ARCHIVE_DATA": Path(root),
+                "ARCHIVE_INDEX_CHECK_AT_START": False,
+                "WTF_CSRF_ENABLED": False,
+                "ARCHIVE_CONTRIBUTIONS_PER_HOUR": 10**6,
+            }
+        )
         collection, search = app.extensions["collection"], app.extensions["search"]
         base = [photo(args.megapixels, n) for n in range(args.photos)]
         print(f"{args.photos} photos of {args.megapixels:g} MP, {sum(map(len, base)) / 2**20:.1f} MB in all")
         family = app.test_client()
         sent, approved, ids = [], [], []
         for n in range(args.testimonies):
-            form = {"contributor_name": f"Family {n}", "relation": "grandson", "narrator": f"Narrator {n}",
-                    "birthplace": "Посьет", "deported_to": "Уштобе", "story_text": f"Story {n}: мы приехали в Уштобе.",
-                    "visibility": "family", "living_named": "yes", "agree": "y"}
+            form = {
+                "contributor_name": f"Family {n}",
+                "relation": "grandson",
+                "narrator": f"Narrator {n}",
+                "birthplace": "Посьет",
+                "deported_to": "Уштобе",
+                "story_text": f"Story {n}: мы приехали в Уштобе.",
+                "visibility": "family",
+                "living_named": "yes",
+                "agree": "y",
+            }
             photos = [data + n.to_bytes(4, "big") for data in base]  # bytes after the image's end: new files
             for i, data in enumerate(photos):
                 form[f"photos-{i}-file"] = (io.BytesIO(data), f"photo-{i}.jpg")
@@ -53,14 +68,23 @@ def main() -> None:
             assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
             submission_id = re.search(r"/receipt/(\w+)", answer.location).group(1)
             started = time.perf_counter()
-            contributions.approve(collection, contributions.load(collection, submission_id), "bench",
-                                  app.extensions["image_limits"], search)
+            contributions.approve(
+                collection,
+                contributions.load(collection, submission_id),
+                "bench",
+                app.extensions["image_limits"],
+                search,
+            )
             approved.append(time.perf_counter() - started)
             ids.append(submission_id)
-        print(f"send a testimony with {args.photos} photos (form, checks, inbox write): "
-              f"{statistics.median(sent) * 1000:.0f} ms median, {max(sent) * 1000:.0f} ms max")
-        print(f"approve (interview + {args.photos} photo items with derivatives, indexed): "
-              f"{statistics.median(approved) * 1000:.0f} ms median, {max(approved) * 1000:.0f} ms max")
+        print(
+            f"send a testimony with {args.photos} photos (form, checks, inbox write): "
+            f"{statistics.median(sent) * 1000:.0f} ms median, {max(sent) * 1000:.0f} ms max"
+        )
+        print(
+            f"approve (interview + {args.photos} photo items with derivatives, indexed): "
+            f"{statistics.median(approved) * 1000:.0f} ms median, {max(approved) * 1000:.0f} ms max"
+        )
         for label, client in (("anonymous", app.test_client()), (f"family holding {len(ids)} receipts", family)):
             times = []
             for _ in range(20):

@@ -51,8 +51,9 @@ def photo() -> Image.Image:
     grain = Image.effect_noise(size, 40).filter(ImageFilter.GaussianBlur(0.8))
     across = Image.linear_gradient("L").rotate(90).resize(size)
     rings = Image.radial_gradient("L").resize(size)
-    return Image.merge("RGB", [Image.blend(across, grain, 0.45), Image.blend(rings, grain, 0.55),
-                               Image.blend(across, rings, 0.5)])
+    return Image.merge(
+        "RGB", [Image.blend(across, grain, 0.45), Image.blend(rings, grain, 0.55), Image.blend(across, rings, 0.5)]
+    )
 
 
 def median_time(path: Path, runs: int, draft: bool = True) -> tuple[float, images.Processed]:
@@ -89,16 +90,21 @@ def main() -> None:
         picture.save(jpeg, "JPEG", quality=90)
         picture.save(png, "PNG", compress_level=1)
         del picture
-        print(f"made a {WIDTH} × {HEIGHT} JPEG of {jpeg.stat().st_size / 2**20:.1f} MB and a PNG of "
-              f"{png.stat().st_size / 2**20:.1f} MB in {time.perf_counter() - start:.1f} s")
+        print(
+            f"made a {WIDTH} × {HEIGHT} JPEG of {jpeg.stat().st_size / 2**20:.1f} MB and a PNG of "
+            f"{png.stat().st_size / 2**20:.1f} MB in {time.perf_counter() - start:.1f} s"
+        )
 
         seconds, processed = median_time(jpeg, args.runs)
         page = processed.pages[0]
         display = Image.open(io.BytesIO(page.display))
         thumb = Image.open(io.BytesIO(page.thumbnail))
-        print(f"24 MP JPEG -> display + thumbnail: {seconds:.2f} s (median of {args.runs}); "
-              f"display {display.size[0]} × {display.size[1]} ({len(page.display) / 1024:.0f} KB), thumbnail {thumb.size[0]} × {thumb.size[1]} "
-              f"({len(page.thumbnail) / 1024:.0f} KB), edges {limits.display_edge}/{limits.thumbnail_edge}")
+        print(
+            f"24 MP JPEG -> display + thumbnail: {seconds:.2f} s (median of {args.runs}); "
+            f"display {display.size[0]} × {display.size[1]} ({len(page.display) / 1024:.0f} KB), "
+            f"thumbnail {thumb.size[0]} × {thumb.size[1]} "
+            f"({len(page.thumbnail) / 1024:.0f} KB), edges {limits.display_edge}/{limits.thumbnail_edge}"
+        )
         full, _ = median_time(jpeg, args.runs, draft=False)
         print(f"24 MP JPEG, draft decoding off:  {full:.2f} s (median of {args.runs}), {full / seconds:.1f}× the time")
         png_seconds, _ = median_time(png, args.runs)
@@ -107,9 +113,11 @@ def main() -> None:
         baseline, baseline_maxrss = peak_kb("-")
         for label, path, mode in (("JPEG", jpeg, "draft"), ("JPEG, draft off", jpeg, "nodraft"), ("PNG", png, "draft")):
             peak, maxrss = peak_kb(path, mode)
-            print(f"peak RSS, 24 MP {label}: {peak / 1024:.0f} MB (baseline {baseline / 1024:.0f} MB, so "
-                  f"{(peak - baseline) / 1024:.0f} MB for the image; ru_maxrss {maxrss / 1024:.0f} MB, "
-                  f"baseline {baseline_maxrss / 1024:.0f} MB)")
+            print(
+                f"peak RSS, 24 MP {label}: {peak / 1024:.0f} MB (baseline {baseline / 1024:.0f} MB, so "
+                f"{(peak - baseline) / 1024:.0f} MB for the image; ru_maxrss {maxrss / 1024:.0f} MB, "
+                f"baseline {baseline_maxrss / 1024:.0f} MB)"
+            )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ from archive.collection import Collection
 from archive.ingest import Ingester, plan, read_manifest
 from archive.names import shipped_gazetteer
 
-WORDS = ("мы жили в посьете осенью нас посадили в вагоны ехали больше месяца в уштобе была зима землянки рис колхоз "
-         "we lived by the sea the train went on for weeks steppe winter dugout rice kolkhoz school mother father").split()
+WORDS = (
+    "мы жили в посьете осенью нас посадили в вагоны ехали больше месяца в уштобе была зима землянки рис колхоз "
+    "we lived by the sea the train went on for weeks steppe winter dugout rice kolkhoz school mother father"
+).split()
 PLACES = ["Уштобе", "Posyet", "Kyzylorda", "Ташкент", "Samarkand", "Karaganda", "Vladivostok", "Алма-Ата"]
 
 
@@ -42,14 +44,19 @@ def make(kind: str, turns: int, rng: random.Random) -> bytes:
         vtt = f"WEBVTT\n\n{cues}\n"
         if kind == "vtt":
             return vtt.encode()
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms">'
-                "<record><version>6.0</version><title>Generated</title><index>"
-                + "".join(f"<point><time>{t}</time><title>Part {n}</title><keywords>rice;train</keywords></point>"
-                          for n, (_, t, _) in enumerate(lines[::20]))
-                + f"</index><vtt_transcript><![CDATA[{vtt}]]></vtt_transcript></record></ROOT>").encode()
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms">'
+            "<record><version>6.0</version><title>Generated</title><index>"
+            + "".join(
+                f"<point><time>{t}</time><title>Part {n}</title><keywords>rice;train</keywords></point>"
+                for n, (_, t, _) in enumerate(lines[::20])
+            )
+            + f"</index><vtt_transcript><![CDATA[{vtt}]]></vtt_transcript></record></ROOT>"
+        ).encode()
     if kind == "srt":
-        return "\n\n".join(f"{n}\n{stamp(t, ',')} --> {stamp(t + 17, ',')}\n{s}: {x}"
-                           for n, (s, t, x) in enumerate(lines, 1)).encode()
+        return "\n\n".join(
+            f"{n}\n{stamp(t, ',')} --> {stamp(t + 17, ',')}\n{s}: {x}" for n, (s, t, x) in enumerate(lines, 1)
+        ).encode()
     document = docx.Document()
     for s, t, x in lines:
         document.add_paragraph(f"[{stamp(t)[:8]}] {s}: {x}")
@@ -74,9 +81,19 @@ def main() -> None:
             kind = kinds[n % len(kinds)]
             name = f"interview-{n:05d}.{extension.get(kind, kind)}"
             (incoming / name).write_bytes(make(kind, args.turns, rng))
-            rows.append({"file": name, "title": f"Generated interview {n}", "narrator": "Цой Анна",
-                         "interviewer": "Ли Ирина", "date": "2019-05", "village": ";".join(rng.sample(PLACES, 3)),
-                         "surnames": "Tsoi;Kim", "language": "ru", "access": "public"})
+            rows.append(
+                {
+                    "file": name,
+                    "title": f"Generated interview {n}",
+                    "narrator": "Цой Анна",
+                    "interviewer": "Ли Ирина",
+                    "date": "2019-05",
+                    "village": ";".join(rng.sample(PLACES, 3)),
+                    "surnames": "Tsoi;Kim",
+                    "language": "ru",
+                    "access": "public",
+                }
+            )
         manifest = incoming / "metadata.csv"
         with manifest.open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -89,12 +106,15 @@ def main() -> None:
         table = read_manifest(manifest)
         pairs, problems = plan([incoming], table, manifest)
         ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20)
-        outcomes = [ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"})
-                    for p, _ in pairs]
+        outcomes = [
+            ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"}) for p, _ in pairs
+        ]
         elapsed = time.perf_counter() - start
         failed = [o for o in outcomes + problems if o.status != "ingested"]
-        print(f"{len(outcomes)} interviews ({args.turns} turns each), {total / 2**20:.1f} MB in {elapsed:.2f} s: "
-              f"{len(outcomes) / elapsed:.1f} interviews/s, {total / 2**20 / elapsed:.2f} MB/s, {len(failed)} failed")
+        print(
+            f"{len(outcomes)} interviews ({args.turns} turns each), {total / 2**20:.1f} MB in {elapsed:.2f} s: "
+            f"{len(outcomes) / elapsed:.1f} interviews/s, {total / 2**20 / elapsed:.2f} MB/s, {len(failed)} failed"
+        )
         by_kind = {}
         for p, _ in pairs:
             start = time.perf_counter()
@@ -102,8 +122,10 @@ def main() -> None:
 
             read(p.read_bytes(), p.name)
             by_kind.setdefault(p.suffix, []).append(time.perf_counter() - start)
-        print("parse only, ms per interview: " + ", ".join(
-            f"{k[1:]} {1000 * sum(v) / len(v):.1f}" for k, v in sorted(by_kind.items())))
+        print(
+            "parse only, ms per interview: "
+            + ", ".join(f"{k[1:]} {1000 * sum(v) / len(v):.1f}" for k, v in sorted(by_kind.items()))
+        )
         start = time.perf_counter()
         problems = list(collection.verify())
         print(f"verify after the batch: {time.perf_counter() - start:.2f} s, {len(problems)} problems")

@@ -21,23 +21,34 @@ import time
 from pathlib import Path
 
 WORDS = {
-    "ru": ("мы жили в деревне у моря осенью пришёл приказ нас посадили в товарные вагоны ехали больше месяца "
-           "на остановках бегали за кипятком мать держала младшего брата отец молчал потом степь ветер камыш "
-           "зимой жили в землянке весной копали арыки сажали рис колхоз бригада школа учительница письмо "
-           "бабушка пела песни по-корейски дед умер в дороге соседи казахи принесли хлеб и молоко").split(),
-    "en": ("we lived in a village by the sea in the autumn the order came they put us in freight wagons the "
-           "journey took more than a month at the stations we ran for hot water my mother held my little brother "
-           "father said nothing then the steppe the wind the reeds in winter we lived in a dugout in spring we dug "
-           "canals and planted rice the kolkhoz brigade school teacher letter grandmother sang songs").split(),
-    "ko": ("우리는 바닷가 마을에 살았어요 가을에 명령이 내려왔어요 화물 열차를 타고 한 달 넘게 갔어요 역에서 "
-           "뜨거운 물을 받으러 뛰어갔어요 어머니는 동생을 안고 계셨어요 아버지는 말이 없으셨어요 겨울에는 토굴에서 "
-           "살았어요 봄에는 논을 만들고 벼를 심었어요 콜호스 학교 선생님 편지 할머니 노래").split(),
+    "ru": (
+        "мы жили в деревне у моря осенью пришёл приказ нас посадили в товарные вагоны ехали больше месяца "
+        "на остановках бегали за кипятком мать держала младшего брата отец молчал потом степь ветер камыш "
+        "зимой жили в землянке весной копали арыки сажали рис колхоз бригада школа учительница письмо "
+        "бабушка пела песни по-корейски дед умер в дороге соседи казахи принесли хлеб и молоко"
+    ).split(),
+    "en": (
+        "we lived in a village by the sea in the autumn the order came they put us in freight wagons the "
+        "journey took more than a month at the stations we ran for hot water my mother held my little brother "
+        "father said nothing then the steppe the wind the reeds in winter we lived in a dugout in spring we dug "
+        "canals and planted rice the kolkhoz brigade school teacher letter grandmother sang songs"
+    ).split(),
+    "ko": (
+        "우리는 바닷가 마을에 살았어요 가을에 명령이 내려왔어요 화물 열차를 타고 한 달 넘게 갔어요 역에서 "
+        "뜨거운 물을 받으러 뛰어갔어요 어머니는 동생을 안고 계셨어요 아버지는 말이 없으셨어요 겨울에는 토굴에서 "
+        "살았어요 봄에는 논을 만들고 벼를 심었어요 콜호스 학교 선생님 편지 할머니 노래"
+    ).split(),
 }
-SURNAMES = {"ru": ["Цой", "Ким", "Пак", "Тен", "Хегай", "Ли", "Огай", "Югай"], "en": ["Tsoi", "Kim", "Pak", "Ten", "Khegai", "Li"],
-            "ko": ["최", "김", "박", "정", "허", "이"]}
-VILLAGES = {"ru": ["Уштобе", "Посьет", "Кызылорда", "Ташкент", "Самарканд", "Караганда"],
-            "en": ["Ushtobe", "Posyet", "Kyzylorda", "Tashkent", "Samarkand", "Karaganda"],
-            "ko": ["우슈토베", "크질오르다", "타슈켄트"]}
+SURNAMES = {
+    "ru": ["Цой", "Ким", "Пак", "Тен", "Хегай", "Ли", "Огай", "Югай"],
+    "en": ["Tsoi", "Kim", "Pak", "Ten", "Khegai", "Li"],
+    "ko": ["최", "김", "박", "정", "허", "이"],
+}
+VILLAGES = {
+    "ru": ["Уштобе", "Посьет", "Кызылорда", "Ташкент", "Самарканд", "Караганда"],
+    "en": ["Ushtobe", "Posyet", "Kyzylorda", "Tashkent", "Samarkand", "Karaganda"],
+    "ko": ["우슈토베", "크질오르다", "타슈켄트"],
+}
 VILLAGE_IDS = ["ushtobe", "posyet", "kyzylorda", "tashkent", "samarkand", "karaganda"]
 
 
@@ -59,19 +70,39 @@ def generate(root: Path, n: int, seed: int = 1937) -> int:
             if rng.random() < 0.25:
                 body.insert(rng.randrange(k), rng.choice(VILLAGES[lang]))
             text = " ".join(body)
-            segments.append({"n": len(segments) + 1, "start": float(t), "end": float(t + 20),
-                             "speaker": "A" if len(segments) % 2 else "Q", "text": text, "lang": lang})
+            segments.append(
+                {
+                    "n": len(segments) + 1,
+                    "start": float(t),
+                    "end": float(t + 20),
+                    "speaker": "A" if len(segments) % 2 else "Q",
+                    "text": text,
+                    "lang": lang,
+                }
+            )
             words += k
             t += 20
             total += len(text.encode())
         villages = rng.sample(VILLAGE_IDS, 2)
-        record = {"schema": 1, "title": f"Generated interview {i}", "access": rng.choice(["public"] * 4 + ["staff"]),
-                  "narrators": [{"name": f"{rng.choice(SURNAMES['ru'])} Анна", "other_forms": []}],
-                  "villages": [{"name": v.title(), "place": v} for v in villages], "date": f"19{rng.randint(90, 99)}",
-                  "surnames": [rng.choice(SURNAMES["en"])], "languages": [lang],
-                  "source": {"sha256": f"{i:064d}"}}
-        collection.create("interviews", {"interview.json": json.dumps(record, ensure_ascii=False).encode(),
-                                         "segments.json": json.dumps(segments, ensure_ascii=False).encode()}, "bench")
+        record = {
+            "schema": 1,
+            "title": f"Generated interview {i}",
+            "access": rng.choice(["public"] * 4 + ["staff"]),
+            "narrators": [{"name": f"{rng.choice(SURNAMES['ru'])} Анна", "other_forms": []}],
+            "villages": [{"name": v.title(), "place": v} for v in villages],
+            "date": f"19{rng.randint(90, 99)}",
+            "surnames": [rng.choice(SURNAMES["en"])],
+            "languages": [lang],
+            "source": {"sha256": f"{i:064d}"},
+        }
+        collection.create(
+            "interviews",
+            {
+                "interview.json": json.dumps(record, ensure_ascii=False).encode(),
+                "segments.json": json.dumps(segments, ensure_ascii=False).encode(),
+            },
+            "bench",
+        )
     return total
 
 
@@ -139,14 +170,18 @@ def fts_index(root: Path, out) -> None:
 
     collection = Collection(root)
     db = sqlite3.connect(root / "fts.sqlite3")
-    db.execute("CREATE VIRTUAL TABLE seg USING fts5(interview UNINDEXED, n UNINDEXED, village, access UNINDEXED, "
-               "text, tokenize='unicode61 remove_diacritics 2')")
+    db.execute(
+        "CREATE VIRTUAL TABLE seg USING fts5(interview UNINDEXED, n UNINDEXED, village, access UNINDEXED, "
+        "text, tokenize='unicode61 remove_diacritics 2')"
+    )
     start = time.perf_counter()
     for interview_id in collection.ids("interviews"):
         record = collection.read("interviews", interview_id, "interview.json").json()
         villages = " ".join(v["place"] for v in record.get("villages", []))
-        rows = [(interview_id, s["n"], villages, record["access"], s["text"])
-                for s in collection.read("interviews", interview_id, "segments.json").json()]
+        rows = [
+            (interview_id, s["n"], villages, record["access"], s["text"])
+            for s in collection.read("interviews", interview_id, "segments.json").json()
+        ]
         db.executemany("INSERT INTO seg VALUES (?, ?, ?, ?, ?)", rows)
     db.commit()
     db.execute("INSERT INTO seg(seg) VALUES ('optimize')")
@@ -175,13 +210,16 @@ def fts_query(root: Path, out) -> None:
         start = time.perf_counter()
         rows = db.execute(
             "SELECT interview, n, snippet(seg, 4, '<mark>', '</mark>', '…', 40) FROM seg "
-            "WHERE seg MATCH ? AND access = 'public' ORDER BY rank LIMIT 200", (match,)).fetchall()
+            "WHERE seg MATCH ? AND access = 'public' ORDER BY rank LIMIT 200",
+            (match,),
+        ).fetchall()
         grouped: dict[str, list] = {}
         for interview, n, snippet in rows:
             if len(grouped) < 10 or interview in grouped:
                 grouped.setdefault(interview, []).append((n, snippet))
-        db.execute("SELECT COUNT(DISTINCT interview) FROM seg WHERE seg MATCH ? AND access = 'public'",
-                   (match,)).fetchone()
+        db.execute(
+            "SELECT COUNT(DISTINCT interview) FROM seg WHERE seg MATCH ? AND access = 'public'", (match,)
+        ).fetchone()
         hits += sum(min(3, len(v)) for v in grouped.values())  # total is counted, as whoosh counts its hits
         times.append(time.perf_counter() - start)
     out.put({"times": times, "peak": _peak_mb(), "passages": hits})
@@ -212,15 +250,19 @@ def main() -> None:
         start = time.perf_counter()
         text_bytes = generate(root, args.interviews)
         mb = text_bytes / 2**20
-        print(f"corpus: {args.interviews} interviews, {mb:.1f} MB of transcript text "
-              f"(generated in {time.perf_counter() - start:.0f} s)")
+        print(
+            f"corpus: {args.interviews} interviews, {mb:.1f} MB of transcript text "
+            f"(generated in {time.perf_counter() - start:.0f} s)"
+        )
         w_ix, f_ix = run(whoosh_index, root), run(fts_index, root)
         w_q, f_q = run(whoosh_query, root), run(fts_query, root)
         for name, ix, q in (("whoosh", w_ix, w_q), ("fts5", f_ix, f_q)):
-            print(f"{name:7s} index {ix['seconds']:7.1f} s  {mb / ix['seconds']:6.2f} MB/s  size {ix['size']:7.1f} MB  "
-                  f"peak {ix['peak']:6.0f} MB | query p50 {pct(q['times'], 50):6.1f} ms  "
-                  f"p95 {pct(q['times'], 95):6.1f} ms  mean {1000 * statistics.mean(q['times']):6.1f} ms  "
-                  f"peak {q['peak']:6.0f} MB  passages {q['passages']}")
+            print(
+                f"{name:7s} index {ix['seconds']:7.1f} s  {mb / ix['seconds']:6.2f} MB/s  size {ix['size']:7.1f} MB  "
+                f"peak {ix['peak']:6.0f} MB | query p50 {pct(q['times'], 50):6.1f} ms  "
+                f"p95 {pct(q['times'], 95):6.1f} ms  mean {1000 * statistics.mean(q['times']):6.1f} ms  "
+                f"peak {q['peak']:6.0f} MB  passages {q['passages']}"
+            )
         print(f"whoosh searcher after opening: {w_q['opened']:.0f} MB")
         print(f"p95 ratio whoosh/fts5: {pct(w_q['times'], 95) / pct(f_q['times'], 95):.2f}")
 

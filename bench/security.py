@@ -20,9 +20,11 @@ from archive.ingest import Ingester
 from archive.search import IndexUnavailable
 from archive.views import headers
 
-WORDS = ("мы жили в деревне у моря осенью пришёл приказ нас посадили в товарные вагоны ехали больше месяца на "
-         "остановках бегали за кипятком мать держала младшего брата отец молчал потом степь ветер камыш зимой "
-         "жили в землянке весной копали арыки сажали рис колхоз бригада школа учительница письмо").split()
+WORDS = (
+    "мы жили в деревне у моря осенью пришёл приказ нас посадили в товарные вагоны ехали больше месяца на "
+    "остановках бегали за кипятком мать держала младшего брата отец молчал потом степь ветер камыш зимой "
+    "жили в землянке весной копали арыки сажали рис колхоз бригада школа учительница письмо"
+).split()
 
 
 def build(root: Path, count: int):
@@ -32,8 +34,11 @@ def build(root: Path, count: int):
     rng = random.Random(1937)
     for n in range(count):
         turns = [f"{rng.choice(['Анна', 'Пётр'])}: {' '.join(rng.choices(WORDS, k=100))}" for _ in range(20)]
-        outcome = ingester.ingest("\n\n".join(turns).encode(), f"i{n}.txt",
-                                  {"title": f"Интервью {n}", "villages": "Ushtobe", "access": "public"})
+        outcome = ingester.ingest(
+            "\n\n".join(turns).encode(),
+            f"i{n}.txt",
+            {"title": f"Интервью {n}", "villages": "Ushtobe", "access": "public"},
+        )
         assert outcome.status == "ingested", outcome.reason
     return app
 
@@ -59,8 +64,10 @@ def main() -> None:
         print(f"{args.interviews} interviews ingested in {time.perf_counter() - start:.1f} s")
         search = app.extensions["search"]
         rebuild = timed(search.rebuild, 3)
-        print(f"rebuild (beside the old index, swapped in): median {statistics.median(rebuild):.2f} s "
-              f"(min {min(rebuild):.2f}, max {max(rebuild):.2f})")
+        print(
+            f"rebuild (beside the old index, swapped in): median {statistics.median(rebuild):.2f} s "
+            f"(min {min(rebuild):.2f}, max {max(rebuild):.2f})"
+        )
 
         client = app.test_client()
         first = sorted(p.name for p in (root / "interviews").iterdir())[0]
@@ -70,8 +77,10 @@ def main() -> None:
             app.after_request_funcs[None].remove(headers.secure)
             without = timed(lambda url=url: client.get(url), args.requests)
             app.after_request_funcs[None].append(headers.secure)
-            print(f"GET {url.split('/')[1]}: median {statistics.median(with_hook) * 1000:.2f} ms with the headers "
-                  f"hook, {statistics.median(without) * 1000:.2f} ms without")
+            print(
+                f"GET {url.split('/')[1]}: median {statistics.median(with_hook) * 1000:.2f} ms with the headers "
+                f"hook, {statistics.median(without) * 1000:.2f} ms without"
+            )
 
         repair = []
         for _ in range(3):
@@ -86,15 +95,19 @@ def main() -> None:
                     unavailable += 1
                     time.sleep(0.01)
             repair.append(time.perf_counter() - start)
-        print(f"index deleted while serving -> searches whole again: median {statistics.median(repair):.2f} s "
-              f"(min {min(repair):.2f}, max {max(repair):.2f})")
+        print(
+            f"index deleted while serving -> searches whole again: median {statistics.median(repair):.2f} s "
+            f"(min {min(repair):.2f}, max {max(repair):.2f})"
+        )
 
         with app.app_context():
             accounts.add_user("anna", "historian", "a long enough password")
             good = timed(lambda: accounts.authenticate("anna", "a long enough password", "10.0.0.1"), 10)
             bad = timed(lambda: accounts.authenticate("anna", "wrong", "10.0.0.1"), 4)
-        print(f"sign-in (argon2id + limits in one transaction): median {statistics.median(good) * 1000:.0f} ms right, "
-              f"{statistics.median(bad) * 1000:.0f} ms wrong")
+        print(
+            f"sign-in (argon2id + limits in one transaction): median {statistics.median(good) * 1000:.0f} ms right, "
+            f"{statistics.median(bad) * 1000:.0f} ms wrong"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -84,7 +84,6 @@ def auth(app, client):
     return Auth(app, client)
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,8 +96,11 @@ def running_server(data_root: Path):
     port = free_port()
     archive = shutil.which("archive", path=str(Path(sys.executable).parent))
     assert archive, "the archive console script is not installed beside this Python"
-    server = subprocess.Popen([archive, "--data", str(data_root), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [archive, "--data", str(data_root), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -124,8 +126,9 @@ def start_server(root: Path, log: Path, **settings) -> tuple[subprocess.Popen, s
     archive = shutil.which("archive", path=str(Path(sys.executable).parent))
     env = {**os.environ, **{k: str(v) for k, v in settings.items()}}
     with log.open("ab") as err:
-        server = subprocess.Popen([archive, "--data", str(root), "serve", "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=err, env=env)
+        server = subprocess.Popen(
+            [archive, "--data", str(root), "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err, env=env
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -158,8 +161,15 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()

@@ -13,13 +13,13 @@ import re
 import wave
 
 import pytest
+from conftest import PASSWORD, csrf_token
 from PIL import Image
 
 from archive import accounts, annotations, contributions, create_app, interviews, media
 from archive.contributions import Upload
 from archive.ingest import Ingester
 from archive.vocab import gazetteer
-from conftest import PASSWORD, csrf_token
 
 TODAY = datetime.date.today()
 EVENT = "arrival-ushtobe-1937"
@@ -28,10 +28,14 @@ STATES = {  # state -> (description overrides, who may see its marker)
     "researchers": ({"access": "researchers"}, {"researcher", "historian", "admin"}),
     "family": ({"access": "family"}, {"family_a", "historian", "admin"}),
     "staff": ({"access": "staff"}, {"historian", "admin"}),
-    "embargo_past": ({"access": "public", "embargo_until": str(TODAY - datetime.timedelta(days=1))},
-                     {"anonymous", "researcher", "family_a", "family_b", "historian", "admin"}),
-    "embargo_future": ({"access": "public", "embargo_until": str(TODAY + datetime.timedelta(days=1))},
-                       {"historian", "admin"}),
+    "embargo_past": (
+        {"access": "public", "embargo_until": str(TODAY - datetime.timedelta(days=1))},
+        {"anonymous", "researcher", "family_a", "family_b", "historian", "admin"},
+    ),
+    "embargo_future": (
+        {"access": "public", "embargo_until": str(TODAY + datetime.timedelta(days=1))},
+        {"historian", "admin"},
+    ),
     "withdrawn": ({"access": "public", "withdrawn": str(TODAY)}, {"historian", "admin"}),
     "redacted": ({"access": "public"}, {"historian", "admin"}),
 }
@@ -65,9 +69,19 @@ def world(tmp_path_factory):
     receipts = {}
     for name in ("a", "b"):
         receipts[name] = contributions.submit(
-            collection, {"name": f"Family {name}", "relation": "grandson", "narrator": "Someone",
-                         "story_text": "A story kept in the inbox.", "visibility": "family"},
-            None, [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")], limits, "en")
+            collection,
+            {
+                "name": f"Family {name}",
+                "relation": "grandson",
+                "narrator": "Someone",
+                "story_text": "A story kept in the inbox.",
+                "visibility": "family",
+            },
+            None,
+            [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")],
+            limits,
+            "en",
+        )
     ids = {}
     ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
     items = media.MediaIngester(collection, limits, "setup", search)
@@ -75,31 +89,62 @@ def world(tmp_path_factory):
         word = marker(state)
         extra = {"contribution": receipts["a"].submission_id} if state == "family" else {}
         if state == "redacted":
-            title, text, surnames = "Testimony with a withheld passage", (
-                f"Anna: We came to Ushtobe in October. The neighbour {word} informed on us. Then winter came."), "Kim"
+            title, text, surnames = (
+                "Testimony with a withheld passage",
+                (f"Anna: We came to Ushtobe in October. The neighbour {word} informed on us. Then winter came."),
+                "Kim",
+            )
         else:
             title, text, surnames = f"Testimony {word}", f"Anna: We came to Ushtobe. The word {word} was said.", word
-        outcome = ingester.ingest(text.encode(), f"{state}.txt", {
-            "title": title, "surnames": surnames, "villages": "Ushtobe", **overrides, **extra}, wav(), "a.wav")
+        outcome = ingester.ingest(
+            text.encode(),
+            f"{state}.txt",
+            {"title": title, "surnames": surnames, "villages": "Ushtobe", **overrides, **extra},
+            wav(),
+            "a.wav",
+        )
         assert outcome.status == "ingested", outcome.reason
         interview_id = outcome.interview_id
         full = interviews.transcript_text(interviews.segments(collection, interview_id))[0]
         start = full.index("The neighbour" if state == "redacted" else "The word")
         end = full.index("us.", start) + 3 if state == "redacted" else full.index("said.") + 5
         if state == "redacted":
-            annotations.create(collection, interview_id, start, end, annotations.bodies(collection, {}, [], "", True),
-                               "setup")
+            annotations.create(
+                collection, interview_id, start, end, annotations.bodies(collection, {}, [], "", True), "setup"
+            )
             wide = full.index("October")
-            annotations.create(collection, interview_id, wide, end, annotations.bodies(
-                collection, {"events": [EVENT]}, ["arrival"], ""), "setup")
+            annotations.create(
+                collection,
+                interview_id,
+                wide,
+                end,
+                annotations.bodies(collection, {"events": [EVENT]}, ["arrival"], ""),
+                "setup",
+            )
         else:
-            annotations.create(collection, interview_id, start, end, annotations.bodies(
-                collection, {"events": [EVENT]}, [], f"note {word}"), "setup")
+            annotations.create(
+                collection,
+                interview_id,
+                start,
+                end,
+                annotations.bodies(collection, {"events": [EVENT]}, [], f"note {word}"),
+                "setup",
+            )
         item_word = "" if state == "redacted" else word
-        item = items.ingest(jpeg((30 * n, 90, 120)), f"{state}.jpg", {
-            "title": f"Photo {item_word}".strip() or "Photo", "caption": f"Caption {item_word}".strip(),
-            "surnames": surnames, "places": "Ushtobe", "interviews": [interview_id], "events": EVENT,
-            **overrides, **extra})
+        item = items.ingest(
+            jpeg((30 * n, 90, 120)),
+            f"{state}.jpg",
+            {
+                "title": f"Photo {item_word}".strip() or "Photo",
+                "caption": f"Caption {item_word}".strip(),
+                "surnames": surnames,
+                "places": "Ushtobe",
+                "interviews": [interview_id],
+                "events": EVENT,
+                **overrides,
+                **extra,
+            },
+        )
         assert item.status == "ingested", item.reason
         ids[state] = (interview_id, item.interview_id)
     search.update([i for pair in ids.values() for i in (pair[0], f"media/{pair[1]}")])
@@ -114,8 +159,10 @@ def client_for(world, viewer: str):
     client = app.test_client()
     if viewer in ("researcher", "historian", "admin"):
         token = csrf_token(client.get("/auth/signin"))
-        assert client.post("/auth/signin", data={"name": viewer, "password": PASSWORD,
-                                                 "csrf_token": token}).status_code == 302
+        assert (
+            client.post("/auth/signin", data={"name": viewer, "password": PASSWORD, "csrf_token": token}).status_code
+            == 302
+        )
     elif viewer.startswith("family_"):
         receipt = receipts[viewer[-1]]
         assert client.get(f"/contribute/receipt/{receipt.submission_id}/{receipt.token}").status_code == 302
@@ -131,8 +178,9 @@ def fetch(client, url: str):
 
 def echo_free(payload: dict) -> str:
     """A search answer without the parts that repeat the query back."""
-    return json.dumps({k: v for k, v in payload.items() if k not in ("query", "variants", "message")},
-                      ensure_ascii=False).lower()
+    return json.dumps(
+        {k: v for k, v in payload.items() if k not in ("query", "variants", "message")}, ensure_ascii=False
+    ).lower()
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -146,14 +194,22 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     whole_record_readable = allowed or state == "redacted"  # a redaction hides a passage, not the interview
 
     # pages and exports of the interview: the marker iff allowed
-    for url in (f"/interviews/{interview_id}", f"/interviews/{interview_id}/transcript.txt",
-                f"/interviews/{interview_id}/annotations", f"/api/v1/interviews/{interview_id}/annotations"):
+    for url in (
+        f"/interviews/{interview_id}",
+        f"/interviews/{interview_id}/transcript.txt",
+        f"/interviews/{interview_id}/annotations",
+        f"/api/v1/interviews/{interview_id}/annotations",
+    ):
         status, body = fetch(client, url)
         assert status == (200 if whole_record_readable else 404), url
         assert (word in body.decode()) == allowed, url
     # the item and its copies: readable or simply not there (the redacted state's photo holds no marker)
-    for url in (f"/media/{item_id}", f"/api/v1/media/{item_id}", f"/media/{item_id}/thumb/1",
-                f"/media/{item_id}/display/1"):
+    for url in (
+        f"/media/{item_id}",
+        f"/api/v1/media/{item_id}",
+        f"/media/{item_id}/thumb/1",
+        f"/media/{item_id}/display/1",
+    ):
         status, body = fetch(client, url)
         assert status == (200 if whole_record_readable else 404), url
         if not url.endswith("/1") and allowed and state != "redacted":
@@ -161,8 +217,15 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     # the audio speaks the redacted words too, so it is withheld with them
     assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else 404)
     # lists, the feed, the event's page and OAI-PMH: the marker only where allowed (OAI: public records only)
-    for url in ("/interviews/", "/media/", "/api/v1/media", "/feed.atom", f"/events/{EVENT}", "/browse/surnames",
-                "/oai?verb=ListRecords&metadataPrefix=oai_dc"):
+    for url in (
+        "/interviews/",
+        "/media/",
+        "/api/v1/media",
+        "/feed.atom",
+        f"/events/{EVENT}",
+        "/browse/surnames",
+        "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+    ):
         status, body = fetch(client, url)
         assert status == 200, url
         text = body.decode().lower()
@@ -193,8 +256,9 @@ def test_the_inbox_is_never_searchable_nor_open_to_readers(world):
         status, _ = fetch(client, f"/contribute/receipt/{other}")
         assert status == 404
         status, _ = fetch(client, f"/moderate/{other}")
-        assert status == (200 if viewer in ("historian", "admin") else 302 if viewer.startswith(("anon", "family"))
-                          else 403)
+        assert status == (
+            200 if viewer in ("historian", "admin") else 302 if viewer.startswith(("anon", "family")) else 403
+        )
 
 
 def test_oai_pmh_answers_well_formed_dublin_core(world):
@@ -204,15 +268,23 @@ def test_oai_pmh_answers_well_formed_dublin_core(world):
     listed = fromstring(client.get("/oai?verb=ListRecords&metadataPrefix=oai_dc").data)
     ns = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/"}
     titles = sorted(t.text for t in listed.iterfind(".//dc:title", ns))
-    assert titles == sorted([f"Testimony {marker('public')}", f"Testimony {marker('embargo_past')}",
-                             "Testimony with a withheld passage", f"Photo {marker('public')}",
-                             f"Photo {marker('embargo_past')}", "Photo"])
+    assert titles == sorted(
+        [
+            f"Testimony {marker('public')}",
+            f"Testimony {marker('embargo_past')}",
+            "Testimony with a withheld passage",
+            f"Photo {marker('public')}",
+            f"Photo {marker('embargo_past')}",
+            "Photo",
+        ]
+    )
     ident = listed.find(".//o:identifier", ns).text
     one = fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={ident}").data)
     assert one.find(".//o:record", ns) is not None
     hidden = world[1]["staff"][0]
-    refused = fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:interviews/"
-                                    f"{hidden}").data)
+    refused = fromstring(
+        client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:interviews/{hidden}").data
+    )
     assert refused.find("o:error", ns).get("code") == "idDoesNotExist"
     assert fromstring(client.get("/oai?verb=Nonsense").data).find("o:error", ns).get("code") == "badVerb"
     assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
@@ -238,8 +310,13 @@ def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile
             interview_id = ids["public"][0]
             stored = collection.read("interviews", interview_id, "interview.json")
             record = {**stored.json(), "description": "edited during the harvest"}
-            collection.write("interviews", interview_id, {"interview.json": json.dumps(record).encode()}, "hist",
-                             {"interview.json": stored.version})
+            collection.write(
+                "interviews",
+                interview_id,
+                {"interview.json": json.dumps(record).encode()},
+                "hist",
+                {"interview.json": stored.version},
+            )
         token = page.find(".//o:resumptionToken", ns)
         if token is None or not token.text:
             break

@@ -22,18 +22,27 @@ def token(app, sample_collection):
 
 
 def annotation(exact=QUOTE, **extra):
-    return {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
-            "body": [{"type": "SpecificResource", "source": "/events/arrival-ushtobe-1937"},
-                     {"type": "TextualBody", "value": "The narrator describes the wagons.", "purpose": "commenting"}],
-            "target": {"source": f"/interviews/{INTERVIEW}",
-                       "selector": {"type": "TextQuoteSelector", "exact": exact}}, **extra}
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "body": [
+            {"type": "SpecificResource", "source": "/events/arrival-ushtobe-1937"},
+            {"type": "TextualBody", "value": "The narrator describes the wagons.", "purpose": "commenting"},
+        ],
+        "target": {"source": f"/interviews/{INTERVIEW}", "selector": {"type": "TextQuoteSelector", "exact": exact}},
+        **extra,
+    }
 
 
 def post(client, document, token=None, **headers):
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return client.post(f"/api/v1/interviews/{INTERVIEW}/annotations", data=json.dumps(document),
-                       content_type="application/ld+json", headers=headers)
+    return client.post(
+        f"/api/v1/interviews/{INTERVIEW}/annotations",
+        data=json.dumps(document),
+        content_type="application/ld+json",
+        headers=headers,
+    )
 
 
 def test_post_stores_a_web_annotation_and_answers_201_with_it(client, token, sample_collection):
@@ -45,12 +54,13 @@ def test_post_stores_a_web_annotation_and_answers_201_with_it(client, token, sam
     assert stored["id"].startswith("urn:uuid:") and stored["creator"]["name"] == "hist"
     position = annotations.selector(stored, "TextPositionSelector")
     text = interviews.transcript_text(interviews.segments(sample_collection, INTERVIEW))[0]
-    assert text[position["start"]:position["end"]] == QUOTE
+    assert text[position["start"] : position["end"]] == QUOTE
     assert annotations.selector(stored, "FragmentSelector")["value"] == "t=108,165"
     assert response.headers["Location"].endswith(f"/api/v1/annotations/{annotations.short_id(stored)}")
     listed = client.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json()
     assert listed["type"] == "AnnotationCollection" and listed["first"]["items"] == [
-        {k: v for k, v in stored.items() if k != "@context"}]
+        {k: v for k, v in stored.items() if k != "@context"}
+    ]
     one = client.get(response.headers["Location"])
     assert one.status_code == 200 and one.get_json() == stored
     # the index knows it at once: the event's facet and the event's page
@@ -60,17 +70,30 @@ def test_post_stores_a_web_annotation_and_answers_201_with_it(client, token, sam
     assert QUOTE in page and "The narrator describes the wagons." in page
 
 
-@pytest.mark.parametrize("change, status, detail", [
-    ({"target": {"source": f"/interviews/{INTERVIEW}", "selector": {"type": "TextQuoteSelector",
-                                                                    "exact": "words nobody said"}}},
-     422, "are not in the transcript"),
-    ({"target": {"source": "/interviews/other", "selector": {"type": "TextQuoteSelector", "exact": QUOTE}}},
-     422, "not this interview"),
-    ({"body": [{"type": "SpecificResource", "source": "/events/no-such-event"}]}, 422, "no event 'no-such-event'"),
-    ({"body": [{"type": "SpecificResource", "source": "https://example.org/x"}]}, 422, "must name /events"),
-    ({"type": "Note"}, 422, "Expected a W3C Annotation"),
-    ({"target": {"source": f"/interviews/{INTERVIEW}"}}, 422, "TextQuoteSelector"),
-])
+@pytest.mark.parametrize(
+    "change, status, detail",
+    [
+        (
+            {
+                "target": {
+                    "source": f"/interviews/{INTERVIEW}",
+                    "selector": {"type": "TextQuoteSelector", "exact": "words nobody said"},
+                }
+            },
+            422,
+            "are not in the transcript",
+        ),
+        (
+            {"target": {"source": "/interviews/other", "selector": {"type": "TextQuoteSelector", "exact": QUOTE}}},
+            422,
+            "not this interview",
+        ),
+        ({"body": [{"type": "SpecificResource", "source": "/events/no-such-event"}]}, 422, "no event 'no-such-event'"),
+        ({"body": [{"type": "SpecificResource", "source": "https://example.org/x"}]}, 422, "must name /events"),
+        ({"type": "Note"}, 422, "Expected a W3C Annotation"),
+        ({"target": {"source": f"/interviews/{INTERVIEW}"}}, 422, "TextQuoteSelector"),
+    ],
+)
 def test_post_refuses_what_does_not_fit_with_a_json_problem(client, token, change, status, detail):
     response = post(client, {**annotation(), **change}, token)
     assert response.status_code == status
@@ -109,8 +132,9 @@ def test_put_imports_an_exported_collection_exactly(client, token, sample_collec
     assert client.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json() == exported
     response = client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json=exported, **put)
     assert response.get_json() == {"added": 0, "replaced": 2}
-    assert client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json={"type": "Annotation"},
-                      **put).status_code == 422
+    assert (
+        client.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json={"type": "Annotation"}, **put).status_code == 422
+    )
 
 
 def test_hidden_interviews_keep_their_annotations_hidden(client, token, sample_collection):
@@ -125,14 +149,16 @@ def test_hidden_interviews_keep_their_annotations_hidden(client, token, sample_c
     assert client.get(f"/api/v1/annotations/{annotations.short_id(made)}").status_code == 404
     page = client.get("/events/arrival-ushtobe-1937").get_data(as_text=True)
     assert "secret" not in page and "Passages (0)" in page
-    staff = client.get(f"/api/v1/annotations/{annotations.short_id(made)}",
-                       headers={"Authorization": f"Bearer {token}"})
+    staff = client.get(
+        f"/api/v1/annotations/{annotations.short_id(made)}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert staff.status_code == 200
 
 
 @pytest.mark.slow
-def test_eight_concurrent_writers_through_the_api_all_keep_their_annotations(app, token, live_server,
-                                                                             sample_collection):
+def test_eight_concurrent_writers_through_the_api_all_keep_their_annotations(
+    app, token, live_server, sample_collection
+):
     segments = interviews.segments(sample_collection, INTERVIEW)
     quotes = [s["text"][:40] for s in segments][:8]
     assert len(set(quotes)) == 8
@@ -142,10 +168,12 @@ def test_eight_concurrent_writers_through_the_api_all_keep_their_annotations(app
         for i in range(per_writer):
             document = annotation(quote)
             document["body"][1]["value"] = f"writer {quote[:10]} #{i}"
-            request = urllib.request.Request(f"{live_server}/api/v1/interviews/{INTERVIEW}/annotations",
-                                             data=json.dumps(document).encode(), method="POST",
-                                             headers={"Authorization": f"Bearer {token}",
-                                                      "Content-Type": "application/ld+json"})
+            request = urllib.request.Request(
+                f"{live_server}/api/v1/interviews/{INTERVIEW}/annotations",
+                data=json.dumps(document).encode(),
+                method="POST",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=60) as response:
                     results.append((response.status, json.load(response)["id"]))

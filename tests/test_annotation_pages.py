@@ -4,9 +4,9 @@ test client with real forms and CSRF."""
 import json
 
 import pytest
+from conftest import csrf_token
 
 from archive import annotations, interviews, vocab
-from conftest import csrf_token
 
 INTERVIEW = "x3w3seda"  # the sample txt interview
 EVENT = "deportation-begins-posyet-1937"
@@ -26,8 +26,9 @@ def historian(auth, sample_collection):
 
 
 def test_a_whole_segment_is_annotated_through_the_form(client, historian):
-    response = annotate_segment(client, 6, events=[EVENT], places=["posyet-district"], tags="school, trucks",
-                                note="Told to leave within days.")
+    response = annotate_segment(
+        client, 6, events=[EVENT], places=["posyet-district"], tags="school, trucks", note="Told to leave within days."
+    )
     assert response.status_code == 302 and "#a-" in response.headers["Location"]
     stored = annotations.items(historian, INTERVIEW)[0]
     segment = next(s for s in interviews.segments(historian, INTERVIEW) if s["n"] == 6)
@@ -46,8 +47,9 @@ def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(client, historian)
     assert response.status_code == 422 and "kept" in response.get_data(as_text=True)
     assert "is not a valid choice" in response.get_data(as_text=True)
     page = client.get(f"/interviews/{INTERVIEW}")
-    response = client.post(f"/interviews/{INTERVIEW}/annotations/new",
-                           data={"csrf_token": csrf_token(page), "segment": "999", "note": "x"})
+    response = client.post(
+        f"/interviews/{INTERVIEW}/annotations/new", data={"csrf_token": csrf_token(page), "segment": "999", "note": "x"}
+    )
     assert response.status_code == 422 and "Select the words to annotate" in response.get_data(as_text=True)
     assert client.get(f"/interviews/{INTERVIEW}/annotations/new").status_code == 404
     assert not (historian.folder("interviews", INTERVIEW) / "annotations.json").exists()
@@ -55,9 +57,10 @@ def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(client, historian)
 
 def test_a_selection_that_no_longer_matches_the_transcript_is_refused(client, historian):
     page = client.get(f"/interviews/{INTERVIEW}")
-    response = client.post(f"/interviews/{INTERVIEW}/annotations/new",
-                           data={"csrf_token": csrf_token(page), "start": "0", "end": "7", "exact": "Другое",
-                                 "note": "x"})
+    response = client.post(
+        f"/interviews/{INTERVIEW}/annotations/new",
+        data={"csrf_token": csrf_token(page), "start": "0", "end": "7", "exact": "Другое", "note": "x"},
+    )
     assert response.status_code == 422 and "select the words again" in response.get_data(as_text=True)
 
 
@@ -75,8 +78,13 @@ def test_the_list_filters_by_event_place_person_and_author(client, auth, histori
     annotate_segment(client, 6, events=[EVENT], note="first")
     annotate_segment(client, 2, places=["posyet-district"], note="second")
     auth.login("admin")
-    annotate_segment(client, 4, people=["joseph-stalin"] if "joseph-stalin" in vocab.people(historian) else [],
-                     places=["posyet"], note="third")
+    annotate_segment(
+        client,
+        4,
+        people=["joseph-stalin"] if "joseph-stalin" in vocab.people(historian) else [],
+        places=["posyet"],
+        note="third",
+    )
 
     def listed(query):
         page = client.get(f"/interviews/{INTERVIEW}?{query}").get_data(as_text=True)
@@ -96,14 +104,18 @@ def test_correcting_a_passage_moves_annotations_and_flags_lost_ones(client, hist
     page = client.get(f"/interviews/{INTERVIEW}/passages/{second['n']}")
     assert second["text"] in page.get_data(as_text=True)
     version = historian.read("interviews", INTERVIEW, "segments.json").version
-    response = client.post(f"/interviews/{INTERVIEW}/passages/{second['n']}",
-                           data={"csrf_token": csrf_token(page), "version": version, "text": "Совсем другой текст."})
+    response = client.post(
+        f"/interviews/{INTERVIEW}/passages/{second['n']}",
+        data={"csrf_token": csrf_token(page), "version": version, "text": "Совсем другой текст."},
+    )
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 annotation(s) lost their words and are flagged for review" in shown
     assert "Needs review" in shown and "Совсем другой текст." in shown
-    stale = client.post(f"/interviews/{INTERVIEW}/passages/{second['n']}",
-                        data={"csrf_token": csrf_token(page), "version": version, "text": "Третий текст."})
+    stale = client.post(
+        f"/interviews/{INTERVIEW}/passages/{second['n']}",
+        data={"csrf_token": csrf_token(page), "version": version, "text": "Третий текст."},
+    )
     assert stale.status_code == 422 and "Третий текст." in stale.get_data(as_text=True)
     assert interviews.segments(historian, INTERVIEW)[1]["text"] == "Совсем другой текст."
     assert list(historian.verify()) == []
@@ -115,8 +127,11 @@ def test_the_timeline_lists_events_in_date_order(client, sample_collection):
     assert len(events) >= 25
     positions = [page.index(f'/events/{e.id}"') for e in events]
     assert positions == sorted(positions)
-    assert page.index("/events/korean-migration-1860s") < page.index("/events/deportation-resolution-1937") < \
-        page.index("/events/ussr-dissolution-1991")
+    assert (
+        page.index("/events/korean-migration-1860s")
+        < page.index("/events/deportation-resolution-1937")
+        < page.index("/events/ussr-dissolution-1991")
+    )
 
 
 def test_an_event_page_lists_every_annotated_passage_across_the_archive(client, historian):
@@ -137,8 +152,7 @@ def test_an_event_page_lists_every_annotated_passage_across_the_archive(client, 
     html = client.get(f"/search?event={EVENT}").get_data(as_text=True)
     assert f"/interviews/{other}#a-" in html and "Freight cars</a></blockquote>" in html
     event_facet = {f["value"]: f for f in found["facets"]["event"]}
-    assert event_facet[EVENT]["count"] == 2 and event_facet[EVENT]["label"] == vocab.events(historian).get(
-        EVENT).name()
+    assert event_facet[EVENT]["count"] == 2 and event_facet[EVENT]["label"] == vocab.events(historian).get(EVENT).name()
     assert client.get("/events/no-such-event").status_code == 404
     assert client.get("/places/posyet").status_code == 200 and client.get("/people/").status_code == 200
 
@@ -152,24 +166,48 @@ def edit_entry(client, kind, entry_id=None, **fields):
 
 
 def test_historians_add_and_change_events_with_history_and_conflicts(client, historian):
-    response = edit_entry(client, "events", label_en="Arrival at Bastobe", label_ru="Прибытие в Бастобе",
-                          date="1937-10~", places=["bastobe"], related=["arrival-ushtobe-1937"],
-                          sources="Interview notes, 2019")
+    response = edit_entry(
+        client,
+        "events",
+        label_en="Arrival at Bastobe",
+        label_ru="Прибытие в Бастобе",
+        date="1937-10~",
+        places=["bastobe"],
+        related=["arrival-ushtobe-1937"],
+        sources="Interview notes, 2019",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/events/arrival-at-bastobe")
     events = vocab.events(historian)
     assert events.get("arrival-at-bastobe").date == "1937-10~"
     assert "arrival-at-bastobe" in events.get("arrival-ushtobe-1937").data["related"]  # related both ways
-    refused = edit_entry(client, "events", "arrival-at-bastobe", label_en="Arrival", label_ru="Прибытие",
-                         date="autumn 1937")
+    refused = edit_entry(
+        client, "events", "arrival-at-bastobe", label_en="Arrival", label_ru="Прибытие", date="autumn 1937"
+    )
     assert refused.status_code == 422 and "is not a date in EDTF" in refused.get_data(as_text=True)
     # a stale form is refused, not silently overwritten
     page = client.get("/events/arrival-at-bastobe/edit")
     stale = page.get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0]
-    assert edit_entry(client, "events", "arrival-at-bastobe", label_en="Arrival at Bastobe station",
-                      label_ru="Прибытие", date="1937-10").status_code == 302
-    conflict = client.post("/events/arrival-at-bastobe/edit",
-                           data={"csrf_token": csrf_token(page), "version": stale, "label_en": "Other",
-                                 "label_ru": "Другое", "date": "1937"})
+    assert (
+        edit_entry(
+            client,
+            "events",
+            "arrival-at-bastobe",
+            label_en="Arrival at Bastobe station",
+            label_ru="Прибытие",
+            date="1937-10",
+        ).status_code
+        == 302
+    )
+    conflict = client.post(
+        "/events/arrival-at-bastobe/edit",
+        data={
+            "csrf_token": csrf_token(page),
+            "version": stale,
+            "label_en": "Other",
+            "label_ru": "Другое",
+            "date": "1937",
+        },
+    )
     assert conflict.status_code == 422 and "Other" in conflict.get_data(as_text=True)
     assert vocab.events(historian).get("arrival-at-bastobe").name() == "Arrival at Bastobe station"
     assert len(historian.history("vocab", "events", "events.json")) == 1
@@ -177,23 +215,40 @@ def test_historians_add_and_change_events_with_history_and_conflicts(client, his
 
 
 def test_places_edited_in_the_app_are_the_ones_search_uses(client, historian):
-    response = edit_entry(client, "places", label_en="Kolkhoz Avangard", label_ru="Колхоз Авангард",
-                          names="Avangard\nАвангард", type="kolkhoz", country="KZ", lat="44.9", lon="78.1",
-                          within="ushtobe")
+    response = edit_entry(
+        client,
+        "places",
+        label_en="Kolkhoz Avangard",
+        label_ru="Колхоз Авангард",
+        names="Avangard\nАвангард",
+        type="kolkhoz",
+        country="KZ",
+        lat="44.9",
+        lon="78.1",
+        within="ushtobe",
+    )
     assert response.status_code == 302
     assert "kolkhoz-avangard" in vocab.gazetteer(historian).places
-    assert [p.id for p in client.application.extensions["search"].gazetteer.match("Авангард")] == [
-        "kolkhoz-avangard"]
-    taken = edit_entry(client, "places", label_en="Another", label_ru="Другой", names="Уштобе", type="village",
-                       country="KZ")
+    assert [p.id for p in client.application.extensions["search"].gazetteer.match("Авангард")] == ["kolkhoz-avangard"]
+    taken = edit_entry(
+        client, "places", label_en="Another", label_ru="Другой", names="Уштобе", type="village", country="KZ"
+    )
     assert taken.status_code == 422 and "“Уштобе” is already a name of Ushtobe" in taken.get_data(as_text=True)
     bad = edit_entry(client, "places", label_en="Far", label_ru="Далеко", type="village", country="KZ", lat="95")
     assert bad.status_code == 422 and "is not a latitude" in bad.get_data(as_text=True)
 
 
 def test_people_are_added_with_their_name_forms(client, historian):
-    response = edit_entry(client, "people", label_en="Tsoi Anna Petrovna", label_ru="Цой Анна Петровна",
-                          label_ko="최 안나", names="Choi Anna", dates="1929", events=[EVENT])
+    response = edit_entry(
+        client,
+        "people",
+        label_en="Tsoi Anna Petrovna",
+        label_ru="Цой Анна Петровна",
+        label_ko="최 안나",
+        names="Choi Anna",
+        dates="1929",
+        events=[EVENT],
+    )
     assert response.status_code == 302
     person = vocab.people(historian).get("tsoi-anna-petrovna")
     assert "Choi Anna" in person.data["names"] and person.data["events"] == [EVENT]

@@ -38,7 +38,7 @@ def test_an_annotation_is_a_web_annotation_with_quote_position_and_bodies(sample
     q = annotations.selector(annotation, "TextQuoteSelector")
     position = annotations.selector(annotation, "TextPositionSelector")
     assert q["exact"] == "в Посьетском районе"
-    assert text_of(sample_collection)[position["start"]:position["end"]] == q["exact"]
+    assert text_of(sample_collection)[position["start"] : position["end"]] == q["exact"]
     assert text_of(sample_collection).endswith(q["suffix"], 0, position["end"] + len(q["suffix"]))
     assert annotation["target"]["source"] == f"/interviews/{INTERVIEW}"
     assert {"type": "SpecificResource", "source": "/places/posyet", "purpose": "tagging"} in annotation["body"]
@@ -57,13 +57,16 @@ def test_a_timed_segment_gives_a_media_fragment_and_an_untimed_one_none(sample_c
     assert annotations.selector(annotate(sample_collection, untimed["text"][:30]), "FragmentSelector") == {}
 
 
-@pytest.mark.parametrize("chosen, tags, note, message", [
-    ({"events": ["no-such-event"]}, [], "", "no event 'no-such-event'"),
-    ({"places": ["atlantis"]}, [], "", "no place 'atlantis'"),
-    ({"people": ["nobody"]}, [], "", "no person 'nobody'"),
-    ({}, [], "  ", "at least one"),
-    ({}, ["x" * 81], "", "at most 20 tags"),
-])
+@pytest.mark.parametrize(
+    "chosen, tags, note, message",
+    [
+        ({"events": ["no-such-event"]}, [], "", "no event 'no-such-event'"),
+        ({"places": ["atlantis"]}, [], "", "no place 'atlantis'"),
+        ({"people": ["nobody"]}, [], "", "no person 'nobody'"),
+        ({}, [], "  ", "at least one"),
+        ({}, ["x" * 81], "", "at most 20 tags"),
+    ],
+)
 def test_bodies_refuse_what_the_vocabularies_do_not_know(sample_collection, chosen, tags, note, message):
     with pytest.raises(annotations.AnnotationError, match=message):
         annotations.bodies(sample_collection, chosen, tags, note)
@@ -91,8 +94,10 @@ def test_edit_and_delete_keep_history_and_refuse_stale_versions(sample_collectio
     assert annotations.items(sample_collection, INTERVIEW) == []
     with pytest.raises(annotations.AnnotationConflict, match="deleted"):
         annotations.delete(sample_collection, INTERVIEW, made["id"], annotations.version(edited), "hist")
-    kept = [json.loads(sample_collection.folder("interviews", INTERVIEW).joinpath(entry.path).read_bytes())
-            for entry in sample_collection.history("interviews", INTERVIEW, "annotations.json")]
+    kept = [
+        json.loads(sample_collection.folder("interviews", INTERVIEW).joinpath(entry.path).read_bytes())
+        for entry in sample_collection.history("interviews", INTERVIEW, "annotations.json")
+    ]
     assert any(a.get("first", {}).get("items") == [edited] for a in kept)
     assert any(a.get("first", {}).get("items") == [made] for a in kept)
     assert list(sample_collection.verify()) == []
@@ -110,7 +115,8 @@ def test_annotations_reanchor_on_the_same_words_after_a_correction_shifts_the_te
     first = segments[1]
     # a correction earlier in the transcript: words inserted before both passages and the second one's words removed
     corrected = "Уточнение интервьюера, вставленное при проверке. " + first["text"].replace(
-        "в деревне у самого моря", "в селе")
+        "в деревне у самого моря", "в селе"
+    )
     flagged = correct(sample_collection, first["n"], corrected)
     assert [a["id"] for a in flagged] == [doomed["id"]]
     stored = {a["id"]: a for a in annotations.items(sample_collection, INTERVIEW)}
@@ -140,7 +146,7 @@ def test_a_repeated_quote_reanchors_by_its_context(sample_collection):
     moved = annotations.items(sample_collection, INTERVIEW)[0]
     new_text = text_of(sample_collection)
     start, end = annotations.span(moved)
-    assert new_text[start - 32:end + 32] == text[third - 32:third + len(word) + 32]
+    assert new_text[start - 32 : end + 32] == text[third - 32 : third + len(word) + 32]
     assert annotations.span(made) != (start, end)
 
 
@@ -159,11 +165,9 @@ def test_export_and_import_round_trip_exactly(sample_collection, tmp_path):
     document = json.loads(json.dumps(exported))
     for annotation in list(annotations.items(sample_collection, INTERVIEW)):
         annotations.delete(sample_collection, INTERVIEW, annotation["id"], annotations.version(annotation), "hist")
-    assert annotations.import_collection(sample_collection, INTERVIEW, document, "hist") == {"added": 2,
-                                                                                             "replaced": 0}
+    assert annotations.import_collection(sample_collection, INTERVIEW, document, "hist") == {"added": 2, "replaced": 0}
     assert annotations.export(sample_collection, INTERVIEW) == exported
-    assert annotations.import_collection(sample_collection, INTERVIEW, document, "hist") == {"added": 0,
-                                                                                             "replaced": 2}
+    assert annotations.import_collection(sample_collection, INTERVIEW, document, "hist") == {"added": 0, "replaced": 2}
     assert annotations.export(sample_collection, INTERVIEW) == exported
 
 

@@ -74,8 +74,12 @@ def test_sign_in_is_throttled_with_retry_after(app, auth):
 
 def test_next_is_followed_only_within_the_site(auth):
     auth.create("anna", "historian")
-    for target, expected in [("/auth/signin", "/auth/signin"), ("//evil.example/x", "/"),
-                             ("https://evil.example/", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/auth/signin", "/auth/signin"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         response = auth.sign_in("anna", query_string={"next": target})
         assert response.headers["Location"] == expected, target
 

@@ -1,9 +1,9 @@
 """In a real browser: the sign-in page fits a phone, and signing in and out works with CSRF and cookies."""
 
 import pytest
+from conftest import PASSWORD
 
 from archive import accounts
-from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 

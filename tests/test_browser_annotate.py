@@ -2,9 +2,9 @@
 the highlight after reloading, then edits and deletes the annotation."""
 
 import pytest
+from conftest import browser_tab
 
 from archive import annotations
-from conftest import browser_tab
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +23,19 @@ def page(app, sample_collection, live_server, browser):
 
 def drag_select(page, words):
     """Press the mouse before the first letter of `words` and release it after the last, as a reader would."""
-    box = page.evaluate("""(words) => {
+    box = page.evaluate(
+        """(words) => {
         const span = Array.from(document.querySelectorAll('.segment .text')).find(s => s.textContent.includes(words));
         const node = span.firstChild, at = node.data.indexOf(words);
         const rect = (from, to) => { const r = document.createRange(); r.setStart(node, from); r.setEnd(node, to);
                                      return r.getBoundingClientRect(); };
         span.scrollIntoView({block: 'center'});
         const first = rect(at, at + 1), last = rect(at + words.length - 1, at + words.length);
-        return {x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2};
-    }""", words)
+        return {x1: first.left + 1, y1: first.top + first.height / 2,
+                x2: last.right - 1, y2: last.top + last.height / 2};
+    }""",
+        words,
+    )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
     page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=5)

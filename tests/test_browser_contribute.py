@@ -5,15 +5,16 @@ approves it; then an anonymous reader finds nothing while a signed-in researcher
 import re
 
 import pytest
-from PIL import Image
-
 from conftest import browser_tab
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 MARKER = "Кимчхипараз"  # a made-up word that appears nowhere else in the archive
-STORY = (f"Бабушка рассказывала, что в Посьете у них была лодка «{MARKER}». Осенью 1937 года семью посадили в "
-         "товарные вагоны и через месяц высадили в степи под Уштобе. Первую зиму жили в землянке.")
+STORY = (
+    f"Бабушка рассказывала, что в Посьете у них была лодка «{MARKER}». Осенью 1937 года семью посадили в "
+    "товарные вагоны и через месяц высадили в степи под Уштобе. Первую зиму жили в землянке."
+)
 CAPTIONS = ("Семейная фотография у дома в Посьете", "Свадебная фотография в Уштобе, 1952")
 PHOTO_WORD = "фотография"  # in both captions, not in the story
 THUMBS_LOADED = "imgs => imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0)"
@@ -54,7 +55,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         visitor.get_by_label("Где родился рассказчик", exact=True).fill("Посьет")
         visitor.get_by_label("Куда выслали семью", exact=True).fill("Уштобе")
         visitor.get_by_label("Рассказ", exact=True).fill(STORY)
-        for n, (photo, caption) in enumerate(zip(photos, CAPTIONS)):
+        for n, (photo, caption) in enumerate(zip(photos, CAPTIONS, strict=False)):
             visitor.locator(f"#photos-{n}-file").set_input_files(str(photo))
             visitor.locator(f"#photos-{n}-caption").fill(caption)
         visitor.get_by_label("Только исследователям архива", exact=True).check()

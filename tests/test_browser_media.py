@@ -2,9 +2,8 @@
 EXIF orientation; the gallery then shows both thumbnails, upright, and an anonymous reader finds them by village."""
 
 import pytest
-from PIL import Image
-
 from conftest import browser_tab
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +27,9 @@ def test_a_historian_adds_photographs_and_readers_see_them_upright(app, tmp_path
     tab.get_by_role("button", name="Add to the archive").click()
     tab.wait_for_url(live_server + "/media/")
     assert "Added 2 items." in tab.content()
-    sizes = tab.eval_on_selector_all(".thumbs img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    sizes = tab.eval_on_selector_all(
+        ".thumbs img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+    )
     assert sorted(sizes) == [[True, 213, 320], [True, 320, 320]]  # the sideways one now stands upright
     tab.get_by_role("link", name="Брат и сестра, Уштобе").click()
     assert tab.locator("figure img").evaluate("i => i.naturalHeight") == 600

@@ -21,13 +21,13 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import PASSWORD, running_server
+from test_contribute import jpeg, wav
 
 from archive import accounts, annotations, contributions, create_app, interviews, media, vocab
 from archive.contributions import Upload
 from archive.ingest import Ingester
 from archive.names import fold
-from conftest import PASSWORD, running_server
-from test_contribute import jpeg, wav
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +70,7 @@ def shown(text: str) -> str:
 
 # --- the archive -------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class World:
     """The archive the pages are read from: ids of what was made, and the text put in each field."""
@@ -89,35 +90,78 @@ def build(root) -> World:
     app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
     world = World(app)
     t = world.typed
-    collection, search, limits = (app.extensions["collection"], app.extensions["search"],
-                                  app.extensions["image_limits"])
+    collection, search, limits = (
+        app.extensions["collection"],
+        app.extensions["search"],
+        app.extensions["image_limits"],
+    )
 
     # vocabularies: a place, an event and a person named and described with payloads
-    place = vocab.save_entry(collection, "places", None, {
-        "label": {"en": t("place en", attack("place name (en)", SHORT)),
-                  "ru": t("place ru", "Посёлок " + attack("place name (ru)", SHORT, word=False))},
-        "names": [t("place form", "Uš " + attack("place written form", ("img", "svg"), word=False))],
-        "description": {"en": t("place note", attack("place description (en)")),
-                        "ru": t("place description ru", attack("place description (ru)"))},
-        "sources": [t("place source", attack("place source", SHORT))],
-        "country": "KZ", "lat": "44.2", "lon": "77.9"}, "setup", vocab.load(collection, "places").version)
+    place = vocab.save_entry(
+        collection,
+        "places",
+        None,
+        {
+            "label": {
+                "en": t("place en", attack("place name (en)", SHORT)),
+                "ru": t("place ru", "Посёлок " + attack("place name (ru)", SHORT, word=False)),
+            },
+            "names": [t("place form", "Uš " + attack("place written form", ("img", "svg"), word=False))],
+            "description": {
+                "en": t("place note", attack("place description (en)")),
+                "ru": t("place description ru", attack("place description (ru)")),
+            },
+            "sources": [t("place source", attack("place source", SHORT))],
+            "country": "KZ",
+            "lat": "44.2",
+            "lon": "77.9",
+        },
+        "setup",
+        vocab.load(collection, "places").version,
+    )
     world.ids["place"] = place["id"]
-    event = vocab.save_entry(collection, "events", None, {
-        "label": {"en": t("event en", attack("event name (en)", SHORT)),
-                  "ru": t("event ru", "Событие " + attack("event name (ru)", SHORT, word=False))},
-        "description": {"en": t("event description", attack("event description (en)")),
-                        "ru": t("event description ru", attack("event description (ru)"))},
-        "sources": [t("event source", attack("event source", SHORT))],
-        "date": "1937-10", "places": [place["id"]],
-        "note": t("event note", attack("event note"))}, "setup", vocab.load(collection, "events").version)
+    event = vocab.save_entry(
+        collection,
+        "events",
+        None,
+        {
+            "label": {
+                "en": t("event en", attack("event name (en)", SHORT)),
+                "ru": t("event ru", "Событие " + attack("event name (ru)", SHORT, word=False)),
+            },
+            "description": {
+                "en": t("event description", attack("event description (en)")),
+                "ru": t("event description ru", attack("event description (ru)")),
+            },
+            "sources": [t("event source", attack("event source", SHORT))],
+            "date": "1937-10",
+            "places": [place["id"]],
+            "note": t("event note", attack("event note")),
+        },
+        "setup",
+        vocab.load(collection, "events").version,
+    )
     world.ids["event"] = event["id"]
-    person = vocab.save_entry(collection, "people", None, {
-        "label": {"en": t("person en", attack("person name (en)", SHORT)),
-                  "ru": t("person ru", "Ким " + attack("person name (ru)", SHORT, word=False))},
-        "names": [t("person form", "Kim " + attack("person written form", ("img", "svg"), word=False))],
-        "description": {"en": t("person description", attack("person description (en)")),
-                        "ru": t("person description ru", attack("person description (ru)"))},
-        "dates": "1920/1999", "events": [event["id"]]}, "setup", vocab.load(collection, "people").version)
+    person = vocab.save_entry(
+        collection,
+        "people",
+        None,
+        {
+            "label": {
+                "en": t("person en", attack("person name (en)", SHORT)),
+                "ru": t("person ru", "Ким " + attack("person name (ru)", SHORT, word=False)),
+            },
+            "names": [t("person form", "Kim " + attack("person written form", ("img", "svg"), word=False))],
+            "description": {
+                "en": t("person description", attack("person description (en)")),
+                "ru": t("person description ru", attack("person description (ru)")),
+            },
+            "dates": "1920/1999",
+            "events": [event["id"]],
+        },
+        "setup",
+        vocab.load(collection, "people").version,
+    )
     world.ids["person"] = person["id"]
 
     # a surname spelling: only letters, spaces, hyphens and apostrophes pass, so a quote is all that gets through
@@ -136,21 +180,35 @@ def build(root) -> World:
     ]
     world.text["speaker 1"], world.text["speaker 2"] = "ANNA O'KIM", "IVAN D'PAK-LI"
     ingester = Ingester(collection, vocab.gazetteer(collection), "setup", 2**20, search)
-    outcome = ingester.ingest("\n\n".join(lines).encode(), "testimony.txt", {
-        "title": t("title", attack("interview title")),
-        "narrators": [{"name": t("narrator", attack("narrator name", SHORT)),
-                       "other_forms": [t("narrator other form", attack("narrator other form", SHORT))]}],
-        "interviewers": t("interviewer", attack("interviewer", SHORT)),
-        "description": t("description", attack("interview description")),
-        "keywords": t("keyword", attack("keyword", SHORT)),
-        "surnames": t("surname", attack("surname", SHORT)),
-        "collection": t("collection", attack("collection name")),
-        "accession": t("accession", attack("accession number", SHORT)),
-        "rights": t("rights", attack("rights statement")),
-        "villages": [places_typed], "place": places_typed, "birthplace": places_typed,
-        "date": "2008-05-14", "languages": "ru", "access": "public",
-        "extra": {t("extra key", attack("extra field name", SHORT)): t("extra value", attack("extra field value"))},
-    }, wav(8000), "testimony.wav")
+    outcome = ingester.ingest(
+        "\n\n".join(lines).encode(),
+        "testimony.txt",
+        {
+            "title": t("title", attack("interview title")),
+            "narrators": [
+                {
+                    "name": t("narrator", attack("narrator name", SHORT)),
+                    "other_forms": [t("narrator other form", attack("narrator other form", SHORT))],
+                }
+            ],
+            "interviewers": t("interviewer", attack("interviewer", SHORT)),
+            "description": t("description", attack("interview description")),
+            "keywords": t("keyword", attack("keyword", SHORT)),
+            "surnames": t("surname", attack("surname", SHORT)),
+            "collection": t("collection", attack("collection name")),
+            "accession": t("accession", attack("accession number", SHORT)),
+            "rights": t("rights", attack("rights statement")),
+            "villages": [places_typed],
+            "place": places_typed,
+            "birthplace": places_typed,
+            "date": "2008-05-14",
+            "languages": "ru",
+            "access": "public",
+            "extra": {t("extra key", attack("extra field name", SHORT)): t("extra value", attack("extra field value"))},
+        },
+        wav(8000),
+        "testimony.wav",
+    )
     assert outcome.status == "ingested", outcome.reason
     interview_id = world.ids["interview"] = outcome.interview_id
     world.text["surname as browsed"] = fold(world.text["surname"]).title()  # how /browse/surnames names a new one
@@ -158,45 +216,77 @@ def build(root) -> World:
     # a WebVTT transcript, whose voice tags carry quotes and a tag opening (nothing but ">" ends a voice name)
     voice = t("vtt speaker", f"Pak\"'<svg onload=alert({number('vtt voice name')}) x=y")
     cue = t("vtt cue", f"{WORD} cue words &lt;script&gt;alert({number('vtt cue text')})&lt;/script&gt;")
-    vtt = (f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v {voice}>{cue}\n\n"
-           f"00:00:05.000 --> 00:00:08.000\n<v O'Kim>second cue\n").encode()
-    outcome = ingester.ingest(vtt, "cues.vtt", {"title": t("vtt title", attack("subtitled interview title", SHORT)),
-                                                "access": "public"})
+    vtt = (
+        f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v {voice}>{cue}\n\n"
+        f"00:00:05.000 --> 00:00:08.000\n<v O'Kim>second cue\n"
+    ).encode()
+    outcome = ingester.ingest(
+        vtt, "cues.vtt", {"title": t("vtt title", attack("subtitled interview title", SHORT)), "access": "public"}
+    )
     assert outcome.status == "ingested", outcome.reason
     world.ids["vtt interview"] = outcome.interview_id
 
     # an annotation of the second passage: linked to the three entries, with payload tags and note
     segments = interviews.segments(collection, interview_id)
     start, end = annotations.segment_span(segments, 2)
-    tags = [t("tag 1", attack("annotation tag 1", ("script", "ssti"))),
-            t("tag 2", attack("annotation tag 2", ("img",), word=False)),
-            t("tag 3", attack("annotation tag 3", ("svg", "js"), word=False))]
-    made = annotations.create(collection, interview_id, start, end, annotations.bodies(
-        collection, {"events": [event["id"]], "places": [place["id"]], "people": [person["id"]]}, tags,
-        t("annotation note", attack("annotation note"))), "setup")
+    tags = [
+        t("tag 1", attack("annotation tag 1", ("script", "ssti"))),
+        t("tag 2", attack("annotation tag 2", ("img",), word=False)),
+        t("tag 3", attack("annotation tag 3", ("svg", "js"), word=False)),
+    ]
+    made = annotations.create(
+        collection,
+        interview_id,
+        start,
+        end,
+        annotations.bodies(
+            collection,
+            {"events": [event["id"]], "places": [place["id"]], "people": [person["id"]]},
+            tags,
+            t("annotation note", attack("annotation note")),
+        ),
+        "setup",
+    )
     world.ids["annotation"] = annotations.short_id(made)
     start, end = annotations.segment_span(segments, 3)  # a second one, so the page offers filters by entry
-    annotations.create(collection, interview_id, start, end, annotations.bodies(
-        collection, {"people": [person["id"]]}, [t("tag 4", attack("annotation tag 4", ("textarea",), word=False))],
-        ""), "setup")
+    annotations.create(
+        collection,
+        interview_id,
+        start,
+        end,
+        annotations.bodies(
+            collection,
+            {"people": [person["id"]]},
+            [t("tag 4", attack("annotation tag 4", ("textarea",), word=False))],
+            "",
+        ),
+        "setup",
+    )
     search.update([interview_id])
 
     # a photograph described with payloads everywhere, linked to the interview and the entries
     items = media.MediaIngester(collection, limits, "setup", search)
-    outcome = items.ingest(jpeg("sienna", (320, 240)), "photo.jpg", {
-        "title": t("item title", attack("item title")),
-        "caption": t("caption", attack("item caption")),
-        "description": t("item description", attack("item description")),
-        "creator": t("creator", attack("item creator", SHORT)),
-        "institution": t("institution", attack("item institution", SHORT)),
-        "accession": t("item accession", attack("item accession", ("script", "img"))),
-        "rights": t("item rights", attack("item rights")),
-        "people": [t("person shown", attack("person shown (free name)", SHORT)), person["label"]["en"]],
-        "surnames": t("item surname", attack("item surname", SHORT)),
-        "places": [{"name": t("item place typed", attack("item place as typed", SHORT)), "place": place["id"]}],
-        "events": [event["id"]], "interviews": [interview_id], "date": "1938", "access": "public",
-        "extra": {"note": t("item extra", attack("item extra value"))},
-    })
+    outcome = items.ingest(
+        jpeg("sienna", (320, 240)),
+        "photo.jpg",
+        {
+            "title": t("item title", attack("item title")),
+            "caption": t("caption", attack("item caption")),
+            "description": t("item description", attack("item description")),
+            "creator": t("creator", attack("item creator", SHORT)),
+            "institution": t("institution", attack("item institution", SHORT)),
+            "accession": t("item accession", attack("item accession", ("script", "img"))),
+            "rights": t("item rights", attack("item rights")),
+            "people": [t("person shown", attack("person shown (free name)", SHORT)), person["label"]["en"]],
+            "surnames": t("item surname", attack("item surname", SHORT)),
+            "places": [{"name": t("item place typed", attack("item place as typed", SHORT)), "place": place["id"]}],
+            "events": [event["id"]],
+            "interviews": [interview_id],
+            "date": "1938",
+            "access": "public",
+            "extra": {"note": t("item extra", attack("item extra value"))},
+        },
+    )
     assert outcome.status == "ingested", outcome.reason
     world.ids["item"] = outcome.interview_id
 
@@ -209,31 +299,56 @@ def build(root) -> World:
             "narrator": t(f"{key} narrator", attack(f"{key}: narrator", SHORT)),
             "narrator_other_forms": t(f"{key} narrator form", attack(f"{key}: narrator other form", ("img",))),
             "story_text": t(f"{key} story", attack(f"{key}: story text")),
-            "visibility": "public", "living_named": True, "terms_version": "1",
+            "visibility": "public",
+            "living_named": True,
+            "terms_version": "1",
         }
         if with_places:  # typed freely: kept as typed, not in the gazetteer
-            details.update({"birthplace": t(f"{key} birthplace", attack(f"{key}: birthplace typed", SHORT)),
-                            "deported_to": t(f"{key} deported", attack(f"{key}: deported to typed", SHORT))})
-        receipt = contributions.submit(collection, details, None, [
-            Upload(jpeg(colour, (320, 240)), "family.jpg", t(f"{key} photo caption", attack(f"{key}: photo caption")))],
-            limits, "en")
+            details.update(
+                {
+                    "birthplace": t(f"{key} birthplace", attack(f"{key}: birthplace typed", SHORT)),
+                    "deported_to": t(f"{key} deported", attack(f"{key}: deported to typed", SHORT)),
+                }
+            )
+        receipt = contributions.submit(
+            collection,
+            details,
+            None,
+            [
+                Upload(
+                    jpeg(colour, (320, 240)), "family.jpg", t(f"{key} photo caption", attack(f"{key}: photo caption"))
+                )
+            ],
+            limits,
+            "en",
+        )
         world.receipts[key] = receipt
         return receipt
 
     asked = contribute("asked", "teal")
-    submission = contributions.describe(collection, contributions.load(collection, asked.submission_id), {
-        "title": t("described title", attack("historian's title for a submission")),
-        "description": t("described description", attack("historian's description of a submission")),
-        "surnames": t("described surnames", attack("historian's surnames for a submission", SHORT))}, "historian")
-    submission = contributions.ask(collection, submission, t("question", attack("moderation question")),
-                                   "historian")
+    submission = contributions.describe(
+        collection,
+        contributions.load(collection, asked.submission_id),
+        {
+            "title": t("described title", attack("historian's title for a submission")),
+            "description": t("described description", attack("historian's description of a submission")),
+            "surnames": t("described surnames", attack("historian's surnames for a submission", SHORT)),
+        },
+        "historian",
+    )
+    submission = contributions.ask(collection, submission, t("question", attack("moderation question")), "historian")
     contributions.add_from_contributor(collection, submission, t("reply", attack("family reply")), [], limits)
     declined = contribute("declined", "olive")
-    contributions.decline(collection, contributions.load(collection, declined.submission_id),
-                          t("decline reason", attack("decline reason")), "historian")
+    contributions.decline(
+        collection,
+        contributions.load(collection, declined.submission_id),
+        t("decline reason", attack("decline reason")),
+        "historian",
+    )
     approved = contribute("approved", "navy", with_places=False)
-    done = contributions.approve(collection, contributions.load(collection, approved.submission_id), "historian",
-                                 limits, search)
+    done = contributions.approve(
+        collection, contributions.load(collection, approved.submission_id), "historian", limits, search
+    )
     assert done.status == "approved", done.record["log"][-1]
     world.ids["family interview"] = done.record["result"]["interview"]
     world.ids["family item"] = done.record["result"]["media"][0]
@@ -272,37 +387,121 @@ class Page:
     says: str = ""  # a sentence the page must show (error pages)
 
 
-INTERVIEW_TEXT = ("title", "narrator", "narrator other form", "interviewer", "description", "keyword", "surname",
-                  "collection", "accession", "rights", "village typed", "passage 1", "passage 2", "passage 3",
-                  "speaker 1", "speaker 2", "tag 1", "tag 2", "tag 3", "tag 4", "annotation note", "event en",
-                  "place en", "person en", "item title")
-ITEM_TEXT = ("item title", "caption", "item description", "creator", "institution", "item accession", "item rights",
-             "person shown", "person en", "item surname", "item place typed", "event en", "title")
-FOUND_TEXT = ("title", "narrator", "interviewer", "collection", "village typed", "passage 1", "passage 2", "passage 3",
-              "speaker 1", "speaker 2", "event en", "place en", "person en", "item title", "caption", "institution",
-              "item place typed", "vtt title", "vtt speaker", "vtt cue", "approved narrator", "approved story",
-              "approved photo caption")
+INTERVIEW_TEXT = (
+    "title",
+    "narrator",
+    "narrator other form",
+    "interviewer",
+    "description",
+    "keyword",
+    "surname",
+    "collection",
+    "accession",
+    "rights",
+    "village typed",
+    "passage 1",
+    "passage 2",
+    "passage 3",
+    "speaker 1",
+    "speaker 2",
+    "tag 1",
+    "tag 2",
+    "tag 3",
+    "tag 4",
+    "annotation note",
+    "event en",
+    "place en",
+    "person en",
+    "item title",
+)
+ITEM_TEXT = (
+    "item title",
+    "caption",
+    "item description",
+    "creator",
+    "institution",
+    "item accession",
+    "item rights",
+    "person shown",
+    "person en",
+    "item surname",
+    "item place typed",
+    "event en",
+    "title",
+)
+FOUND_TEXT = (
+    "title",
+    "narrator",
+    "interviewer",
+    "collection",
+    "village typed",
+    "passage 1",
+    "passage 2",
+    "passage 3",
+    "speaker 1",
+    "speaker 2",
+    "event en",
+    "place en",
+    "person en",
+    "item title",
+    "caption",
+    "institution",
+    "item place typed",
+    "vtt title",
+    "vtt speaker",
+    "vtt cue",
+    "approved narrator",
+    "approved story",
+    "approved photo caption",
+)
 ENTRY_FORM = ("{kind} en", "{kind} ru", "{kind} description", "{kind} description ru")
 OAI_INTERVIEW = ("title", "narrator", "interviewer", "description", "keyword", "surname", "village typed", "rights")
-OAI_ITEM = ("item title", "creator", "person shown", "institution", "item description", "item surname",
-            "item place typed", "item rights")
+OAI_ITEM = (
+    "item title",
+    "creator",
+    "person shown",
+    "institution",
+    "item description",
+    "item surname",
+    "item place typed",
+    "item rights",
+)
 
 PAGES = [
     Page("home", "/"),
-    Page("interview-list", "/interviews/", text=("title", "narrator", "village typed", "vtt title",
-                                                   "approved narrator")),
+    Page(
+        "interview-list", "/interviews/", text=("title", "narrator", "village typed", "vtt title", "approved narrator")
+    ),
     Page("interview", "/interviews/{interview}", text=INTERVIEW_TEXT),
-    Page("interview-filtered", "/interviews/{interview}?people={person}&author={search query}",
-         text=("title", "passage 2")),
+    Page(
+        "interview-filtered",
+        "/interviews/{interview}?people={person}&author={search query}",
+        text=("title", "passage 2"),
+    ),
     Page("interview-vtt", "/interviews/{vtt interview}", text=("vtt title", "vtt speaker", "vtt cue")),
-    Page("interview-from-family", "/interviews/{family interview}",
-         text=("approved narrator", "approved narrator form", "approved story")),
-    Page("transcript-txt", "/interviews/{interview}/transcript.txt", kind="download",
-         text=("passage 1", "passage 2", "passage 3", "speaker 1", "speaker 2")),
-    Page("annotations-export", "/interviews/{interview}/annotations", kind="json",
-         text=("tag 1", "tag 2", "tag 3", "tag 4", "annotation note", "passage 2", "passage 3")),
-    Page("annotations-download", "/interviews/{interview}/annotations?download=1", kind="download",
-         text=("tag 1", "tag 2", "tag 3", "tag 4", "annotation note")),
+    Page(
+        "interview-from-family",
+        "/interviews/{family interview}",
+        text=("approved narrator", "approved narrator form", "approved story"),
+    ),
+    Page(
+        "transcript-txt",
+        "/interviews/{interview}/transcript.txt",
+        kind="download",
+        text=("passage 1", "passage 2", "passage 3", "speaker 1", "speaker 2"),
+    ),
+    Page(
+        "annotations-export",
+        "/interviews/{interview}/annotations",
+        kind="json",
+        text=("tag 1", "tag 2", "tag 3", "tag 4", "annotation note", "passage 2", "passage 3"),
+    ),
+    Page(
+        "annotations-download",
+        "/interviews/{interview}/annotations?download=1",
+        kind="download",
+        text=("tag 1", "tag 2", "tag 3", "tag 4", "annotation note"),
+    ),
     Page("search-finding-all", f"/search?q={WORD}", text=FOUND_TEXT),
     Page("search-for-payload", "/search?q={search query}", text=("search query",), values=("search query",)),
     Page("search-for-title", "/search?q={title}", text=("title", "passage 1", "narrator")),
@@ -311,37 +510,98 @@ PAGES = [
     Page("browse-villages", "/browse/villages", text=("place en",)),
     Page("browse-surnames", "/browse/surnames", text=("surname as browsed",)),
     Page("events", "/events/", text=("event en", "event ru", "event description")),
-    Page("event", "/events/{event}", text=("event en", "event ru", "event description", "event description ru",
-                                           "event note", "event source", "place en", "passage 2", "annotation note",
-                                           "title", "item title")),
+    Page(
+        "event",
+        "/events/{event}",
+        text=(
+            "event en",
+            "event ru",
+            "event description",
+            "event description ru",
+            "event note",
+            "event source",
+            "place en",
+            "passage 2",
+            "annotation note",
+            "title",
+            "item title",
+        ),
+    ),
     Page("places", "/places/", text=("place en",)),
-    Page("place", "/places/{place}", text=("place en", "place ru", "place form", "place note",
-                                           "place description ru", "place source", "passage 2", "annotation note",
-                                           "title", "item title")),
+    Page(
+        "place",
+        "/places/{place}",
+        text=(
+            "place en",
+            "place ru",
+            "place form",
+            "place note",
+            "place description ru",
+            "place source",
+            "passage 2",
+            "annotation note",
+            "title",
+            "item title",
+        ),
+    ),
     Page("people", "/people/", text=("person en", "person ru")),
-    Page("person", "/people/{person}", text=("person en", "person ru", "person form", "person description",
-                                             "person description ru", "event en", "passage 2", "annotation note",
-                                             "title", "item title")),
+    Page(
+        "person",
+        "/people/{person}",
+        text=(
+            "person en",
+            "person ru",
+            "person form",
+            "person description",
+            "person description ru",
+            "event en",
+            "passage 2",
+            "annotation note",
+            "title",
+            "item title",
+        ),
+    ),
     Page("gallery", "/media/", text=("item title", "institution", "place en")),
     Page("gallery-filter-chip", "/media/?institution={search query}", text=("search query",)),
     Page("item", "/media/{item}", text=ITEM_TEXT),
     Page("item-full-view", "/media/{item}/view/1", text=("item title",)),
     Page("item-from-family", "/media/{family item}", text=("approved narrator", "approved photo caption")),
-    Page("feed", "/feed.atom", kind="xml", text=("title", "description", "item title", "item description",
-                                                 "vtt title", "approved photo caption")),
-    Page("oai-list-records", "/oai?verb=ListRecords&metadataPrefix=oai_dc", kind="xml",
-         text=OAI_INTERVIEW + OAI_ITEM),
-    Page("oai-get-record", "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:127.0.0.1:interviews/"
-                           "{interview}", kind="xml", text=OAI_INTERVIEW),
-    *[Page(f"oai-{verb}-argument-named-payload", f"/oai?verb={verb}&{{oai argument}}=1", kind="xml",
-           text=("oai argument",)) for verb in ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers",
-                                                 "ListRecords", "GetRecord")],
+    Page(
+        "feed",
+        "/feed.atom",
+        kind="xml",
+        text=("title", "description", "item title", "item description", "vtt title", "approved photo caption"),
+    ),
+    Page("oai-list-records", "/oai?verb=ListRecords&metadataPrefix=oai_dc", kind="xml", text=OAI_INTERVIEW + OAI_ITEM),
+    Page(
+        "oai-get-record",
+        "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:127.0.0.1:interviews/{interview}",
+        kind="xml",
+        text=OAI_INTERVIEW,
+    ),
+    *[
+        Page(
+            f"oai-{verb}-argument-named-payload",
+            f"/oai?verb={verb}&{{oai argument}}=1",
+            kind="xml",
+            text=("oai argument",),
+        )
+        for verb in ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers", "ListRecords", "GetRecord")
+    ],
     Page("oai-verb-payload", "/oai?verb={oai verb}", kind="xml", text=("oai verb",)),
     Page("oai-prefix-payload", "/oai?verb=ListRecords&metadataPrefix={oai value}", kind="xml"),
-    Page("oai-identifier-payload", "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={oai value}",
-         kind="xml", text=("oai value",)),
-    Page("oai-from-payload", "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&from={oai value}", kind="xml",
-         text=("oai value",)),
+    Page(
+        "oai-identifier-payload",
+        "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={oai value}",
+        kind="xml",
+        text=("oai value",),
+    ),
+    Page(
+        "oai-from-payload",
+        "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&from={oai value}",
+        kind="xml",
+        text=("oai value",),
+    ),
     Page("oai-token-payload", "/oai?verb=ListRecords&resumptionToken={oai value}", kind="xml"),
     Page("api-item", "/api/v1/media/{item}", kind="json", text=("item title", "caption", "creator")),
     Page("api-search", f"/api/v1/search?q={WORD}", kind="json", text=("title", "item title")),
@@ -352,54 +612,160 @@ PAGES = [
     Page("404-browse", "/browse/{404 path}", status=404, says="Not found"),
     Page("404-receipt", "/contribute/receipt/{404 path}", status=404, says="Not found"),
     # staff only
-    Page("inbox", "/moderate/", viewers=(HISTORIAN,), text=(
-        "asked contributor", "asked relation", "asked narrator", "declined contributor", "declined narrator",
-        "approved contributor", "approved narrator")),
-    Page("submission-asked", "/moderate/{asked}", viewers=(HISTORIAN,), text=(
-        "asked contributor", "asked relation", "asked contact", "asked narrator", "asked narrator form",
-        "asked birthplace", "asked deported", "asked story", "asked photo caption", "question", "reply"),
-         values=("described title", "described description", "described surnames", "asked birthplace",
-                 "asked deported")),
-    Page("submission-declined", "/moderate/{declined}", viewers=(HISTORIAN,), text=(
-        "declined contributor", "declined relation", "declined contact", "declined narrator",
-        "declined narrator form", "declined birthplace", "declined deported", "declined story",
-        "declined photo caption", "decline reason")),
-    Page("submission-approved", "/moderate/{approved}", viewers=(HISTORIAN,), text=(
-        "approved contributor", "approved relation", "approved contact", "approved narrator", "approved story",
-        "approved photo caption")),
+    Page(
+        "inbox",
+        "/moderate/",
+        viewers=(HISTORIAN,),
+        text=(
+            "asked contributor",
+            "asked relation",
+            "asked narrator",
+            "declined contributor",
+            "declined narrator",
+            "approved contributor",
+            "approved narrator",
+        ),
+    ),
+    Page(
+        "submission-asked",
+        "/moderate/{asked}",
+        viewers=(HISTORIAN,),
+        text=(
+            "asked contributor",
+            "asked relation",
+            "asked contact",
+            "asked narrator",
+            "asked narrator form",
+            "asked birthplace",
+            "asked deported",
+            "asked story",
+            "asked photo caption",
+            "question",
+            "reply",
+        ),
+        values=("described title", "described description", "described surnames", "asked birthplace", "asked deported"),
+    ),
+    Page(
+        "submission-declined",
+        "/moderate/{declined}",
+        viewers=(HISTORIAN,),
+        text=(
+            "declined contributor",
+            "declined relation",
+            "declined contact",
+            "declined narrator",
+            "declined narrator form",
+            "declined birthplace",
+            "declined deported",
+            "declined story",
+            "declined photo caption",
+            "decline reason",
+        ),
+    ),
+    Page(
+        "submission-approved",
+        "/moderate/{approved}",
+        viewers=(HISTORIAN,),
+        text=(
+            "approved contributor",
+            "approved relation",
+            "approved contact",
+            "approved narrator",
+            "approved story",
+            "approved photo caption",
+        ),
+    ),
     Page("surname-spellings", "/vocab/surnames", viewers=(HISTORIAN,), text=("surname spelling",)),
-    Page("item-edit", "/media/{item}/edit", viewers=(HISTORIAN,), text=("item title", "event en"), values=(
-        "item title", "caption", "item description", "creator", "institution", "item accession", "item rights",
-        "person shown", "item surname", "item place typed")),
+    Page(
+        "item-edit",
+        "/media/{item}/edit",
+        viewers=(HISTORIAN,),
+        text=("item title", "event en"),
+        values=(
+            "item title",
+            "caption",
+            "item description",
+            "creator",
+            "institution",
+            "item accession",
+            "item rights",
+            "person shown",
+            "item surname",
+            "item place typed",
+        ),
+    ),
     Page("item-new", "/media/new", viewers=(HISTORIAN,), text=("event en",)),
-    Page("event-edit", "/events/{event}/edit", viewers=(HISTORIAN,), text=("event en", "place en"),
-         values=(*(f.format(kind="event") for f in ENTRY_FORM), "event note")),
+    Page(
+        "event-edit",
+        "/events/{event}/edit",
+        viewers=(HISTORIAN,),
+        text=("event en", "place en"),
+        values=(*(f.format(kind="event") for f in ENTRY_FORM), "event note"),
+    ),
     Page("event-new", "/events/new", viewers=(HISTORIAN,), text=("event en", "place en")),
-    Page("place-edit", "/places/{place}/edit", viewers=(HISTORIAN,), text=("place en",),
-         values=("place en", "place ru", "place form", "place note", "place description ru")),
-    Page("person-edit", "/people/{person}/edit", viewers=(HISTORIAN,), text=("event en",),
-         values=(*(f.format(kind="person") for f in ENTRY_FORM), "person form")),
-    Page("annotation-edit", "/interviews/{interview}/annotations/{annotation}/edit", viewers=(HISTORIAN,),
-         text=("title", "passage 2", "event en", "place en", "person en"),
-         values=("annotation note", "tag 1", "tag 2", "tag 3")),
-    Page("annotation-new", "/interviews/{interview}/annotations/new?segment=2", viewers=(HISTORIAN,),
-         text=("title", "passage 2", "event en", "place en", "person en")),
-    Page("passage-correct", "/interviews/{interview}/passages/1", viewers=(HISTORIAN,), text=("title",),
-         values=("passage 1",)),
+    Page(
+        "place-edit",
+        "/places/{place}/edit",
+        viewers=(HISTORIAN,),
+        text=("place en",),
+        values=("place en", "place ru", "place form", "place note", "place description ru"),
+    ),
+    Page(
+        "person-edit",
+        "/people/{person}/edit",
+        viewers=(HISTORIAN,),
+        text=("event en",),
+        values=(*(f.format(kind="person") for f in ENTRY_FORM), "person form"),
+    ),
+    Page(
+        "annotation-edit",
+        "/interviews/{interview}/annotations/{annotation}/edit",
+        viewers=(HISTORIAN,),
+        text=("title", "passage 2", "event en", "place en", "person en"),
+        values=("annotation note", "tag 1", "tag 2", "tag 3"),
+    ),
+    Page(
+        "annotation-new",
+        "/interviews/{interview}/annotations/new?segment=2",
+        viewers=(HISTORIAN,),
+        text=("title", "passage 2", "event en", "place en", "person en"),
+    ),
+    Page(
+        "passage-correct",
+        "/interviews/{interview}/passages/1",
+        viewers=(HISTORIAN,),
+        text=("title",),
+        values=("passage 1",),
+    ),
     # the family, through the receipt link
-    Page("receipt-asked", "/contribute/receipt/{asked}", viewers=(FAMILY,), text=(
-        "asked narrator", "asked story", "asked photo caption", "question", "reply")),
-    Page("receipt-declined", "/contribute/receipt/{declined}", viewers=(FAMILY,), text=(
-        "declined narrator", "declined story", "declined photo caption", "decline reason")),
-    Page("receipt-approved", "/contribute/receipt/{approved}", viewers=(FAMILY,), text=(
-        "approved narrator", "approved story", "approved photo caption")),
+    Page(
+        "receipt-asked",
+        "/contribute/receipt/{asked}",
+        viewers=(FAMILY,),
+        text=("asked narrator", "asked story", "asked photo caption", "question", "reply"),
+    ),
+    Page(
+        "receipt-declined",
+        "/contribute/receipt/{declined}",
+        viewers=(FAMILY,),
+        text=("declined narrator", "declined story", "declined photo caption", "decline reason"),
+    ),
+    Page(
+        "receipt-approved",
+        "/contribute/receipt/{approved}",
+        viewers=(FAMILY,),
+        text=("approved narrator", "approved story", "approved photo caption"),
+    ),
 ]
 
 
 def resolve(path: str, world: World) -> str:
     """A page's path with ids, and typed text (URL-encoded) where it names a field."""
-    values = {**{k: q(v, safe="") for k, v in world.text.items()}, **world.ids,
-              **{k: r.submission_id for k, r in world.receipts.items()}}
+    values = {
+        **{k: q(v, safe="") for k, v in world.text.items()},
+        **world.ids,
+        **{k: r.submission_id for k, r in world.receipts.items()},
+    }
     return path.format_map(values)
 
 
@@ -442,8 +808,9 @@ class Tab:
 
     def _dialog(self, dialog) -> None:
         source = FIELDS.get(int(dialog.message)) if dialog.message.isdigit() else None
-        self.dialogs.append(f"{dialog.type}({dialog.message!r})" + (f" from the payload in: {source}" if source
-                                                                        else ""))
+        self.dialogs.append(
+            f"{dialog.type}({dialog.message!r})" + (f" from the payload in: {source}" if source else "")
+        )
         dialog.dismiss()
 
     def clear(self) -> None:
@@ -507,8 +874,10 @@ def visit(tab: Tab, world: World, spec: Page) -> list[str]:
     else:
         response = tab.page.goto(url)
         if response.status != spec.status:
-            problems.append(f"answered {response.status}, not {spec.status}"
-                            + (" (a server error)" if response.status >= 500 else ""))
+            problems.append(
+                f"answered {response.status}, not {spec.status}"
+                + (" (a server error)" if response.status >= 500 else "")
+            )
         problems += [f"injected into the DOM: {found}" for found in tab.page.evaluate(INJECTED)]
         if spec.kind == "html":
             if "text/html" not in response.headers.get("content-type", ""):
@@ -517,18 +886,23 @@ def visit(tab: Tab, world: World, spec: Page) -> list[str]:
                 problems.append("no Content-Security-Policy header")
             text = tab.page.evaluate(PAGE_TEXT)
             controls = tab.page.evaluate(CONTROL_VALUES)
-            problems += [f"the {name!r} field is not the value of any form control"
-                         for name in spec.values if not any(contains(v, world.text[name]) for v in controls)]
+            problems += [
+                f"the {name!r} field is not the value of any form control"
+                for name in spec.values
+                if not any(contains(v, world.text[name]) for v in controls)
+            ]
             if tab.enforced:  # only our own pages: Chromium's XML viewer styles itself inline, and CSP refuses that
-                problems += [f"console: {m}" for m in tab.console
-                             if "Content Security Policy" in m or "Refused to" in m]
+                problems += [
+                    f"console: {m}" for m in tab.console if "Content Security Policy" in m or "Refused to" in m
+                ]
         elif spec.kind == "xml":
             text, wrong = xml_problems(response.body())
             problems += wrong
         else:
             text = " ".join(strings(response.json()))
-    problems += [f"the {name!r} field is not shown as text" for name in spec.text if not contains(text,
-                                                                                                   world.text[name])]
+    problems += [
+        f"the {name!r} field is not shown as text" for name in spec.text if not contains(text, world.text[name])
+    ]
     if spec.says and spec.says not in text:
         problems.append(f"the page does not say {spec.says!r}")
     problems += [f"a dialog opened: {d}" for d in tab.dialogs]
@@ -537,6 +911,7 @@ def visit(tab: Tab, world: World, spec: Page) -> list[str]:
 
 
 # --- the tests ---------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
@@ -605,12 +980,19 @@ def test_signing_in_never_follows_a_script_url(world, browser, target):
 def stored(world: World) -> dict:
     """What the edit forms below may change: the entries, the annotations, the transcript and the item, as stored."""
     collection = world.app.extensions["collection"]
-    entries = {kind: next(e for e in vocab.load(collection, kind).data[kind] if e["id"] == world.ids[one])
-               for kind, one in (("events", "event"), ("places", "place"), ("people", "person"))}
+    entries = {
+        kind: next(e for e in vocab.load(collection, kind).data[kind] if e["id"] == world.ids[one])
+        for kind, one in (("events", "event"), ("places", "place"), ("people", "person"))
+    }
     found = annotations.items(collection, world.ids["interview"])
     item = {k: v for k, v in media.load(collection, world.ids["item"]).record.items() if k != "places"}
-    return {"entries": entries, "bodies": [a["body"] for a in found], "targets": [a["target"] for a in found],
-            "segments": interviews.segments(collection, world.ids["interview"]), "item": item}
+    return {
+        "entries": entries,
+        "bodies": [a["body"] for a in found],
+        "targets": [a["target"] for a in found],
+        "segments": interviews.segments(collection, world.ids["interview"]),
+        "item": item,
+    }
 
 
 def test_saving_each_form_unchanged_keeps_every_payload_as_typed(world, tabs):

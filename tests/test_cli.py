@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import PASSWORD
 
 
@@ -80,10 +79,22 @@ def test_installed_console_script(tmp_path):
     """Through the real entry point, as a person at a terminal runs it."""
     archive = shutil.which("archive", path=str(Path(sys.executable).parent)) or pytest.fail("archive not installed")
     env = {**os.environ, "ARCHIVE_DATA": str(tmp_path)}
-    ok = subprocess.run([archive, "user", "add", "anna", "--role", "admin"], input=PASSWORD + "\n",
-                        capture_output=True, text=True, env=env, timeout=60)
+    ok = subprocess.run(
+        [archive, "user", "add", "anna", "--role", "admin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert ok.returncode == 0 and ok.stdout == "Created admin account anna.\n"
-    bad = subprocess.run([archive, "user", "add", "boris", "--role", "editor"], input=PASSWORD + "\n",
-                         capture_output=True, text=True, env=env, timeout=60)
+    bad = subprocess.run(
+        [archive, "user", "add", "boris", "--role", "editor"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert bad.stderr == "Error: unknown role 'editor': choose admin, historian or researcher\n"

@@ -39,7 +39,9 @@ def test_write_keeps_previous_version_with_author_and_time(collection, tmp_path)
     folder_id = collection.create("interviews", {"interview.json": b"first"}, "anna")
     stored = collection.read("interviews", folder_id, "interview.json")
     assert stored.version == hashlib.sha256(b"first").hexdigest()
-    collection.write("interviews", folder_id, {"interview.json": b"second"}, "boris", {"interview.json": stored.version})
+    collection.write(
+        "interviews", folder_id, {"interview.json": b"second"}, "boris", {"interview.json": stored.version}
+    )
     assert collection.read("interviews", folder_id, "interview.json").data == b"second"
     [entry] = collection.history("interviews", folder_id, "interview.json")
     assert entry.author == "anna"
@@ -57,7 +59,10 @@ def test_stale_version_is_refused_naming_who_changed_it(collection, tmp_path):
     s1 = collection.read("interviews", folder_id, "segments.json").version
     with pytest.raises(ConflictError) as caught:
         collection.write(
-            "interviews", folder_id, {"interview.json": b"v3", "segments.json": b"s3"}, "vera",
+            "interviews",
+            folder_id,
+            {"interview.json": b"v3", "segments.json": b"s3"},
+            "vera",
             {"interview.json": v1, "segments.json": s1},
         )
     message = str(caught.value)
@@ -111,8 +116,22 @@ def test_content_can_be_streamed_from_a_file(collection, tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["../escape.txt", "a/../../b", ".hidden", "original/.x", "history/x.json", "manifest-sha256.txt",
-     "versions.json", "", "a//b", "/etc/passwd", "name with spaces", "a/b/c/d/e", "x" * 200, "C:\\x"],
+    [
+        "../escape.txt",
+        "a/../../b",
+        ".hidden",
+        "original/.x",
+        "history/x.json",
+        "manifest-sha256.txt",
+        "versions.json",
+        "",
+        "a//b",
+        "/etc/passwd",
+        "name with spaces",
+        "a/b/c/d/e",
+        "x" * 200,
+        "C:\\x",
+    ],
 )
 def test_names_that_could_escape_or_clobber_are_refused(collection, name):
     folder_id = collection.create("interviews", {"interview.json": b"{}"}, "anna")
@@ -175,8 +194,13 @@ def test_a_relative_data_root_works(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     relative = Collection(Path("."))
     folder_id = relative.create("interviews", {"a.txt": b"one"}, "anna")
-    relative.write("interviews", folder_id, {"a.txt": b"two"}, "anna",
-                   {"a.txt": relative.read("interviews", folder_id, "a.txt").version})
+    relative.write(
+        "interviews",
+        folder_id,
+        {"a.txt": b"two"},
+        "anna",
+        {"a.txt": relative.read("interviews", folder_id, "a.txt").version},
+    )
     relative.update("interviews", folder_id, ["a.txt"], lambda current: {"a.txt": current["a.txt"] + b"!"}, "anna")
     assert relative.read("interviews", folder_id, "a.txt").data == b"two!"
     assert list(relative.verify()) == []

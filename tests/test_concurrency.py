@@ -25,7 +25,10 @@ def _writer(root, folder_id, n, out):
             own = None
         try:
             collection.write(
-                "interviews", folder_id, {"shared.txt": change, own_name: change}, f"writer{n}",
+                "interviews",
+                folder_id,
+                {"shared.txt": change, own_name: change},
+                f"writer{n}",
                 {"shared.txt": shared, own_name: own},
             )
         except ConflictError:

@@ -14,12 +14,16 @@ from archive.errors import ConfigError
 def test_every_setting_has_a_docstring():
     body = ast.parse(inspect.getsource(config)).body
     undocumented = []
-    for statement, following in zip(body, body[1:] + [None]):
+    for statement, following in zip(body, body[1:] + [None], strict=False):
         if isinstance(statement, ast.Assign | ast.AnnAssign):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
             for target in targets:
-                documented = (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                              and isinstance(following.value.value, str) and following.value.value.strip())
+                documented = (
+                    isinstance(following, ast.Expr)
+                    and isinstance(following.value, ast.Constant)
+                    and isinstance(following.value.value, str)
+                    and following.value.value.strip()
+                )
                 if not documented:
                     undocumented.append(target.id)
     assert undocumented == []

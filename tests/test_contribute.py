@@ -10,11 +10,11 @@ import wave
 from dataclasses import dataclass
 
 import pytest
+from conftest import Auth, csrf_token
 from PIL import Image
 
 from archive import accounts, contributions, create_app, interviews, media
 from archive.errors import CollectionError
-from conftest import Auth, csrf_token
 
 MARKER = "zephyrquill"  # a word found nowhere else, in every story sent here
 CONTACT = "olga.kim.1951@example.org"
@@ -54,8 +54,10 @@ def wav(frames: int = 800) -> bytes:
     return buffer.getvalue()
 
 
-PDF = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-       b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 TWO_PHOTOS = [(jpeg("red"), "babushka.jpg", f"Бабушка в Уштобе {MARKER}"), (jpeg("blue"), "dom.jpg", "Наш дом")]
 
 
@@ -121,10 +123,16 @@ def hidden(page: str, name: str) -> str:
 
 def shown_values(page: str, prefix: str) -> dict[str, str]:
     """What a browser would send back of a prefixed form's text inputs and text areas, as the page fills them."""
-    values = {name: html.unescape(value) for name, value in
-              re.findall(rf'name="({prefix}-\w+)" type="text" value="([^"]*)"', page)}
-    values.update({name: html.unescape(value.lstrip("\r\n")) for name, value in
-                   re.findall(rf'<textarea [^>]*name="({prefix}-\w+)"[^>]*>([^<]*)</textarea>', page)})
+    values = {
+        name: html.unescape(value)
+        for name, value in re.findall(rf'name="({prefix}-\w+)" type="text" value="([^"]*)"', page)
+    }
+    values.update(
+        {
+            name: html.unescape(value.lstrip("\r\n"))
+            for name, value in re.findall(rf'<textarea [^>]*name="({prefix}-\w+)"[^>]*>([^<]*)</textarea>', page)
+        }
+    )
     return values
 
 
@@ -133,9 +141,13 @@ def act(historian, submission_id: str, action: str, page: str | None = None, **f
     `action`, version and CSRF token, the fields it shows filled in, and `fields` typed over them. `page` is a page
     opened earlier (a stale one), else it is opened now."""
     page = page if page is not None else text(historian.get(f"/moderate/{submission_id}"))
-    data = {"action": action, f"{action}-version": hidden(page, f"{action}-version"),
-            f"{action}-csrf_token": hidden(page, f"{action}-csrf_token"), **shown_values(page, action),
-            **{f"{action}-{name}": value for name, value in fields.items()}}
+    data = {
+        "action": action,
+        f"{action}-version": hidden(page, f"{action}-version"),
+        f"{action}-csrf_token": hidden(page, f"{action}-csrf_token"),
+        **shown_values(page, action),
+        **{f"{action}-{name}": value for name, value in fields.items()},
+    }
     return historian.post(f"/moderate/{submission_id}", data=data)
 
 
@@ -155,8 +167,11 @@ def approved(historian, collection, submission_id: str) -> tuple[str, list[str]]
 def receipt_post(client, submission_id: str, what: str, **data):
     """Post the receipt page's add or withdraw form, with the CSRF token of that page."""
     token = csrf_token(client.get(f"/contribute/receipt/{submission_id}"))
-    return client.post(f"/contribute/receipt/{submission_id}/{what}", data={"csrf_token": token, **data},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/contribute/receipt/{submission_id}/{what}",
+        data={"csrf_token": token, **data},
+        content_type="multipart/form-data",
+    )
 
 
 def value_of(page: str, name: str) -> str | None:
@@ -187,8 +202,12 @@ def reaches(client, interview_id: str, items: list[str]) -> dict[str, int]:
     """The status of every output of an approved testimony for this client: pages, copies, the API."""
     urls = [f"/interviews/{interview_id}"]
     for item_id in items:
-        urls += [f"/media/{item_id}", f"/media/{item_id}/thumb/1", f"/media/{item_id}/display/1",
-                 f"/api/v1/media/{item_id}"]
+        urls += [
+            f"/media/{item_id}",
+            f"/media/{item_id}/thumb/1",
+            f"/media/{item_id}/display/1",
+            f"/api/v1/media/{item_id}",
+        ]
     return {url: fetch(client, url).status_code for url in urls}
 
 
@@ -204,30 +223,49 @@ def search_hits(client, q: str = MARKER) -> set[str]:
 
 # --- the public form ---------------------------------------------------------------------------------------------
 
+
 def test_the_form_speaks_russian(client):
     page = text(client.get("/contribute/?lang=ru"))
-    for label in ("Поделиться рассказом", "<label for=\"contributor_name\">Ваше имя</label>",
-                  "<label for=\"narrator\">Имя рассказчика</label>", "<legend>Кто может это видеть</legend>",
-                  "Только моя семья (по моей личной ссылке) и историки архива", "Я согласен(на) с условиями выше",
-                  "<label for=\"photos-0-caption\">Подпись</label>", "Отправить рассказ"):
+    for label in (
+        "Поделиться рассказом",
+        '<label for="contributor_name">Ваше имя</label>',
+        '<label for="narrator">Имя рассказчика</label>',
+        "<legend>Кто может это видеть</legend>",
+        "Только моя семья (по моей личной ссылке) и историки архива",
+        "Я согласен(на) с условиями выше",
+        '<label for="photos-0-caption">Подпись</label>',
+        "Отправить рассказ",
+    ):
         assert label in page, label
     assert "Your name" not in page and "Send the testimony" not in page
 
 
-@pytest.mark.parametrize("field, message", [
-    ("contributor_name", "Напишите ваше имя."),
-    ("relation", "Напишите, кем вам приходится рассказчик (например: моя бабушка)."),
-    ("narrator", "Напишите имя рассказчика."),
-    ("visibility", "Выберите, кто может это видеть."),
-    ("story_text", "Напишите рассказ в поле или приложите его файлом."),
-])
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        ("contributor_name", "Напишите ваше имя."),
+        ("relation", "Напишите, кем вам приходится рассказчик (например: моя бабушка)."),
+        ("narrator", "Напишите имя рассказчика."),
+        ("visibility", "Выберите, кто может это видеть."),
+        ("story_text", "Напишите рассказ в поле или приложите его файлом."),
+    ],
+)
 def test_an_empty_required_field_keeps_what_was_typed_and_says_why_in_russian(client, collection, field, message):
     response = submit(client, url="/contribute/?lang=ru", **{field: None if field == "visibility" else ""})
     page = text(response)
     assert response.status_code == 422
     assert message in errors_of(page, field), errors_of(page, field)
-    for name in ("contributor_name", "relation", "contact", "narrator", "narrator_other_forms", "birth_year",
-                 "birthplace", "deported_to", "later_homes"):
+    for name in (
+        "contributor_name",
+        "relation",
+        "contact",
+        "narrator",
+        "narrator_other_forms",
+        "birth_year",
+        "birthplace",
+        "deported_to",
+        "later_homes",
+    ):
         if name != field:
             assert value_of(page, name) == GOOD[name], name
     if field != "story_text":
@@ -239,16 +277,32 @@ def test_an_empty_required_field_keeps_what_was_typed_and_says_why_in_russian(cl
     assert stored(collection) == []
 
 
-@pytest.mark.parametrize("files, field_id, message", [
-    ({"photos": [(jpeg(), "good.jpg", "Хорошая"), (b"Dear Anna, this is a letter, not a picture.\n" * 20,
-                                                  "portrait.jpg", "Портрет")]},
-     "photos-1-file",
-     "portrait.jpg: это не фотография, которую мы можем принять. Пришлите JPEG, PNG, TIFF, WebP или HEIC."),
-    ({"story_file": (PDF, "story.pdf")},
-     "story_file", "story.pdf: этот файл не читается как рассказ. Пришлите текст (.txt), Word (.docx) или аудио"),
-    ({"story_file": (bytes(range(256)) * 8, "story.txt")},
-     "story_file", "story.txt: этот файл не читается как рассказ."),
-], ids=["text-named-jpg", "pdf", "binary-named-txt"])
+@pytest.mark.parametrize(
+    "files, field_id, message",
+    [
+        (
+            {
+                "photos": [
+                    (jpeg(), "good.jpg", "Хорошая"),
+                    (b"Dear Anna, this is a letter, not a picture.\n" * 20, "portrait.jpg", "Портрет"),
+                ]
+            },
+            "photos-1-file",
+            "portrait.jpg: это не фотография, которую мы можем принять. Пришлите JPEG, PNG, TIFF, WebP или HEIC.",
+        ),
+        (
+            {"story_file": (PDF, "story.pdf")},
+            "story_file",
+            "story.pdf: этот файл не читается как рассказ. Пришлите текст (.txt), Word (.docx) или аудио",
+        ),
+        (
+            {"story_file": (bytes(range(256)) * 8, "story.txt")},
+            "story_file",
+            "story.txt: этот файл не читается как рассказ.",
+        ),
+    ],
+    ids=["text-named-jpg", "pdf", "binary-named-txt"],
+)
 def test_a_wrong_file_is_refused_beside_its_field_and_nothing_is_kept(client, collection, files, field_id, message):
     response = submit(client, url="/contribute/?lang=ru", **files)
     page = text(response)
@@ -267,8 +321,14 @@ def test_the_honeypot_refuses_a_robot(client, collection):
 
 
 def test_too_many_testimonies_from_one_address_are_refused(tmp_path):
-    app = create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False,
-                      "ARCHIVE_CONTRIBUTIONS_PER_HOUR": 2})
+    app = create_app(
+        {
+            "TESTING": True,
+            "ARCHIVE_DATA": tmp_path,
+            "ARCHIVE_INDEX_CHECK_AT_START": False,
+            "ARCHIVE_CONTRIBUTIONS_PER_HOUR": 2,
+        }
+    )
     client = app.test_client()
     assert [submit(client).status_code for _ in range(2)] == [302, 302]
     third = submit(client)
@@ -279,6 +339,7 @@ def test_too_many_testimonies_from_one_address_are_refused(tmp_path):
 
 
 # --- the receipt ------------------------------------------------------------------------------------------------
+
 
 def test_the_receipt_is_kept_by_its_browser_and_opens_elsewhere_by_link_or_code_only(app, client, collection):
     response = submit(client, photos=TWO_PHOTOS, url="/contribute/?lang=ru")
@@ -330,9 +391,17 @@ def test_the_contact_is_for_historians_alone(app, client, collection):
     interview_id, items = approved(historian, collection, sent.id)
     anonymous, researcher = browser(app), browser(app, "researcher")
     for reader in (anonymous, researcher, client):
-        for url in (f"/interviews/{interview_id}", "/interviews/", "/media/", f"/search?q={MARKER}",
-                    f"/api/v1/search?q={MARKER}", "/api/v1/media", f"/contribute/receipt/{sent.id}",
-                    *(f"/media/{i}" for i in items), *(f"/api/v1/media/{i}" for i in items)):
+        for url in (
+            f"/interviews/{interview_id}",
+            "/interviews/",
+            "/media/",
+            f"/search?q={MARKER}",
+            f"/api/v1/search?q={MARKER}",
+            "/api/v1/media",
+            f"/contribute/receipt/{sent.id}",
+            *(f"/media/{i}" for i in items),
+            *(f"/api/v1/media/{i}" for i in items),
+        ):
             response = reader.get(url)
             assert CONTACT not in text(response) and "olga.kim" not in text(response), url
     assert interview_id in text(anonymous.get(f"/search?q={MARKER}"))  # the page was really there to look at
@@ -363,6 +432,7 @@ def test_a_search_made_before_the_first_approval_does_not_break_later_searches(a
 
 # --- moderation -------------------------------------------------------------------------------------------------
 
+
 def test_the_queue_is_for_staff(app, client):
     anonymous = fetch(client, "/moderate/")
     assert anonymous.status_code == 302 and "/auth/signin" in anonymous.location
@@ -382,7 +452,14 @@ def test_the_queue_lists_newest_first_with_counts(app, collection):
     order = [page.index(name) for name in ("Третья Нина", "Вторая Вера", "Первая Анна")]
     assert order == sorted(order)
     counts = dict(re.findall(r'>(\w+)</a> <span class="count">(\d+)</span>', page))
-    assert counts == {"new": "2", "questioned": "0", "approving": "0", "approved": "0", "declined": "1", "withdrawn": "0"}
+    assert counts == {
+        "new": "2",
+        "questioned": "0",
+        "approving": "0",
+        "approved": "0",
+        "declined": "1",
+        "withdrawn": "0",
+    }
     declined = text(historian.get("/moderate/?status=declined"))
     assert "Первая Анна" in declined and "Вторая Вера" not in declined
     assert f'href="/moderate/{sent[2].id}"' in page
@@ -402,8 +479,9 @@ def test_question_reply_description_and_approval_are_logged_with_who_and_when(ap
     assert "Спасибо. Историки это увидят." in text(client.get(replied.location))
     assert "contributor</span> reply: В 1931 году, в Посьете." in text(historian.get(f"/moderate/{sent.id}"))
 
-    described = act(historian, sent.id, "describe", title="Анна Ким: осень 1937 года", surnames="Ким",
-                    description="Рассказ внучки.")
+    described = act(
+        historian, sent.id, "describe", title="Анна Ким: осень 1937 года", surnames="Ким", description="Рассказ внучки."
+    )
     assert described.status_code == 302
     page = text(historian.get(f"/moderate/{sent.id}"))
     assert 'value="Анна Ким: осень 1937 года"' in page
@@ -413,14 +491,24 @@ def test_question_reply_description_and_approval_are_logged_with_who_and_when(ap
 
     record = contributions.load(collection, sent.id).record
     assert [(e["by"], e["action"]) for e in record["log"]] == [
-        ("contributor", "submitted"), ("historian", "question"), ("contributor", "reply"),
-        ("historian", "described"), ("historian", "approving"), ("historian", "approved")]
+        ("contributor", "submitted"),
+        ("historian", "question"),
+        ("contributor", "reply"),
+        ("historian", "described"),
+        ("historian", "approving"),
+        ("historian", "approved"),
+    ]
     times = [datetime.datetime.fromisoformat(e["at"]) for e in record["log"]]
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
     assert datetime.datetime.now(datetime.UTC) - times[-1] < datetime.timedelta(minutes=1)
     log = text(historian.get(f"/moderate/{sent.id}"))
-    for who, action in (("contributor", "submitted"), ("historian", "question"), ("contributor", "reply"),
-                        ("historian", "described"), ("historian", "approved")):
+    for who, action in (
+        ("contributor", "submitted"),
+        ("historian", "question"),
+        ("contributor", "reply"),
+        ("historian", "described"),
+        ("historian", "approved"),
+    ):
         assert re.search(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d · {who}</span> {action}", log), action
     interview = interviews.load(collection, record["result"]["interview"]).record
     assert interview["title"] == "Анна Ким: осень 1937 года" and interview["contribution"] == sent.id
@@ -429,8 +517,9 @@ def test_question_reply_description_and_approval_are_logged_with_who_and_when(ap
     assert "Добавлено в архив" in text(client.get(f"/contribute/receipt/{sent.id}"))
 
 
-@pytest.mark.parametrize("visibility, level", [("public", "public"), ("researchers", "researchers"),
-                                               ("family", "family")])
+@pytest.mark.parametrize(
+    "visibility, level", [("public", "public"), ("researchers", "researchers"), ("family", "family")]
+)
 def test_approval_gives_the_interview_and_photos_the_access_consented_to(app, client, collection, visibility, level):
     sent = send(client, photos=TWO_PHOTOS, visibility=visibility)
     historian = browser(app, "historian")
@@ -443,19 +532,30 @@ def test_approval_gives_the_interview_and_photos_the_access_consented_to(app, cl
     assert all(r["contribution"] == sent.id and r["interviews"] == [interview_id] for r in records)
     assert sorted(r["caption"] for r in records) == sorted(c for _, _, c in TWO_PHOTOS)
     everything = set(reaches(browser(app), interview_id, items))
-    seen = {who: {u for u, s in reaches(c, interview_id, items).items() if s == 200}
-            for who, c in (("anonymous", browser(app)), ("researcher", browser(app, "researcher")),
-                           ("historian", historian))}
-    assert seen == {"anonymous": everything if level == "public" else set(),
-                    "researcher": everything if level in ("public", "researchers") else set(),
-                    "historian": everything}
+    seen = {
+        who: {u for u, s in reaches(c, interview_id, items).items() if s == 200}
+        for who, c in (
+            ("anonymous", browser(app)),
+            ("researcher", browser(app, "researcher")),
+            ("historian", historian),
+        )
+    }
+    assert seen == {
+        "anonymous": everything if level == "public" else set(),
+        "researcher": everything if level in ("public", "researchers") else set(),
+        "historian": everything,
+    }
 
 
 def test_family_records_open_to_their_own_receipt_alone(app, collection):
     family_a, family_b = browser(app), browser(app)
     a = send(family_a, photos=TWO_PHOTOS)
-    b = send(family_b, photos=[(jpeg("green"), "b.jpg", f"Другая семья {MARKER}")], narrator="Пак Борис",
-             story_text=f"Дедушка Борис работал в колхозе. {MARKER}")
+    b = send(
+        family_b,
+        photos=[(jpeg("green"), "b.jpg", f"Другая семья {MARKER}")],
+        narrator="Пак Борис",
+        story_text=f"Дедушка Борис работал в колхозе. {MARKER}",
+    )
     historian = browser(app, "historian")
     interview_a, items_a = approved(historian, collection, a.id)
     interview_b, items_b = approved(historian, collection, b.id)
@@ -471,8 +571,11 @@ def test_family_records_open_to_their_own_receipt_alone(app, collection):
     assert interview_b not in search_hits(holder_of_a)
     assert fetch(holder_of_a, f"/interviews/{interview_b}").status_code == 404
 
-    for who, reader in (("anonymous", browser(app)), ("researcher", browser(app, "researcher")),
-                        ("family B", family_b)):
+    for who, reader in (
+        ("anonymous", browser(app)),
+        ("researcher", browser(app, "researcher")),
+        ("family B", family_b),
+    ):
         statuses = reaches(reader, interview_a, items_a)
         assert set(statuses.values()) == {404}, (who, statuses)
         hits = search_hits(reader)
@@ -492,8 +595,10 @@ def test_a_declined_submission_tells_the_reason_and_cannot_be_approved(app, clie
     assert approve(historian, sent.id, page=opened_before).status_code == 422
     declined = contributions.load(collection, sent.id)
     assert declined.status == "declined" and declined.record["log"][-1]["by"] == "historian"
-    assert (declined.record["log"][-1]["action"], declined.record["log"][-1]["text"]) == \
-           ("declined", "Нам нужен рассказ о депортации.")
+    assert (declined.record["log"][-1]["action"], declined.record["log"][-1]["text"]) == (
+        "declined",
+        "Нам нужен рассказ о депортации.",
+    )
     assert collection.ids("interviews") == [] and collection.ids("media") == []
 
 
@@ -511,8 +616,11 @@ def test_an_answer_sent_after_a_decline_is_refused_with_the_reason_shown(app, cl
     sent = send(client, url="/contribute/?lang=ru")
     token = csrf_token(client.get(f"/contribute/receipt/{sent.id}"))  # the page is open while a historian declines
     act(browser(app, "historian"), sent.id, "decline", reason="Не подходит.")
-    late = client.post(f"/contribute/receipt/{sent.id}/add", data={"csrf_token": token, "text": "Ещё одно."},
-                       content_type="multipart/form-data")
+    late = client.post(
+        f"/contribute/receipt/{sent.id}/add",
+        data={"csrf_token": token, "text": "Ещё одно."},
+        content_type="multipart/form-data",
+    )
     assert late.status_code == 422
     assert "Ещё одно." not in str(contributions.load(collection, sent.id).record)
     assert "Этот рассказ закрыт; добавить к нему уже ничего нельзя." in text(late)
@@ -561,9 +669,14 @@ def test_withdrawing_consent_takes_it_out_of_search_at_once(app, client, collect
 def test_withdrawing_hides_only_what_the_contribution_made(app, client, collection):
     photo = jpeg("purple")
     historian = browser(app, "historian")
-    upload = {"csrf_token": csrf_token(historian.get("/media/new")), "kind": "photograph", "access": "public",
-              "title": "Museum photograph", "files-0-file": (io.BytesIO(photo), "museum.jpg"),
-              "files-0-caption": "Kept by the museum"}
+    upload = {
+        "csrf_token": csrf_token(historian.get("/media/new")),
+        "kind": "photograph",
+        "access": "public",
+        "title": "Museum photograph",
+        "files-0-file": (io.BytesIO(photo), "museum.jpg"),
+        "files-0-caption": "Kept by the museum",
+    }
     assert historian.post("/media/new", data=upload, content_type="multipart/form-data").status_code == 302
     [museum_item] = collection.ids("media")
     sent = send(client, photos=[(photo, "copy.jpg", "Та же фотография")], visibility="public")
@@ -597,8 +710,12 @@ def test_photos_sent_after_approval_join_the_archive_once_a_historian_approves_t
     sent = send(client, visibility="family")
     historian = browser(app, "historian")
     interview_id, first = approved(historian, collection, sent.id)
-    added = receipt_post(client, sent.id, "add", **{"photos-0-file": (io.BytesIO(jpeg("olive")), "later.jpg"),
-                                                    "photos-0-caption": "Письмо 1938 года"})
+    added = receipt_post(
+        client,
+        sent.id,
+        "add",
+        **{"photos-0-file": (io.BytesIO(jpeg("olive")), "later.jpg"), "photos-0-caption": "Письмо 1938 года"},
+    )
     assert added.status_code == 302
     assert collection.ids("media") == sorted(first)  # nothing enters the archive unseen
     assert "1 photo(s) arrived after approval" in text(historian.get(f"/moderate/{sent.id}"))
@@ -606,7 +723,10 @@ def test_photos_sent_after_approval_join_the_archive_once_a_historian_approves_t
     [later] = sorted(set(collection.ids("media")) - set(first))
     record = media.load(collection, later).record
     assert (record["access"], record["contribution"], record["interviews"]) == ("family", sent.id, [interview_id])
-    assert fetch(client, f"/media/{later}").status_code == 200 and fetch(browser(app), f"/media/{later}").status_code == 404
+    assert (
+        fetch(client, f"/media/{later}").status_code == 200
+        and fetch(browser(app), f"/media/{later}").status_code == 404
+    )
     assert "arrived after approval" not in text(historian.get(f"/moderate/{sent.id}"))
     assert receipt_post(client, sent.id, "withdraw", confirm="y").status_code == 302
     assert media.load(collection, later).record.get("withdrawn")
@@ -668,8 +788,10 @@ def test_the_queue_shows_what_the_family_sent_since(app, client, collection):
 
 # --- villages ---------------------------------------------------------------------------------------------------
 
-def test_a_village_outside_the_gazetteer_stops_approval_until_the_description_names_a_known_place(app, client,
-                                                                                                     collection):
+
+def test_a_village_outside_the_gazetteer_stops_approval_until_the_description_names_a_known_place(
+    app, client, collection
+):
     sent = send(client, deported_to="Уштобе; Зюзякино-Дальнее")
     historian = browser(app, "historian")
     refused = approve(historian, sent.id)
@@ -679,16 +801,18 @@ def test_a_village_outside_the_gazetteer_stops_approval_until_the_description_na
     assert collection.ids("interviews") == [] and contributions.load(collection, sent.id).status == "new"
     assert act(historian, sent.id, "describe", deported_to="Уштобе; Кызылорда").status_code == 302
     interview_id, _ = approved(historian, collection, sent.id)
-    assert [p.get("place") for p in interviews.load(collection, interview_id).record["deported_to"]] == \
-           ["ushtobe", "kyzylorda"]
+    assert [p.get("place") for p in interviews.load(collection, interview_id).record["deported_to"]] == [
+        "ushtobe",
+        "kyzylorda",
+    ]
 
 
 def test_unmatched_villages_show_suggestions_from_the_gazetteer(app, client):
     sent = send(client, birthplace="Kraskina", deported_to="Ushtobee; Зюзякино-Дальнее", later_homes="Ташкент")
     page = text(browser(app, "historian").get(f"/moderate/{sent.id}"))
-    assert "Kraskina <span class=\"flag\">not in the gazetteer; perhaps kraskino</span>" in page
-    assert "Ushtobee <span class=\"flag\">not in the gazetteer; perhaps ushtobe</span>" in page
-    assert "Зюзякино-Дальнее <span class=\"flag\">not in the gazetteer</span>" in page
+    assert 'Kraskina <span class="flag">not in the gazetteer; perhaps kraskino</span>' in page
+    assert 'Ushtobee <span class="flag">not in the gazetteer; perhaps ushtobe</span>' in page
+    assert 'Зюзякино-Дальнее <span class="flag">not in the gazetteer</span>' in page
     assert "Ташкент → Tashkent" in page
 
 

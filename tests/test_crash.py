@@ -35,7 +35,10 @@ def _write_forever(root, folder_id):
         b = collection.read("interviews", folder_id, "b.txt")
         generation = whole(a.data) + 1
         collection.write(
-            "interviews", folder_id, {"a.txt": make("a", generation), "b.txt": make("b", generation)}, "writer",
+            "interviews",
+            folder_id,
+            {"a.txt": make("a", generation), "b.txt": make("b", generation)},
+            "writer",
             {"a.txt": a.version, "b.txt": b.version},
         )
 

@@ -34,8 +34,9 @@ def test_plain_text_speakers_in_three_scripts_and_timecodes_in_three_forms():
     assert t.segments[2].end is None  # untimed: where it ends is not known
 
 
-@pytest.mark.parametrize("codec, name", [("cp1251", "Windows-1251"), ("koi8_r", "KOI8-R"),
-                                         ("utf-16", "UTF-16"), ("utf-8-sig", None)])
+@pytest.mark.parametrize(
+    "codec, name", [("cp1251", "Windows-1251"), ("koi8_r", "KOI8-R"), ("utf-16", "UTF-16"), ("utf-8-sig", None)]
+)
 def test_russian_encodings_are_detected_and_converted(codec, name):
     text = "ИНТЕРВЬЮЕР: Где вы родились?\nЦОЙ: В Посьете, у самого моря. Осенью нас посадили в вагоны.\n"
     t = read(text.encode(codec), "interview.txt")
@@ -55,18 +56,21 @@ def test_decomposed_text_is_stored_as_nfc():
     assert "й" in t.segments[0].text and "\u0306" not in t.segments[0].text
 
 
-@pytest.mark.parametrize("blob, message", [
-    (b"", "the file is empty"),
-    (b"   \n\n ", "the file is empty"),
-    (bytes(range(256)) * 8, "binary data"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
-    (b"%PDF-1.7\n", "PDF document"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Word 97-2003 (.doc)"),
-    ("Привет, это текст".encode("cp1251") + b"\x81\x83\x98" * 20, "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
-    ("Crème brûlée à Paris, déjà vu, naïve façade".encode("latin-1"), "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
-    (b"A: [00:61:00] too many minutes", 'line 1: timecode "00:61:00" is not a valid time'),
-    (b"one\ntwo\nB: (00:10:75) bad seconds", 'line 3: timecode "00:10:75" is not a valid time'),
-])
+@pytest.mark.parametrize(
+    "blob, message",
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n ", "the file is empty"),
+        (bytes(range(256)) * 8, "binary data"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
+        (b"%PDF-1.7\n", "PDF document"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Word 97-2003 (.doc)"),
+        ("Привет, это текст".encode("cp1251") + b"\x81\x83\x98" * 20, "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
+        ("Crème brûlée à Paris, déjà vu, naïve façade".encode("latin-1"), "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
+        (b"A: [00:61:00] too many minutes", 'line 1: timecode "00:61:00" is not a valid time'),
+        (b"one\ntwo\nB: (00:10:75) bad seconds", 'line 3: timecode "00:10:75" is not a valid time'),
+    ],
+)
 def test_bad_text_files_are_refused_with_a_reason(blob, message):
     with pytest.raises(FormatError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         read(blob, "interview.txt")
@@ -89,19 +93,25 @@ def test_webvtt_voices_notes_settings_and_real_world_oddities():
 def test_srt_with_labels_in_hangul():
     t = read(data("interview.srt"), "interview.srt")
     assert t.format == "srt"
-    assert turns(t) == [("면담자", 1.0, "어디에서 태어나셨어요?"), ("최 마리아", 4.5, "연해주에서 태어났어요."),
-                        ("최 마리아", 9.0, "기차를 타고 한 달 넘게 갔어요.")]
+    assert turns(t) == [
+        ("면담자", 1.0, "어디에서 태어나셨어요?"),
+        ("최 마리아", 4.5, "연해주에서 태어났어요."),
+        ("최 마리아", 9.0, "기차를 타고 한 달 넘게 갔어요."),
+    ]
 
 
-@pytest.mark.parametrize("name, message", [
-    ("bad-time.vtt", 'cue 3: timecode "00:61:00.000" is not a valid time'),
-    ("no-header.vtt", 'does not start with the "WEBVTT" header'),
-    ("bad-time.srt", 'cue 2: timecode "00:00:99,000" is not a valid time'),
-    ("broken.xml", r"line 5, column \d+: the XML is broken \(mismatched tag\)"),
-    ("external-entity.xml", "declares a DTD or entities"),
-    ("billion-laughs.xml", "declares a DTD or entities"),
-    ("not-ohms.xml", "not an OHMS export"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("bad-time.vtt", 'cue 3: timecode "00:61:00.000" is not a valid time'),
+        ("no-header.vtt", 'does not start with the "WEBVTT" header'),
+        ("bad-time.srt", 'cue 2: timecode "00:00:99,000" is not a valid time'),
+        ("broken.xml", r"line 5, column \d+: the XML is broken \(mismatched tag\)"),
+        ("external-entity.xml", "declares a DTD or entities"),
+        ("billion-laughs.xml", "declares a DTD or entities"),
+        ("not-ohms.xml", "not an OHMS export"),
+    ],
+)
 def test_broken_subtitles_and_xml_are_refused_with_a_reason(name, message):
     with pytest.raises(FormatError, match=message):
         read(data(name), name)
@@ -140,7 +150,10 @@ def test_ohms_legacy_transcript_with_sync_index_and_footnotes():
 
 def test_ohms_with_embedded_webvtt():
     t = read(data("ohms-vtt.xml"), "ohms-vtt.xml")
-    assert turns(t) == [("KIM", 1.0, "Мы приехали в Уштобе осенью.\nБыло холодно."), ("INTERVIEWER", 4.0, "А что было потом?")]
+    assert turns(t) == [
+        ("KIM", 1.0, "Мы приехали в Уштобе осенью.\nБыло холодно."),
+        ("INTERVIEWER", 4.0, "А что было потом?"),
+    ]
     assert t.metadata["narrators"] == ["Ким Мария"]
 
 
@@ -152,7 +165,7 @@ def make_docx(paragraphs, table=None) -> bytes:
         document.add_paragraph(text)
     if table:
         grid = document.add_table(rows=len(table), cols=2)
-        for row, (a, b) in zip(grid.rows, table):
+        for row, (a, b) in zip(grid.rows, table, strict=False):
             row.cells[0].text, row.cells[1].text = a, b
     out = io.BytesIO()
     document.save(out)
@@ -160,19 +173,33 @@ def make_docx(paragraphs, table=None) -> bytes:
 
 
 def test_docx_paragraphs_and_tables():
-    blob = make_docx(["Интервью (тест команды архива)", "Интервьюер: Где вы жили?", "[00:03:10] Пак Николай: В Самарканде.",
-                      "Потом в Туле, на шахте."], table=[("Интервьюер", "А после войны?")])
+    blob = make_docx(
+        [
+            "Интервью (тест команды архива)",
+            "Интервьюер: Где вы жили?",
+            "[00:03:10] Пак Николай: В Самарканде.",
+            "Потом в Туле, на шахте.",
+        ],
+        table=[("Интервьюер", "А после войны?")],
+    )
     t = read(blob, "interview.docx")
     assert t.format == "docx"
-    assert turns(t) == [(None, None, "Интервью (тест команды архива)"), ("Интервьюер", None, "Где вы жили?"),
-                        ("Пак Николай", 190.0, "В Самарканде."), ("Пак Николай", None, "Потом в Туле, на шахте."),
-                        ("Интервьюер", None, "А после войны?")]
+    assert turns(t) == [
+        (None, None, "Интервью (тест команды архива)"),
+        ("Интервьюер", None, "Где вы жили?"),
+        ("Пак Николай", 190.0, "В Самарканде."),
+        ("Пак Николай", None, "Потом в Туле, на шахте."),
+        ("Интервьюер", None, "А после войны?"),
+    ]
 
 
-@pytest.mark.parametrize("blob, message", [
-    (b"PK\x03\x04" + b"\x00" * 100, "damaged: it is not a readable zip archive"),
-    (b"plain words in a file named docx", "named .docx but is not a Word document"),
-])
+@pytest.mark.parametrize(
+    "blob, message",
+    [
+        (b"PK\x03\x04" + b"\x00" * 100, "damaged: it is not a readable zip archive"),
+        (b"plain words in a file named docx", "named .docx but is not a Word document"),
+    ],
+)
 def test_broken_docx_is_refused(blob, message):
     with pytest.raises(FormatError, match=message):
         read(blob, "interview.docx")

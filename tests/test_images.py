@@ -37,6 +37,7 @@ def ingester(collection):
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
+
 def encoded(image: Image.Image, fmt: str, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **params)
@@ -56,8 +57,12 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 def handmade_png(width: int, height: int, bit_depth: int, colour_type: int, rows: bytes) -> bytes:
     """A PNG written byte by byte, for what Pillow will not write: a lying header, 16-bit RGB."""
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(rows))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(rows))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def grainy(size: tuple[int, int]) -> Image.Image:
@@ -98,10 +103,11 @@ def assert_no_metadata(data: bytes) -> None:
 
 
 def close(pixel, expected, tolerance=24) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=False))
 
 
 # --- refused files leave nothing ----------------------------------------------------------------------------------
+
 
 def test_pixel_flood_png_is_refused_from_its_header(ingester, collection):
     # 74 bytes declaring 100,000 × 100,000 one-bit pixels: decoded, it would need gigabytes
@@ -125,11 +131,13 @@ def test_every_page_of_a_tiff_is_held_to_the_pixel_and_page_limits(collection):
     first, second = Image.new("L", (500, 400), 90), Image.new("L", (1500, 1000), 160)
     tiff = encoded(first, "TIFF", save_all=True, append_images=[second, first])
     outcome = media.MediaIngester(collection, images.Limits(max_pixels=1_000_000), "t").ingest(tiff, "letter.tif", None)
-    assert_refused_and_nothing_left(outcome, collection.root,
-                                    "page 2 is 1500 × 1000 pixels; images over 1,000,000 pixels are refused")
+    assert_refused_and_nothing_left(
+        outcome, collection.root, "page 2 is 1500 × 1000 pixels; images over 1,000,000 pixels are refused"
+    )
     outcome = media.MediaIngester(collection, images.Limits(max_pages=2), "t").ingest(tiff, "letter.tif", None)
-    assert_refused_and_nothing_left(outcome, collection.root,
-                                    "the file holds more than 2 pages; split it into smaller files")
+    assert_refused_and_nothing_left(
+        outcome, collection.root, "the file holds more than 2 pages; split it into smaller files"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "TIFF"])
@@ -139,8 +147,9 @@ def test_a_file_cut_in_half_is_refused_as_truncated(ingester, collection, fmt):
     outcome = ingester.ingest(whole[: len(whole) // 2], f"cut.{fmt.lower()}", None)
     label = images.LABELS[fmt]
     assert_refused_and_nothing_left(outcome, collection.root, "cut short (truncated)")
-    assert outcome.reason == (f"the {label} file is cut short (truncated): part of the picture is missing; "
-                              f"send the whole file")
+    assert outcome.reason == (
+        f"the {label} file is cut short (truncated): part of the picture is missing; send the whole file"
+    )
 
 
 def test_a_text_file_named_jpg_is_not_taken_as_an_image(ingester, collection):
@@ -176,8 +185,9 @@ def test_binary_junk_named_jpg_gets_a_specific_refusal_from_the_command_line(run
 def test_a_gif_is_refused_by_name_through_the_ingester_and_the_command_line(ingester, collection, runner, tmp_path):
     gif = encoded(Image.new("P", (30, 20), 3), "GIF")
     outcome = ingester.ingest(gif, "card.gif", None)
-    assert_refused_and_nothing_left(outcome, collection.root,
-                                    f"this is a GIF image; the archive accepts {LIMITS.accepted()} images")
+    assert_refused_and_nothing_left(
+        outcome, collection.root, f"this is a GIF image; the archive accepts {LIMITS.accepted()} images"
+    )
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     (incoming / "card.png").write_bytes(gif)  # the name lies; the content decides
@@ -189,9 +199,15 @@ def test_a_gif_is_refused_by_name_through_the_ingester_and_the_command_line(inge
 
 # --- colour and depth -----------------------------------------------------------------------------------------------
 
+
 def test_cmyk_jpeg_becomes_rgb_with_the_right_colours(ingester, collection):
-    patches = {(255, 0, 0, 0): (0, 255, 255), (0, 255, 0, 0): (255, 0, 255), (0, 0, 255, 0): (255, 255, 0),
-               (0, 0, 0, 255): (0, 0, 0), (0, 0, 0, 0): (255, 255, 255)}
+    patches = {
+        (255, 0, 0, 0): (0, 255, 255),
+        (0, 255, 0, 0): (255, 0, 255),
+        (0, 0, 255, 0): (255, 255, 0),
+        (0, 0, 0, 255): (0, 0, 0),
+        (0, 0, 0, 0): (255, 255, 255),
+    }
     cmyk = Image.new("CMYK", (50 * len(patches), 50))
     for n, ink in enumerate(patches):
         cmyk.paste(ink, (50 * n, 0, 50 * n + 50, 50))
@@ -218,17 +234,21 @@ def gradient_16bit(width: int = 256, height: int = 8) -> Image.Image:
 
 def rgb48_png() -> bytes:
     """A 16-bit-per-channel RGB PNG (Pillow reads these but cannot write them): the same gray ramp in R, G and B."""
-    rows = b"".join(b"\x00" + b"".join(struct.pack(">HHH", *[round(x * 65535 / 255)] * 3) for x in range(256))
-                    for _ in range(8))
+    rows = b"".join(
+        b"\x00" + b"".join(struct.pack(">HHH", *[round(x * 65535 / 255)] * 3) for x in range(256)) for _ in range(8)
+    )
     return handmade_png(256, 8, 16, 2, rows)
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda: encoded(gradient_16bit(), "PNG"), id="gray16-png"),
-    pytest.param(lambda: encoded(gradient_16bit(), "TIFF"), id="gray16-tiff"),
-    pytest.param(lambda: encoded(gradient_16bit(), "TIFF", compression="tiff_deflate"), id="gray16-tiff-deflate"),
-    pytest.param(rgb48_png, id="rgb48-png"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: encoded(gradient_16bit(), "PNG"), id="gray16-png"),
+        pytest.param(lambda: encoded(gradient_16bit(), "TIFF"), id="gray16-tiff"),
+        pytest.param(lambda: encoded(gradient_16bit(), "TIFF", compression="tiff_deflate"), id="gray16-tiff-deflate"),
+        pytest.param(rgb48_png, id="rgb48-png"),
+    ],
+)
 def test_16_bit_images_are_scaled_to_8_bits_not_clipped(ingester, collection, make):
     data = make()
     outcome = ingester.ingest(data, "scan", None)
@@ -246,9 +266,16 @@ def test_16_bit_images_are_scaled_to_8_bits_not_clipped(ingester, collection, ma
 # --- orientation ------------------------------------------------------------------------------------------------
 
 # The transform that, applied by a camera to an upright picture, makes EXIF orientation n necessary to undo it.
-STORED_AS = {1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-             4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90,
-             7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270}
+STORED_AS = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
 
 
 def upright_picture(size=(60, 40)) -> Image.Image:
@@ -291,10 +318,12 @@ def test_every_exif_orientation_is_turned_upright_and_the_tag_dropped(ingester, 
 
 # --- metadata stays with staff --------------------------------------------------------------------------------
 
-XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
-       b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
-       b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Epson Scan"/></rdf:RDF></x:xmpmeta>'
-       b'<?xpacket end="w"?>')
+XMP = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Epson Scan"/></rdf:RDF></x:xmpmeta>'
+    b'<?xpacket end="w"?>'
+)
 
 
 def camera_exif() -> Image.Exif:
@@ -321,8 +350,14 @@ def with_iptc(jpeg: bytes, caption: bytes) -> bytes:
 
 
 def test_gps_xmp_iptc_and_comment_stay_in_the_original_and_reach_staff_only(ingester, collection):
-    jpeg = encoded(upright_picture((400, 300)), "JPEG", quality=90, exif=camera_exif(), xmp=XMP,
-                   comment=b"Grandmother's house, Posyet")
+    jpeg = encoded(
+        upright_picture((400, 300)),
+        "JPEG",
+        quality=90,
+        exif=camera_exif(),
+        xmp=XMP,
+        comment=b"Grandmother's house, Posyet",
+    )
     jpeg = with_iptc(jpeg, b"Posyet 1937")
     source = opened(jpeg)  # the input really carries all four blocks
     assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] == (42.0, 39.0, 0.0)
@@ -349,10 +384,17 @@ def test_gps_xmp_iptc_and_comment_stay_in_the_original_and_reach_staff_only(inge
     assert original.read_bytes() == jpeg  # the original keeps everything, byte for byte
 
 
-@pytest.mark.parametrize("taken, expected", [
-    ("1987:06:14 10:30:00", "1987-06-14"), ("2004-08-27T09:00:00", "2004-08-27"), ("0000:00:00 00:00:00", ""),
-    ("1987:02:30 00:00:00", ""), ("", ""), ("    :  :     :  :  ", ""),
-])
+@pytest.mark.parametrize(
+    "taken, expected",
+    [
+        ("1987:06:14 10:30:00", "1987-06-14"),
+        ("2004-08-27T09:00:00", "2004-08-27"),
+        ("0000:00:00 00:00:00", ""),
+        ("1987:02:30 00:00:00", ""),
+        ("", ""),
+        ("    :  :     :  :  ", ""),
+    ],
+)
 def test_suggested_date_is_an_edtf_day_or_nothing(taken, expected):
     assert images.suggested_date({"taken": taken}) == expected
 
@@ -367,6 +409,7 @@ def test_xmp_date_is_used_when_there_is_no_exif(ingester, collection):
 
 
 # --- pages, formats and sizes ---------------------------------------------------------------------------------------
+
 
 def test_multi_page_tiff_keeps_every_page_and_the_original_byte_for_byte(ingester, collection):
     pages = [((300, 200), (200, 30, 30)), ((120, 160), (30, 160, 30)), ((50, 50), (30, 30, 200))]
@@ -417,11 +460,17 @@ def test_webp_derivatives_when_the_setting_asks_for_them(collection):
         assert b"XMP " not in data and b"ICCP" not in data
     assert_upright(opened(files["display-1.webp"]), (600, 400))
     assert item_record(collection.root, outcome.interview_id)["derived"] == {
-        "format": "WEBP", "display_edge": limits.display_edge, "thumbnail_edge": limits.thumbnail_edge}
+        "format": "WEBP",
+        "display_edge": limits.display_edge,
+        "thumbnail_edge": limits.thumbnail_edge,
+    }
 
 
-@pytest.mark.parametrize("upright_size, orientation", [((4200, 2800), 1), ((2800, 4200), 1), ((4200, 2800), 6)],
-                         ids=["landscape", "portrait", "landscape-stored-turned"])
+@pytest.mark.parametrize(
+    "upright_size, orientation",
+    [((4200, 2800), 1), ((2800, 4200), 1), ((4200, 2800), 6)],
+    ids=["landscape", "portrait", "landscape-stored-turned"],
+)
 def test_large_jpeg_gets_display_and_thumbnail_edges_progressive(ingester, collection, upright_size, orientation):
     picture = upright_picture(upright_size)
     stored = picture.transpose(STORED_AS[orientation]) if orientation > 1 else picture
@@ -445,6 +494,7 @@ def test_large_jpeg_gets_display_and_thumbnail_edges_progressive(ingester, colle
 
 
 # --- `archive derive` and `archive verify` ------------------------------------------------------------------------
+
 
 def test_derive_remakes_missing_or_stale_derivatives_and_verify_stays_clean(runner, app, tmp_path, monkeypatch):
     incoming = tmp_path / "incoming"

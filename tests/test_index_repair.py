@@ -11,11 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import REPOSITORY, start_server
 from filelock import FileLock
 from whoosh import fields, index
 
 from archive import create_app
-from conftest import REPOSITORY, start_server
 
 QUERY = "/api/v1/search?q=Ushtobe"
 
@@ -51,9 +51,14 @@ def damage_other_schema(root: Path) -> None:
     index.create_in(str(root / "index"), fields.Schema(id=fields.ID(stored=True), text=fields.TEXT))
 
 
-DAMAGE = {"empty table of contents": damage_toc_empty, "random table of contents": damage_toc_random,
-          "segment missing": damage_segment_missing, "segment of random bytes": damage_segment_random,
-          "deleted": damage_deleted, "another layout": damage_other_schema}
+DAMAGE = {
+    "empty table of contents": damage_toc_empty,
+    "random table of contents": damage_toc_random,
+    "segment missing": damage_segment_missing,
+    "segment of random bytes": damage_segment_random,
+    "deleted": damage_deleted,
+    "another layout": damage_other_schema,
+}
 
 
 def sample_root(tmp_path: Path) -> Path:
@@ -67,8 +72,11 @@ def sample_root(tmp_path: Path) -> Path:
 
 
 def public_interview(root: Path) -> str:
-    return next(p.name for p in sorted((root / "interviews").iterdir())
-                if json.loads((p / "interview.json").read_text())["access"] == "public")
+    return next(
+        p.name
+        for p in sorted((root / "interviews").iterdir())
+        if json.loads((p / "interview.json").read_text())["access"] == "public"
+    )
 
 
 def hits(client) -> int:
@@ -146,8 +154,11 @@ def test_deleted_while_two_servers_serve_it_is_rebuilt_once_and_never_answers_50
         seen = set()
         deadline = time.monotonic() + 60
         while True:
-            answers = [status(base + url) for _, base in servers
-                       for url in (QUERY, "/search?q=Ushtobe", f"/interviews/{interview_id}", "/media/")]
+            answers = [
+                status(base + url)
+                for _, base in servers
+                for url in (QUERY, "/search?q=Ushtobe", f"/interviews/{interview_id}", "/media/")
+            ]
             seen.update(answers)
             assert all(a in (200, 503) for a in answers), answers
             assert all(status(base + f"/interviews/{interview_id}") == 200 for _, base in servers)

@@ -9,8 +9,23 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data" / "transcripts"
-HEADER = ["file", "title", "narrator", "narrator_other_forms", "interviewer", "date", "village", "birthplace",
-          "surnames", "language", "access", "release_form", "consent_scope", "consent_date", "donor_box"]
+HEADER = [
+    "file",
+    "title",
+    "narrator",
+    "narrator_other_forms",
+    "interviewer",
+    "date",
+    "village",
+    "birthplace",
+    "surnames",
+    "language",
+    "access",
+    "release_form",
+    "consent_scope",
+    "consent_date",
+    "donor_box",
+]
 
 
 def manifest(folder: Path, rows: list[dict], name="metadata.csv", encoding="utf-8", header=HEADER) -> Path:
@@ -25,10 +40,23 @@ def manifest(folder: Path, rows: list[dict], name="metadata.csv", encoding="utf-
 
 
 def row(file, **fields):
-    base = {"file": file, "title": f"Test {file}", "narrator": "Цой Анна", "narrator_other_forms": "Tsoi Anna;최 안나",
-            "interviewer": "Oleg Ten", "date": "2019-05", "village": "Уштобе;Posyet", "birthplace": "Посьет",
-            "surnames": "Tsoi", "language": "ru", "access": "public", "release_form": "yes",
-            "consent_scope": "public", "consent_date": "2019-05-14", "donor_box": "box 7"}
+    base = {
+        "file": file,
+        "title": f"Test {file}",
+        "narrator": "Цой Анна",
+        "narrator_other_forms": "Tsoi Anna;최 안나",
+        "interviewer": "Oleg Ten",
+        "date": "2019-05",
+        "village": "Уштобе;Posyet",
+        "birthplace": "Посьет",
+        "surnames": "Tsoi",
+        "language": "ru",
+        "access": "public",
+        "release_form": "yes",
+        "consent_scope": "public",
+        "consent_date": "2019-05-14",
+        "donor_box": "box 7",
+    }
     return {**base, **fields}
 
 
@@ -50,8 +78,12 @@ def batch(tmp_path):
 
 
 def test_batch_with_manifest_then_rerun_creates_no_duplicates(runner, app, batch):
-    rows = [row("speakers.txt"), row("interview.vtt", language="en", access="researchers"),
-            row("interview.srt", language="ko", village="Кызылорда"), row("ohms-legacy.xml", title="", date="")]
+    rows = [
+        row("speakers.txt"),
+        row("interview.vtt", language="en", access="researchers"),
+        row("interview.srt", language="ko", village="Кызылорда"),
+        row("ohms-legacy.xml", title="", date=""),
+    ]
     csv_path = manifest(batch, rows)
     result = runner("ingest", str(batch), "--metadata", str(csv_path))
     assert result.exit_code == 0, result.output
@@ -70,8 +102,14 @@ def test_batch_with_manifest_then_rerun_creates_no_duplicates(runner, app, batch
     original = root / "interviews" / folder_id / "original" / "transcript.txt"
     assert original.read_bytes() == (batch / "speakers.txt").read_bytes()
     segments = json.loads((root / "interviews" / folder_id / "segments.json").read_text())
-    assert segments[1] == {"n": 2, "start": 5.0, "end": None, "speaker": "INTERVIEWER",
-                           "text": "Where were you born?", "lang": "ru"}
+    assert segments[1] == {
+        "n": 2,
+        "start": 5.0,
+        "end": None,
+        "speaker": "INTERVIEWER",
+        "text": "Where were you born?",
+        "lang": "ru",
+    }
 
     _, ohms = by_file["ohms-legacy.xml"]  # empty manifest cells fall back to the OHMS record
     assert ohms["title"] == "Test interview: harvest at the kolkhoz" and ohms["date"] == "1998-07-02"
@@ -118,11 +156,15 @@ def test_without_manifest_row_the_title_is_provisional_and_access_staff(runner, 
 
 
 def test_bad_metadata_fails_that_file_with_field_and_hint(runner, app, batch):
-    rows = [row("speakers.txt", date="2019-13-45", village="Ushtobee"), row("interview.vtt", access="secret"),
-            row("interview.srt", language="klingonish"), row("ohms-legacy.xml")]
+    rows = [
+        row("speakers.txt", date="2019-13-45", village="Ushtobee"),
+        row("interview.vtt", access="secret"),
+        row("interview.srt", language="klingonish"),
+        row("ohms-legacy.xml"),
+    ]
     result = runner("ingest", str(batch), "--metadata", str(manifest(batch, rows)))
     assert result.exit_code == 1
-    assert ('FAILED     speakers.txt: metadata: date: "2019-13-45" is not a date in EDTF' in result.stdout)
+    assert 'FAILED     speakers.txt: metadata: date: "2019-13-45" is not a date in EDTF' in result.stdout
     assert 'villages: "Ushtobee" is not in the gazetteer; did you mean Ushtobe?' in result.stdout
     assert 'interview.vtt: metadata: access: "secret" is not an access level' in result.stdout
     assert 'interview.srt: metadata: languages: "klingonish" is not a language tag' in result.stdout
@@ -135,7 +177,8 @@ def test_manifest_without_required_columns_is_refused_before_anything(runner, ap
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: metadata.csv: the header lacks the columns narrator, interviewer, date, village, surnames, "
-        "language, access (it needs at least file,title,narrator,interviewer,date,village,surnames,language,access)"]
+        "language, access (it needs at least file,title,narrator,interviewer,date,village,surnames,language,access)"
+    ]
     assert not (app.config["ARCHIVE_DATA"] / "interviews").exists() or not interviews(app.config["ARCHIVE_DATA"])
 
 

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import csrf_token
 
 from archive.ingest import Ingester
 from archive.names import shipped_gazetteer
-from conftest import csrf_token
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 64
@@ -19,13 +19,23 @@ AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 64
 def ingested(app, collection):
     """Three interviews: public with audio, researchers-only, and embargoed until far in the future."""
     ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["search"])
-    public = ingester.ingest((DATA / "interview.vtt").read_bytes(), "interview.vtt",
-                             {"title": "Public: the sea at Posyet", "narrators": "Anna Tsoi", "access": "public",
-                              "villages": "Посьет"}, AUDIO, "interview.mp3")
-    research = ingester.ingest((DATA / "interview.srt").read_bytes(), "interview.srt",
-                               {"title": "Researchers: Kyzylorda", "access": "researchers"})
-    embargoed = ingester.ingest((DATA / "speakers.txt").read_bytes(), "speakers.txt",
-                                {"title": "Embargoed: the winter", "access": "public", "embargo_until": "2999-01-01"})
+    public = ingester.ingest(
+        (DATA / "interview.vtt").read_bytes(),
+        "interview.vtt",
+        {"title": "Public: the sea at Posyet", "narrators": "Anna Tsoi", "access": "public", "villages": "Посьет"},
+        AUDIO,
+        "interview.mp3",
+    )
+    research = ingester.ingest(
+        (DATA / "interview.srt").read_bytes(),
+        "interview.srt",
+        {"title": "Researchers: Kyzylorda", "access": "researchers"},
+    )
+    embargoed = ingester.ingest(
+        (DATA / "speakers.txt").read_bytes(),
+        "speakers.txt",
+        {"title": "Embargoed: the winter", "access": "public", "embargo_until": "2999-01-01"},
+    )
     assert {o.status for o in (public, research, embargoed)} == {"ingested"}
     return {"public": public.interview_id, "researchers": research.interview_id, "embargoed": embargoed.interview_id}
 
@@ -40,8 +50,14 @@ def test_interview_page_shows_turns_with_citable_anchors(client, ingested):
     assert f'src="/interviews/{ingested["public"]}/audio"' in page
 
 
-@pytest.mark.parametrize("role, visible", [(None, {"public"}), ("researcher", {"public", "researchers"}),
-                                           ("historian", {"public", "researchers", "embargoed"})])
+@pytest.mark.parametrize(
+    "role, visible",
+    [
+        (None, {"public"}),
+        ("researcher", {"public", "researchers"}),
+        ("historian", {"public", "researchers", "embargoed"}),
+    ],
+)
 def test_who_sees_which_interview(client, auth, ingested, role, visible):
     if role:
         auth.login(role)
@@ -83,10 +99,18 @@ def upload(client, **fields):
 
 def test_historian_uploads_a_transcript_with_audio(client, auth, app):
     auth.login("historian")
-    response = upload(client, transcript=(io.BytesIO((DATA / "speakers.txt").read_bytes()), "speakers.txt"),
-                      audio=(io.BytesIO(AUDIO), "take1.mp3"), title="Uploaded: Posyet to Ushtobe",
-                      narrator="Цой Анна", narrator_other_forms="Tsoi Anna; 최 안나", villages="Uştöbe; 포시예트",
-                      date="1998~", languages="ru", access="researchers")
+    response = upload(
+        client,
+        transcript=(io.BytesIO((DATA / "speakers.txt").read_bytes()), "speakers.txt"),
+        audio=(io.BytesIO(AUDIO), "take1.mp3"),
+        title="Uploaded: Posyet to Ushtobe",
+        narrator="Цой Анна",
+        narrator_other_forms="Tsoi Anna; 최 안나",
+        villages="Uştöbe; 포시예트",
+        date="1998~",
+        languages="ru",
+        access="researchers",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Uploaded: Posyet to Ushtobe" in page and "Ingested" in page and "Uştöbe" in page
@@ -95,29 +119,45 @@ def test_historian_uploads_a_transcript_with_audio(client, auth, app):
     assert record["villages"][0] == {"name": "Uştöbe", "place": "ushtobe"}
     assert record["narrators"] == [{"name": "Цой Анна", "other_forms": ["Tsoi Anna", "최 안나"]}]
     assert record["audio"]["original"] == "original/audio.mp3"
-    assert app.extensions["collection"].last_change("interviews", interview_id, "interview.json")["author"] == "historian"
+    assert (
+        app.extensions["collection"].last_change("interviews", interview_id, "interview.json")["author"] == "historian"
+    )
 
 
 def test_wrong_fields_are_shown_beside_each_and_typed_text_is_kept(client, auth, app):
     auth.login("historian")
-    response = upload(client, transcript=(io.BytesIO((DATA / "interview.vtt").read_bytes()), "interview.vtt"),
-                      title="Keep this title", date="1937-13", villages="Atlantis", languages="xx-nope",
-                      embargo_until="next year")
+    response = upload(
+        client,
+        transcript=(io.BytesIO((DATA / "interview.vtt").read_bytes()), "interview.vtt"),
+        title="Keep this title",
+        date="1937-13",
+        villages="Atlantis",
+        languages="xx-nope",
+        embargo_until="next year",
+    )
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 422
     assert 'value="Keep this title"' in page and 'value="Atlantis"' in page
-    for message in ('"1937-13" is not a date in EDTF', '"Atlantis" is not in the gazetteer',
-                    '"xx-nope" is not a language tag', '"next year" is not a date (YYYY-MM-DD)', "Nothing was saved"):
+    for message in (
+        '"1937-13" is not a date in EDTF',
+        '"Atlantis" is not in the gazetteer',
+        '"xx-nope" is not a language tag',
+        '"next year" is not a date (YYYY-MM-DD)',
+        "Nothing was saved",
+    ):
         assert message in page
     assert page.index('"Atlantis" is not in the gazetteer') > page.index('id="villages"')  # beside its own field
     assert app.extensions["collection"].ids("interviews") == []
 
 
-@pytest.mark.parametrize("filename, blob, message", [
-    ("bad.vtt", (DATA / "bad-time.vtt").read_bytes(), 'Cue 3: timecode "00:61:00.000" is not a valid time'),
-    ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "This is a JPEG image, not a transcript"),
-    ("empty.txt", b"", "The file is empty"),
-])
+@pytest.mark.parametrize(
+    "filename, blob, message",
+    [
+        ("bad.vtt", (DATA / "bad-time.vtt").read_bytes(), 'Cue 3: timecode "00:61:00.000" is not a valid time'),
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "This is a JPEG image, not a transcript"),
+        ("empty.txt", b"", "The file is empty"),
+    ],
+)
 def test_a_bad_transcript_is_refused_beside_its_field(client, auth, app, filename, blob, message):
     auth.login("historian")
     page = html.unescape(upload(client, transcript=(io.BytesIO(blob), filename), title="x").get_data(as_text=True))
@@ -140,7 +180,12 @@ def test_upload_over_the_size_limit_is_refused(client, auth, app):
 
 def test_audio_that_is_not_audio_is_refused_beside_the_audio_field(client, auth):
     auth.login("historian")
-    page = html.unescape(upload(client, transcript=(io.BytesIO((DATA / "interview.vtt").read_bytes()), "interview.vtt"),
-                                audio=(io.BytesIO(b"not a sound at all"), "take.mp3")).get_data(as_text=True))
+    page = html.unescape(
+        upload(
+            client,
+            transcript=(io.BytesIO((DATA / "interview.vtt").read_bytes()), "interview.vtt"),
+            audio=(io.BytesIO(b"not a sound at all"), "take.mp3"),
+        ).get_data(as_text=True)
+    )
     message = "Take.mp3 is not audio this archive plays"
     assert message in page and page.index(message) > page.index('id="audio"')

@@ -10,11 +10,11 @@ import urllib.error
 import urllib.request
 
 import pytest
+from conftest import PASSWORD, csrf_token, start_server
+from test_contribute import GOOD, send
 from werkzeug.test import encode_multipart
 
 from archive import accounts, contributions
-from conftest import PASSWORD, csrf_token, start_server
-from test_contribute import GOOD, send
 
 # --- a browser of our own, for real concurrent HTTP against `archive serve` ---------------------------------------
 
@@ -30,8 +30,9 @@ class Browser:
     def request(self, path: str, data: bytes | None = None, content_type: str | None = None) -> tuple[int, str]:
         headers = {"Content-Type": content_type} if content_type else {}
         try:
-            with self.opener.open(urllib.request.Request(self.base + path, data=data, headers=headers),
-                                  timeout=120) as answer:
+            with self.opener.open(
+                urllib.request.Request(self.base + path, data=data, headers=headers), timeout=120
+            ) as answer:
                 return answer.status, answer.read().decode()
         except urllib.error.HTTPError as error:
             with error:
@@ -87,6 +88,7 @@ def at_once(count: int, act) -> list:
 
 # --- 5. races on the receipt page ---------------------------------------------------------------------------------
 
+
 def test_double_clicks_on_the_receipt_never_fail_and_lose_nothing(app, collection, servers):
     base = servers()
     family = Browser(base)
@@ -106,8 +108,9 @@ def test_double_clicks_on_the_receipt_never_fail_and_lose_nothing(app, collectio
     assert sorted(e["text"] for e in log if e["action"] == "correction") == sorted(f"correction {n}" for n in range(12))
 
     # withdrawals and additions at once: no 500, and consent ends up withdrawn, once
-    mixed = at_once(10, lambda n: send_form("withdraw", {"confirm": "y"}) if n % 2 else
-                    send_form("add", {"text": f"late {n}"}))
+    mixed = at_once(
+        10, lambda n: send_form("withdraw", {"confirm": "y"}) if n % 2 else send_form("add", {"text": f"late {n}"})
+    )
     assert all(s < 500 for s in mixed), mixed
     assert [s for n, s in enumerate(mixed) if n % 2] == [302] * 5, mixed
     record = contributions.load(collection, submission_id).record
@@ -131,11 +134,14 @@ def test_an_answer_is_written_over_a_question_asked_meanwhile(app, client, colle
     contributions.ask(collection, stale, "Who is in the photo?", "historian")
     contributions.add_from_contributor(collection, stale, "My grandmother.", [], app.extensions["image_limits"])
     log = contributions.load(collection, sent.id).record["log"]
-    assert [(e["action"], e.get("text")) for e in log][-2:] == [("question", "Who is in the photo?"),
-                                                                ("reply", "My grandmother.")]
+    assert [(e["action"], e.get("text")) for e in log][-2:] == [
+        ("question", "Who is in the photo?"),
+        ("reply", "My grandmother."),
+    ]
 
 
 # --- 5. limits that hold under concurrency, across processes ------------------------------------------------------
+
 
 def test_concurrent_wrong_passwords_from_one_address_get_no_more_than_the_limit(app, servers):
     with app.app_context():
@@ -156,15 +162,20 @@ def test_concurrent_wrong_passwords_from_one_address_get_no_more_than_the_limit(
 def test_concurrent_testimonies_from_one_address_get_no_more_than_the_limit(app, collection, servers):
     bases = [servers(ARCHIVE_CONTRIBUTIONS_PER_HOUR=5), servers(ARCHIVE_CONTRIBUTIONS_PER_HOUR=5)]
     people = [Browser(base) for base in bases for _ in range(10)]
-    bodies = [encode_multipart({"csrf_token": p.token("/contribute/"), **GOOD, "story_text": f"Story {n}."})
-              for n, p in enumerate(people)]
-    answers = at_once(20, lambda n: people[n].request("/contribute/", bodies[n][1],
-                                                      f"multipart/form-data; boundary={bodies[n][0]}")[0])
+    bodies = [
+        encode_multipart({"csrf_token": p.token("/contribute/"), **GOOD, "story_text": f"Story {n}."})
+        for n, p in enumerate(people)
+    ]
+    answers = at_once(
+        20,
+        lambda n: people[n].request("/contribute/", bodies[n][1], f"multipart/form-data; boundary={bodies[n][0]}")[0],
+    )
     assert sorted(answers) == [302] * 5 + [429] * 15, answers
     assert len(collection.ids("contributions")) == 5
 
 
 # --- 6. no lockout: a delay per name, limits per address ----------------------------------------------------------
+
 
 class Clock:
     """The app's clock, moved by the test (starting at the real time)."""
@@ -185,8 +196,11 @@ def clock(app):
 def sign_in(app, name: str, password: str, address: str, client=None):
     client = client or app.test_client()
     token = csrf_token(client.get("/auth/signin", environ_base={"REMOTE_ADDR": address}))
-    return client.post("/auth/signin", data={"name": name, "password": password, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/auth/signin",
+        data={"name": name, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_a_stranger_cannot_lock_the_owner_out(app, clock):
@@ -242,6 +256,7 @@ def test_failures_are_forgotten_after_the_window(app, clock):
 
 
 # --- 6. tokens and disabled accounts --------------------------------------------------------------------------------
+
 
 def test_tokens_expire_are_listed_and_revoked(app, runner, clock):
     with app.app_context():

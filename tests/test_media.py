@@ -6,10 +6,10 @@ import io
 import json
 
 import pytest
+from conftest import csrf_token
 from PIL import Image
 
 from archive import media
-from conftest import csrf_token
 
 
 def jpeg(colour="red", size=(640, 480), **save) -> bytes:
@@ -64,9 +64,13 @@ def upload(client, files, **fields):
 
 def test_a_historian_adds_several_images_each_with_its_caption(client, auth, collection):
     auth.login("historian")
-    response = upload(client, [(jpeg("red"), "one.jpg", "Grandmother at the well"),
-                               (jpeg("blue"), "two.jpg", "The house in Ushtobe")],
-                      places="Уштобе", date="1938", institution="Ushtobe kolkhoz museum")
+    response = upload(
+        client,
+        [(jpeg("red"), "one.jpg", "Grandmother at the well"), (jpeg("blue"), "two.jpg", "The house in Ushtobe")],
+        places="Уштобе",
+        date="1938",
+        institution="Ushtobe kolkhoz museum",
+    )
     assert response.status_code == 302 and response.location.endswith("/media/")
     items = [media.load(collection, i) for i in collection.ids("media")]
     assert sorted(i.record["caption"] for i in items) == ["Grandmother at the well", "The house in Ushtobe"]
@@ -77,23 +81,27 @@ def test_a_historian_adds_several_images_each_with_its_caption(client, auth, col
 
 def test_refused_files_are_named_beside_their_field_and_the_description_is_kept(client, auth, collection):
     auth.login("historian")
-    response = upload(client, [(b"not a picture at all", "letter.jpg", "A letter"),
-                               (half_a_photo(), "cut.jpg", "Cut short")], title="Kept title", date="1938")
+    response = upload(
+        client,
+        [(b"not a picture at all", "letter.jpg", "A letter"), (half_a_photo(), "cut.jpg", "Cut short")],
+        title="Kept title",
+        date="1938",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "letter.jpg: This is not an image the archive accepts" in page
     assert "cut.jpg: The JPEG file is cut short (truncated)" in page
     assert 'value="Kept title"' in page
     assert collection.ids("media") == []
-    empty = client.post("/media/new", data={"csrf_token": csrf_token(client.get("/media/new")), "kind": "photograph",
-                                            "access": "staff"})
+    empty = client.post(
+        "/media/new", data={"csrf_token": csrf_token(client.get("/media/new")), "kind": "photograph", "access": "staff"}
+    )
     assert empty.status_code == 422 and "Choose at least one image." in empty.get_data(as_text=True)
 
 
 def test_a_wrong_description_refuses_the_file_and_says_which_field(client, auth, collection):
     auth.login("historian")
-    response = upload(client, [(jpeg(), "a.jpg", "")], date="in the thirties", places="Atlantis",
-                      interviews="zzzzzzzz")
+    response = upload(client, [(jpeg(), "a.jpg", "")], date="in the thirties", places="Atlantis", interviews="zzzzzzzz")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "is not a date in EDTF" in page and "is not in the gazetteer" in page
@@ -120,16 +128,24 @@ def test_readers_get_upright_copies_without_camera_data_and_never_the_original(c
     assert client.get(f"/api/v1/media/{item_id}").get_json()["technical"]["gps"] == {"lat": 43.125, "lon": 131.883333}
 
 
-@pytest.mark.parametrize("description", [
-    {"access": "staff"},
-    {"access": "researchers"},
-    {"access": "family", "contribution": "abcdefgh"},
-    {"access": "public", "embargo_until": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()},
-])
+@pytest.mark.parametrize(
+    "description",
+    [
+        {"access": "staff"},
+        {"access": "researchers"},
+        {"access": "family", "contribution": "abcdefgh"},
+        {"access": "public", "embargo_until": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()},
+    ],
+)
 def test_a_hidden_item_reaches_no_anonymous_output(client, auth, add, description):
     item_id = add(jpeg("green"), "hidden.jpg", title="Zyxwarden portrait", surnames="Zyxwarden", **description)
-    for url in (f"/media/{item_id}", f"/media/{item_id}/display/1", f"/media/{item_id}/thumb/1",
-                f"/media/{item_id}/view/1", f"/api/v1/media/{item_id}"):
+    for url in (
+        f"/media/{item_id}",
+        f"/media/{item_id}/display/1",
+        f"/media/{item_id}/thumb/1",
+        f"/media/{item_id}/view/1",
+        f"/api/v1/media/{item_id}",
+    ):
         assert fetch(client, url).status_code == 404, url
     for url in ("/media/", "/api/v1/media", "/browse/surnames", "/search?q=portrait", "/api/v1/search?q=portrait"):
         assert "zyxwarden" not in client.get(url).get_data(as_text=True).lower(), url
@@ -146,10 +162,19 @@ def test_items_and_interviews_link_both_ways(client, add, collection, app):
     from archive.vocab import gazetteer
 
     interview = Ingester(collection, gazetteer(collection), "tester", 2**20).ingest(
-        b"Anna: We came to Ushtobe in October.\n", "anna.txt", {"title": "Anna's story", "access": "public"})
+        b"Anna: We came to Ushtobe in October.\n", "anna.txt", {"title": "Anna's story", "access": "public"}
+    )
     app.extensions["search"].update([interview.interview_id])
-    item_id = add(jpeg(), "train.jpg", title="The train pass", kind="document", access="public",
-                  interviews=interview.interview_id, events="arrival-ushtobe-1937", places="Ushtobe")
+    item_id = add(
+        jpeg(),
+        "train.jpg",
+        title="The train pass",
+        kind="document",
+        access="public",
+        interviews=interview.interview_id,
+        events="arrival-ushtobe-1937",
+        places="Ushtobe",
+    )
     item_page = client.get(f"/media/{item_id}").get_data(as_text=True)
     assert f"/interviews/{interview.interview_id}" in item_page and "/events/arrival-ushtobe-1937" in item_page
     for url in (f"/interviews/{interview.interview_id}", "/events/arrival-ushtobe-1937", "/places/ushtobe"):
@@ -172,8 +197,14 @@ def test_editing_a_description_is_versioned_and_reindexed(client, auth, add, col
     form = client.get(f"/media/{item_id}/edit").get_data(as_text=True)
     version = media.load(collection, item_id).version
     assert version in form
-    fields = {"csrf_token": csrf_token(client.get(f"/media/{item_id}/edit")), "title": "Wedding in Karaganda",
-              "kind": "photograph", "access": "public", "version": version, "date": "1952"}
+    fields = {
+        "csrf_token": csrf_token(client.get(f"/media/{item_id}/edit")),
+        "title": "Wedding in Karaganda",
+        "kind": "photograph",
+        "access": "public",
+        "version": version,
+        "date": "1952",
+    }
     bad = client.post(f"/media/{item_id}/edit", data={**fields, "date": "fifties"})
     assert bad.status_code == 422 and "is not a date in EDTF" in bad.get_data(as_text=True)
     assert client.post(f"/media/{item_id}/edit", data=fields).status_code == 302
@@ -186,13 +217,23 @@ def test_editing_a_description_is_versioned_and_reindexed(client, auth, add, col
 
 def test_the_description_is_checked_in_one_place(collection):
     with pytest.raises(media.MetadataError) as refused:
-        media.validate({"title": "", "kind": "painting", "events": "no-such-event", "places": "Nowhere-on-earth",
-                        "embargo_until": "soon"}, collection)
+        media.validate(
+            {
+                "title": "",
+                "kind": "painting",
+                "events": "no-such-event",
+                "places": "Nowhere-on-earth",
+                "embargo_until": "soon",
+            },
+            collection,
+        )
     assert set(refused.value.errors) == {"title", "kind", "events", "places", "embargo_until"}
     with pytest.raises(media.MetadataError, match="only a family's own contribution"):
         media.validate({"title": "Family only", "access": "family"}, collection)
-    record = media.validate({"title": "Stalin's portrait in the club", "people": "Иосиф Сталин; Ким Анна",
-                             "places": "Кызылорда"}, collection)
+    record = media.validate(
+        {"title": "Stalin's portrait in the club", "people": "Иосиф Сталин; Ким Анна", "places": "Кызылорда"},
+        collection,
+    )
     assert record["people"] == [{"name": "Иосиф Сталин", "person": "joseph-stalin"}, {"name": "Ким Анна"}]
     assert record["kind"] == "photograph" and record["access"] == "staff"
 
@@ -207,7 +248,9 @@ def test_the_command_line_ingests_images_by_content_with_their_manifest_rows(run
     manifest.write_text(
         "file,title,narrator,interviewer,date,village,surnames,language,access,kind,institution,accession\n"
         "scan.tif,Museum card,,,1957,Кызылорда,Ким,,public,document,Kolkhoz museum,KM-12\n"
-        "notes.txt,Notes,Anna,Boris,2001,Ushtobe,Tsoi,ru,public,,,\n", encoding="utf-8")
+        "notes.txt,Notes,Anna,Boris,2001,Ushtobe,Tsoi,ru,public,,,\n",
+        encoding="utf-8",
+    )
     result = runner("ingest", str(incoming / "scan.tif"), str(incoming / "notes.txt"), "--metadata", str(manifest))
     assert result.exit_code == 0, result.output
     assert "scan.tif -> media/" in result.output and "notes.txt -> interviews/" in result.output
@@ -243,10 +286,19 @@ def test_the_api_names_only_what_the_reader_may_open(client, add, collection):
     from archive.ingest import Ingester
     from archive.vocab import gazetteer
 
-    hidden = Ingester(collection, gazetteer(collection), "t", 2**20).ingest(
-        b"Anna: A staff-only story.\n", "hidden.txt", {"title": "Hidden", "access": "staff"}).interview_id
-    item_id = add(jpeg(), "p.jpg", title="Public photo", access="public", interviews=hidden,
-                  extra={"donor_phone": "+7 700 000 00 00"})
+    hidden = (
+        Ingester(collection, gazetteer(collection), "t", 2**20)
+        .ingest(b"Anna: A staff-only story.\n", "hidden.txt", {"title": "Hidden", "access": "staff"})
+        .interview_id
+    )
+    item_id = add(
+        jpeg(),
+        "p.jpg",
+        title="Public photo",
+        access="public",
+        interviews=hidden,
+        extra={"donor_phone": "+7 700 000 00 00"},
+    )
     shown = client.get(f"/api/v1/media/{item_id}").get_json()
     assert shown["interviews"] == [] and "extra" not in shown and "donor_phone" not in json.dumps(shown)
     assert hidden not in client.get(f"/media/{item_id}").get_data(as_text=True)
@@ -263,7 +315,12 @@ def test_an_unusual_edtf_date_keeps_the_archive_searchable(runner, add, collecti
 
 def test_page_numbers_in_other_scripts_or_past_the_end_show_a_real_page(client, add):
     add(jpeg(), "p.jpg", title="Only photo", access="public")
-    for url in ("/media/?page=%C2%B2", "/api/v1/media?page=²", "/search?page=¹", "/media/?page=99999999999",
-                "/interviews/?page=-3"):
+    for url in (
+        "/media/?page=%C2%B2",
+        "/api/v1/media?page=²",
+        "/search?page=¹",
+        "/media/?page=99999999999",
+        "/interviews/?page=-3",
+    ):
         assert client.get(url).status_code == 200, url
     assert client.get("/api/v1/media?page=7").get_json()["page"] == 1

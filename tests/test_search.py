@@ -25,11 +25,24 @@ PLACE_FAMILIES = [
     ["Приморье", "Primorye", "Maritime Province"],
 ]
 SURNAME_FAMILIES = [
-    ["김", "Ким", "Kim"], ["박", "Пак", "Pak", "Park"], ["이", "Ли", "Ни", "Li", "Lee", "Ni"], ["최", "Цой", "Tsoi", "Choi"],
-    ["정", "Тен", "Ten", "Jeong"], ["강", "Кан", "Kan", "Kang"], ["조", "Тё", "Tyo", "Cho"], ["장", "Тян", "Tyan", "Jang"],
-    ["한", "Хан", "Khan", "Han"], ["오", "Огай", "О", "Ogai", "O"], ["허", "Хегай", "Хо", "Khegai", "Heo"],
-    ["유", "Югай", "Ю", "Yugai", "Yu"], ["남", "Нам", "Nam"], ["신", "Шин", "Shin"], ["황", "Хван", "Khvan", "Hwang"],
-    ["안", "Ан", "An"], ["임", "Лим", "Lim"], ["채", "Цхай", "Tskhai", "Chae"],
+    ["김", "Ким", "Kim"],
+    ["박", "Пак", "Pak", "Park"],
+    ["이", "Ли", "Ни", "Li", "Lee", "Ni"],
+    ["최", "Цой", "Tsoi", "Choi"],
+    ["정", "Тен", "Ten", "Jeong"],
+    ["강", "Кан", "Kan", "Kang"],
+    ["조", "Тё", "Tyo", "Cho"],
+    ["장", "Тян", "Tyan", "Jang"],
+    ["한", "Хан", "Khan", "Han"],
+    ["오", "Огай", "О", "Ogai", "O"],
+    ["허", "Хегай", "Хо", "Khegai", "Heo"],
+    ["유", "Югай", "Ю", "Yugai", "Yu"],
+    ["남", "Нам", "Nam"],
+    ["신", "Шин", "Shin"],
+    ["황", "Хван", "Khvan", "Hwang"],
+    ["안", "Ан", "An"],
+    ["임", "Лим", "Lim"],
+    ["채", "Цхай", "Tskhai", "Chae"],
 ]
 
 
@@ -40,8 +53,9 @@ def add(app, collection):
 
     def add(text: str, **metadata) -> str:
         body = f"НАРРАТОР: {text}\n".encode()
-        outcome = ingester.ingest(body, f"{abs(hash(text))}.txt",
-                                  {"title": metadata.pop("title", text[:40]), "access": "public", **metadata})
+        outcome = ingester.ingest(
+            body, f"{abs(hash(text))}.txt", {"title": metadata.pop("title", text[:40]), "access": "public", **metadata}
+        )
         assert outcome.status == "ingested", outcome.reason
         return outcome.interview_id
 
@@ -134,9 +148,38 @@ def test_anonymous_and_researchers_see_only_what_they_may(app, add):
     assert found(app, "researchers", None)[1] == set()
 
 
-NASTY = ["NOT ANDMAYBE ", "r ANDNOT ANDNOT ", "((((", "))))", '"', '""', '"unclosed phrase', "village:", ":", "*",
-         "**", "-", "--", "OR OR OR", "AND", "NOT", "title:\"", "a:b:c", "\x00\x01", "%s %d {0}", "<script>",
-         "ANDMAYBE", "a" * 5000, "Ü" * 300, "(NOT (NOT (NOT x)))", "village:Atlantis", "*a*b*", "[1 TO]", "~2", "^3"]
+NASTY = [
+    "NOT ANDMAYBE ",
+    "r ANDNOT ANDNOT ",
+    "((((",
+    "))))",
+    '"',
+    '""',
+    '"unclosed phrase',
+    "village:",
+    ":",
+    "*",
+    "**",
+    "-",
+    "--",
+    "OR OR OR",
+    "AND",
+    "NOT",
+    'title:"',
+    "a:b:c",
+    "\x00\x01",
+    "%s %d {0}",
+    "<script>",
+    "ANDMAYBE",
+    "a" * 5000,
+    "Ü" * 300,
+    "(NOT (NOT (NOT x)))",
+    "village:Atlantis",
+    "*a*b*",
+    "[1 TO]",
+    "~2",
+    "^3",
+]
 
 
 @pytest.mark.parametrize("q", NASTY)
@@ -151,8 +194,34 @@ def test_no_query_crashes(app, add, client, q):
 def test_random_operator_soup_never_crashes(app, add):
     add("Something to find in Ushtobe.")
     rng = random.Random(1937)
-    pieces = ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "(", ")", '"', "*", "-", "+", ":", "village:", "Уштобе",
-              "rice", "최", "title:", "^", "~", "[", "]", "{", "}", "TO", "\\", "'"]
+    pieces = [
+        "AND",
+        "OR",
+        "NOT",
+        "ANDNOT",
+        "ANDMAYBE",
+        "(",
+        ")",
+        '"',
+        "*",
+        "-",
+        "+",
+        ":",
+        "village:",
+        "Уштобе",
+        "rice",
+        "최",
+        "title:",
+        "^",
+        "~",
+        "[",
+        "]",
+        "{",
+        "}",
+        "TO",
+        "\\",
+        "'",
+    ]
     for _ in range(300):
         q = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
         found(app, q, None)
@@ -188,8 +257,13 @@ def test_an_edited_interview_is_repaired_by_the_check(app, add, collection):
     stored = collection.read("interviews", interview_id, "segments.json")
     segments = json.loads(stored.data)
     segments[0]["text"] = "After the edit: pomegranate."
-    collection.write("interviews", interview_id, {"segments.json": json.dumps(segments).encode()}, "tester",
-                     {"segments.json": stored.version})
+    collection.write(
+        "interviews",
+        interview_id,
+        {"segments.json": json.dumps(segments).encode()},
+        "tester",
+        {"segments.json": stored.version},
+    )
     assert found(app, "pomegranate")[1] == set()
     assert app.extensions["search"].check() == {"missing": [], "orphaned": [], "stale": [interview_id]}
     assert found(app, "pomegranate")[1] == {interview_id}
@@ -226,8 +300,9 @@ def add_spelling(client, surname_id, spelling, version=None):
         import re
 
         version = re.search(r'name="version" value="([^"]*)"', page.get_data(as_text=True)).group(1)
-    return client.post(f"/vocab/surnames/{surname_id}", data={"csrf_token": csrf_token(page), "spelling": spelling,
-                                                               "version": version})
+    return client.post(
+        f"/vocab/surnames/{surname_id}", data={"csrf_token": csrf_token(page), "spelling": spelling, "version": version}
+    )
 
 
 def test_historian_adds_a_spelling_and_search_follows(app, add, client, auth, collection):

@@ -8,13 +8,13 @@ of reader; a rule the walk cannot fill in fails the test rather than being skipp
 import itertools
 
 import pytest
+from conftest import PASSWORD, csrf_token
+from test_contribute import jpeg, wav
 
 from archive import accounts, annotations, contributions, create_app, media
 from archive.contributions import Upload
 from archive.ingest import Ingester
 from archive.vocab import gazetteer
-from conftest import PASSWORD, csrf_token
-from test_contribute import jpeg, wav
 
 LEVELS = ("public", "researchers", "family", "staff")
 READERS = ("anonymous", "family", "researcher", "historian")
@@ -30,21 +30,45 @@ def world(tmp_path_factory):
     collection, search = app.extensions["collection"], app.extensions["search"]
     limits = app.extensions["image_limits"]
     receipt = contributions.submit(
-        collection, {"name": "Family", "relation": "grandson", "narrator": "Someone", "story_text": "A story.",
-                     "visibility": "family"}, None, [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")], limits, "en")
+        collection,
+        {
+            "name": "Family",
+            "relation": "grandson",
+            "narrator": "Someone",
+            "story_text": "A story.",
+            "visibility": "family",
+        },
+        None,
+        [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")],
+        limits,
+        "en",
+    )
     ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
     items = media.MediaIngester(collection, limits, "setup", search)
     records = {}
     for n, level in enumerate(LEVELS):
         extra = {"contribution": receipt.submission_id} if level == "family" else {}
-        made = ingester.ingest(f"Anna: We came to Ushtobe in {1937 + n}.".encode(), f"{level}.txt",
-                               {"title": f"Testimony {level}", "villages": "Ushtobe", "access": level, **extra},
-                               wav(), "a.wav")
+        made = ingester.ingest(
+            f"Anna: We came to Ushtobe in {1937 + n}.".encode(),
+            f"{level}.txt",
+            {"title": f"Testimony {level}", "villages": "Ushtobe", "access": level, **extra},
+            wav(),
+            "a.wav",
+        )
         assert made.status == "ingested", made.reason
-        note = annotations.create(collection, made.interview_id, 0, 4, annotations.bodies(
-            collection, {"events": ["arrival-ushtobe-1937"]}, [], "a note"), "setup")
-        item = items.ingest(jpeg((40 * n, 90, 120)), f"{level}.jpg", {
-            "title": f"Photo {level}", "access": level, "interviews": [made.interview_id], **extra})
+        note = annotations.create(
+            collection,
+            made.interview_id,
+            0,
+            4,
+            annotations.bodies(collection, {"events": ["arrival-ushtobe-1937"]}, [], "a note"),
+            "setup",
+        )
+        item = items.ingest(
+            jpeg((40 * n, 90, 120)),
+            f"{level}.jpg",
+            {"title": f"Photo {level}", "access": level, "interviews": [made.interview_id], **extra},
+        )
         assert item.status == "ingested", item.reason
         records[level] = (made.interview_id, annotations.short_id(note), item.interview_id)
     search.update([i for interview_id, _, item_id in records.values() for i in (interview_id, f"media/{item_id}")])
@@ -75,8 +99,11 @@ def argument_values(world) -> dict[str, list[dict]]:
         "item_id": [{"item_id": m} for _, _, m in records.values()],
         "submission_id": [{"submission_id": receipt.submission_id}],
         "token": [{"submission_id": receipt.submission_id, "token": receipt.token}],
-        "entry_id": [{"kind": "events", "entry_id": "arrival-ushtobe-1937"}, {"kind": "places", "entry_id": "ushtobe"},
-                     {"kind": "people", "entry_id": "joseph-stalin"}],
+        "entry_id": [
+            {"kind": "events", "entry_id": "arrival-ushtobe-1937"},
+            {"kind": "places", "entry_id": "ushtobe"},
+            {"kind": "people", "entry_id": "joseph-stalin"},
+        ],
         "kind": [{"kind": k} for k in ("events", "places", "people")],
         "n": [{"n": 1}],
         "page": [{"page": 1}],
@@ -91,8 +118,21 @@ def urls(app, rule, values: dict[str, list[dict]]) -> list[str]:
     """Every URL of a rule that the world's values fill in (an argument group covers the arguments it names)."""
     groups = []
     left = set(rule.arguments)
-    for name in ("token", "annotation_id", "entry_id", "interview_id", "item_id", "submission_id", "kind", "n", "page",
-                 "name", "facet", "surname_id", "filename"):
+    for name in (
+        "token",
+        "annotation_id",
+        "entry_id",
+        "interview_id",
+        "item_id",
+        "submission_id",
+        "kind",
+        "n",
+        "page",
+        "name",
+        "facet",
+        "surname_id",
+        "filename",
+    ):
         if name in left:
             options = values[name]
             groups.append(options)
@@ -134,8 +174,12 @@ def test_every_route_sends_the_security_headers_and_the_caching_rule(world, kind
         headers = response.headers
         if response.status_code >= 500:
             problems.append(f"{where}: server error")
-        expected = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-                    "Cross-Origin-Opener-Policy": "same-origin", "X-Frame-Options": "DENY"}
+        expected = {
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "X-Frame-Options": "DENY",
+        }
         for name, value in expected.items():
             if headers.get(name) != value:
                 problems.append(f"{where}: {name} is {headers.get(name)!r}")
@@ -146,8 +190,7 @@ def test_every_route_sends_the_security_headers_and_the_caching_rule(world, kind
         if endpoint == "static":
             continue
         cache = headers.get("Cache-Control", "")
-        must_not_store = kind != "anonymous" or endpoint.startswith(("auth.", "moderate.")) \
-            or "Set-Cookie" in headers
+        must_not_store = kind != "anonymous" or endpoint.startswith(("auth.", "moderate.")) or "Set-Cookie" in headers
         if must_not_store and cache != "no-store":
             problems.append(f"{where}: Cache-Control is {cache!r}, not no-store")
         if not must_not_store and not ({"no-cache", "no-store"} & {p.strip() for p in cache.split(",")}):
@@ -160,10 +203,14 @@ def test_every_route_sends_the_security_headers_and_the_caching_rule(world, kind
 def strict(policy: str) -> bool:
     """A policy with no inline or evaluated script or style, no plugins, no <base>, no framing, forms to here."""
     directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip())
-    return bool(policy) and "unsafe-" not in policy and directives.get("default-src") == "'self'" \
-        and directives.get("script-src") == directives.get("style-src") == "'self'" \
-        and directives.get("frame-ancestors") == directives.get("object-src") == directives.get("base-uri") \
-        == "'none'" and directives.get("form-action") == "'self'"
+    return (
+        bool(policy)
+        and "unsafe-" not in policy
+        and directives.get("default-src") == "'self'"
+        and directives.get("script-src") == directives.get("style-src") == "'self'"
+        and directives.get("frame-ancestors") == directives.get("object-src") == directives.get("base-uri") == "'none'"
+        and directives.get("form-action") == "'self'"
+    )
 
 
 def test_restricted_pages_reach_their_readers_and_are_not_stored(world):
@@ -171,11 +218,15 @@ def test_restricted_pages_reach_their_readers_and_are_not_stored(world):
     _, records, receipt = world
     family, historian = reader(world, "family"), reader(world, "historian")
     interview_id, _, item_id = records["family"]
-    for client, url in ((family, f"/interviews/{interview_id}"), (family, f"/media/{item_id}/display/1"),
-                        (family, f"/contribute/receipt/{receipt.submission_id}"),
-                        (family, f"/interviews/{interview_id}/audio"),
-                        (historian, f"/interviews/{records['staff'][0]}"), (historian, "/moderate/"),
-                        (historian, f"/media/{records['staff'][2]}/original")):
+    for client, url in (
+        (family, f"/interviews/{interview_id}"),
+        (family, f"/media/{item_id}/display/1"),
+        (family, f"/contribute/receipt/{receipt.submission_id}"),
+        (family, f"/interviews/{interview_id}/audio"),
+        (historian, f"/interviews/{records['staff'][0]}"),
+        (historian, "/moderate/"),
+        (historian, f"/media/{records['staff'][2]}/original"),
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
@@ -183,8 +234,9 @@ def test_restricted_pages_reach_their_readers_and_are_not_stored(world):
 
 
 def test_hsts_is_sent_when_the_archive_is_reached_over_https(tmp_path):
-    app = create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False,
-                      "ARCHIVE_HTTPS": True})
+    app = create_app(
+        {"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False, "ARCHIVE_HTTPS": True}
+    )
     for url in ("/", "/static/css/archive.css", "/no-such-page"):
         response = app.test_client().get(url)
         assert response.headers["Strict-Transport-Security"].startswith("max-age="), url

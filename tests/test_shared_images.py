@@ -39,8 +39,13 @@ if not images.HEIF_AVAILABLE:
 
 def corpus() -> list[Path]:
     """Every file of both folders, at any depth, but their notes."""
-    return sorted(path for folder in FOLDERS if (SHARED / folder).is_dir() for path in (SHARED / folder).rglob("*")
-                  if path.is_file() and path.name not in NOT_IMAGES)
+    return sorted(
+        path
+        for folder in FOLDERS
+        if (SHARED / folder).is_dir()
+        for path in (SHARED / folder).rglob("*")
+        if path.is_file() and path.name not in NOT_IMAGES
+    )
 
 
 CASES = [pytest.param(path, id=path.relative_to(SHARED).as_posix()) for path in corpus()]
@@ -95,8 +100,9 @@ def test_each_shared_image_is_taken_cleanly_or_refused_in_words(shared_images, p
     assert (folder / record["source"]["original"]).read_bytes() == path.read_bytes()
     assert record["technical"]["pages"] == len(record["pages"]) >= 1
     files = {p.name: p.read_bytes() for p in (folder / "derived").iterdir()}
-    assert sorted(files) == sorted(f"{size}-{n}.jpg" for n in range(1, len(record["pages"]) + 1)
-                                   for size in ("display", "thumb"))
+    assert sorted(files) == sorted(
+        f"{size}-{n}.jpg" for n in range(1, len(record["pages"]) + 1) for size in ("display", "thumb")
+    )
     assert not [p.name for p in folder.iterdir() if p.name.startswith((".derived-", ".new-"))]
     for n, page in enumerate(record["pages"], 1):
         display = assert_clean_derivative(files[f"display-{n}.jpg"], f"{name} display-{n}")
@@ -137,12 +143,19 @@ print(maxrss, own, counts.get("ingested", 0), counts.get("failed", 0), counts.ge
 
 def test_the_whole_shared_corpus_runs_in_bounded_memory(shared_images, tmp_path):
     files = corpus()
-    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(tmp_path), *map(str, files)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(tmp_path), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     maxrss_kb, own_kb, ingested, failed, duplicate = map(int, done.stdout.split()[-5:])
-    print(f"\nshared corpus, {len(files)} files ({ingested} ingested, {failed} refused, {duplicate} duplicates): "
-          f"peak RSS {own_kb / 1024:.0f} MB (VmHWM); ru_maxrss {maxrss_kb / 1024:.0f} MB")
+    print(
+        f"\nshared corpus, {len(files)} files ({ingested} ingested, {failed} refused, {duplicate} duplicates): "
+        f"peak RSS {own_kb / 1024:.0f} MB (VmHWM); ru_maxrss {maxrss_kb / 1024:.0f} MB"
+    )
     assert ingested + failed + duplicate == len(files)
     assert failed == len(REFUSED)
     assert maxrss_kb < 1.5 * 2**20 and own_kb < 1.5 * 2**20  # KB: 1.5 GB

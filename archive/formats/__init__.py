@@ -71,7 +71,7 @@ def finish(segments: list[Segment], lang: str | None = None) -> list[Segment]:
     for n, s in enumerate(kept, 1):
         s.n = n
         s.lang = s.lang or lang
-    for s, following in zip(kept, kept[1:]):
+    for s, following in zip(kept, kept[1:], strict=False):
         if s.end is None and s.start is not None and following.start is not None and following.start >= s.start:
             s.end = following.start
     return kept
@@ -85,7 +85,9 @@ def detect(data: bytes, filename: str = "") -> str:
     if data.startswith(b"PK\x03\x04"):
         return "docx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FormatError("this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx")
+        raise FormatError(
+            "this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx"
+        )
     binary = encoding.binary_kind(data)
     if binary:
         raise FormatError(f"this is {binary}, not a transcript")
@@ -107,8 +109,9 @@ def detect(data: bytes, filename: str = "") -> str:
     if suffix == "docx":
         raise FormatError("this file is named .docx but is not a Word document (it is not a zip archive)")
     if suffix in IMAGE_SUFFIXES:
-        raise FormatError(f"this file is named .{suffix} but holds text, not an image; if it is a transcript, "
-                          f"name it .txt")
+        raise FormatError(
+            f"this file is named .{suffix} but holds text, not an image; if it is a transcript, name it .txt"
+        )
     return "txt"
 
 

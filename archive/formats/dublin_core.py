@@ -12,14 +12,22 @@ OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
 SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-TYPES = {"interviews": "Sound", "photograph": "StillImage", "document": "Text", "letter": "Text",
-         "object": "PhysicalObject", "other": "StillImage"}
+TYPES = {
+    "interviews": "Sound",
+    "photograph": "StillImage",
+    "document": "Text",
+    "letter": "Text",
+    "object": "PhysicalObject",
+    "other": "StillImage",
+}
 
 
 def element(kind: str, record: dict, url: str) -> Element:
     """The <oai_dc:dc> element of one record."""
-    root = Element("oai_dc:dc", {"xmlns:oai_dc": OAI_DC, "xmlns:dc": DC, "xmlns:xsi": XSI,
-                                 "xsi:schemaLocation": f"{OAI_DC} {SCHEMA}"})
+    root = Element(
+        "oai_dc:dc",
+        {"xmlns:oai_dc": OAI_DC, "xmlns:dc": DC, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{OAI_DC} {SCHEMA}"},
+    )
 
     def add(name: str, value) -> None:
         if value:
@@ -42,8 +50,12 @@ def element(kind: str, record: dict, url: str) -> Element:
     add("description", record.get("description") or record.get("caption"))
     for keyword in [*record.get("keywords", []), *record.get("surnames", [])]:
         add("subject", keyword)
-    places = [*record.get("villages", []), *record.get("deported_to", []), *record.get("later_homes", []),
-              *record.get("places", [])] + [record[k] for k in ("place", "birthplace") if record.get(k)]
+    places = [
+        *record.get("villages", []),
+        *record.get("deported_to", []),
+        *record.get("later_homes", []),
+        *record.get("places", []),
+    ] + [record[k] for k in ("place", "birthplace") if record.get(k)]
     for place in dict.fromkeys(p.get("name") for p in places if isinstance(p, dict)):
         add("coverage", place)
     add("type", TYPES.get("interviews" if kind == "interviews" else record.get("kind", "other"), "StillImage"))

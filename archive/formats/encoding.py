@@ -67,7 +67,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
             notes.append(f"text encoding detected as {name}; converted to UTF-8 (the original is kept as received)")
     fixed, explanation = ftfy.fix_encoding_and_explain(text)
     if explanation and fixed != text:
-        pairs = [(a, b) for a, b in zip(text.split(), fixed.split()) if a != b]
+        pairs = [(a, b) for a, b in zip(text.split(), fixed.split(), strict=False) if a != b]
         example = f': "{pairs[0][0]}" became "{pairs[0][1]}"' if pairs else ""
         notes.append(f"repaired double-encoded UTF-8 in {len(pairs) or 'some'} words{example}")
         text = fixed

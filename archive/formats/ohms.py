@@ -54,8 +54,10 @@ def _record(data: bytes) -> Element:
     try:
         root = ElementTree.fromstring(data, forbid_dtd=True)
     except (DTDForbidden, EntitiesForbidden):
-        raise FormatError("this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
-                          "none, and they are refused because they can expand without limit") from None
+        raise FormatError(
+            "this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
+            "none, and they are refused because they can expand without limit"
+        ) from None
     except ExternalReferenceForbidden:
         raise FormatError("this XML refers to external files or URLs; that is refused for safety") from None
     except ParseError as e:
@@ -63,8 +65,10 @@ def _record(data: bytes) -> Element:
         reason = str(e).split(":")[0]
         raise FormatError(f"line {line}, column {column + 1}: the XML is broken ({reason})") from None
     if root.tag != f"{_Q}ROOT":
-        raise FormatError(f"this XML is not an OHMS export: its root element is <{root.tag.split('}')[-1]}>, "
-                          f"not <ROOT> in the namespace {NS}")
+        raise FormatError(
+            f"this XML is not an OHMS export: its root element is <{root.tag.split('}')[-1]}>, "
+            f"not <ROOT> in the namespace {NS}"
+        )
     record = root.find(f"{_Q}record")
     if record is None:
         raise FormatError("this OHMS export has no <record> element")
@@ -117,7 +121,9 @@ def _index(record: Element) -> list[dict]:
         try:
             start = float(_text(point, "time").strip() or 0)
         except ValueError:
-            raise FormatError(f'index point {number}: time "{_text(point, "time")}" is not a number of seconds') from None
+            raise FormatError(
+                f'index point {number}: time "{_text(point, "time")}" is not a number of seconds'
+            ) from None
         entry = {"start": start, "end": None}
         for name in ("title", "partial_transcript", "synopsis"):
             entry[name] = _text(point, name).strip()
@@ -127,13 +133,17 @@ def _index(record: Element) -> list[dict]:
             entry[f"{name}_alt"] = _split(_text(point, f"{name}_alt"))
         entry["gps"] = [g for g in map(_gps, point.findall(f"{_Q}gpspoints")) if g]
         entry["links"] = [
-            {"url": _text(h, "hyperlink").strip(), "text": _text(h, "hyperlink_text").strip(),
-             "text_alt": _text(h, "hyperlink_text_alt").strip()}
-            for h in point.findall(f"{_Q}hyperlinks") if _text(h, "hyperlink").strip()
+            {
+                "url": _text(h, "hyperlink").strip(),
+                "text": _text(h, "hyperlink_text").strip(),
+                "text_alt": _text(h, "hyperlink_text_alt").strip(),
+            }
+            for h in point.findall(f"{_Q}hyperlinks")
+            if _text(h, "hyperlink").strip()
         ]
         points.append(entry)
     points.sort(key=lambda p: p["start"])
-    for point, following in zip(points, points[1:]):
+    for point, following in zip(points, points[1:], strict=False):
         point["end"] = following["start"]
     return points
 
@@ -147,8 +157,13 @@ def _gps(element: Element) -> dict | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     zoom = _text(element, "gps_zoom").strip()
-    return {"lat": lat, "lon": lon, "zoom": int(zoom) if zoom.isdigit() else None,
-            "text": _text(element, "gps_text").strip(), "text_alt": _text(element, "gps_text_alt").strip()}
+    return {
+        "lat": lat,
+        "lon": lon,
+        "zoom": int(zoom) if zoom.isdigit() else None,
+        "text": _text(element, "gps_text").strip(),
+        "text_alt": _text(element, "gps_text_alt").strip(),
+    }
 
 
 def _legacy(text: str, sync: str) -> tuple[list, list[str]]:

@@ -34,7 +34,7 @@ def parse_turns(lines, where: str = "line") -> list[Segment]:
         start, line = _leading_timestamp(line, f"{where} {number}")
         match = _LABEL_RE.match(line)
         if match and match.group("label") in speakers:
-            speaker, line = match.group("label"), line[match.end():]
+            speaker, line = match.group("label"), line[match.end() :]
             if start is None:
                 start, line = _leading_timestamp(line, f"{where} {number}")
             current = None
@@ -44,7 +44,7 @@ def parse_turns(lines, where: str = "line") -> list[Segment]:
         after_blank = False
         pieces = TIMESTAMP_RE.split(line)
         current.text = f"{current.text} {pieces[0]}".strip()
-        for stamp, following in zip(pieces[1::2], pieces[2::2]):
+        for stamp, following in zip(pieces[1::2], pieces[2::2], strict=False):
             current = Segment(0, parse_timecode(stamp, f"{where} {number}"), None, speaker, following.strip())
             segments.append(current)
     return finish(segments)
@@ -54,7 +54,7 @@ def _leading_timestamp(line: str, where: str) -> tuple[float | None, str]:
     match = TIMESTAMP_RE.match(line)
     if not match:
         return None, line
-    return parse_timecode(match.group(1), where), line[match.end():].lstrip()
+    return parse_timecode(match.group(1), where), line[match.end() :].lstrip()
 
 
 def _accepted_labels(lines) -> set[str]:
@@ -82,7 +82,7 @@ def _accepted_labels(lines) -> set[str]:
 
 def _strip_stamp(line: str) -> tuple[str | None, str]:
     match = TIMESTAMP_RE.match(line.strip())
-    return (match.group(1), line.strip()[match.end():].lstrip()) if match else (None, line.strip())
+    return (match.group(1), line.strip()[match.end() :].lstrip()) if match else (None, line.strip())
 
 
 def split_labels(texts: list[str]) -> list[tuple[str | None, str]]:
@@ -92,7 +92,7 @@ def split_labels(texts: list[str]) -> list[tuple[str | None, str]]:
     for text in texts:
         match = _LABEL_RE.match(text.strip())
         if match and match.group("label") in speakers:
-            found.append((match.group("label"), text.strip()[match.end():]))
+            found.append((match.group("label"), text.strip()[match.end() :]))
         else:
             found.append((None, text))
     return found

@@ -39,14 +39,16 @@ def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Trans
     except (MalformedCaptionError, MalformedFileError) as e:
         raise FormatError(f"{kind.upper()} file could not be read: {e}") from None
     if len(captions) != len(timings):
-        raise FormatError(f"{kind.upper()} file could not be read: {len(timings)} timing lines but "
-                          f"{len(captions)} readable cues")
+        raise FormatError(
+            f"{kind.upper()} file could not be read: {len(timings)} timing lines but {len(captions)} readable cues"
+        )
     labelled = split_labels([c.text.replace(_KEEP, "\n") if not c.voice else "" for c in captions])
     segments, speaker = [], None
-    for number, (caption, (start, end), (label, rest)) in enumerate(zip(captions, timings, labelled), 1):
+    for number, (caption, (start, end), (label, rest)) in enumerate(zip(captions, timings, labelled, strict=False), 1):
         if end < start:
-            notes.append(f"cue {number}: ends ({caption.end}) before it starts ({caption.start}); "
-                         "its end was set to its start")
+            notes.append(
+                f"cue {number}: ends ({caption.end}) before it starts ({caption.start}); its end was set to its start"
+            )
             end = start
         speaker = caption.voice or label or speaker
         body = caption.text.replace(_KEEP, "\n") if caption.voice else rest
@@ -67,8 +69,7 @@ def _check_timings(text: str, kind: str) -> list[tuple[float, float]]:
         number = len(timings) + 1
         timing = next((m for m in map(_TIMING_RE.match, lines[:2]) if m), None)
         if timing is None:
-            raise FormatError(f"cue {number}: no timing line (start --> end) where one was expected: "
-                              f"{lines[0][:60]!r}")
+            raise FormatError(f"cue {number}: no timing line (start --> end) where one was expected: {lines[0][:60]!r}")
         where = f"cue {number}"
         timings.append((parse_timecode(timing.group(1), where), parse_timecode(timing.group(2), where)))
     return timings

@@ -78,8 +78,10 @@ def init_app(app: Flask) -> None:
         if not is_disk_full(error):
             raise error  # not ours to explain: Flask answers 500 and logs it
         current_app.logger.error("the disk is full: %s", error)
-        return _error(507, "The archive's disk is full; nothing was changed. Please tell the archive's staff, and "
-                           "try again later.")
+        return _error(
+            507,
+            "The archive's disk is full; nothing was changed. Please tell the archive's staff, and try again later.",
+        )
 
 
 def timecode(seconds) -> str:

@@ -18,6 +18,7 @@ bp = Blueprint("annotate", __name__, url_prefix="/interviews/<interview_id>/anno
 
 # --- what the interview page shows ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Shown:
     """One annotation as the interview page lists it."""
@@ -41,21 +42,35 @@ def labels(kind: str) -> dict[str, str]:
 
 def shown(items: list[dict]) -> list[Shown]:
     names = {kind: labels(kind) for kind in annotations.LINK_KINDS}
-    return [Shown(annotations.short_id(annotation), annotation,
-                  annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
-                  [(kind, entry_id, names[kind].get(entry_id, entry_id)) for kind, entry_id in
-                   sorted(annotations.link_pairs(annotation))],
-                  annotations.tags(annotation), annotations.note(annotation), annotations.creator(annotation),
-                  annotation.get("modified", ""), (annotation.get("review") or {}).get("reason", ""),
-                  redaction.is_redaction(annotation))
-            for annotation in items]
+    return [
+        Shown(
+            annotations.short_id(annotation),
+            annotation,
+            annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+            [
+                (kind, entry_id, names[kind].get(entry_id, entry_id))
+                for kind, entry_id in sorted(annotations.link_pairs(annotation))
+            ],
+            annotations.tags(annotation),
+            annotations.note(annotation),
+            annotations.creator(annotation),
+            annotation.get("modified", ""),
+            (annotation.get("review") or {}).get("reason", ""),
+            redaction.is_redaction(annotation),
+        )
+        for annotation in items
+    ]
 
 
 def matching(items: list[Shown], filters: dict[str, str]) -> list[Shown]:
     """Keep the annotations that link every chosen event, place and person, by the chosen author."""
     wanted = {(kind, value) for kind, value in filters.items() if kind in annotations.LINK_KINDS and value}
-    return [item for item in items if wanted <= annotations.link_pairs(item.annotation)
-            and (not filters.get("author") or item.creator == filters["author"])]
+    return [
+        item
+        for item in items
+        if wanted <= annotations.link_pairs(item.annotation)
+        and (not filters.get("author") or item.creator == filters["author"])
+    ]
 
 
 def pieces(segments: list[dict], starts: list[int], items: list[Shown]) -> list[list[tuple[str, list[str], list[str]]]]:
@@ -63,14 +78,24 @@ def pieces(segments: list[dict], starts: list[int], items: list[Shown]) -> list[
     it, ids of those that begin there)."""
     spans = [(*span, item.id) for item in items if (span := annotations.span(item.annotation))]
     cut = []
-    for segment, offset in zip(segments, starts):
+    for segment, offset in zip(segments, starts, strict=False):
         text, end = segment["text"], offset + len(segment["text"])
-        inside = [(max(s, offset) - offset, min(e, end) - offset, s >= offset, i)
-                  for s, e, i in spans if s < end and e > offset]
+        inside = [
+            (max(s, offset) - offset, min(e, end) - offset, s >= offset, i)
+            for s, e, i in spans
+            if s < end and e > offset
+        ]
         bounds = sorted({0, len(text), *(s for s, _, _, _ in inside), *(e for _, e, _, _ in inside)})
-        cut.append([(text[a:b], [i for s, e, _, i in inside if s <= a and b <= e],
-                     [i for s, _, starts_here, i in inside if starts_here and s == a])
-                    for a, b in zip(bounds, bounds[1:])])
+        cut.append(
+            [
+                (
+                    text[a:b],
+                    [i for s, e, _, i in inside if s <= a and b <= e],
+                    [i for s, _, starts_here, i in inside if starts_here and s == a],
+                )
+                for a, b in zip(bounds, bounds[1:], strict=False)
+            ]
+        )
     return cut
 
 
@@ -88,16 +113,26 @@ def page_parts(interview_id: str, segments: list[dict], items: list[dict], staff
     authors = sorted({item.creator for item in every})
     if authors:
         options.append(("author", "Author", [(a, a) for a in authors]))
-    return {"all_annotations": every, "listed": matching(every, filters), "annotation_filters": options,
-            "cut": pieces(segments, starts, every), "starts": starts,
-            "annotation_form": form_for() if staff else None}
+    return {
+        "all_annotations": every,
+        "listed": matching(every, filters),
+        "annotation_filters": options,
+        "cut": pieces(segments, starts, every),
+        "starts": starts,
+        "annotation_form": form_for() if staff else None,
+    }
 
 
 def form_for(annotation: dict | None = None) -> AnnotationForm:
     form = AnnotationForm()
-    form.offer(*(sorted(labels(kind).items(), key=lambda pair: pair[1].casefold()) if kind != "events" else
-                 [(e.id, f"{e.date} · {e.name()}") for e in vocab.events(collection())]
-                 for kind in annotations.LINK_KINDS))
+    form.offer(
+        *(
+            sorted(labels(kind).items(), key=lambda pair: pair[1].casefold())
+            if kind != "events"
+            else [(e.id, f"{e.date} · {e.name()}") for e in vocab.events(collection())]
+            for kind in annotations.LINK_KINDS
+        )
+    )
     if annotation is not None and request.method == "GET":
         chosen = annotations.links(annotation)
         form.events.data, form.places.data, form.people.data = chosen["events"], chosen["places"], chosen["people"]
@@ -113,6 +148,7 @@ def _back(interview_id: str, anchor: str = ""):
 
 
 # --- forms ---------------------------------------------------------------------------------------------------------
+
 
 @bp.route("/new", methods=["GET", "POST"])
 def new(interview_id: str):
@@ -135,8 +171,7 @@ def new(interview_id: str):
                 (start, end), quoted = annotations.segment_span(segments, segment["n"]), None
             else:
                 raise annotations.AnnotationError("Select the words to annotate, or choose a passage.")
-            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data,
-                                        form.redact.data)
+            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data, form.redact.data)
             made = annotations.create(collection(), interview_id, start, end, body, g.viewer.name, quoted)
         except annotations.AnnotationError as error:
             _show_error(form, error)
@@ -146,9 +181,14 @@ def new(interview_id: str):
             return _back(interview_id, f"a-{annotations.short_id(made)}")
     elif request.method == "GET" and segment is None:
         abort(404, "Choose a passage of the transcript to annotate.")
-    return render_template("annotate/form.html", form=form, interview=interview, segment=segment,
-                           action=url_for("annotate.new", interview_id=interview_id),
-                           quote=form.exact.data or (segment or {}).get("text", "")), 200 if not form.errors else 422
+    return render_template(
+        "annotate/form.html",
+        form=form,
+        interview=interview,
+        segment=segment,
+        action=url_for("annotate.new", interview_id=interview_id),
+        quote=form.exact.data or (segment or {}).get("text", ""),
+    ), 200 if not form.errors else 422
 
 
 @bp.route("/<annotation_id>/edit", methods=["GET", "POST"])
@@ -159,8 +199,7 @@ def edit(interview_id: str, annotation_id: str):
     form = form_for(annotation)
     if form.validate_on_submit():
         try:
-            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data,
-                                        form.redact.data)
+            body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data, form.redact.data)
             annotations.edit(collection(), interview_id, annotation_id, form.version.data, body, g.viewer.name)
         except annotations.AnnotationError as error:
             _show_error(form, error)
@@ -168,11 +207,15 @@ def edit(interview_id: str, annotation_id: str):
             index_interview(interview_id)
             flash("Annotation changed.")
             return _back(interview_id, f"a-{annotation_id}")
-    return render_template("annotate/form.html", form=form, interview=interview, annotation=annotation,
-                           delete_form=DeleteForm(version=annotations.version(annotation)),
-                           action=url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id),
-                           quote=annotations.selector(annotation, "TextQuoteSelector").get("exact", "")), \
-        200 if not form.errors else 422
+    return render_template(
+        "annotate/form.html",
+        form=form,
+        interview=interview,
+        annotation=annotation,
+        delete_form=DeleteForm(version=annotations.version(annotation)),
+        action=url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id),
+        quote=annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+    ), 200 if not form.errors else 422
 
 
 @bp.post("/<annotation_id>/delete")
@@ -199,8 +242,11 @@ def export(interview_id: str):
     get_interview_or_404(interview_id)
     document = redaction.export(collection(), interview_id, access.sees_redactions(g.reader))
     body = json.dumps(document, ensure_ascii=False, indent=2)
-    headers = {"Content-Disposition": f'attachment; filename="annotations-{interview_id}.jsonld"'} \
-        if request.args.get("download") else {}
+    headers = (
+        {"Content-Disposition": f'attachment; filename="annotations-{interview_id}.jsonld"'}
+        if request.args.get("download")
+        else {}
+    )
     return Response(body, mimetype=annotations.MEDIA_TYPE, headers=headers)
 
 
@@ -212,6 +258,11 @@ def _find_or_404(interview_id: str, annotation_id: str) -> dict:
 
 
 def _show_error(form: AnnotationForm, error: annotations.AnnotationError) -> None:
-    field = {"events": form.events, "places": form.places, "people": form.people, "tags": form.tags,
-             "note": form.note}.get(error.field or "")
+    field = {
+        "events": form.events,
+        "places": form.places,
+        "people": form.people,
+        "tags": form.tags,
+        "note": form.note,
+    }.get(error.field or "")
     (field.errors if field is not None else form.form_errors).append(str(error))

@@ -9,12 +9,11 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
-from .paging import page_number
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError
 from .interviews import collection, get_interview_or_404, index_interview
 from .media import GALLERY_FILTERS, get_item_or_404
-
+from .paging import page_number
 from .search import run_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,22 +55,49 @@ def _jsonld(document: dict, status: int = 200, **headers):
 @bp.get("/search")
 def search():
     results = run_query()
-    return jsonify({
-        "query": results.query, "filters": results.filters, "total": results.total, "page": results.page,
-        "pages": results.pages, "variants": results.variants, "suggestions": results.suggestions,
-        "message": results.message,
-        "facets": {name: [{"value": v, "label": label, "count": n} for v, label, n in values]
-                   for name, values in results.facets.items()},
-        "hits": [{"id": hit.id, "kind": hit.kind, **hit.display,
-                  "url": _hit_url(hit),
-                  "segments": [{**asdict(s), "snippet": str(s.snippet),
-                                "url": url_for("interviews.show", interview_id=hit.id, _external=True,
-                                               _anchor=f"s{s.n}")} for s in hit.segments],
-                  "passages": [{"quote": p.quote, "annotation": p.annotation,
-                                "url": url_for("interviews.show", interview_id=hit.id, _external=True,
-                                               _anchor=f"a-{p.annotation}")} for p in hit.passages]}
-                 for hit in results.hits],
-    })
+    return jsonify(
+        {
+            "query": results.query,
+            "filters": results.filters,
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "variants": results.variants,
+            "suggestions": results.suggestions,
+            "message": results.message,
+            "facets": {
+                name: [{"value": v, "label": label, "count": n} for v, label, n in values]
+                for name, values in results.facets.items()
+            },
+            "hits": [
+                {
+                    "id": hit.id,
+                    "kind": hit.kind,
+                    **hit.display,
+                    "url": _hit_url(hit),
+                    "segments": [
+                        {
+                            **asdict(s),
+                            "snippet": str(s.snippet),
+                            "url": url_for("interviews.show", interview_id=hit.id, _external=True, _anchor=f"s{s.n}"),
+                        }
+                        for s in hit.segments
+                    ],
+                    "passages": [
+                        {
+                            "quote": p.quote,
+                            "annotation": p.annotation,
+                            "url": url_for(
+                                "interviews.show", interview_id=hit.id, _external=True, _anchor=f"a-{p.annotation}"
+                            ),
+                        }
+                        for p in hit.passages
+                    ],
+                }
+                for hit in results.hits
+            ],
+        }
+    )
 
 
 def _hit_url(hit) -> str:
@@ -93,10 +119,14 @@ def _item_json(item) -> dict:
     if "interviews" in record:  # only the interviews this reader may open are named
         record["interviews"] = [i for i in record["interviews"] if _readable_interview(i)]
     sizes = item.record.get("pages", [])
-    pages = [{**(sizes[n - 1] if n <= len(sizes) else {}),
-              "display": url_for("media.display", item_id=item.id, page=n, _external=True),
-              "thumbnail": url_for("media.thumbnail", item_id=item.id, page=n, _external=True)}
-             for n in range(1, item.pages + 1)]
+    pages = [
+        {
+            **(sizes[n - 1] if n <= len(sizes) else {}),
+            "display": url_for("media.display", item_id=item.id, page=n, _external=True),
+            "thumbnail": url_for("media.thumbnail", item_id=item.id, page=n, _external=True),
+        }
+        for n in range(1, item.pages + 1)
+    ]
     links = {"url": url_for("media.show", item_id=item.id, _external=True), "pages": pages}
     if access.can_fetch_original(g.viewer):
         links["original"] = url_for("media.original", item_id=item.id, _external=True)
@@ -109,8 +139,9 @@ def media_list():
     /media/)."""
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.reader, page=page_number(page),
-                                                     sort="date", page_size=50, scope="media")
+    results = current_app.extensions["search"].query(
+        "", filters, g.reader, page=page_number(page), sort="date", page_size=50, scope="media"
+    )
     found = []
     for hit in results.hits:
         try:

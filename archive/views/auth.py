@@ -39,8 +39,9 @@ def signin():
     if form.validate_on_submit():
         name = form.name.data.strip()
         try:
-            user = accounts.authenticate(name, form.password.data, request.remote_addr or "",
-                                         known_browser=name in _known_names())
+            user = accounts.authenticate(
+                name, form.password.data, request.remote_addr or "", known_browser=name in _known_names()
+            )
         except SignInThrottled as e:
             form.form_errors.append(str(e))
             return render_template("auth/signin.html", form=form), 429, {"Retry-After": str(e.retry_after)}
@@ -82,8 +83,15 @@ def _known_names() -> list[str]:
 
 def _remember_name(response, name: str) -> None:
     names = [n for n in _known_names() if n != name][-4:] + [name]
-    response.set_cookie(KNOWN_COOKIE, _serializer().dumps(names), max_age=KNOWN_DAYS * 86400, httponly=True,
-                        samesite="Lax", secure=bool(current_app.config["ARCHIVE_HTTPS"]), path="/auth/")
+    response.set_cookie(
+        KNOWN_COOKIE,
+        _serializer().dumps(names),
+        max_age=KNOWN_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config["ARCHIVE_HTTPS"]),
+        path="/auth/",
+    )
 
 
 @bp.post("/signout")
@@ -100,8 +108,14 @@ def safe_next(target: str | None) -> str:
     """Follow ?next= only to a path on this site: one leading "/", no scheme, no host, no backslash, no control
     character or space (browsers drop tabs and newlines, so "/<tab>/evil.example" would become "//evil.example").
     Anything else goes to the start page."""
-    if target and target.startswith("/") and not target.startswith("//") and target.isprintable() \
-            and "\\" not in target and " " not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and target.isprintable()
+        and "\\" not in target
+        and " " not in target
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//"):
             return target

@@ -37,7 +37,7 @@ TERMS_VERSION = "2026-11"
 MESSAGES = {
     "story_missing": "Please tell the story in the box, or attach it as a file.",
     "story_type": "{name}: this file cannot be read as a story. Send text (.txt), Word (.docx) or audio "
-                  "(MP3, M4A, WAV, Ogg, FLAC).",
+    "(MP3, M4A, WAV, Ogg, FLAC).",
     "format": "{name}: this is not a photo we can take. Send JPEG, PNG, TIFF, WebP or HEIC.",
     "heif": "{name}: this HEIC photo cannot be read here. Save it as JPEG and send it again.",
     "size": "{name}: this file is too large.",
@@ -107,13 +107,17 @@ def share():
     if request.method == "POST" and form.website.data:
         abort(400, _("This form was not sent by a person."))  # the honeypot: people never see the field
     if form.validate_on_submit():
-        wait, attempt = accounts.reserve(f"contribute:{request.remote_addr}",
-                                         int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600)
+        wait, attempt = accounts.reserve(
+            f"contribute:{request.remote_addr}", int(current_app.config["ARCHIVE_CONTRIBUTIONS_PER_HOUR"]), 3600
+        )
         if wait:
-            form.form_errors.append(_("Too many testimonies were sent from here in the last hour. Please try again in "
-                                      "{minutes} minutes.", minutes=max(1, wait // 60)))
-            return render_template("contribute/share.html", form=form, terms=TERMS_VERSION,
-                                   places=_place_names()), 429
+            form.form_errors.append(
+                _(
+                    "Too many testimonies were sent from here in the last hour. Please try again in {minutes} minutes.",
+                    minutes=max(1, wait // 60),
+                )
+            )
+            return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), 429
         receipt = None
         try:
             receipt = _receive(form)
@@ -121,8 +125,12 @@ def share():
             if not is_disk_full(error):
                 raise
             current_app.logger.error("the disk is full: a testimony could not be kept")
-            form.form_errors.append(_("The archive's disk is full, so nothing was saved. What you typed is kept "
-                                      "below; please try again later (files must be chosen again)."))
+            form.form_errors.append(
+                _(
+                    "The archive's disk is full, so nothing was saved. What you typed is kept "
+                    "below; please try again later (files must be chosen again)."
+                )
+            )
             status = 507
         finally:
             if receipt is None:
@@ -130,10 +138,18 @@ def share():
         if receipt is not None:
             _grant(receipt.submission_id)
             kept = session.get("receipts", {})  # shown on the receipt page for as long as this browser holds it
-            session["receipts"] = {**{k: v for k, v in kept.items() if k in session["family"]},
-                                   receipt.submission_id: {"code": receipt.code_shown, "link": url_for(
-                                       "contribute.receipt_link", submission_id=receipt.submission_id,
-                                       token=receipt.token, _external=True)}}
+            session["receipts"] = {
+                **{k: v for k, v in kept.items() if k in session["family"]},
+                receipt.submission_id: {
+                    "code": receipt.code_shown,
+                    "link": url_for(
+                        "contribute.receipt_link",
+                        submission_id=receipt.submission_id,
+                        token=receipt.token,
+                        _external=True,
+                    ),
+                },
+            }
             return redirect(url_for("contribute.receipt", submission_id=receipt.submission_id))
     if (form.errors or form.form_errors) and status == 200:
         status = 422
@@ -147,10 +163,14 @@ def too_large(error):
     choose_language()  # the CSRF check, reading the form, may have refused it before the blueprint's hook ran
     form = ContributionForm(formdata=None)
     limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"])
-    form.form_errors.append(_("What you sent is larger than the archive can take at once, so nothing was saved and "
-                              "the form could not be kept. Send a long story as a file (.txt or .docx, or a recording"
-                              " of up to {limit} MB), and photos a few at a time from your receipt page.",
-                              limit=number(limit)))
+    form.form_errors.append(
+        _(
+            "What you sent is larger than the archive can take at once, so nothing was saved and "
+            "the form could not be kept. Send a long story as a file (.txt or .docx, or a recording"
+            " of up to {limit} MB), and photos a few at a time from your receipt page.",
+            limit=number(limit),
+        )
+    )
     return render_template("contribute/share.html", form=form, terms=TERMS_VERSION, places=_place_names()), 413
 
 
@@ -167,21 +187,34 @@ def keep_what_fits(field, limit: int) -> None:
     kept = text[:limit]
     space = max(kept.rfind(" ", limit - 500), kept.rfind("\n", limit - 500))
     kept = kept[:space] if space > 0 else kept
-    field.data, field.overflow = kept, text[len(kept):].strip()
-    field.errors = [_("This text has {total} characters; the box holds {limit}. The first {kept} characters are "
-                      "kept in the box. The rest, beginning «{start}…», is shown below it, not sent: copy it and "
-                      "send the whole text as a file (.txt or .docx) instead, or send the rest later from your "
-                      "receipt page.", total=number(len(text)), limit=number(limit), kept=number(len(kept)),
-                      start=" ".join(field.overflow[:80].split()))]
+    field.data, field.overflow = kept, text[len(kept) :].strip()
+    field.errors = [
+        _(
+            "This text has {total} characters; the box holds {limit}. The first {kept} characters are "
+            "kept in the box. The rest, beginning «{start}…», is shown below it, not sent: copy it and "
+            "send the whole text as a file (.txt or .docx) instead, or send the rest later from your "
+            "receipt page.",
+            total=number(len(text)),
+            limit=number(limit),
+            kept=number(len(kept)),
+            start=" ".join(field.overflow[:80].split()),
+        )
+    ]
 
 
 def _receive(form: ContributionForm):
     details = {
-        "name": form.contributor_name.data, "relation": form.relation.data, "contact": form.contact.data,
-        "narrator": form.narrator.data, "narrator_other_forms": form.narrator_other_forms.data,
-        "birth_year": form.birth_year.data, "birthplace": form.birthplace.data,
-        "deported_to": form.deported_to.data, "later_homes": form.later_homes.data,
-        "story_text": form.story_text.data, "visibility": form.visibility.data,
+        "name": form.contributor_name.data,
+        "relation": form.relation.data,
+        "contact": form.contact.data,
+        "narrator": form.narrator.data,
+        "narrator_other_forms": form.narrator_other_forms.data,
+        "birth_year": form.birth_year.data,
+        "birthplace": form.birthplace.data,
+        "deported_to": form.deported_to.data,
+        "later_homes": form.later_homes.data,
+        "story_text": form.story_text.data,
+        "visibility": form.visibility.data,
         "living_named": form.living_named.data == "yes",
         "embargo_until": form.embargo_until.data.isoformat() if form.embargo_until.data else "",
         "terms_version": TERMS_VERSION,
@@ -204,13 +237,17 @@ def _receive(form: ContributionForm):
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")
             if error.field == "photos":
                 chosen = [s for s in form.photos if s.file.data and getattr(s.file.data, "filename", "")]
-                slot = chosen[error.index] if error.index is not None and error.index < len(chosen) else \
-                    next((s for s in chosen if s.file.data.filename == name), None)
+                slot = (
+                    chosen[error.index]
+                    if error.index is not None and error.index < len(chosen)
+                    else next((s for s in chosen if s.file.data.filename == name), None)
+                )
                 target = slot.file if slot is not None else None
             message = _explain(error, name)
             (target.errors if target is not None else form.form_errors).append(message)
-            form.form_errors.append(_("Nothing was sent yet. Please correct what is marked; files must be chosen "
-                                      "again."))
+            form.form_errors.append(
+                _("Nothing was sent yet. Please correct what is marked; files must be chosen again.")
+            )
             return None
 
 
@@ -252,9 +289,14 @@ def held_submission(submission_id: str) -> contributions.Submission:
 @bp.get("/receipt/<submission_id>")
 def receipt(submission_id: str):
     submission = held_submission(submission_id)
-    return render_template("contribute/receipt.html", submission=submission, record=submission.record,
-                           sent=session.get("receipts", {}).get(submission_id),
-                           add_form=ReceiptAddForm(), withdraw_form=WithdrawForm())
+    return render_template(
+        "contribute/receipt.html",
+        submission=submission,
+        record=submission.record,
+        sent=session.get("receipts", {}).get(submission_id),
+        add_form=ReceiptAddForm(),
+        withdraw_form=WithdrawForm(),
+    )
 
 
 @bp.post("/receipt/<submission_id>/add")
@@ -264,14 +306,20 @@ def receipt_add(submission_id: str):
     if form.validate_on_submit():
         with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
             try:
-                photos = [_upload(storage, Path(scratch), f"photo-{n}", caption) for n, (storage, caption) in
-                          enumerate((s.file.data, (s.caption.data or "").strip()) for s in form.photos
-                                    if s.file.data and getattr(s.file.data, "filename", ""))]
+                photos = [
+                    _upload(storage, Path(scratch), f"photo-{n}", caption)
+                    for n, (storage, caption) in enumerate(
+                        (s.file.data, (s.caption.data or "").strip())
+                        for s in form.photos
+                        if s.file.data and getattr(s.file.data, "filename", "")
+                    )
+                ]
                 contributions.add_from_contributor(collection(), submission, form.text.data, photos, _limits())
             except ContributionError as error:
                 name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
-                form.form_errors.append(_explain(error, name) if error.code != "empty" else
-                                        _("Write something or choose a photo."))
+                form.form_errors.append(
+                    _explain(error, name) if error.code != "empty" else _("Write something or choose a photo.")
+                )
             except CollectionError as error:  # the folder stayed locked too long: say so, keep the text
                 current_app.logger.warning("receipt %s: %s", submission_id, error)
                 form.form_errors.append(_(MESSAGES["busy"]))
@@ -279,8 +327,14 @@ def receipt_add(submission_id: str):
                 flash(_("Thank you. The historians will see it."))
                 return redirect(url_for("contribute.receipt", submission_id=submission_id))
     keep_what_fits(form.text, ANSWER_MAX_CHARS)
-    return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,
-                           add_form=form, withdraw_form=WithdrawForm()), 422
+    return render_template(
+        "contribute/receipt.html",
+        submission=submission,
+        record=submission.record,
+        sent=None,
+        add_form=form,
+        withdraw_form=WithdrawForm(),
+    ), 422
 
 
 @bp.post("/receipt/<submission_id>/withdraw")
@@ -293,12 +347,24 @@ def receipt_withdraw(submission_id: str):
         except (ContributionError, CollectionError) as error:  # busy for longer than a double click explains
             current_app.logger.warning("withdrawal of %s not yet written: %s", submission_id, error)
             form.form_errors.append(_(MESSAGES["busy"]))
-            return render_template("contribute/receipt.html", submission=submission, record=submission.record,
-                                   sent=None, add_form=ReceiptAddForm(), withdraw_form=form), 503
+            return render_template(
+                "contribute/receipt.html",
+                submission=submission,
+                record=submission.record,
+                sent=None,
+                add_form=ReceiptAddForm(),
+                withdraw_form=form,
+            ), 503
         flash(_("Your consent is withdrawn. Nothing you sent is shown to anyone but the archive's historians."))
         return redirect(url_for("contribute.receipt", submission_id=submission_id))
-    return render_template("contribute/receipt.html", submission=submission, record=submission.record, sent=None,
-                           add_form=ReceiptAddForm(), withdraw_form=form), 422
+    return render_template(
+        "contribute/receipt.html",
+        submission=submission,
+        record=submission.record,
+        sent=None,
+        add_form=ReceiptAddForm(),
+        withdraw_form=form,
+    ), 422
 
 
 @bp.get("/receipt/<submission_id>/photo/<int:n>")
@@ -308,7 +374,8 @@ def receipt_photo(submission_id: str, n: int):
     photos = submission.record.get("photos", [])
     if not 1 <= n <= len(photos):
         abort(404, _("There is no such photo."))
-    response = send_file(collection().path("contributions", submission_id, photos[n - 1]["thumb"]),
-                         mimetype="image/jpeg", max_age=0)
+    response = send_file(
+        collection().path("contributions", submission_id, photos[n - 1]["thumb"]), mimetype="image/jpeg", max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -62,9 +62,16 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
             continue
         for annotation in redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]:
             if (kind, entry_id) in annotations.link_pairs(annotation):
-                found.append(Passage(interview_id, interview.title, annotations.short_id(annotation),
-                                     annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
-                                     annotations.note(annotation), bool(annotation.get("review"))))
+                found.append(
+                    Passage(
+                        interview_id,
+                        interview.title,
+                        annotations.short_id(annotation),
+                        annotations.selector(annotation, "TextQuoteSelector").get("exact", ""),
+                        annotations.note(annotation),
+                        bool(annotation.get("review")),
+                    )
+                )
     return found
 
 
@@ -77,20 +84,33 @@ def index(kind: str):
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
         entries.sort(key=lambda p: p.name().casefold())
-    return render_template("entries/index.html", kind=kind, title=TITLES[kind], entries=entries, counts=counts,
-                           staff=access.is_staff(g.viewer))
+    return render_template(
+        "entries/index.html",
+        kind=kind,
+        title=TITLES[kind],
+        entries=entries,
+        counts=counts,
+        staff=access.is_staff(g.viewer),
+    )
 
 
 @bp.get(f"/<{KINDS}:kind>/<entry_id>")
 def show(kind: str, entry_id: str):
     entry = entry_or_404(kind, entry_id)
     vocabulary = vocab.load(collection(), kind).data
-    return render_template("entries/show.html", kind=kind, entry=entry, data=stored_entry(vocabulary, kind, entry_id),
-                           sources=vocabulary.get("sources", {}),
-                           passages=passages(kind, entry_id), staff=access.is_staff(g.viewer),
-                           items=items_linking(f"{kind}/{entry_id}"),
-                           events=vocab.events(collection()), places=vocab.gazetteer(collection()).places,
-                           people=vocab.people(collection()))
+    return render_template(
+        "entries/show.html",
+        kind=kind,
+        entry=entry,
+        data=stored_entry(vocabulary, kind, entry_id),
+        sources=vocabulary.get("sources", {}),
+        passages=passages(kind, entry_id),
+        staff=access.is_staff(g.viewer),
+        items=items_linking(f"{kind}/{entry_id}"),
+        events=vocab.events(collection()),
+        places=vocab.gazetteer(collection()).places,
+        people=vocab.people(collection()),
+    )
 
 
 @bp.route(f"/<{KINDS}:kind>/new", methods=["GET", "POST"], defaults={"entry_id": None})
@@ -108,13 +128,15 @@ def edit(kind: str, entry_id: str | None):
         try:
             saved = vocab.save_entry(collection(), kind, entry_id, form.entry(), g.viewer.name, form.version.data)
         except ConflictError as error:
-            form.form_errors.append(f"{error} Reload the page to see the vocabulary as it is now; what you typed is "
-                                    "kept below.")
+            form.form_errors.append(
+                f"{error} Reload the page to see the vocabulary as it is now; what you typed is kept below."
+            )
         except vocab.VocabularyError as error:
             target = getattr(form, error.field or "", None)
             (target.errors if target is not None else form.form_errors).append(str(error))
         else:
             flash(f"Saved “{saved['label']['en']}”.")
             return redirect(url_for("entries.show", kind=kind, entry_id=saved["id"]))
-    return render_template("entries/edit.html", kind=kind, form=form, entry_id=entry_id, title=TITLES[kind]), \
-        200 if not form.errors else 422
+    return render_template(
+        "entries/edit.html", kind=kind, form=form, entry_id=entry_id, title=TITLES[kind]
+    ), 200 if not form.errors else 422

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "media-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "media-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 ALWAYS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -60,8 +62,11 @@ def personal(response) -> bool:
     """Tell whether a response is meant for this reader alone and must never be stored: the reader is signed in or
     holds a receipt (its session says so, read here even when a check such as CSRF refused the request before the
     reader was known), or is a script with a token, or the response sets a cookie, or it is an account page."""
-    return bool("sid" in session or session.get("family")
-                or request.headers.get("Authorization")
-                or "Set-Cookie" in response.headers
-                or current_app.session_interface.should_set_cookie(current_app, session)  # saved after this hook
-                or request.blueprint in NO_STORE_BLUEPRINTS)
+    return bool(
+        "sid" in session
+        or session.get("family")
+        or request.headers.get("Authorization")
+        or "Set-Cookie" in response.headers
+        or current_app.session_interface.should_set_cookie(current_app, session)  # saved after this hook
+        or request.blueprint in NO_STORE_BLUEPRINTS
+    )

@@ -19,11 +19,11 @@ from flask import (
     url_for,
 )
 
-from .paging import page_number
 from .. import access, annotations, interviews, redaction, transcripts, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import InterviewUploadForm, PassageForm
 from ..ingest import Ingester
+from .paging import page_number
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
@@ -54,8 +54,9 @@ def index_interview(interview_id: str) -> None:
 @bp.get("/")
 def index():
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", None, g.reader, page=page_number(page),
-                                                     sort="title", page_size=50, scope="interview")
+    results = current_app.extensions["search"].query(
+        "", None, g.reader, page=page_number(page), sort="title", page_size=50, scope="interview"
+    )
     return render_template("interviews/index.html", results=results)
 
 
@@ -68,9 +69,15 @@ def show(interview_id: str):
     staff = access.is_staff(g.viewer)
     from .media import items_linking
 
-    return render_template("interviews/show.html", interview=interview, record=interview.record, segments=segments,
-                           staff=staff, items=items_linking(f"interviews/{interview_id}"),
-                           **page_parts(interview_id, segments, notes, staff))
+    return render_template(
+        "interviews/show.html",
+        interview=interview,
+        record=interview.record,
+        segments=segments,
+        staff=staff,
+        items=items_linking(f"interviews/{interview_id}"),
+        **page_parts(interview_id, segments, notes, staff),
+    )
 
 
 @bp.get("/<interview_id>/transcript.txt")
@@ -84,8 +91,11 @@ def transcript(interview_id: str):
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
         lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'])}")
-    return Response("\n\n".join(lines) + "\n", mimetype="text/plain",
-                    headers={"Content-Disposition": f'attachment; filename="transcript-{interview_id}.txt"'})
+    return Response(
+        "\n\n".join(lines) + "\n",
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="transcript-{interview_id}.txt"'},
+    )
 
 
 @bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])
@@ -102,20 +112,26 @@ def correct(interview_id: str, n: int):
         form.text.data, form.version.data = segment["text"], stored.version
     if form.validate_on_submit():
         try:
-            flagged = transcripts.correct_segment(collection(), interview_id, n, form.text.data, g.viewer.name,
-                                                  form.version.data)
+            flagged = transcripts.correct_segment(
+                collection(), interview_id, n, form.text.data, g.viewer.name, form.version.data
+            )
         except ConflictError as error:
-            form.form_errors.append(f"{error} Your text is kept below; compare it with the passage as it is now "
-                                    "(reload the page) before saving again.")
+            form.form_errors.append(
+                f"{error} Your text is kept below; compare it with the passage as it is now "
+                "(reload the page) before saving again."
+            )
         except transcripts.TranscriptError as error:
             form.text.errors.append(str(error))
         else:
             index_interview(interview_id)
-            flash("Passage corrected." + (f" {len(flagged)} annotation(s) lost their words and are flagged for "
-                                          "review." if flagged else ""))
+            flash(
+                "Passage corrected."
+                + (f" {len(flagged)} annotation(s) lost their words and are flagged for review." if flagged else "")
+            )
             return redirect(url_for("interviews.show", interview_id=interview_id) + f"#s{n}")
-    return render_template("interviews/correct.html", form=form, interview=interview, segment=segment), \
-        200 if not form.errors else 422
+    return render_template(
+        "interviews/correct.html", form=form, interview=interview, segment=segment
+    ), 200 if not form.errors else 422
 
 
 @bp.get("/<interview_id>/audio")
@@ -135,17 +151,26 @@ def new():
     access.require(g.viewer, "edit")
     form = InterviewUploadForm()
     if form.validate_on_submit():
-        ingester = Ingester(collection(), vocab.gazetteer(collection()), g.viewer.name,
-                            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
-                            current_app.extensions["search"])
+        ingester = Ingester(
+            collection(),
+            vocab.gazetteer(collection()),
+            g.viewer.name,
+            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
+            current_app.extensions["search"],
+        )
         upload = form.transcript.data
         with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
             audio_path = None
             if form.audio.data and form.audio.data.filename:
                 audio_path = Path(scratch) / "audio"
                 form.audio.data.save(audio_path)
-            outcome = ingester.ingest(upload.read(), upload.filename or "transcript", form.metadata(), audio_path,
-                                      form.audio.data.filename if audio_path else "")
+            outcome = ingester.ingest(
+                upload.read(),
+                upload.filename or "transcript",
+                form.metadata(),
+                audio_path,
+                form.audio.data.filename if audio_path else "",
+            )
         if outcome.status == "ingested":
             flash(f"Ingested “{upload.filename}”." + "".join(f" {n[:1].upper()}{n[1:]}." for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))

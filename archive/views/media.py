@@ -8,12 +8,12 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from .paging import page_number
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
-from ..search import IndexUnavailable
 from ..forms import MediaForm, MediaUploadForm
+from ..search import IndexUnavailable
 from .interviews import collection
+from .paging import page_number
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 GALLERY_FILTERS = ("village", "surname", "kind", "decade", "institution")
@@ -62,8 +62,9 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
 def gallery():
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query("", filters, g.reader, page=page_number(page),
-                                                     sort="date", page_size=GALLERY_PAGE, scope="media")
+    results = current_app.extensions["search"].query(
+        "", filters, g.reader, page=page_number(page), sort="date", page_size=GALLERY_PAGE, scope="media"
+    )
     return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
 
 
@@ -80,10 +81,15 @@ def show(item_id: str):
         if access.can_read(g.reader, interview.record):
             readable.append(interview)
     events = vocab.lookup(collection(), "events")
-    return render_template("media/show.html", item=item, record=record, interviews=readable,
-                           events=[events[e] for e in record.get("events", []) if e in events],
-                           staff=access.is_staff(g.viewer),
-                           suggested_date=images.suggested_date(record.get("technical", {})))
+    return render_template(
+        "media/show.html",
+        item=item,
+        record=record,
+        interviews=readable,
+        events=[events[e] for e in record.get("events", []) if e in events],
+        staff=access.is_staff(g.viewer),
+        suggested_date=images.suggested_date(record.get("technical", {})),
+    )
 
 
 def _derivative(item_id: str, page: int, size: str):
@@ -94,8 +100,7 @@ def _derivative(item_id: str, page: int, size: str):
     path = media.derived_path(collection(), item_id, page, size, fmt)
     if not path.is_file():
         abort(404, "This image has not been prepared yet; `archive derive` makes it.")
-    response = send_file(path, mimetype="image/webp" if fmt == "WEBP" else "image/jpeg", conditional=True,
-                         max_age=0)
+    response = send_file(path, mimetype="image/webp" if fmt == "WEBP" else "image/jpeg", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"  # access may change; never kept by shared caches
     return response
 
@@ -128,8 +133,14 @@ def original(item_id: str):
     path = collection().path("media", item_id, source["original"])
     if not path.is_file():
         abort(404, "The original file of this item is missing from its folder; `archive verify` says more.")
-    return send_file(path, mimetype=source.get("media_type"), as_attachment=True, download_name=source["file"],
-                     conditional=True, max_age=0)
+    return send_file(
+        path,
+        mimetype=source.get("media_type"),
+        as_attachment=True,
+        download_name=source["file"],
+        conditional=True,
+        max_age=0,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -144,13 +155,18 @@ def new():
         else:
             done, failed = _ingest_uploads(form, chosen)
             if not failed:
-                flash(f"Added {len(done)} item{'s' if len(done) != 1 else ''}." +
-                      "".join(f" {note}" for note in _notes(done)))
-                return redirect(url_for("media.show", item_id=done[0].interview_id) if len(done) == 1
-                                else url_for("media.gallery"))
+                flash(
+                    f"Added {len(done)} item{'s' if len(done) != 1 else ''}."
+                    + "".join(f" {note}" for note in _notes(done))
+                )
+                return redirect(
+                    url_for("media.show", item_id=done[0].interview_id) if len(done) == 1 else url_for("media.gallery")
+                )
             kept = f" {len(done)} other file{'s were' if len(done) != 1 else ' was'} added." if done else ""
-            form.form_errors.append(f"Some files were refused; they are named below.{kept} Choose the refused "
-                                    "files again after correcting what is marked.")
+            form.form_errors.append(
+                f"Some files were refused; they are named below.{kept} Choose the refused "
+                "files again after correcting what is marked."
+            )
     return render_template("media/new.html", form=form), 200 if not form.errors and not form.form_errors else 422
 
 
@@ -177,8 +193,10 @@ def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
                 slot.file.errors = [*slot.file.errors, f"{outcome.source}: {reason}."]
                 failed.append(outcome)
             elif outcome.status == "duplicate":
-                slot.file.errors = [*slot.file.errors,
-                                    f"{outcome.source} is already in the archive (item {outcome.interview_id})."]
+                slot.file.errors = [
+                    *slot.file.errors,
+                    f"{outcome.source} is already in the archive (item {outcome.interview_id}).",
+                ]
                 failed.append(outcome)
             else:
                 done.append(outcome)
@@ -202,8 +220,13 @@ def edit(item_id: str):
         form.fill(item.record, item.version)
     if form.validate_on_submit():
         try:
-            media.edit(collection(), item_id, {**form.metadata(), "extra": item.record.get("extra", {})},
-                       g.viewer.name, form.version.data)
+            media.edit(
+                collection(),
+                item_id,
+                {**form.metadata(), "extra": item.record.get("extra", {})},
+                g.viewer.name,
+                form.version.data,
+            )
         except media.MetadataError as error:
             form.show_errors(error.errors)
         except ConflictError as error:
@@ -212,4 +235,6 @@ def edit(item_id: str):
             index_item(item_id)
             flash("Description saved.")
             return redirect(url_for("media.show", item_id=item_id))
-    return render_template("media/edit.html", form=form, item=item), 200 if not form.errors and not form.form_errors else 422
+    return render_template(
+        "media/edit.html", form=form, item=item
+    ), 200 if not form.errors and not form.form_errors else 422

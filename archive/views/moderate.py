@@ -32,16 +32,26 @@ def queue():
     shown = request.args.get("status")
     if shown in contributions.STATUSES:
         submissions = [s for s in submissions if s.status == shown]
-    return render_template("moderate/queue.html", submissions=submissions, counts=counts, shown=shown,
-                           awaiting=contributions.awaiting, pending=contributions.pending_photos)
+    return render_template(
+        "moderate/queue.html",
+        submissions=submissions,
+        counts=counts,
+        shown=shown,
+        awaiting=contributions.awaiting,
+        pending=contributions.pending_photos,
+    )
 
 
 @bp.route("/<submission_id>", methods=["GET", "POST"])
 def show(submission_id: str):
     submission = submission_or_404(submission_id)
-    forms = {"describe": DescribeForm(prefix="describe"), "question": QuestionForm(prefix="question"),
-             "decline": DeclineForm(prefix="decline"), "approve": ApproveForm(prefix="approve"),
-             "photos": ApproveForm(prefix="photos")}
+    forms = {
+        "describe": DescribeForm(prefix="describe"),
+        "question": QuestionForm(prefix="question"),
+        "decline": DeclineForm(prefix="decline"),
+        "approve": ApproveForm(prefix="approve"),
+        "photos": ApproveForm(prefix="photos"),
+    }
     if request.method == "GET" or request.form.get("action") != "describe":
         _fill_description(forms["describe"], submission)  # also beside a refused approval: nothing looks lost
     for form in forms.values():
@@ -60,8 +70,14 @@ def show(submission_id: str):
             return redirect(url_for("moderate.show", submission_id=submission_id))
     status = 422 if form is not None and (form.errors or form.form_errors) else 200
     gazetteer = vocab.gazetteer(collection())
-    return render_template("moderate/show.html", submission=submission, record=submission.record, forms=forms,
-                           places=gazetteer.places, pending=contributions.pending_photos(submission)), status
+    return render_template(
+        "moderate/show.html",
+        submission=submission,
+        record=submission.record,
+        forms=forms,
+        places=gazetteer.places,
+        pending=contributions.pending_photos(submission),
+    ), status
 
 
 def _fill_description(form: DescribeForm, submission: contributions.Submission) -> None:
@@ -88,11 +104,13 @@ def _act(action: str, submission: contributions.Submission, form) -> str:
         return "Submission declined; the contributor sees the reason."
     if action == "photos":
         before = len(submission.record.get("result", {}).get("media", []))
-        done = contributions.approve_photos(collection(), submission, who, current_app.extensions["image_limits"],
-                                            current_app.extensions["search"])
+        done = contributions.approve_photos(
+            collection(), submission, who, current_app.extensions["image_limits"], current_app.extensions["search"]
+        )
         return f"Added {len(done.record['result']['media']) - before} photo item(s) to the archive."
-    done = contributions.approve(collection(), submission, who, current_app.extensions["image_limits"],
-                                 current_app.extensions["search"])
+    done = contributions.approve(
+        collection(), submission, who, current_app.extensions["image_limits"], current_app.extensions["search"]
+    )
     made = done.record["result"]
     return f"Approved: interviews/{made['interview']} and {len(made['media'])} photo item(s)."
 

@@ -37,8 +37,14 @@ VERBS = tuple(ARGUMENTS)
 @bp.post("/oai")  # harvesters may POST; it only reads, so it needs no CSRF token
 def endpoint():
     args = request.values
-    root = Element("OAI-PMH", {"xmlns": OAI, "xmlns:xsi": dublin_core.XSI,
-                               "xsi:schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
+    root = Element(
+        "OAI-PMH",
+        {
+            "xmlns": OAI,
+            "xmlns:xsi": dublin_core.XSI,
+            "xsi:schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd",
+        },
+    )
     SubElement(root, "responseDate").text = records.utc_stamp(datetime.datetime.now(datetime.UTC).isoformat())
     verb = args.get("verb", "")
     req = SubElement(root, "request")
@@ -51,8 +57,14 @@ def endpoint():
         _allowed_args(args, set(ARGUMENTS[verb]))
         # the protocol echoes the arguments of a request it could read: known names only, values escaped
         req.attrib.update({"verb": verb, **{name: args[name] for name in ARGUMENTS[verb] if name in args}})
-        {"Identify": _identify, "ListMetadataFormats": _formats, "ListSets": _sets, "ListIdentifiers": _list,
-         "ListRecords": _list, "GetRecord": _get}[verb](root, verb, args)
+        {
+            "Identify": _identify,
+            "ListMetadataFormats": _formats,
+            "ListSets": _sets,
+            "ListIdentifiers": _list,
+            "ListRecords": _list,
+            "GetRecord": _get,
+        }[verb](root, verb, args)
     except _Problem as problem:
         for child in list(root)[2:]:
             root.remove(child)
@@ -82,18 +94,26 @@ def _identify(root, verb, args):
     node = SubElement(root, verb)
     shown = records.readable(collection(), access.Reader())
     earliest = min((r.changed for r in shown), default="")
-    for name, value in (("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
-                        ("baseURL", url_for("oai.endpoint", _external=True)), ("protocolVersion", "2.0"),
-                        ("adminEmail", "archive@localhost"), ("earliestDatestamp", records.utc_stamp(earliest)),
-                        ("deletedRecord", "no"), ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
+    for name, value in (
+        ("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
+        ("baseURL", url_for("oai.endpoint", _external=True)),
+        ("protocolVersion", "2.0"),
+        ("adminEmail", "archive@localhost"),
+        ("earliestDatestamp", records.utc_stamp(earliest)),
+        ("deletedRecord", "no"),
+        ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
+    ):
         SubElement(node, name).text = value
 
 
 def _formats(root, verb, args):
     node = SubElement(root, verb)
     fmt = SubElement(node, "metadataFormat")
-    for name, value in (("metadataPrefix", "oai_dc"), ("schema", dublin_core.SCHEMA),
-                        ("metadataNamespace", dublin_core.OAI_DC)):
+    for name, value in (
+        ("metadataPrefix", "oai_dc"),
+        ("schema", dublin_core.SCHEMA),
+        ("metadataNamespace", dublin_core.OAI_DC),
+    ):
         SubElement(fmt, name).text = value
 
 
@@ -123,7 +143,8 @@ def _list(root, verb, args):
             state = json.loads(base64.urlsafe_b64decode(args["resumptionToken"].encode()))
             after, prefix, start, until = state["a"], state["p"], state["f"], state["u"]
             if not all(isinstance(v, str) for v in (prefix, start, until)) or not (
-                    isinstance(after, list) and len(after) == 2 and all(isinstance(v, str) for v in after)):
+                isinstance(after, list) and len(after) == 2 and all(isinstance(v, str) for v in after)
+            ):
                 raise ValueError
         except (ValueError, KeyError, TypeError, AttributeError):
             raise _Problem("badResumptionToken", "this resumption token is not one of ours") from None
@@ -132,13 +153,21 @@ def _list(root, verb, args):
         if "set" in args:
             raise _Problem("noSetHierarchy", "this repository has no sets")
     if prefix != "oai_dc":
-        raise _Problem("cannotDisseminateFormat" if prefix else "badArgument",
-                       "only oai_dc is offered" if prefix else "metadataPrefix is required")
+        raise _Problem(
+            "cannotDisseminateFormat" if prefix else "badArgument",
+            "only oai_dc is offered" if prefix else "metadataPrefix is required",
+        )
     # oldest change first, ties by id; a token names the last record sent, so a record changed during a harvest
     # moves to the end of the list (and is sent again) rather than shifting the rest past the harvester
-    found = sorted((r for r in records.readable(collection(), access.Reader())
-                    if (not start or records.utc_stamp(r.changed) >= _bound(start))
-                    and (not until or records.utc_stamp(r.changed) <= _bound(until, True))), key=lambda r: (r.changed, r.ref))
+    found = sorted(
+        (
+            r
+            for r in records.readable(collection(), access.Reader())
+            if (not start or records.utc_stamp(r.changed) >= _bound(start))
+            and (not until or records.utc_stamp(r.changed) <= _bound(until, True))
+        ),
+        key=lambda r: (r.changed, r.ref),
+    )
     if not found:
         raise _Problem("noRecordsMatch", "no records match")
     rest = [r for r in found if after is None or (r.changed, r.ref) > tuple(after)]
@@ -148,12 +177,14 @@ def _list(root, verb, args):
     for rec in rest[:PAGE]:
         (_header if verb == "ListIdentifiers" else _record)(node, rec)
     if len(rest) > PAGE or after is not None:
-        token = SubElement(node, "resumptionToken", {"completeListSize": str(len(found)),
-                                                     "cursor": str(len(found) - len(rest))})
+        token = SubElement(
+            node, "resumptionToken", {"completeListSize": str(len(found)), "cursor": str(len(found) - len(rest))}
+        )
         if len(rest) > PAGE:
             last = rest[PAGE - 1]
-            token.text = base64.urlsafe_b64encode(json.dumps(
-                {"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until}).encode()).decode()
+            token.text = base64.urlsafe_b64encode(
+                json.dumps({"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until}).encode()
+            ).decode()
 
 
 def _bound(value: str, upper: bool = False) -> str:
@@ -165,13 +196,16 @@ def _bound(value: str, upper: bool = False) -> str:
         datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
         return value
     except ValueError:
-        raise _Problem("badArgument", f"{value!r} is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)") from None
+        raise _Problem(
+            "badArgument", f"{value!r} is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)"
+        ) from None
 
 
 def _get(root, verb, args):
     if args.get("metadataPrefix") != "oai_dc":
-        raise _Problem("cannotDisseminateFormat" if args.get("metadataPrefix") else "badArgument",
-                       "only oai_dc is offered")
+        raise _Problem(
+            "cannotDisseminateFormat" if args.get("metadataPrefix") else "badArgument", "only oai_dc is offered"
+        )
     ref = args.get("identifier", "").rsplit(":", 1)[-1]
     rec = next((r for r in records.readable(collection(), access.Reader()) if r.ref == ref), None)
     if rec is None:

@@ -25,7 +25,8 @@ class ArchiveRequest(Request):
                     if hasattr(dropped, "close"):
                         dropped.close()  # a file nobody will read (and request.close() will not see)
                 self.__dict__[attribute] = type(data)(
-                    (key, value) for key, value in data.items(multi=True) if key is not None)
+                    (key, value) for key, value in data.items(multi=True) if key is not None
+                )
 
 
 class BoundedJSONProvider(DefaultJSONProvider):

@@ -9,10 +9,21 @@ from .paging import page_number
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {"village": "Village", "surname": "Surname", "region": "Region", "decade": "Decade", "event": "Event",
-                "place": "Recorded in", "person": "Person", "language": "Language", "kind": "Kind",
-                "narrator": "Narrator", "interviewer": "Interviewer", "collection": "Collection",
-                "institution": "Institution"}
+FACET_TITLES = {
+    "village": "Village",
+    "surname": "Surname",
+    "region": "Region",
+    "decade": "Decade",
+    "event": "Event",
+    "place": "Recorded in",
+    "person": "Person",
+    "language": "Language",
+    "kind": "Kind",
+    "narrator": "Narrator",
+    "interviewer": "Interviewer",
+    "collection": "Collection",
+    "institution": "Institution",
+}
 
 
 def run_query() -> Results:
@@ -20,12 +31,22 @@ def run_query() -> Results:
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     page = request.args.get("page", "1")
     return current_app.extensions["search"].query(
-        request.args.get("q", ""), filters, g.reader, page=page_number(page),
-        sort="date" if request.args.get("sort") == "date" else "relevance")
+        request.args.get("q", ""),
+        filters,
+        g.reader,
+        page=page_number(page),
+        sort="date" if request.args.get("sort") == "date" else "relevance",
+    )
 
 
-def search_url(results: Results, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
-               page: int | None = None, sort: str | None = None, q: str | None = None) -> str:
+def search_url(
+    results: Results,
+    add: tuple[str, str] | None = None,
+    remove: tuple[str, str] | None = None,
+    page: int | None = None,
+    sort: str | None = None,
+    q: str | None = None,
+) -> str:
     """Link to the same search with one thing changed."""
     filters = {k: list(v) for k, v in results.filters.items()}
     if add and add[1] not in filters.setdefault(add[0], []):

@@ -41,5 +41,6 @@ def add_spelling(surname_id: str):
 def _page(form: SurnameSpellingForm, failed: str | None = None, status: int = 200):
     current = vocab.load(current_app.extensions["collection"], "surnames")
     families = sorted(current.data["surnames"], key=lambda e: e["id"])
-    return render_template("vocab/surnames.html", families=families, version=current.version, form=form,
-                           failed=failed), status
+    return render_template(
+        "vocab/surnames.html", families=families, version=current.version, form=form, failed=failed
+    ), status
