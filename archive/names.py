@@ -76,6 +76,29 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", _SEPARATORS_RE.sub(" ", text).strip())
 
 
+_HOMOGLYPHS_TO_CYRILLIC = str.maketrans("aceopxykmtbh", "асеорхукмтвн")
+_HOMOGLYPHS_TO_LATIN = str.maketrans("асеорхукмтвн", "aceopxykmtbh")
+
+
+def fold_word(text: str) -> tuple[str, str | None] | None:
+    """Fold one word of running text for search: NFKC, case, look-alike letters, Latin accents, ё. Return it with
+    the script it was written in ("cyrillic", "latin" or None), which decides how search stems it; None when nothing
+    is left of it."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    cyrillic = sum("а" <= c <= "я" or c == "ё" for c in text)
+    latin = sum("a" <= c <= "z" for c in text)
+    if cyrillic and latin:  # "Цoй" typed with a Latin o: follow the script most of the word is in
+        text = text.translate(_HOMOGLYPHS_TO_CYRILLIC if cyrillic >= latin else _HOMOGLYPHS_TO_LATIN)
+        latin = 0 if cyrillic >= latin else latin
+    if latin or any(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in text):
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.replace("ı", "i").replace("'", "")
+    text = text.replace("ё", "е")
+    if not text:
+        return None
+    return text, "cyrillic" if cyrillic else "latin" if text.isascii() else None
+
+
 @dataclass(frozen=True)
 class Place:
     """A place of the gazetteer."""

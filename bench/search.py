@@ -1,4 +1,4 @@
-"""Measure search: Whoosh (archive/search.py) against SQLite FTS5 on the same generated corpus.
+"""Measure search: Whoosh (archive/search/) against SQLite FTS5 on the same generated corpus.
 
 Run by hand: .venv/bin/python bench/search.py --interviews 1000
 Generates N interviews of about 8,000 words (Russian, English and Korean, with surnames and villages from the
@@ -141,9 +141,10 @@ def _size_mb(path: Path) -> float:
 
 def whoosh_index(root: Path, out) -> None:
     from archive.collection import Collection
+    from archive.indexing import Documents
     from archive.search import SearchIndex
 
-    index = SearchIndex(root / "index", Collection(root))
+    index = SearchIndex(root / "index", Documents(Collection(root)))
     start = time.perf_counter()
     index.rebuild()
     out.put({"seconds": time.perf_counter() - start, "size": _size_mb(root / "index"), "peak": _peak_mb()})
@@ -151,9 +152,10 @@ def whoosh_index(root: Path, out) -> None:
 
 def whoosh_query(root: Path, out) -> None:
     from archive.collection import Collection
+    from archive.indexing import Documents
     from archive.search import SearchIndex
 
-    index = SearchIndex(root / "index", Collection(root))
+    index = SearchIndex(root / "index", Documents(Collection(root)))
     opened = _peak_mb()
     index.query("warm", None, None)
     times, hits = [], 0

@@ -1,0 +1,300 @@
+"""Index documents made from records: what an interview or a photo contributes to search.
+
+This sits beside the services (ingest, media, annotations, transcripts, vocabularies, contributions), which call
+the `Indexer` after every write; the search package only stores and searches what it is given here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+
+from flask import Flask
+
+from . import annotations, interviews, media, redaction, vocab
+from .collection import Collection
+from .errors import CollectionError
+from .metadata import earliest_day
+from .names import Gazetteer, Surnames, fold
+from .search import SearchIndex
+from .search.schema import access_fields, clean
+
+log = logging.getLogger(__name__)
+
+
+def stamp_of(collection: Collection, interview_id: str) -> str:
+    """Fingerprint the files a document is made from; a different stamp means the document is stale."""
+    digest = hashlib.sha256()
+    for name in ("interview.json", "segments.json", "annotations.json"):
+        try:
+            digest.update(collection.read("interviews", interview_id, name).version.encode())
+        except CollectionError:
+            digest.update(b"-")
+    return digest.hexdigest()
+
+
+def _decade(date: str) -> str | None:
+    day = earliest_day(date)
+    return f"{day // 100000 * 10}s" if day >= 10000000 else None  # a decade from year 1000 on; "XXXX" has none
+
+
+class Documents:
+    """The search.Source of one collection: its documents, and the vocabularies they are made and read with."""
+
+    def __init__(self, collection: Collection):
+        self.collection = collection
+
+    def gazetteer(self) -> Gazetteer:
+        """The places in use: the archive's own copy once a historian has changed it (re-read in every worker when
+        it changes), else the shipped one."""
+        return vocab.gazetteer(self.collection)
+
+    def surnames(self) -> Surnames:
+        """The surname families in use, like the gazetteer."""
+        return vocab.current(self.collection, "surnames")[0]
+
+    def entry_label(self, kind: str, entry_id: str) -> str | None:
+        entry = vocab.lookup(self.collection, kind).get(entry_id)
+        return entry.name() if entry else None
+
+    def segments(self, interview_id: str) -> tuple[list[dict], list[int]]:
+        segments = redaction.for_reader(self.collection, interview_id, False)[0]  # as indexed: masked
+        return segments, interviews.transcript_text(segments)[1]
+
+    def passages(self, interview_id: str, wanted: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        found = []
+        for annotation in redaction.for_reader(self.collection, interview_id, False)[1]:
+            if wanted & annotations.link_pairs(annotation) and not annotation.get("review"):
+                quote = annotations.selector(annotation, "TextQuoteSelector").get("exact", "")
+                found.append((annotations.short_id(annotation), quote))
+        return found
+
+    def stamp(self, doc_id: str) -> str:
+        """The files a document is made from, and the vocabularies its facets were counted with."""
+        versions = (vocab.current(self.collection, name)[1][:12] for name in ("surnames", "places"))
+        if doc_id.startswith("media/"):
+            try:
+                made_from = self.collection.read("media", doc_id[6:], "item.json").version
+            except CollectionError:
+                made_from = "-"
+        else:
+            made_from = stamp_of(self.collection, doc_id)
+        return f"{made_from}:{':'.join(versions)}"
+
+    def present(self) -> list[str]:
+        """The ids of every document the collection calls for: interview ids, and "media/<id>" for items."""
+        return self.collection.ids("interviews") + [f"media/{i}" for i in self.collection.ids("media")]
+
+    def document(self, doc_id: str) -> dict | None:
+        """Make the index document of an interview (or of "media/<id>"), or None if there is no such thing."""
+        if doc_id.startswith("media/"):
+            return self._item_document(doc_id[6:])
+        interview_id = doc_id
+        try:
+            interview = interviews.load(self.collection, interview_id)
+        except CollectionError:
+            return None
+        record = interview.record
+        segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked,
+        every = annotations.items(self.collection, interview_id) if segments else []  # and no redaction's words
+        places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
+        places += [record[key] for key in ("birthplace",) if record.get(key)]
+        village_ids = {p["place"] for p in places if p.get("place")}
+        linked = set().union(*(annotations.link_pairs(a) for a in notes))
+        village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
+        remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
+        regions = self._regions(village_ids | ({record["place"]["place"]} if record.get("place") else set()))
+        surname_ids = self._surname_ids(record.get("surnames", []))
+        narrators = [n["name"] for n in record.get("narrators", [])]
+        narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
+        place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
+        place_labels = [self.gazetteer().places[i].name() for i in village_ids if i in self.gazetteer().places]
+        toc = [
+            " ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
+            for p in record.get("toc", [])
+        ]
+        text, _ = interviews.transcript_text(segments)
+        decade = _decade(record["date"]) if record.get("date") else None
+        return {
+            "id": interview_id,
+            "kind": "interview",
+            "stamp": self.stamp(interview_id),
+            "display": {
+                "title": interview.title,
+                "narrators": narrators,
+                "date": record.get("date", ""),
+                "place": record["place"]["name"] if record.get("place") else "",
+                "villages": sorted({p["name"] for p in places}),
+                "access": record.get("access", "staff"),
+                "languages": record.get("languages", []),
+            },
+            "title": interview.title,
+            "meta": "\n".join(
+                [
+                    record.get("description", ""),
+                    " ".join(record.get("keywords", [])),
+                    " ".join(narrator_forms),
+                    " ".join(record.get("interviewers", [])),
+                    " ".join(place_names + place_labels),
+                    " ".join(record.get("surnames", [])),
+                    *toc,
+                    *remarks,
+                ]
+            ),
+            "narrator_text": " ".join(narrator_forms),
+            "interviewer_text": " ".join(record.get("interviewers", [])),
+            "text": text,
+            "pairs": text,
+            **access_fields(record),
+            "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
+            "title_sort": interview.title.casefold(),
+            "f_village": ",".join(sorted(village_ids)),
+            "f_place": record["place"]["place"] if record.get("place", {}).get("place") else "",
+            "f_region": ",".join(sorted(regions)),
+            "f_surname": ",".join(sorted(clean(s) for s in surname_ids)),
+            "f_decade": decade or "",
+            "f_language": ",".join(record.get("languages", [])),
+            "f_kind": "interview",
+            "f_narrator": ",".join(clean(n) for n in narrators),
+            "f_interviewer": ",".join(clean(n) for n in record.get("interviewers", [])),
+            "f_collection": clean(record.get("collection", "")),
+            "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
+            "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
+            "linked": ",".join(
+                [
+                    *sorted(f"{kind}/{e}" for kind, e in linked),
+                    *(f"annotations/{annotations.short_id(a)}" for a in every),
+                ]
+            ),
+        }
+
+    def _regions(self, place_ids: set[str]) -> set[str]:
+        """Every place that holds one of these places: district, region, country."""
+        regions: set[str] = set()
+        for place_id in place_ids:
+            place = self.gazetteer().places.get(place_id)
+            while place is not None and place.within and place.within not in regions:
+                regions.add(place.within)
+                place = self.gazetteer().places.get(place.within)
+        return regions
+
+    def _surname_ids(self, names: list[str]) -> set[str]:
+        found: set[str] = set()
+        for name in names:
+            matched = self.surnames().match(name)
+            found.update(s.id for s in matched) if matched else found.add(fold(name))
+        return found
+
+    def _item_document(self, item_id: str) -> dict | None:
+        try:
+            item = media.load(self.collection, item_id)
+        except CollectionError:
+            return None
+        record = item.record
+        place_ids = {p["place"] for p in record.get("places", []) if p.get("place")}
+        people = record.get("people", [])
+        linked = {f"places/{p}" for p in place_ids} | {f"events/{e}" for e in record.get("events", [])}
+        linked |= {f"people/{p['person']}" for p in people if p.get("person")}
+        linked |= {f"interviews/{i}" for i in record.get("interviews", [])}
+        place_labels = [self.gazetteer().places[i].name() for i in place_ids if i in self.gazetteer().places]
+        description = "\n".join(
+            record.get(k, "") for k in ("caption", "description", "creator", "institution", "accession")
+        )
+        return {
+            "id": item.ref,
+            "kind": "media",
+            "stamp": self.stamp(item.ref),
+            "display": {
+                "title": item.title,
+                "narrators": [],
+                "date": record.get("date", ""),
+                "place": "",
+                "villages": sorted({p["name"] for p in record.get("places", [])}),
+                "access": record.get("access", "staff"),
+                "languages": [],
+                "kind": record.get("kind", ""),
+                "caption": record.get("caption", ""),
+                "institution": record.get("institution", ""),
+            },
+            "title": item.title,
+            "meta": "\n".join(
+                [
+                    description,
+                    " ".join(p["name"] for p in people),
+                    " ".join([p["name"] for p in record.get("places", [])] + place_labels),
+                    " ".join(record.get("surnames", [])),
+                ]
+            ),
+            "narrator_text": "",
+            "interviewer_text": "",
+            "text": "",
+            "pairs": "",
+            **access_fields(record),
+            "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
+            "title_sort": item.title.casefold(),
+            "f_village": ",".join(sorted(place_ids)),
+            "f_region": ",".join(sorted(self._regions(place_ids))),
+            "f_surname": ",".join(sorted(clean(s) for s in self._surname_ids(record.get("surnames", [])))),
+            "f_decade": _decade(record["date"]) or "" if record.get("date") else "",
+            "f_kind": record.get("kind", media.DEFAULT_KIND),
+            "f_event": ",".join(sorted(record.get("events", []))),
+            "f_person": ",".join(sorted(p["person"] for p in people if p.get("person"))),
+            "f_institution": clean(record.get("institution", "")),
+            "linked": ",".join(sorted(linked)),
+        }
+
+
+class Indexer:
+    """What the services call after they write: brings the index up to date with the records named. A failure is
+    logged, never raised: the change is already stored, and the next consistency check repairs the index."""
+
+    def __init__(self, search_index: SearchIndex):
+        self.search_index = search_index
+
+    def updated(self, *doc_ids: str) -> None:
+        """Index again (or remove) these interviews and "media/<id>" items after a write."""
+        if not doc_ids:
+            return
+        try:
+            self.search_index.update(list(doc_ids))
+        except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
+            log.exception("could not index %s after a change; the next check repairs it", ", ".join(doc_ids))
+
+    def check(self, repair: bool = True) -> dict[str, list[str]]:
+        """Compare the index with the collection and repair what differs (see SearchIndex.check)."""
+        return self.search_index.check(repair=repair)
+
+    def check_later(self) -> None:
+        """Check the whole index in a thread: after a vocabulary change every facet may be counted anew."""
+        threading.Thread(target=self._check_quietly, daemon=True, name="index-check").start()
+
+    def _check_quietly(self) -> None:
+        try:
+            found = self.search_index.check(repair=True)
+            if any(found.values()):
+                log.info("search index repaired: %s", {k: len(v) for k, v in found.items()})
+        except Exception:  # noqa: BLE001 - a failed check must never take the server down; the next start retries
+            log.exception("search index check failed")
+
+    def rebuild(self, progress=None) -> int:
+        """Make the whole index anew from the collection; return how many documents it holds."""
+        return self.search_index.rebuild(progress=progress)
+
+
+def init_app(app: Flask, background: bool = True) -> None:
+    """Open the data root's index (an empty collection gets an empty index at once), give it its source, and check
+    it against the collection in the background if so configured. `background=False` (commands) repairs a broken
+    index at once."""
+    search_index = SearchIndex(
+        Path(app.config["ARCHIVE_DATA"]) / "index",
+        Documents(app.extensions["collection"]),
+        lock_path=Path(app.instance_path) / "index.lock",
+        background=background,
+    )
+    app.extensions["search"] = search_index
+    app.extensions["indexer"] = indexer = Indexer(search_index)
+    search_index.ensure()
+    if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
+        indexer.check_later()

@@ -1,0 +1,495 @@
+"""The index on disk: opened, checked, repaired, rebuilt beside and swapped in whole, written and searched.
+
+One document per interview (or media item): far fewer, longer documents than one per segment, so a query walks
+short posting lists. The transcript is indexed with the character offsets of every token; the segments of the page
+of hits shown are found afterwards from those offsets, without re-reading or re-tokenising whole transcripts.
+
+The index is derived: what goes into it comes from its `Source` (archive/indexing.py makes documents from records),
+each document stores a stamp of the files it was made from, and `check` repairs what is stale. Nothing here is the
+truth about anything, and nothing here knows interviews, annotations or vocabularies.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import secrets
+import shutil
+import threading
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock
+from whoosh import index, query, sorting
+from whoosh.filedb.structfile import StructFile
+from whoosh.matching import ReadTooFar
+from whoosh.searching import Searcher
+
+from ..errors import ArchiveError
+from ..names import Gazetteer, Surnames, fold
+from .parsing import Parsed
+from .results import PAGE_SIZE, Hit, Passage, Results, best_segments, transcript_terms
+from .schema import FACETS, SCHEMA, allowed
+
+
+class Source(Protocol):
+    """What an index is made from, and what its results are shown with (archive/indexing.py provides it)."""
+
+    def present(self) -> list[str]:
+        """The ids of every document the collection calls for."""
+
+    def stamp(self, doc_id: str) -> str:
+        """A fingerprint of what a document is made from; a different one means the indexed document is stale."""
+
+    def document(self, doc_id: str) -> dict | None:
+        """The fields of a document, or None when there is no such record."""
+
+    def segments(self, interview_id: str) -> tuple[list[dict], list[int]]:
+        """An interview's segments as indexed (redactions masked), and the offset of each in the indexed text."""
+
+    def passages(self, interview_id: str, wanted: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """(annotation id, quote) of the passages whose annotations link any of `wanted` ("events", id) pairs."""
+
+    def gazetteer(self) -> Gazetteer:
+        """The places in use."""
+
+    def surnames(self) -> Surnames:
+        """The surname families in use."""
+
+    def entry_label(self, kind: str, entry_id: str) -> str | None:
+        """The name of an event or a person, or None if there is none."""
+
+
+class IndexUnavailable(ArchiveError):
+    """The search index is missing or damaged; a rebuild is under way. Pages that need it answer 503 "being
+    rebuilt" (with Retry-After); pages that do not go on as usual."""
+
+    retry_after = 30
+
+    def __init__(self, why: str):
+        self.why = why
+        super().__init__(f"the search index is {why}; it is being rebuilt")
+
+
+def _reader(opened):
+    """A reader over every segment of an open index, opened once. (Whoosh's own `reader()` tries ten times on any
+    I/O error, for a writer racing it, and leaves a file open at each try; here a rebuild swaps whole folders, so a
+    failure means damage, to be repaired, not retried.)"""
+    toc = opened._read_toc()
+    return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
+
+
+def _searcher(opened) -> Searcher:
+    return Searcher(_reader(opened), fromindex=opened)
+
+
+def _close_files_left_by(error: BaseException) -> None:
+    """Close the files that whoosh held open in the frames that failed (it leaves them open when a damaged file
+    stops it half-way), now rather than whenever the garbage collector comes by."""
+    trace = error.__traceback__
+    while trace is not None:
+        for value in list(trace.tb_frame.f_locals.values()):
+            if isinstance(value, io.IOBase | StructFile):
+                try:
+                    value.close()
+                except Exception:  # noqa: BLE001, S110 - already closed, or half-made: nothing more to free
+                    pass
+        trace = trace.tb_next
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+class SearchIndex:
+    """The index of one data root, made from the documents its source gives."""
+
+    def __init__(self, path: Path, source: Source, lock_path: Path | None = None, background: bool = True):
+        self.path = Path(path).absolute()
+        self.source = source
+        self.background = background  # repair a broken index in a thread (a server) or at once (a command)
+        self._ix = None
+        self._identity: tuple[int, int] | None = None  # the folder the open index was read from
+        self._epoch = 0  # bumped whenever the open index is dropped: every thread's searcher is then reopened
+        self._local = threading.local()
+        self._open_lock = threading.Lock()
+        self._repairing = threading.Lock()  # held by the one thread of this process that repairs
+        # one rebuild at a time per data root, across every worker process
+        self._file_lock = FileLock(str(lock_path or self.path.with_name(f".{self.path.name}.lock")))
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The places in use: the archive's own copy once a historian has changed it (re-read in every worker when
+        it changes), else the shipped one."""
+        return self.source.gazetteer()
+
+    @property
+    def surnames(self) -> Surnames:
+        """The surname families in use, like the gazetteer."""
+        return self.source.surnames()
+
+    # --- opening and writing ----------------------------------------------------------------------------------
+
+    def ix(self):
+        """The open index, reopened when its folder has been replaced (a rebuild swaps in a new one); raise
+        IndexUnavailable when it is missing, damaged or of another layout (see `ensure`)."""
+        with self._open_lock:
+            identity = _identity(self.path)
+            if self._ix is not None and identity == self._identity:
+                return self._ix
+            self._ix, self._identity = None, None
+            self._epoch += 1
+            self._ix, self._identity = self._open(), identity
+            return self._ix
+
+    def _open(self):
+        """Open the index and one reader over it (which opens every segment), or say why it cannot be used."""
+        if not self.path.is_dir() or not any(self.path.glob("*.toc")):
+            raise IndexUnavailable("missing")
+        try:
+            opened = index.open_dir(str(self.path))
+        except Exception as error:  # noqa: BLE001 - whatever a damaged table of contents raises
+            _close_files_left_by(error)
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+        if set(opened.schema.names()) != set(SCHEMA.names()):
+            opened.close()
+            raise IndexUnavailable("made by another version of the archive")
+        try:
+            with _reader(opened) as reader:
+                reader.doc_count()
+        except Exception as error:  # noqa: BLE001 - a segment missing or unreadable
+            _close_files_left_by(error)
+            opened.close()
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+        return opened
+
+    def _forget(self) -> None:
+        """Drop the open index and every thread's searcher, so that the next use opens what is on disk."""
+        with self._open_lock:
+            self._ix, self._identity = None, None
+            self._epoch += 1
+
+    @contextmanager
+    def _guard(self):
+        """Run index work for a request: if the index turns out to be missing or damaged, start one repair in the
+        background and raise IndexUnavailable, so the page says "being rebuilt" instead of failing."""
+        try:
+            yield
+        except IndexUnavailable:
+            self._forget()
+            self.repair()
+            raise
+        except Exception as error:
+            if self.healthy():
+                raise  # the index is sound: this is a fault of ours, to be seen, not papered over by rebuilding
+            _close_files_left_by(error)
+            self._forget()
+            self.repair()
+            raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
+
+    def healthy(self) -> bool:
+        """Tell whether the index on disk opens, and reads its stored fields and a search back."""
+        try:
+            opened = self._open()
+        except IndexUnavailable:
+            return False
+        try:
+            with _searcher(opened) as searcher:
+                for _ in searcher.all_stored_fields():
+                    pass
+                searcher.search(query.Every(), limit=1)
+            return True
+        except Exception as error:  # noqa: BLE001
+            _close_files_left_by(error)
+            return False
+        finally:
+            opened.close()
+
+    def repair(self, wait: bool = False) -> None:
+        """Rebuild a missing or damaged index once: by one thread of this process (others go on answering
+        "being rebuilt"), and by one process of this data root at a time (the others wait for it, then find the
+        index whole). In the background unless `wait` or the index was made with `background=False` (commands)."""
+        if not self._repairing.acquire(blocking=wait):
+            return
+        if wait or not self.background:
+            self._repair_now()
+        else:
+            threading.Thread(target=self._repair_now, daemon=True, name="index-repair").start()
+
+    def _repair_now(self) -> None:
+        try:
+            self._rebuild_unless_healthy()
+        except Exception:  # noqa: BLE001 - a repair must never take the server down; the next request retries
+            logging.getLogger(__name__).exception("the search index could not be rebuilt")
+        finally:
+            self._repairing.release()
+
+    def _rebuild_unless_healthy(self, catch_up: bool = True) -> None:
+        """Rebuild under the data root's lock, unless the index is whole by then (another process rebuilt it while
+        this one waited for the lock)."""
+        with self._file_lock:
+            if not self.healthy():
+                logging.getLogger(__name__).warning(
+                    "no whole search index (missing, damaged or of an older layout); rebuilding it"
+                )
+                count = self.rebuild(catch_up=catch_up)
+                logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
+        self._forget()
+
+    def ensure(self) -> None:
+        """Make sure there is an index before the app serves: an empty collection gets an empty index at once (it
+        is complete); a missing or damaged one over a collection is left to `repair`."""
+        try:
+            self.ix()
+        except IndexUnavailable:
+            if not self.source.present():
+                self._rebuild_unless_healthy()
+
+    def _document_or_none(self, doc_id: str) -> dict | None:
+        """A document, or None (left out of the index, and logged) when a record cannot be made one: one bad record
+        must not keep the rest of the archive out of search."""
+        try:
+            return self.source.document(doc_id)
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).exception("could not index %s; it is left out of search", doc_id)
+            return None
+
+    def update(self, doc_ids: list[str]) -> None:
+        """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit; raise
+        IndexUnavailable (a repair under way) when the index cannot be written."""
+        with self._guard():
+            writer = self.ix().writer(timeout=60, delay=0.05)
+            try:
+                for interview_id in doc_ids:
+                    doc = self._document_or_none(interview_id)
+                    if doc is None:
+                        writer.delete_by_term("id", interview_id)
+                    else:
+                        writer.update_document(**doc)
+                writer.commit()
+            except BaseException:  # cancelled, so that its write lock is released now, not when it is collected
+                with suppress(Exception):  # a damaged index may not even cancel; the first error is what counts
+                    writer.cancel()
+                raise
+
+    def check(self, repair: bool = True) -> dict[str, list[str]]:
+        """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged
+        index is rebuilt first (here, not in the background: callers of check can wait)."""
+
+        def stamps() -> dict[str, str]:
+            with _searcher(self.ix()) as searcher:
+                return {f["id"]: f.get("stamp") for f in searcher.all_stored_fields()}
+
+        try:
+            indexed = stamps()
+        except Exception:  # noqa: BLE001 - missing, damaged, or of another layout
+            if not repair:
+                raise
+            self._rebuild_unless_healthy(catch_up=False)  # this check is the catching up
+            indexed = stamps()
+        present = set(self.source.present())
+        found = {
+            "missing": sorted(present - set(indexed)),
+            "orphaned": sorted(set(indexed) - present),
+            "stale": sorted(i for i in present & set(indexed) if indexed[i] != self.source.stamp(i)),
+        }
+        todo = found["missing"] + found["orphaned"] + found["stale"]
+        if repair and todo:
+            for start in range(0, len(todo), 200):
+                self.update(todo[start : start + 200])
+        return found
+
+    def rebuild(self, progress=None, catch_up: bool = True) -> int:
+        """Make the index anew from the collection in a folder beside it, then swap it in whole: until then
+        readers keep the old one (or, if it was broken, go on hearing "being rebuilt"). `progress(n)` is called
+        after each document. Changes indexed into the old one meanwhile are caught up by a check afterwards."""
+        with self._file_lock:
+            parent = self.path.parent
+            parent.mkdir(parents=True, exist_ok=True)
+            for leftover in parent.glob(f".{self.path.name}-*"):  # an earlier rebuild killed half-way
+                shutil.rmtree(leftover, ignore_errors=True)
+            fresh = parent / f".{self.path.name}-new-{secrets.token_hex(4)}"
+            old = parent / f".{self.path.name}-old-{secrets.token_hex(4)}"
+            fresh.mkdir()
+            try:
+                made = index.create_in(str(fresh), SCHEMA)
+                ids = self.source.present()
+                writer = made.writer(timeout=60, limitmb=256)
+                try:
+                    for doc_id in ids:
+                        doc = self._document_or_none(doc_id)
+                        if doc is not None:
+                            writer.add_document(**doc)
+                        if progress:
+                            progress(1)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit(optimize=True)
+                made.close()
+                if self.path.exists():
+                    os.rename(self.path, old)
+                os.rename(fresh, self.path)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        self._forget()
+        if catch_up:
+            try:
+                self.check(repair=True)
+            except Exception:  # noqa: BLE001 - the rebuilt index stands; the next check catches up
+                logging.getLogger(__name__).exception("could not catch the rebuilt index up with the collection")
+        return len(ids)
+
+    # --- searching --------------------------------------------------------------------------------------------
+
+    def searcher(self):
+        """A searcher for this thread, reopened only when the index has changed or been replaced."""
+        opened = self.ix()
+        current, epoch = getattr(self._local, "searcher", None), getattr(self._local, "epoch", None)
+        if current is not None and (epoch != self._epoch or not current.up_to_date()):
+            # opened afresh, not refresh()ed: whoosh-reloaded 2.7.5's refresh keeps old segments' deletion lists
+            # (replaced documents went on matching with their old access) and fails on an index that was empty
+            with suppress(Exception):  # its files may be gone or damaged: it is dropped either way
+                current.close()
+            current = None
+        if current is None:
+            current = _searcher(opened)
+        self._local.searcher, self._local.epoch = current, self._epoch
+        return current
+
+    def query(
+        self,
+        q: str,
+        filters: dict[str, list[str]] | None,
+        viewer,
+        page: int = 1,
+        sort: str = "relevance",
+        page_size: int = PAGE_SIZE,
+        scope: str | None = None,
+    ) -> Results:
+        """Search as `viewer` may, over everything or one `scope` ("interview" or "media"); never raises on what a
+        person types."""
+        filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
+        parsed = Parsed(q or "", self.gazetteer, self.surnames)
+        clauses = [parsed.query] if parsed.query is not None else []
+        for facet, values in filters.items():
+            if values:
+                clauses.append(query.And([query.Term(f"f_{facet}", v) for v in values]))
+        if scope:
+            clauses.append(query.Term("kind", scope))
+        if not clauses:
+            clauses = [query.Every()]
+        whole = query.And(clauses) if len(clauses) > 1 else clauses[0]
+        with self._guard():
+            return self._results(whole, parsed, q, filters, viewer, page, sort, page_size)
+
+    def _results(
+        self, whole: query.Query, parsed: Parsed, q: str, filters: dict, viewer, page: int, sort: str, page_size: int
+    ) -> Results:
+        readable = allowed(viewer)
+        searcher = self.searcher()
+        facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count) for name in FACETS}
+        sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
+        page = max(1, page)
+        results = searcher.search(whole, filter=readable, limit=page * page_size, groupedby=facets, sortedby=sortedby)
+        total = len(results)
+        if total and (page - 1) * page_size >= total:  # past the end: show the last page
+            page = -(-total // page_size)
+            results = searcher.search(
+                whole, filter=readable, limit=page * page_size, groupedby=facets, sortedby=sortedby
+            )
+        shown = results[(page - 1) * page_size : page * page_size]
+        terms = transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
+        hits = [self._hit(searcher, h, terms) for h in shown]
+        wanted = {
+            (kind, value)
+            for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
+            for value in filters.get(facet, [])
+        }
+        for hit in hits if wanted else []:
+            if hit.kind == "interview":
+                hit.passages = [Passage(a, quote) for a, quote in self.source.passages(hit.id, wanted)]
+        counts = {
+            name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
+            for name in FACETS
+        }
+        return Results(
+            hits=hits,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // page_size)),
+            facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
+            query=q,
+            filters=filters,
+            sort=sort,
+            variants=parsed.variants,
+            message=parsed.message,
+            suggestions=self.suggestions(parsed.words) if total == 0 else [],
+        )
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
+    def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
+        return self.source.segments(interview_id)
+
+    def _hit(self, searcher, hit, terms: set[str]) -> Hit:
+        stored = hit.fields()
+        if not terms or stored["kind"] != "interview":
+            return Hit(stored["id"], stored["kind"], stored["display"], [])
+        segments, starts = self._segments(stored["id"], stored["stamp"])
+        spans: list[tuple[int, int, str]] = []
+        reader = searcher.reader()
+        for term in terms:
+            matcher = reader.postings("text", term) if ("text", term) in reader else None
+            if matcher is None or not matcher.is_active():
+                continue  # a word left only by deleted documents (corrected or redacted since): nothing to mark
+            try:
+                matcher.skip_to(hit.docnum)
+            except ReadTooFar:
+                continue
+            if matcher.is_active() and matcher.id() == hit.docnum:
+                spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
+        return Hit(stored["id"], stored["kind"], stored["display"], best_segments(segments, starts, spans))
+
+    def label(self, facet: str, value: str) -> str:
+        if facet in ("village", "place", "region") and value in self.gazetteer.places:
+            return self.gazetteer.places[value].name()
+        if facet in ("event", "person"):
+            return self.source.entry_label("events" if facet == "event" else "people", value) or value
+        if facet == "surname":
+            return self.surnames.surnames[value].label() if value in self.surnames.surnames else value.title()
+        return value
+
+    def suggestions(self, words: list[str]) -> list[str]:
+        """Offer names from the vocabularies (public knowledge, so nothing restricted can leak through them)."""
+        found = []
+        for word in words:
+            for place in self.gazetteer.suggest(word, limit=2):
+                found.append(place.name())
+            for surname in self.surnames.suggest(word, limit=2):
+                found.append(surname.label())
+        return [s for s in dict.fromkeys(found) if fold(s) not in {fold(w) for w in words}][:5]
+
+    def linked_to(self, ref: str, viewer, limit: int = 200, scope: str = "interview") -> list[str]:
+        """The interviews (or, with scope "media", the "media/<id>" items) the viewer may read that link `ref`
+        ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
+        with self._guard():
+            results = self.searcher().search(
+                query.And([query.Term("linked", ref), query.Term("kind", scope)]),
+                filter=allowed(viewer),
+                limit=limit,
+                sortedby=sorting.FieldFacet("date_sort", reverse=True),
+            )
+            return [hit["id"] for hit in results]
+
+    def browse(self, facet: str, viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
+        """List a facet's values with counts over everything the viewer may see."""
+        return self.query("", None, viewer, page_size=1, scope=scope).facets.get(facet, [])

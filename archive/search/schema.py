@@ -1,0 +1,100 @@
+"""The index's layout: its fields and facets, and the access fields that results are filtered by, kept beside the
+filter that reads them so that results, counts and access.can_read always agree."""
+
+from __future__ import annotations
+
+import datetime
+
+from whoosh import fields, query
+
+from .. import access
+from .analysis import ANALYZER, PAIRS
+
+FACETS = (
+    "village",
+    "surname",
+    "region",
+    "decade",
+    "event",
+    "place",
+    "person",
+    "language",
+    "kind",
+    "narrator",
+    "interviewer",
+    "collection",
+    "institution",
+)
+FIELD_QUERIES = {
+    "village",
+    "place",
+    "surname",
+    "narrator",
+    "interviewer",
+    "language",
+    "decade",
+    "collection",
+    "kind",
+    "institution",
+    "title",
+    "region",
+    "event",
+    "person",
+    "speaker",
+}
+
+
+def _facet() -> fields.KEYWORD:
+    return fields.KEYWORD(commas=True, scorable=False, sortable=True, lowercase=False)
+
+
+SCHEMA = fields.Schema(
+    id=fields.ID(stored=True, unique=True),
+    kind=fields.ID(stored=True),
+    stamp=fields.STORED(),
+    display=fields.STORED(),
+    title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0),
+    meta=fields.TEXT(analyzer=ANALYZER, field_boost=1.5),
+    narrator_text=fields.TEXT(analyzer=ANALYZER),
+    interviewer_text=fields.TEXT(analyzer=ANALYZER),
+    text=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True),
+    pairs=fields.TEXT(analyzer=PAIRS, phrase=False),
+    access=fields.ID(),  # the record's level, or "withdrawn" once its contributor has withdrawn consent
+    contribution=fields.ID(),  # the family contribution a `family` record came from
+    embargo=fields.NUMERIC(int, bits=32),
+    date_sort=fields.NUMERIC(int, bits=32, sortable=True),
+    title_sort=fields.ID(sortable=True),
+    linked=fields.KEYWORD(commas=True, scorable=False, lowercase=False),  # "events/<id>": what annotations link
+    **{f"f_{name}": _facet() for name in FACETS},
+)
+
+
+def clean(value: str) -> str:
+    """A facet value as stored: facets are comma-separated, so a comma inside a value becomes a space."""
+    return value.replace(",", " ").strip()
+
+
+def access_fields(record: dict) -> dict:
+    """What the index filter needs of a record's access, so results and counts agree with access.can_read."""
+    embargo = record.get("embargo_until")
+    return {
+        "access": "withdrawn" if access.withdrawn(record) else record.get("access", "staff"),
+        "contribution": record.get("contribution", ""),
+        "embargo": int(embargo.replace("-", "")) if embargo else 0,
+    }
+
+
+def allowed(viewer) -> query.Query | None:
+    """Restrict results to what access.py lets the viewer read: its levels, the family records of the contributions
+    it holds receipt links for, never a withdrawn record, and no running embargo."""
+    levels = access.readable_levels(viewer)
+    if levels is None:
+        return None
+    today = int(datetime.date.today().strftime("%Y%m%d"))
+    readable = [query.Term("access", level) for level in levels]
+    grants = sorted(access.family_grants(viewer))
+    if grants:
+        readable.append(
+            query.And([query.Term("access", "family"), query.Or([query.Term("contribution", c) for c in grants])])
+        )
+    return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])
