@@ -112,22 +112,15 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
     HEIC), each told by its content."""
     import getpass
 
-    from . import images, media, vocab
+    from . import images, media
     from . import ingest as ingesting
 
     app = _app()
     rows = ingesting.read_manifest(manifest) if manifest else None
     pairs, outcomes = ingesting.plan(list(paths), rows, manifest)
-    collection = app.extensions["collection"]
     author = author or getpass.getuser()
-    ingester = ingesting.Ingester(
-        collection,
-        vocab.gazetteer(collection),
-        author,
-        int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
-        app.extensions["search"],
-    )
-    items = media.MediaIngester(collection, app.extensions["image_limits"], author, app.extensions["search"])
+    services = app.extensions["services"]
+    ingester, items = services.ingest.ingester(author), services.media.ingester(author)
     with click.progressbar(
         pairs,
         label="Ingesting",
@@ -167,22 +160,17 @@ def derive(item_ids: tuple[str, ...], force: bool) -> None:
     """Make the display copies and thumbnails of media items (all, or those named) that are missing or stale."""
     import getpass
 
-    from . import media
-
     app = _app()
-    collection = app.extensions["collection"]
-    limits = app.extensions["image_limits"]
-    ids = list(item_ids) or collection.ids("media")
+    media = app.extensions["services"].media
+    ids = list(item_ids) or media.collection.ids("media")
     made = failed = 0
     with click.progressbar(ids, label="Deriving", file=sys.stderr, show_pos=True) as bar:
         for item_id in bar:
             try:
-                made += media.derive(collection, item_id, limits, getpass.getuser(), force)
+                made += media.derive(item_id, getpass.getuser(), force)
             except ArchiveError as e:
                 failed += 1
                 click.echo(f"FAILED     media/{item_id}: {e}", err=True)
-    if made:
-        app.extensions["search"].check()
     summary = f"{made} made, {len(ids) - made - failed} already current, {failed} failed"
     if failed:
         raise ArchiveError(summary)
@@ -193,11 +181,11 @@ def derive(item_ids: tuple[str, ...], force: bool) -> None:
 def reindex() -> None:
     """Rebuild the search index from the collection (the index is derived and may be deleted at any time)."""
     app = _app()
-    search_index = app.extensions["search"]
-    collection = app.extensions["collection"]
+    services = app.extensions["services"]
+    collection = services.collection
     count, items = len(collection.ids("interviews")), len(collection.ids("media"))
     with click.progressbar(length=count + items, label="Indexing", file=sys.stderr, show_pos=True) as bar:
-        search_index.rebuild(progress=bar.update)
+        services.indexer.rebuild(progress=bar.update)
     click.echo(
         f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}."
     )
@@ -238,17 +226,14 @@ def annotations_import(interview_id: str, source: Path, author: str | None) -> N
     """Take back an AnnotationCollection: annotations with a known id are replaced, others added; all or nothing."""
     import getpass
 
-    from . import annotations as annotating
-
     app = _app()
     try:
         document = json.loads(source.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise ArchiveError(f"{source} is not JSON: {error}") from None
-    counts = annotating.import_collection(
-        app.extensions["collection"], interview_id, document, author or getpass.getuser()
+    counts = app.extensions["services"].annotations.import_collection(
+        interview_id, document, author or getpass.getuser()
     )
-    app.extensions["search"].update([interview_id])
     click.echo(f"{counts['added']} added, {counts['replaced']} replaced in interviews/{interview_id}.")
 
 

@@ -16,11 +16,11 @@ import datetime
 import hashlib
 import hmac
 import json
-import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import images, media, metadata, vocab
 from .collection import ID_ALPHABET, Collection, is_valid_id, now
@@ -28,6 +28,9 @@ from .errors import ArchiveError, CollectionError, ConflictError
 from .formats import FormatError
 from .formats import read as read_transcript
 from .ingest import Ingester, audio_kind
+
+if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
+    from .indexing import Indexer
 
 SCHEMA = 1
 KIND = "contributions"
@@ -315,7 +318,7 @@ def add_from_contributor(
     raise ContributionError("the archive is busy with this testimony; please send it again", None, "busy")
 
 
-def withdraw(collection: Collection, submission: Submission, search_index=None) -> Submission:
+def withdraw(collection: Collection, submission: Submission, indexer: Indexer | None = None) -> Submission:
     """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once. Whatever
     was written meanwhile, the withdrawal is written on top of it: it is never lost to a conflict."""
     current = submission
@@ -333,11 +336,11 @@ def withdraw(collection: Collection, submission: Submission, search_index=None) 
             current = load(collection, submission.id)
     else:
         raise ContributionError("the archive is busy with this testimony; please withdraw again", None, "busy")
-    hide_made_from(collection, submission.id, search_index)
+    hide_made_from(collection, submission.id, indexer)
     return current
 
 
-def hide_made_from(collection: Collection, submission_id: str, search_index=None) -> list[str]:
+def hide_made_from(collection: Collection, submission_id: str, indexer: Indexer | None = None) -> list[str]:
     """Mark withdrawn every interview and item this contribution made: found by their `contribution`, not by the
     submission's list, so one an approval is making at this very moment is caught too. Returns their index ids."""
     today = datetime.date.today().isoformat()
@@ -356,11 +359,8 @@ def hide_made_from(collection: Collection, submission_id: str, search_index=None
 
             collection.update(kind, folder_id, [name], mark, "contributor")
             hidden.append(folder_id if kind == "interviews" else f"media/{folder_id}")
-    if search_index is not None and hidden:
-        try:
-            search_index.update(hidden)
-        except Exception:  # noqa: BLE001 - hidden in the collection already; the index's check catches up
-            logging.getLogger(__name__).exception("could not update the index after a withdrawal")
+    if indexer is not None and hidden:
+        indexer.updated(*hidden)  # hidden in the collection already; a failure is logged and the check catches up
     return hidden
 
 
@@ -461,9 +461,17 @@ def interview_metadata(submission: Submission) -> dict:
     return raw
 
 
-def approve(
-    collection: Collection, submission: Submission, author: str, limits: images.Limits, search_index=None
-) -> Submission:
+@dataclass(frozen=True)
+class Makers:
+    """What an approval makes records with, given by the services: ingesters built with the app's own limits, and
+    the indexer that hides at once what a withdrawn contribution made."""
+
+    transcripts: Callable[[str], Ingester]  # author -> an ingester of transcripts
+    images: Callable[[str], media.MediaIngester]  # author -> an ingester of images
+    indexer: Indexer | None = None
+
+
+def approve(collection: Collection, submission: Submission, author: str, makers: Makers) -> Submission:
     """Make the interview and the media items, with access from the consent; refuse (naming the fields) when the
     description does not pass the archive's checks, so the historian can correct it first."""
     _require_open(submission)
@@ -475,7 +483,7 @@ def approve(
     # claimed first: a second approval (a double click, another historian) now meets a changed version, not a twin
     claimed = _decide(collection, submission, author, "approving", status="approving")
     try:
-        return _make(collection, claimed, raw, checked, author, limits, search_index)
+        return _make(collection, claimed, raw, checked, author, makers)
     except BaseException:
         current = load(collection, submission.id)
         if current.status == "approving":  # put it back, so that it can be approved again
@@ -498,8 +506,7 @@ def _make(
     raw: dict,
     checked: dict,
     author: str,
-    limits: images.Limits,
-    search_index,
+    makers: Makers,
 ) -> Submission:
     story = submission.record["story"]
     audio, audio_name = None, ""
@@ -510,14 +517,13 @@ def _make(
         data, name = text.encode("utf-8"), "story.txt"
         if story.get("file"):
             audio, audio_name = collection.path(KIND, submission.id, story["file"]), story["name"]
-    ingester = Ingester(collection, vocab.gazetteer(collection), author, 2**31, search_index)
-    outcome = ingester.ingest(data, name, raw, audio, audio_name, same_content_ok=True)
+    outcome = makers.transcripts(author).ingest(data, name, raw, audio, audio_name, same_content_ok=True)
     if outcome.status != "ingested":
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id
     photos = submission.record.get("photos", [])
     made, linked, failed = _photo_items(
-        collection, submission, range(len(photos)), raw, checked, interview_id, author, limits, search_index
+        collection, submission, range(len(photos)), raw, checked, interview_id, author, makers
     )
     record = {
         **submission.record,
@@ -529,7 +535,7 @@ def _make(
             *failed,
         ],
     }
-    return _save_or_hide(collection, submission, record, author, search_index)
+    return _save_or_hide(collection, submission, record, author, makers.indexer)
 
 
 def awaiting(submission: Submission) -> bool:
@@ -545,9 +551,7 @@ def pending_photos(submission: Submission) -> int:
     return max(0, len(submission.record.get("photos", [])) - taken) if submission.status == "approved" else 0
 
 
-def approve_photos(
-    collection: Collection, submission: Submission, author: str, limits: images.Limits, search_index=None
-) -> Submission:
+def approve_photos(collection: Collection, submission: Submission, author: str, makers: Makers) -> Submission:
     """Add the photos a family sent after approval, described and opened like the first ones."""
     waiting = pending_photos(submission)
     if not waiting:
@@ -567,8 +571,7 @@ def approve_photos(
         checked,
         result["interview"],
         author,
-        limits,
-        search_index,
+        makers,
     )
     record = {
         **submission.record,
@@ -584,7 +587,7 @@ def approve_photos(
             *failed,
         ],
     }
-    return _save_or_hide(collection, submission, record, author, search_index)
+    return _save_or_hide(collection, submission, record, author, makers.indexer)
 
 
 def _photo_items(
@@ -595,12 +598,11 @@ def _photo_items(
     checked: dict,
     interview_id: str,
     author: str,
-    limits: images.Limits,
-    search_index,
+    makers: Makers,
 ) -> tuple[list, list, list]:
     """Turn the chosen photos into items linked to the interview, with its places and the consented access; a photo
     that cannot be added is named in the log (third list) for the historian."""
-    items = media.MediaIngester(collection, limits, author, search_index)
+    items = makers.images(author)
     places = list(
         dict.fromkeys(
             p["place"]
@@ -636,15 +638,13 @@ def _photo_items(
     return made, linked, failed
 
 
-def _save_or_hide(
-    collection: Collection, submission: Submission, record: dict, author: str, search_index
-) -> Submission:
+def _save_or_hide(collection: Collection, submission: Submission, record: dict, author: str, indexer) -> Submission:
     """Record what a historian made; if consent was withdrawn meanwhile, hide what was just made, and say so."""
     try:
         return _save(collection, submission, record, author)
     except CollectionError:
         if load(collection, submission.id).status == "withdrawn":
-            hide_made_from(collection, submission.id, search_index)
+            hide_made_from(collection, submission.id, indexer)
         raise
 
 

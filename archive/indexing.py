@@ -253,14 +253,16 @@ class Indexer:
     def __init__(self, search_index: SearchIndex):
         self.search_index = search_index
 
-    def updated(self, *doc_ids: str) -> None:
-        """Index again (or remove) these interviews and "media/<id>" items after a write."""
+    def updated(self, *doc_ids: str) -> bool:
+        """Index again (or remove) these interviews and "media/<id>" items after a write; tell whether it worked."""
         if not doc_ids:
-            return
+            return True
         try:
             self.search_index.update(list(doc_ids))
         except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
             log.exception("could not index %s after a change; the next check repairs it", ", ".join(doc_ids))
+            return False
+        return True
 
     def check(self, repair: bool = True) -> dict[str, list[str]]:
         """Compare the index with the collection and repair what differs (see SearchIndex.check)."""

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import images, metadata
 from .collection import Collection, now
@@ -21,6 +22,9 @@ from .errors import ArchiveError, CollectionError
 from .formats import FormatError, Transcript, encoding
 from .formats import read as read_transcript
 from .names import Gazetteer
+
+if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
+    from .indexing import Indexer
 
 ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
 AUDIO_KINDS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
@@ -85,9 +89,14 @@ class Ingester:
     """Turns files into interviews in one collection, remembering what it already holds."""
 
     def __init__(
-        self, collection: Collection, gazetteer: Gazetteer, author: str, max_transcript_bytes: int, search_index=None
+        self,
+        collection: Collection,
+        gazetteer: Gazetteer,
+        author: str,
+        max_transcript_bytes: int,
+        indexer: Indexer | None = None,
     ):
-        self.search_index = search_index
+        self.indexer = indexer
         self.collection = collection
         self.gazetteer = gazetteer
         self.author = author
@@ -149,11 +158,9 @@ class Ingester:
             return Outcome(name, "failed", reason=f"could not be stored: {e}")
         self.known[digest] = interview_id
         notes = list(transcript.notes)
-        if self.search_index is not None:  # the truth is written; the index follows, and is repaired if it cannot
-            try:
-                self.search_index.update([interview_id])
-            except Exception as e:  # noqa: BLE001
-                notes.append(f"not yet searchable ({e}); the next index check adds it")
+        # the truth is written; the index follows, and is repaired by the next check if it cannot
+        if self.indexer is not None and not self.indexer.updated(interview_id):
+            notes.append("not yet searchable; the next index check adds it")
         if raw is None:
             notes.append("no metadata given: the file name is its provisional title and only staff can see it")
         return Outcome(name, "ingested", interview_id, notes=notes)

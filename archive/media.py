@@ -17,12 +17,16 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import images, metadata, vocab
 from .collection import DERIVED, Collection, now
 from .errors import CollectionError
 from .ingest import Outcome
 from .metadata import MetadataError
+
+if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
+    from .indexing import Indexer
 
 SCHEMA = 1
 ITEM_KINDS = ("photograph", "document", "letter", "object", "other")
@@ -202,11 +206,11 @@ def provisional(filename: str) -> dict:
 class MediaIngester:
     """Turns image files into items of one collection, remembering which files it already holds."""
 
-    def __init__(self, collection: Collection, limits: images.Limits, author: str, search_index=None):
+    def __init__(self, collection: Collection, limits: images.Limits, author: str, indexer: Indexer | None = None):
         self.collection = collection
         self.limits = limits
         self.author = author
-        self.search_index = search_index
+        self.indexer = indexer
         self.known = {}
         for item_id in collection.ids("media"):
             try:
@@ -267,11 +271,8 @@ class MediaIngester:
             write_derivatives(self.collection, item_id, processed.pages, self.limits.derivative_format)
         except OSError as e:
             notes.append(f"its display copies could not be written ({e.strerror or e}); `archive derive` makes them")
-        if self.search_index is not None:
-            try:
-                self.search_index.update([f"media/{item_id}"])
-            except Exception as e:  # noqa: BLE001 - stored; the next index check adds it
-                notes.append(f"not yet searchable ({e}); the next index check adds it")
+        if self.indexer is not None and not self.indexer.updated(f"media/{item_id}"):
+            notes.append("not yet searchable; the next index check adds it")
         if raw is None:
             notes.append("no description given: the file name is its provisional title and only staff can see it")
         suggestion = images.suggested_date(processed.technical)

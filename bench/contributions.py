@@ -41,7 +41,7 @@ def main() -> None:
                 "ARCHIVE_CONTRIBUTIONS_PER_HOUR": 10**6,
             }
         )
-        collection, search = app.extensions["collection"], app.extensions["search"]
+        collection = app.extensions["collection"]
         base = [photo(args.megapixels, n) for n in range(args.photos)]
         print(f"{args.photos} photos of {args.megapixels:g} MP, {sum(map(len, base)) / 2**20:.1f} MB in all")
         family = app.test_client()
@@ -68,13 +68,7 @@ def main() -> None:
             assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
             submission_id = re.search(r"/receipt/(\w+)", answer.location).group(1)
             started = time.perf_counter()
-            contributions.approve(
-                collection,
-                contributions.load(collection, submission_id),
-                "bench",
-                app.extensions["image_limits"],
-                search,
-            )
+            app.extensions["services"].contributions.approve(contributions.load(collection, submission_id), "bench")
             approved.append(time.perf_counter() - started)
             ids.append(submission_id)
         print(

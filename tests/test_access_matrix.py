@@ -83,8 +83,8 @@ def world(tmp_path_factory):
             "en",
         )
     ids = {}
-    ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
-    items = media.MediaIngester(collection, limits, "setup", search)
+    ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, app.extensions["indexer"])
+    items = media.MediaIngester(collection, limits, "setup", app.extensions["indexer"])
     for n, (state, (overrides, _)) in enumerate(STATES.items()):
         word = marker(state)
         extra = {"contribution": receipts["a"].submission_id} if state == "family" else {}

@@ -179,7 +179,7 @@ def build(root) -> World:
         f"ANNA O'KIM: {t('passage 3', attack('transcript passage 3', ('textarea', 'xhtml', 'js', 'ssti')))}",
     ]
     world.text["speaker 1"], world.text["speaker 2"] = "ANNA O'KIM", "IVAN D'PAK-LI"
-    ingester = Ingester(collection, vocab.gazetteer(collection), "setup", 2**20, search)
+    ingester = Ingester(collection, vocab.gazetteer(collection), "setup", 2**20, app.extensions["indexer"])
     outcome = ingester.ingest(
         "\n\n".join(lines).encode(),
         "testimony.txt",
@@ -265,7 +265,7 @@ def build(root) -> World:
     search.update([interview_id])
 
     # a photograph described with payloads everywhere, linked to the interview and the entries
-    items = media.MediaIngester(collection, limits, "setup", search)
+    items = media.MediaIngester(collection, limits, "setup", app.extensions["indexer"])
     outcome = items.ingest(
         jpeg("sienna", (320, 240)),
         "photo.jpg",
@@ -346,8 +346,8 @@ def build(root) -> World:
         "historian",
     )
     approved = contribute("approved", "navy", with_places=False)
-    done = contributions.approve(
-        collection, contributions.load(collection, approved.submission_id), "historian", limits, search
+    done = app.extensions["services"].contributions.approve(
+        contributions.load(collection, approved.submission_id), "historian"
     )
     assert done.status == "approved", done.record["log"][-1]
     world.ids["family interview"] = done.record["result"]["interview"]

@@ -700,7 +700,7 @@ def test_consent_withdrawn_while_an_approval_runs_still_hides_what_it_made(app, 
     opened = contributions.load(collection, sent.id)  # the historian's page, opened before the withdrawal
     assert receipt_post(client, sent.id, "withdraw", confirm="y").status_code == 302
     with pytest.raises(CollectionError):
-        contributions.approve(collection, opened, "hist", app.extensions["image_limits"], app.extensions["search"])
+        app.extensions["services"].contributions.approve(opened, "hist")
     reader = browser(app)
     assert all(fetch(reader, f"/interviews/{i}").status_code == 404 for i in collection.ids("interviews"))
     assert reader.get(f"/api/v1/search?q={MARKER}").get_json()["total"] == 0

@@ -18,7 +18,7 @@ AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 64
 @pytest.fixture
 def ingested(app, collection):
     """Three interviews: public with audio, researchers-only, and embargoed until far in the future."""
-    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["search"])
+    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["indexer"])
     public = ingester.ingest(
         (DATA / "interview.vtt").read_bytes(),
         "interview.vtt",

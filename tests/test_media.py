@@ -35,7 +35,7 @@ def with_camera_data() -> bytes:
 @pytest.fixture
 def add(app, collection):
     """Store an image as an item the way the command line does: add(bytes, name, **description) -> item id."""
-    ingester = media.MediaIngester(collection, app.extensions["image_limits"], "tester", app.extensions["search"])
+    ingester = media.MediaIngester(collection, app.extensions["image_limits"], "tester", app.extensions["indexer"])
 
     def store(data: bytes, name: str = "photo.jpg", **raw):
         outcome = ingester.ingest(data, name, raw or None)

@@ -49,7 +49,7 @@ SURNAME_FAMILIES = [
 @pytest.fixture
 def add(app, collection):
     """Ingest a one-line transcript with metadata, through the service, so it is indexed as in real use."""
-    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["search"])
+    ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["indexer"])
 
     def add(text: str, **metadata) -> str:
         body = f"НАРРАТОР: {text}\n".encode()

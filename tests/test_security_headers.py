@@ -43,8 +43,8 @@ def world(tmp_path_factory):
         limits,
         "en",
     )
-    ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, search)
-    items = media.MediaIngester(collection, limits, "setup", search)
+    ingester = Ingester(collection, gazetteer(collection), "setup", 2**20, app.extensions["indexer"])
+    items = media.MediaIngester(collection, limits, "setup", app.extensions["indexer"])
     records = {}
     for n, level in enumerate(LEVELS):
         extra = {"contribution": receipt.submission_id} if level == "family" else {}

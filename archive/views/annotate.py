@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
 from ..forms import AnnotationForm, DeleteForm
-from .interviews import collection, get_interview_or_404, index_interview
+from .loaders import collection, get_interview_or_404, services
 
 bp = Blueprint("annotate", __name__, url_prefix="/interviews/<interview_id>/annotations")
 
@@ -172,11 +172,10 @@ def new(interview_id: str):
             else:
                 raise annotations.AnnotationError("Select the words to annotate, or choose a passage.")
             body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data, form.redact.data)
-            made = annotations.create(collection(), interview_id, start, end, body, g.viewer.name, quoted)
+            made = services().annotations.create(interview_id, start, end, body, g.viewer.name, quoted)
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            index_interview(interview_id)
             flash("Annotation saved.")
             return _back(interview_id, f"a-{annotations.short_id(made)}")
     elif request.method == "GET" and segment is None:
@@ -200,11 +199,10 @@ def edit(interview_id: str, annotation_id: str):
     if form.validate_on_submit():
         try:
             body = annotations.bodies(collection(), form.chosen(), form.tag_list(), form.note.data, form.redact.data)
-            annotations.edit(collection(), interview_id, annotation_id, form.version.data, body, g.viewer.name)
+            services().annotations.edit(interview_id, annotation_id, form.version.data, body, g.viewer.name)
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            index_interview(interview_id)
             flash("Annotation changed.")
             return _back(interview_id, f"a-{annotation_id}")
     return render_template(
@@ -227,11 +225,10 @@ def delete(interview_id: str, annotation_id: str):
     if not form.validate_on_submit():
         abort(400, "This form has expired. Reload the page and try again.")
     try:
-        annotations.delete(collection(), interview_id, annotation_id, form.version.data, g.viewer.name)
+        services().annotations.delete(interview_id, annotation_id, form.version.data, g.viewer.name)
     except annotations.AnnotationError as error:
         flash(str(error), "error")
         return redirect(url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id))
-    index_interview(interview_id)
     flash("Annotation deleted; the interview's history keeps it.")
     return _back(interview_id, "annotations")
 

@@ -11,8 +11,8 @@ from wtforms import ValidationError
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError
-from .interviews import collection, get_interview_or_404, index_interview
-from .media import GALLERY_FILTERS, get_item_or_404
+from .loaders import collection, get_interview_or_404, get_item_or_404, search_index, services
+from .media import GALLERY_FILTERS
 from .paging import page_number
 from .search import run_query
 
@@ -139,7 +139,7 @@ def media_list():
     /media/)."""
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query(
+    results = search_index().query(
         "", filters, g.reader, page=page_number(page), sort="date", page_size=50, scope="media"
     )
     found = []
@@ -169,10 +169,9 @@ def add_annotation(interview_id: str):
     _writer()
     get_interview_or_404(interview_id)
     try:
-        stored = annotations.from_jsonld(collection(), interview_id, _json_body(), g.viewer.name)
+        stored = services().annotations.create_from_jsonld(interview_id, _json_body(), g.viewer.name)
     except annotations.AnnotationError as error:
         return _problem(error)
-    index_interview(interview_id)
     location = url_for("api.annotation", annotation_id=annotations.short_id(stored))
     return _jsonld({"@context": annotations.CONTEXT, **stored}, 201, Location=location)
 
@@ -183,17 +182,16 @@ def import_annotations(interview_id: str):
     _writer()
     get_interview_or_404(interview_id)
     try:
-        counts = annotations.import_collection(collection(), interview_id, _json_body(), g.viewer.name)
+        counts = services().annotations.import_collection(interview_id, _json_body(), g.viewer.name)
     except annotations.AnnotationError as error:
         return _problem(error)
-    index_interview(interview_id)
     return jsonify(counts)
 
 
 @bp.get("/annotations/<annotation_id>")
 def annotation(annotation_id: str):
     """One annotation, found through the index among the interviews the viewer may read."""
-    for interview_id in current_app.extensions["search"].linked_to(f"annotations/{annotation_id}", g.reader):
+    for interview_id in search_index().linked_to(f"annotations/{annotation_id}", g.reader):
         get_interview_or_404(interview_id)
         readable = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]
         found = next((a for a in readable if annotations.short_id(a) == annotation_id), None)

@@ -29,7 +29,7 @@ from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
 from ..errors import CollectionError, DiskFullError, is_disk_full
 from ..forms import ANSWER_MAX_CHARS, STORY_MAX_CHARS, ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
-from .interviews import collection
+from .loaders import collection, services
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
 TERMS_VERSION = "2026-11"
@@ -231,7 +231,7 @@ def _receive(form: ContributionForm):
                 except ContributionError as error:
                     error.index = n
                     raise
-            return contributions.submit(collection(), details, story, photos, _limits(), g.lang)
+            return services().contributions.submit(details, story, photos, g.lang)
         except ContributionError as error:
             name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")
@@ -314,7 +314,7 @@ def receipt_add(submission_id: str):
                         if s.file.data and getattr(s.file.data, "filename", "")
                     )
                 ]
-                contributions.add_from_contributor(collection(), submission, form.text.data, photos, _limits())
+                services().contributions.add_from_contributor(submission, form.text.data, photos)
             except ContributionError as error:
                 name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
                 form.form_errors.append(
@@ -343,7 +343,7 @@ def receipt_withdraw(submission_id: str):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            contributions.withdraw(collection(), submission, current_app.extensions["search"])
+            services().contributions.withdraw(submission)
         except (ContributionError, CollectionError) as error:  # busy for longer than a double click explains
             current_app.logger.warning("withdrawal of %s not yet written: %s", submission_id, error)
             form.form_errors.append(_(MESSAGES["busy"]))

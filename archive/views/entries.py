@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import EntryForm
 from ..search import IndexUnavailable
-from .interviews import collection
-from .media import items_linking
+from .loaders import collection, items_linking, search_index, services
 
 bp = Blueprint("entries", __name__)
 KINDS = "any(events, places, people)"
@@ -49,7 +48,7 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
     with the viewer's access applied; the annotations themselves are read from the collection)."""
     found = []
     try:
-        linked = current_app.extensions["search"].linked_to(f"{kind}/{entry_id}", g.reader)
+        linked = search_index().linked_to(f"{kind}/{entry_id}", g.reader)
     except IndexUnavailable:
         g.index_rebuilding = True
         return []
@@ -78,7 +77,7 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
     try:
-        counts = {value: n for value, _, n in current_app.extensions["search"].browse(FACET[kind], g.reader)}
+        counts = {value: n for value, _, n in search_index().browse(FACET[kind], g.reader)}
     except IndexUnavailable:
         g.index_rebuilding, counts = True, {}
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
@@ -126,7 +125,7 @@ def edit(kind: str, entry_id: str | None):
         form.fill(stored_entry(current.data, kind, entry_id), current.version)
     if form.validate_on_submit():
         try:
-            saved = vocab.save_entry(collection(), kind, entry_id, form.entry(), g.viewer.name, form.version.data)
+            saved = services().vocabularies.save_entry(kind, entry_id, form.entry(), g.viewer.name, form.version.data)
         except ConflictError as error:
             form.form_errors.append(
                 f"{error} Reload the page to see the vocabulary as it is now; what you typed is kept below."

@@ -19,42 +19,19 @@ from flask import (
     url_for,
 )
 
-from .. import access, annotations, interviews, redaction, transcripts, vocab
-from ..errors import CollectionError, ConflictError
+from .. import access, annotations, redaction, transcripts
+from ..errors import ConflictError
 from ..forms import InterviewUploadForm, PassageForm
-from ..ingest import Ingester
+from .loaders import collection, get_interview_or_404, items_linking, search_index, services
 from .paging import page_number
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
 
-def collection():
-    return current_app.extensions["collection"]
-
-
-def get_interview_or_404(interview_id: str) -> interviews.Interview:
-    """Load an interview the viewer may read; anything else is simply not found, so nothing leaks."""
-    try:
-        interview = interviews.load(collection(), interview_id)
-    except CollectionError:
-        abort(404, "There is no interview here.")
-    if not access.can_read(g.reader, interview.record):
-        abort(404, "There is no interview here.")
-    return interview
-
-
-def index_interview(interview_id: str) -> None:
-    """Write the truth, then index: a failure here is repaired by the next consistency check."""
-    try:
-        current_app.extensions["search"].update([interview_id])
-    except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
-        current_app.logger.exception("could not index interview %s after a change", interview_id)
-
-
 @bp.get("/")
 def index():
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query(
+    results = search_index().query(
         "", None, g.reader, page=page_number(page), sort="title", page_size=50, scope="interview"
     )
     return render_template("interviews/index.html", results=results)
@@ -67,8 +44,6 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
-    from .media import items_linking
-
     return render_template(
         "interviews/show.html",
         interview=interview,
@@ -112,8 +87,8 @@ def correct(interview_id: str, n: int):
         form.text.data, form.version.data = segment["text"], stored.version
     if form.validate_on_submit():
         try:
-            flagged = transcripts.correct_segment(
-                collection(), interview_id, n, form.text.data, g.viewer.name, form.version.data
+            flagged = services().transcripts.correct_segment(
+                interview_id, n, form.text.data, g.viewer.name, form.version.data
             )
         except ConflictError as error:
             form.form_errors.append(
@@ -123,7 +98,6 @@ def correct(interview_id: str, n: int):
         except transcripts.TranscriptError as error:
             form.text.errors.append(str(error))
         else:
-            index_interview(interview_id)
             flash(
                 "Passage corrected."
                 + (f" {len(flagged)} annotation(s) lost their words and are flagged for review." if flagged else "")
@@ -151,13 +125,7 @@ def new():
     access.require(g.viewer, "edit")
     form = InterviewUploadForm()
     if form.validate_on_submit():
-        ingester = Ingester(
-            collection(),
-            vocab.gazetteer(collection()),
-            g.viewer.name,
-            int(current_app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20,
-            current_app.extensions["search"],
-        )
+        ingester = services().ingest.ingester(g.viewer.name)
         upload = form.transcript.data
         with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
             audio_path = None

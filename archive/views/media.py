@@ -11,8 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
 from ..forms import MediaForm, MediaUploadForm
-from ..search import IndexUnavailable
-from .interviews import collection
+from .loaders import collection, get_item_or_404, search_index, services
 from .paging import page_number
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -20,49 +19,11 @@ GALLERY_FILTERS = ("village", "surname", "kind", "decade", "institution")
 GALLERY_PAGE = 48
 
 
-def get_item_or_404(item_id: str) -> media.Item:
-    """Load an item the viewer may read; anything else is simply not found, so nothing leaks."""
-    try:
-        item = media.load(collection(), item_id)
-    except CollectionError:
-        abort(404, "There is no item here.")
-    if not access.can_read(g.reader, item.record):
-        abort(404, "There is no item here.")
-    return item
-
-
-def index_item(item_id: str) -> None:
-    """Write the truth, then index: a failure here is repaired by the next consistency check."""
-    try:
-        current_app.extensions["search"].update([f"media/{item_id}"])
-    except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
-        current_app.logger.exception("could not index media item %s after a change", item_id)
-
-
-def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
-    """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
-    interviews and entries: the index finds them, access is asked again of each record."""
-    found = []
-    try:
-        linked = current_app.extensions["search"].linked_to(ref, g.reader, limit=limit, scope="media")
-    except IndexUnavailable:
-        g.index_rebuilding = True  # the page goes on without them, and says why
-        return []
-    for doc_id in linked:
-        try:
-            item = media.load(collection(), doc_id.split("/", 1)[1])
-        except CollectionError:
-            continue
-        if access.can_read(g.reader, item.record):
-            found.append(item)
-    return found
-
-
 @bp.get("/")
 def gallery():
     filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    results = current_app.extensions["search"].query(
+    results = search_index().query(
         "", filters, g.reader, page=page_number(page), sort="date", page_size=GALLERY_PAGE, scope="media"
     )
     return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
@@ -172,8 +133,7 @@ def new():
 
 def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
     """Store each chosen file as an item, putting each refusal beside its file (or its field)."""
-    limits = current_app.extensions["image_limits"]
-    ingester = media.MediaIngester(collection(), limits, g.viewer.name, current_app.extensions["search"])
+    ingester = services().media.ingester(g.viewer.name)
     done, failed = [], []
     raw = form.metadata()
     slots = [slot for slot in form.files if slot.file.data and getattr(slot.file.data, "filename", "")]
@@ -220,8 +180,7 @@ def edit(item_id: str):
         form.fill(item.record, item.version)
     if form.validate_on_submit():
         try:
-            media.edit(
-                collection(),
+            services().media.edit(
                 item_id,
                 {**form.metadata(), "extra": item.record.get("extra", {})},
                 g.viewer.name,
@@ -232,7 +191,6 @@ def edit(item_id: str):
         except ConflictError as error:
             form.form_errors.append(f"{error} What you typed is kept below.")
         else:
-            index_item(item_id)
             flash("Description saved.")
             return redirect(url_for("media.show", item_id=item_id))
     return render_template(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from .. import access, contributions, vocab
 from ..collection import check_name
 from ..contributions import ContributionError
 from ..errors import CollectionError, ConflictError
 from ..forms import ApproveForm, DeclineForm, DescribeForm, QuestionForm
-from .interviews import collection
+from .loaders import collection, services
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 
@@ -94,23 +94,19 @@ def _act(action: str, submission: contributions.Submission, form) -> str:
         raise ContributionError("someone else acted on this submission meanwhile; reload the page")
     who = g.viewer.name
     if action == "describe":
-        contributions.describe(collection(), submission, form.described(), who)
+        services().contributions.describe(submission, form.described(), who)
         return "Description saved; it will be used when the submission is approved."
     if action == "question":
-        contributions.ask(collection(), submission, form.question.data, who)
+        services().contributions.ask(submission, form.question.data, who)
         return "Question sent; the contributor sees it on the receipt page."
     if action == "decline":
-        contributions.decline(collection(), submission, form.reason.data, who)
+        services().contributions.decline(submission, form.reason.data, who)
         return "Submission declined; the contributor sees the reason."
     if action == "photos":
         before = len(submission.record.get("result", {}).get("media", []))
-        done = contributions.approve_photos(
-            collection(), submission, who, current_app.extensions["image_limits"], current_app.extensions["search"]
-        )
+        done = services().contributions.approve_photos(submission, who)
         return f"Added {len(done.record['result']['media']) - before} photo item(s) to the archive."
-    done = contributions.approve(
-        collection(), submission, who, current_app.extensions["image_limits"], current_app.extensions["search"]
-    )
+    done = services().contributions.approve(submission, who)
     made = done.record["result"]
     return f"Approved: interviews/{made['interview']} and {len(made['media'])} photo item(s)."
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import access, records
 from ..formats import dublin_core, xmlsafe
-from .interviews import collection
+from .loaders import collection
 
 bp = Blueprint("oai", __name__)
 OAI = "http://www.openarchives.org/OAI/2.0/"

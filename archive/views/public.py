@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, g, render_template, url_for
 
 from .. import records
 from ..formats import xmlsafe
-from .interviews import collection
+from .loaders import collection
 
 bp = Blueprint("public", __name__)
 ATOM = "http://www.w3.org/2005/Atom"

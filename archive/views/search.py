@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from ..search import FACETS, Results
+from .loaders import search_index
 from .paging import page_number
 
 bp = Blueprint("search", __name__)
@@ -30,7 +31,7 @@ def run_query() -> Results:
     """Read the query, filters, page and sort from the request and search as the viewer."""
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     page = request.args.get("page", "1")
-    return current_app.extensions["search"].query(
+    return search_index().query(
         request.args.get("q", ""),
         filters,
         g.reader,
@@ -72,7 +73,7 @@ def browse(facet: str):
     if facet not in ("villages", "surnames"):
         return render_template("errors.html", status=404, title="Not found", detail="Browse villages or surnames."), 404
     name = facet[:-1]
-    values = current_app.extensions["search"].browse(name, g.reader)
+    values = search_index().browse(name, g.reader)
     groups: dict[str, list] = {}
     for value, label, count in sorted(values, key=lambda v: v[1].casefold()):
         groups.setdefault(label[:1].upper(), []).append((value, label, count))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from .. import access, vocab
 from ..errors import ConflictError
 from ..forms import SurnameSpellingForm
+from .loaders import collection, services
 
 bp = Blueprint("vocab", __name__, url_prefix="/vocab")
 
@@ -23,23 +22,20 @@ def surnames():
 def add_spelling(surname_id: str):
     """Add a spelling to one family (each family's row on the page has its own small form posting here)."""
     access.require(g.viewer, "edit")
-    collection = current_app.extensions["collection"]
     form = SurnameSpellingForm()
     if not form.validate_on_submit():
         return _page(form, surname_id, 422)
     try:
-        vocab.add_surname_spelling(collection, surname_id, form.spelling.data, g.viewer.name, form.version.data)
+        services().vocabularies.add_surname_spelling(surname_id, form.spelling.data, g.viewer.name, form.version.data)
     except (vocab.VocabularyError, ConflictError) as e:
         form.spelling.errors.append(str(e))
         return _page(form, surname_id, 409 if isinstance(e, ConflictError) else 422)
-    search_index = current_app.extensions["search"]
-    threading.Thread(target=search_index.check, daemon=True, name="index-check").start()  # facets follow
     flash(f"Added “{form.spelling.data.strip()}”. Searches for any spelling of this name now find it too.")
     return redirect(url_for("vocab.surnames", _anchor=surname_id))
 
 
 def _page(form: SurnameSpellingForm, failed: str | None = None, status: int = 200):
-    current = vocab.load(current_app.extensions["collection"], "surnames")
+    current = vocab.load(collection(), "surnames")
     families = sorted(current.data["surnames"], key=lambda e: e["id"])
     return render_template(
         "vocab/surnames.html", families=families, version=current.version, form=form, failed=failed

@@ -1,0 +1,199 @@
+"""The services: every change to the archive goes through here, built once per app with the app's settings.
+
+Each service writes the truth through the collection (by the domain modules: annotations, transcripts, vocab,
+media, ingest, contributions), then brings the index up to date through the one `Indexer` it was given. Views, the
+CLI and the API parse input, call a service and render what it returns; they never write records or index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from . import annotations, contributions, images, media, transcripts, vocab
+from .collection import Collection
+from .indexing import Indexer
+from .ingest import Ingester
+
+
+class Annotations:
+    """Annotations of interview passages: each write re-indexes the interview (its facets and links change)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def bodies(self, chosen: Mapping, tag_list, text: str, redact: bool = False) -> list:
+        return annotations.bodies(self.collection, chosen, tag_list, text, redact)
+
+    def create(
+        self, interview_id: str, start: int, end: int, body: list, author: str, quoted: str | None = None
+    ) -> dict:
+        made = annotations.create(self.collection, interview_id, start, end, body, author, quoted)
+        self.indexer.updated(interview_id)
+        return made
+
+    def edit(self, interview_id: str, annotation_id: str, expected: str, body: list, author: str) -> dict:
+        edited = annotations.edit(self.collection, interview_id, annotation_id, expected, body, author)
+        self.indexer.updated(interview_id)
+        return edited
+
+    def delete(self, interview_id: str, annotation_id: str, expected: str, author: str) -> None:
+        annotations.delete(self.collection, interview_id, annotation_id, expected, author)
+        self.indexer.updated(interview_id)
+
+    def create_from_jsonld(self, interview_id: str, data: object, author: str) -> dict:
+        made = annotations.from_jsonld(self.collection, interview_id, data, author)
+        self.indexer.updated(interview_id)
+        return made
+
+    def import_collection(self, interview_id: str, data: object, author: str) -> dict[str, int]:
+        counts = annotations.import_collection(self.collection, interview_id, data, author)
+        self.indexer.updated(interview_id)
+        return counts
+
+
+class Transcripts:
+    """Corrections of transcript passages; annotations move with their words (see transcripts.py)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def correct_segment(self, interview_id: str, n: int, text: str, author: str, expected: str) -> list[dict]:
+        flagged = transcripts.correct_segment(self.collection, interview_id, n, text, author, expected)
+        self.indexer.updated(interview_id)
+        return flagged
+
+
+class Vocabularies:
+    """The places, surnames, events and people: a change re-counts facets everywhere, so the whole index is
+    checked afterwards (in the background: every document's stamp names the vocabularies it was made with)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def add_surname_spelling(self, surname_id: str, spelling: str, author: str, version: str) -> str:
+        saved = vocab.add_surname_spelling(self.collection, surname_id, spelling, author, version)
+        self.indexer.check_later()
+        return saved
+
+    def save_entry(self, kind: str, entry_id: str | None, entry: dict, author: str, version: str) -> dict:
+        saved = vocab.save_entry(self.collection, kind, entry_id, entry, author, version)
+        if kind == "places":  # documents count places' regions; events and people are named at query time
+            self.indexer.check_later()
+        return saved
+
+
+class Ingest:
+    """Transcripts (with their audio) into interviews, with the app's size limit."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, max_transcript_bytes: int):
+        self.collection, self.indexer, self.max_transcript_bytes = collection, indexer, max_transcript_bytes
+
+    def ingester(self, author: str, max_transcript_bytes: int | None = None) -> Ingester:
+        """An ingester for one batch by one author: it remembers what the collection held when the batch began."""
+        limit = self.max_transcript_bytes if max_transcript_bytes is None else max_transcript_bytes
+        return Ingester(self.collection, vocab.gazetteer(self.collection), author, limit, self.indexer)
+
+
+class Media:
+    """Photographs, documents and objects: added, described again, their display copies made."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, limits: images.Limits):
+        self.collection, self.indexer, self.limits = collection, indexer, limits
+
+    def ingester(self, author: str) -> media.MediaIngester:
+        """An ingester for one batch of images by one author."""
+        return media.MediaIngester(self.collection, self.limits, author, self.indexer)
+
+    def edit(self, item_id: str, raw: Mapping, author: str, version: str) -> media.Item:
+        item = media.edit(self.collection, item_id, raw, author, version)
+        self.indexer.updated(item.ref)
+        return item
+
+    def derive(self, item_id: str, author: str, force: bool = False) -> bool:
+        """Make an item's display copies and thumbnails if missing or made with other settings."""
+        made = media.derive(self.collection, item_id, self.limits, author, force)
+        if made:
+            self.indexer.updated(f"media/{item_id}")  # the item's record notes the settings they were made with
+        return made
+
+
+class Contributions:
+    """Families' testimonies and photos: received, answered through the receipt, moderated, approved (made into
+    records by the same ingest and media services, with the same limits, as every other upload)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, limits: images.Limits, ingest: Ingest, items: Media):
+        self.collection, self.indexer, self.limits = collection, indexer, limits
+        self.makers = contributions.Makers(ingest.ingester, items.ingester, indexer)
+
+    def submit(
+        self, details: Mapping, story: contributions.Upload | None, photos: list[contributions.Upload], language: str
+    ) -> contributions.Receipt:
+        return contributions.submit(self.collection, details, story, photos, self.limits, language)
+
+    def add_from_contributor(
+        self, submission: contributions.Submission, text: str, photos: list[contributions.Upload]
+    ) -> contributions.Submission:
+        return contributions.add_from_contributor(self.collection, submission, text, photos, self.limits)
+
+    def withdraw(self, submission: contributions.Submission) -> contributions.Submission:
+        return contributions.withdraw(self.collection, submission, self.indexer)
+
+    def ask(self, submission: contributions.Submission, question: str, author: str) -> contributions.Submission:
+        return contributions.ask(self.collection, submission, question, author)
+
+    def describe(
+        self, submission: contributions.Submission, described: Mapping, author: str
+    ) -> contributions.Submission:
+        return contributions.describe(self.collection, submission, described, author)
+
+    def decline(self, submission: contributions.Submission, reason: str, author: str) -> contributions.Submission:
+        return contributions.decline(self.collection, submission, reason, author)
+
+    def approve(self, submission: contributions.Submission, author: str) -> contributions.Submission:
+        return contributions.approve(self.collection, submission, author, self.makers)
+
+    def approve_photos(self, submission: contributions.Submission, author: str) -> contributions.Submission:
+        return contributions.approve_photos(self.collection, submission, author, self.makers)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service of one app, sharing its collection, indexer and limits."""
+
+    collection: Collection
+    indexer: Indexer
+    annotations: Annotations
+    transcripts: Transcripts
+    vocabularies: Vocabularies
+    ingest: Ingest
+    media: Media
+    contributions: Contributions
+
+    @classmethod
+    def build(cls, app: Flask) -> Services:
+        collection, indexer = app.extensions["collection"], app.extensions["indexer"]
+        limits: images.Limits = app.extensions["image_limits"]
+        ingest = Ingest(collection, indexer, int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
+        items = Media(collection, indexer, limits)
+        return cls(
+            collection=collection,
+            indexer=indexer,
+            annotations=Annotations(collection, indexer),
+            transcripts=Transcripts(collection, indexer),
+            vocabularies=Vocabularies(collection, indexer),
+            ingest=ingest,
+            media=items,
+            contributions=Contributions(collection, indexer, limits, ingest, items),
+        )
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["services"] = Services.build(app)
+
+
+def services() -> Services:
+    """The services of the app handling the current request or command."""
+    return current_app.extensions["services"]

@@ -1,0 +1,66 @@
+"""What every blueprint loads a request's records with: the app's services, and records the reader may see or a
+404 (so that nothing leaks: a record one may not read is simply not there)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g
+
+from .. import access, interviews, media
+from ..collection import Collection
+from ..errors import CollectionError
+from ..search import IndexUnavailable, SearchIndex
+from ..services import Services
+
+
+def services() -> Services:
+    return current_app.extensions["services"]
+
+
+def collection() -> Collection:
+    return current_app.extensions["services"].collection
+
+
+def search_index() -> SearchIndex:
+    """The index, for reading: searches, facets, links. Writes go through the services."""
+    return current_app.extensions["search"]
+
+
+def get_interview_or_404(interview_id: str) -> interviews.Interview:
+    """Load an interview the viewer may read; anything else is simply not found, so nothing leaks."""
+    try:
+        interview = interviews.load(collection(), interview_id)
+    except CollectionError:
+        abort(404, "There is no interview here.")
+    if not access.can_read(g.reader, interview.record):
+        abort(404, "There is no interview here.")
+    return interview
+
+
+def get_item_or_404(item_id: str) -> media.Item:
+    """Load an item the viewer may read; anything else is simply not found, so nothing leaks."""
+    try:
+        item = media.load(collection(), item_id)
+    except CollectionError:
+        abort(404, "There is no item here.")
+    if not access.can_read(g.reader, item.record):
+        abort(404, "There is no item here.")
+    return item
+
+
+def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
+    """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
+    interviews and entries: the index finds them, access is asked again of each record."""
+    found = []
+    try:
+        linked = search_index().linked_to(ref, g.reader, limit=limit, scope="media")
+    except IndexUnavailable:
+        g.index_rebuilding = True  # the page goes on without them, and says why
+        return []
+    for doc_id in linked:
+        try:
+            item = media.load(collection(), doc_id.split("/", 1)[1])
+        except CollectionError:
+            continue
+        if access.can_read(g.reader, item.record):
+            found.append(item)
+    return found
