@@ -161,13 +161,13 @@ def derive(item_ids: tuple[str, ...], force: bool) -> None:
     import getpass
 
     app = _app()
-    media = app.extensions["services"].media
-    ids = list(item_ids) or media.collection.ids("media")
+    items = app.extensions["services"].media
+    ids = list(item_ids) or items.collection.ids("media")
     made = failed = 0
     with click.progressbar(ids, label="Deriving", file=sys.stderr, show_pos=True) as bar:
         for item_id in bar:
             try:
-                made += media.derive(item_id, getpass.getuser(), force)
+                made += items.derive(item_id, getpass.getuser(), force)
             except ArchiveError as e:
                 failed += 1
                 click.echo(f"FAILED     media/{item_id}: {e}", err=True)
@@ -185,7 +185,7 @@ def reindex() -> None:
     collection = services.collection
     count, items = len(collection.ids("interviews")), len(collection.ids("media"))
     with click.progressbar(length=count + items, label="Indexing", file=sys.stderr, show_pos=True) as bar:
-        services.indexer.rebuild(progress=bar.update)
+        services.rebuild_index(progress=bar.update)
     click.echo(
         f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}."
     )

@@ -7,7 +7,7 @@ CLI and the API parse input, call a service and render what it returns; they nev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -171,6 +171,10 @@ class Services:
     ingest: Ingest
     media: Media
     contributions: Contributions
+
+    def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
+        """Make the search index anew from the collection (it is derived); return how many documents it holds."""
+        return self.indexer.rebuild(progress=progress)
 
     @classmethod
     def build(cls, app: Flask) -> Services:
