@@ -15,9 +15,20 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
 
 
+def templates_folder() -> Path:
+    """Find the templates: inside the package where a wheel installed them, else the repository's own templates/.
+
+    The templates live in the repository's top-level templates/ folder; the build ships them as archive/templates/
+    (see pyproject.toml). A plain checkout or an editable install has no such folder beside this file, so the
+    repository's is used. Flask needs a real folder, which a path beside the package always is.
+    """
+    installed = Path(__file__).resolve().parent / "templates"
+    return installed if installed.is_dir() else REPOSITORY / "templates"
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults from config.py, then ARCHIVE_* from the environment, then `test_config`."""
-    app = Flask(__name__, template_folder=str(REPOSITORY / "templates"))
+    app = Flask(__name__, template_folder=str(templates_folder()))
     app.config.from_object(default_config)
     app.config.update(settings_from_environment(os.environ))
     app.config.update(test_config or {})

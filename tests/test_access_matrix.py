@@ -7,14 +7,12 @@ a facet count, a suggestion, a thumbnail, the audio, the API, an export, OAI-PMH
 """
 
 import datetime
-import io
 import json
 import re
-import wave
 
 import pytest
 from conftest import PASSWORD, csrf_token
-from PIL import Image
+from factories import jpeg, wav
 
 from archive import accounts, annotations, contributions, create_app, interviews, media
 from archive.contributions import Upload
@@ -46,19 +44,6 @@ def marker(state: str) -> str:
     return "zq" + state.replace("_", "") + "vex"
 
 
-def wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 800)
-    return buffer.getvalue()
-
-
-def jpeg(colour) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One archive holding every state, two family contributions (A and B) and accounts for each role."""
@@ -78,7 +63,7 @@ def world(tmp_path_factory):
                 "visibility": "family",
             },
             None,
-            [Upload(jpeg("gray"), "inbox.jpg", "inbox photo")],
+            [Upload(jpeg("gray", (64, 48)), "inbox.jpg", "inbox photo")],
             limits,
             "en",
         )
@@ -132,7 +117,7 @@ def world(tmp_path_factory):
             )
         item_word = "" if state == "redacted" else word
         item = items.ingest(
-            jpeg((30 * n, 90, 120)),
+            jpeg((30 * n, 90, 120), (64, 48)),
             f"{state}.jpg",
             {
                 "title": f"Photo {item_word}".strip() or "Photo",

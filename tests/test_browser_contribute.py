@@ -6,7 +6,7 @@ import re
 
 import pytest
 from conftest import browser_tab
-from PIL import Image
+from factories import jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def search(page, base, words):
 def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app, tmp_path, live_server, browser):
     photos = []
     for name, colour in (("dom.jpg", "sienna"), ("svadba.jpg", "teal")):
-        Image.new("RGB", (640, 480), colour).save(tmp_path / name, quality=90)
+        (tmp_path / name).write_bytes(jpeg(colour, (640, 480), quality=90))
         photos.append(tmp_path / name)
     pages = []
     try:

@@ -3,6 +3,7 @@ EXIF orientation; the gallery then shows both thumbnails, upright, and an anonym
 
 import pytest
 from conftest import browser_tab
+from factories import jpeg, png
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -12,9 +13,9 @@ def test_a_historian_adds_photographs_and_readers_see_them_upright(app, tmp_path
     sideways = tmp_path / "sideways.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6  # stored lying on its side: turn 90° clockwise to view
-    Image.new("RGB", (600, 400), "navy").save(sideways, exif=exif)
+    sideways.write_bytes(jpeg("navy", (600, 400), exif=exif))
     plain = tmp_path / "plain.png"
-    Image.new("RGB", (500, 500), "olive").save(plain)
+    plain.write_bytes(png("olive", (500, 500)))
 
     tab = browser_tab(app, browser, live_server, "anna")
     tab.goto(live_server + "/media/new")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import PASSWORD, running_server
-from test_contribute import jpeg, wav
+from factories import jpeg, wav
 
 from archive import accounts, annotations, contributions, create_app, interviews, media, vocab
 from archive.contributions import Upload

@@ -6,11 +6,11 @@ import datetime
 import html
 import io
 import re
-import wave
 from dataclasses import dataclass
 
 import pytest
 from conftest import Auth, csrf_token
+from factories import jpeg, wav
 from PIL import Image
 
 from archive import accounts, contributions, create_app, interviews, media
@@ -34,24 +34,6 @@ GOOD = {
     "agree": "y",
     "website": "",
 }
-
-
-def jpeg(colour="red", size=(96, 64)) -> bytes:
-    """A small real JPEG of one colour."""
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def wav(frames: int = 800) -> bytes:
-    """A short real WAV recording of silence (800 frames: a tenth of a second)."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as recording:
-        recording.setnchannels(1)
-        recording.setsampwidth(2)
-        recording.setframerate(8000)
-        recording.writeframes(b"\x00\x00" * frames)
-    return buffer.getvalue()
 
 
 PDF = (

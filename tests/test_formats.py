@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import pytest
+from factories import docx
 
 from archive.formats import FormatError, detect, read
 
@@ -157,23 +158,8 @@ def test_ohms_with_embedded_webvtt():
     assert t.metadata["narrators"] == ["Ким Мария"]
 
 
-def make_docx(paragraphs, table=None) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if table:
-        grid = document.add_table(rows=len(table), cols=2)
-        for row, (a, b) in zip(grid.rows, table, strict=False):
-            row.cells[0].text, row.cells[1].text = a, b
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_docx_paragraphs_and_tables():
-    blob = make_docx(
+    blob = docx(
         [
             "Интервью (тест команды архива)",
             "Интервьюер: Где вы жили?",
@@ -219,7 +205,7 @@ def test_format_is_decided_by_content_not_name():
     assert detect(data("interview.vtt"), "misnamed.txt") == "vtt"
     assert detect(data("interview.srt"), "misnamed.txt") == "srt"
     assert detect(data("ohms-legacy.xml"), "export.dat") == "ohms"
-    assert detect(make_docx(["A: hi"]), "letter.txt") == "docx"
+    assert detect(docx(["A: hi"]), "letter.txt") == "docx"
 
 
 def test_every_real_ohms_export_parses(shared_data):

@@ -51,8 +51,6 @@ import tracemalloc
 import urllib.parse
 import uuid
 import warnings
-import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,10 +58,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from conftest import PASSWORD, REPOSITORY, Auth, csrf_token
+from factories import bare_docx, handmade_png, image, wav
 from flask.logging import default_handler
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 from werkzeug.datastructures import MultiDict
 
 from archive import accounts, annotations, contributions, create_app, interviews, media, vocab
@@ -615,65 +613,20 @@ def choices(ids):
 # --- files ---------------------------------------------------------------------------------------------------------
 
 
-def _image(fmt: str, colour, size=(24, 16)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, fmt)
-    return buffer.getvalue()
-
-
-def _png_bomb() -> bytes:
-    """A tiny PNG whose header claims 60,000 x 60,000 pixels."""
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _wav() -> bytes:
-    import wave
-
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(8000)
-        sound.writeframes(b"\x00\x00" * 400)
-    return buffer.getvalue()
-
-
-def _docx(text: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
-        )
-        package.writestr(
-            "word/document.xml",
-            f'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats'
-            f'.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body>'
-            f"</w:document>",
-        )
-    return buffer.getvalue()
+TINY = (24, 16)  # pixels of the uploaded pictures: every example is processed, so they are kept small
+PNG_BOMB = handmade_png(60_000, 60_000, 8, 2, b"\x00" * 1000)  # a tiny PNG whose header claims 60,000 x 60,000 pixels
 
 
 IMAGES = [
-    _image("JPEG", "red"),
-    _image("PNG", "blue"),
-    _image("JPEG", "green", (200, 3)),
-    _image("TIFF", "white"),
-    _image("WEBP", "black"),
-    _image("GIF", "yellow"),
-    _image("BMP", "gray"),
+    image("JPEG", "red", TINY),
+    image("PNG", "blue", TINY),
+    image("JPEG", "green", (200, 3)),
+    image("TIFF", "white", TINY),
+    image("WEBP", "black", TINY),
+    image("GIF", "yellow", TINY),
+    image("BMP", "gray", TINY),
 ]
-WAV = _wav()
+WAV = wav(400)
 TRANSCRIPTS = {path.name: path.read_bytes() for path in (REPOSITORY / "tests" / "data" / "transcripts").iterdir()}
 FILE_NAMES = st.one_of(
     st.sampled_from(
@@ -721,7 +674,7 @@ def images():
     return st.one_of(
         st.sampled_from(IMAGES),
         st.builds(
-            lambda c: _image("JPEG", c), st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255))
+            lambda c: image("JPEG", c, TINY), st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255))
         ),
     )
 
@@ -743,15 +696,15 @@ def file_bytes():
     return st.one_of(
         images(),
         damaged(images()),
-        st.just(_png_bomb()),
+        st.just(PNG_BOMB),
         st.just(WAV),
         damaged(st.just(WAV)),
         st.sampled_from(list(TRANSCRIPTS.values())),
         st.binary(max_size=600),
         st.just(b""),
         texts(max_size=200).map(str.encode),
-        st.builds(_docx, texts(max_size=50)),
-        st.just(_docx("<broken")),
+        st.builds(bare_docx, texts(max_size=50)),
+        st.just(bare_docx("<broken")),
         st.just(b"PK\x03\x04" + b"\x00" * 40),
     )
 
@@ -1487,7 +1440,7 @@ def _code_variants(code: str):
 def _story_files():
     return st.one_of(
         st.builds(lambda t: t.encode("utf-8"), texts(min_size=1, max_size=300)),
-        st.builds(_docx, texts(max_size=100)),
+        st.builds(bare_docx, texts(max_size=100)),
         st.just(WAV),
         file_bytes(),
     )
@@ -1515,7 +1468,7 @@ TRANSCRIPT_FILES = st.one_of(
     st.builds(Upload, st.builds(_vtt, CUES), st.just("interview.vtt"), st.just("text/vtt")),
     st.builds(Upload, st.builds(_srt, CUES), st.just("interview.srt")),
     st.builds(Upload, st.builds(_plain, CUES), st.sampled_from(["interview.txt", "noext", "a.TXT"])),
-    st.builds(Upload, st.builds(lambda cues: _docx(" ".join(cues)), CUES), st.just("interview.docx")),
+    st.builds(Upload, st.builds(lambda cues: bare_docx(" ".join(cues)), CUES), st.just("interview.docx")),
     st.builds(Upload, st.sampled_from(sorted(TRANSCRIPTS.values())), st.sampled_from(sorted(TRANSCRIPTS))),
     UPLOADS,
 )

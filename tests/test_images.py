@@ -11,10 +11,10 @@ import json
 import re
 import shutil
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
+from factories import encoded, handmade_png
 from PIL import ExifTags, Image, ImageDraw, IptcImagePlugin
 
 from archive import images, media
@@ -38,31 +38,10 @@ def ingester(collection):
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def encoded(image: Image.Image, fmt: str, **params) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **params)
-    return buffer.getvalue()
-
-
 def opened(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def handmade_png(width: int, height: int, bit_depth: int, colour_type: int, rows: bytes) -> bytes:
-    """A PNG written byte by byte, for what Pillow will not write: a lying header, 16-bit RGB."""
-    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", zlib.compress(rows))
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def grainy(size: tuple[int, int]) -> Image.Image:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from factories import mp3
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 HEADER = [
@@ -192,7 +193,7 @@ def test_manifest_in_windows_1251_and_rows_for_missing_files(runner, app, batch)
 
 
 def test_audio_is_paired_by_name_and_kept(runner, app, batch):
-    audio = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40
+    audio = mp3(40)
     (batch / "interview.mp3").write_bytes(audio)
     (batch / "lonely.ogg").write_bytes(b"OggS" + b"\x00" * 200)
     result = runner("ingest", str(batch / "interview.vtt"), str(batch / "interview.mp3"), str(batch / "lonely.ogg"))

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token
+from factories import mp3
 
 from archive.ingest import Ingester
 from archive.names import shipped_gazetteer
 
 DATA = Path(__file__).parent / "data" / "transcripts"
-AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 64
+AUDIO = mp3(64)
 
 
 @pytest.fixture

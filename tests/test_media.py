@@ -7,21 +7,17 @@ import json
 
 import pytest
 from conftest import csrf_token
+from factories import encoded, jpeg
 from PIL import Image
 
 from archive import media
 
-
-def jpeg(colour="red", size=(640, 480), **save) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG", **save)
-    return buffer.getvalue()
+PHOTO = (640, 480)  # pixels: larger than a thumbnail, so that the derivatives are made smaller
 
 
 def half_a_photo() -> bytes:
-    whole = io.BytesIO()
-    Image.effect_noise((400, 300), 60).convert("RGB").save(whole, "JPEG")
-    return whole.getvalue()[: len(whole.getvalue()) // 2]
+    whole = encoded(Image.effect_noise((400, 300), 60).convert("RGB"), "JPEG")
+    return whole[: len(whole) // 2]
 
 
 def with_camera_data() -> bytes:
@@ -29,7 +25,7 @@ def with_camera_data() -> bytes:
     exif[0x010F], exif[0x0110], exif[0x0132] = "Zenit", "E", "1987:07:01 12:00:00"
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", (43.0, 7.0, 30.0), "E", (131.0, 53.0, 0.0)
-    return jpeg("navy", exif=exif)
+    return jpeg("navy", PHOTO, exif=exif)
 
 
 @pytest.fixture
@@ -66,7 +62,10 @@ def test_a_historian_adds_several_images_each_with_its_caption(client, auth, col
     auth.login("historian")
     response = upload(
         client,
-        [(jpeg("red"), "one.jpg", "Grandmother at the well"), (jpeg("blue"), "two.jpg", "The house in Ushtobe")],
+        [
+            (jpeg("red", PHOTO), "one.jpg", "Grandmother at the well"),
+            (jpeg("blue", PHOTO), "two.jpg", "The house in Ushtobe"),
+        ],
         places="Уштобе",
         date="1938",
         institution="Ushtobe kolkhoz museum",
@@ -101,7 +100,9 @@ def test_refused_files_are_named_beside_their_field_and_the_description_is_kept(
 
 def test_a_wrong_description_refuses_the_file_and_says_which_field(client, auth, collection):
     auth.login("historian")
-    response = upload(client, [(jpeg(), "a.jpg", "")], date="in the thirties", places="Atlantis", interviews="zzzzzzzz")
+    response = upload(
+        client, [(jpeg(size=PHOTO), "a.jpg", "")], date="in the thirties", places="Atlantis", interviews="zzzzzzzz"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "is not a date in EDTF" in page and "is not in the gazetteer" in page
@@ -138,7 +139,7 @@ def test_readers_get_upright_copies_without_camera_data_and_never_the_original(c
     ],
 )
 def test_a_hidden_item_reaches_no_anonymous_output(client, auth, add, description):
-    item_id = add(jpeg("green"), "hidden.jpg", title="Zyxwarden portrait", surnames="Zyxwarden", **description)
+    item_id = add(jpeg("green", PHOTO), "hidden.jpg", title="Zyxwarden portrait", surnames="Zyxwarden", **description)
     for url in (
         f"/media/{item_id}",
         f"/media/{item_id}/display/1",
@@ -166,7 +167,7 @@ def test_items_and_interviews_link_both_ways(client, add, collection, app):
     )
     app.extensions["search"].update([interview.interview_id])
     item_id = add(
-        jpeg(),
+        jpeg(size=PHOTO),
         "train.jpg",
         title="The train pass",
         kind="document",
@@ -182,8 +183,8 @@ def test_items_and_interviews_link_both_ways(client, add, collection, app):
 
 
 def test_the_gallery_filters_by_kind_and_decade(client, add):
-    letter = add(jpeg("white"), "letter.jpg", title="A letter", kind="letter", date="1941-03", access="public")
-    photo = add(jpeg("black"), "photo.jpg", title="A photo", kind="photograph", date="1958", access="public")
+    letter = add(jpeg("white", PHOTO), "letter.jpg", title="A letter", kind="letter", date="1941-03", access="public")
+    photo = add(jpeg("black", PHOTO), "photo.jpg", title="A photo", kind="photograph", date="1958", access="public")
     letters = client.get("/media/?kind=letter").get_data(as_text=True)
     assert f"/media/{letter}" in letters and f"/media/{photo}" not in letters
     fifties = client.get("/media/?decade=1950s").get_data(as_text=True)
@@ -192,7 +193,7 @@ def test_the_gallery_filters_by_kind_and_decade(client, add):
 
 
 def test_editing_a_description_is_versioned_and_reindexed(client, auth, add, collection):
-    item_id = add(jpeg(), "p.jpg", title="Old title", access="public")
+    item_id = add(jpeg(size=PHOTO), "p.jpg", title="Old title", access="public")
     auth.login("historian")
     form = client.get(f"/media/{item_id}/edit").get_data(as_text=True)
     version = media.load(collection, item_id).version
@@ -241,7 +242,7 @@ def test_the_description_is_checked_in_one_place(collection):
 def test_the_command_line_ingests_images_by_content_with_their_manifest_rows(runner, app, tmp_path, collection):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
-    (incoming / "scan.tif").write_bytes(jpeg("white"))  # a JPEG misnamed .tif: taken by its content
+    (incoming / "scan.tif").write_bytes(jpeg("white", PHOTO))  # a JPEG misnamed .tif: taken by its content
     (incoming / "portrait.jpg").write_bytes(with_camera_data())
     (incoming / "notes.txt").write_text("Anna: Мы приехали в Уштобе.\n", encoding="utf-8")
     manifest = tmp_path / "manifest.csv"
@@ -292,7 +293,7 @@ def test_the_api_names_only_what_the_reader_may_open(client, add, collection):
         .interview_id
     )
     item_id = add(
-        jpeg(),
+        jpeg(size=PHOTO),
         "p.jpg",
         title="Public photo",
         access="public",
@@ -306,15 +307,15 @@ def test_the_api_names_only_what_the_reader_may_open(client, add, collection):
 
 @pytest.mark.parametrize("date", ["../1940", "[..1760-12-03]", "Y170000002", "XXXX"])
 def test_an_unusual_edtf_date_keeps_the_archive_searchable(runner, add, collection, client, date):
-    plain = add(jpeg("white"), "plain.jpg", title="Plain photo", access="public", date="1950")
-    odd = add(jpeg("black"), "odd.jpg", title="Odd photo", access="public", date=date)
+    plain = add(jpeg("white", PHOTO), "plain.jpg", title="Plain photo", access="public", date="1950")
+    odd = add(jpeg("black", PHOTO), "odd.jpg", title="Odd photo", access="public", date=date)
     assert runner("reindex").exit_code == 0
     gallery = client.get("/media/").get_data(as_text=True)
     assert f"/media/{plain}" in gallery and f"/media/{odd}" in gallery
 
 
 def test_page_numbers_in_other_scripts_or_past_the_end_show_a_real_page(client, add):
-    add(jpeg(), "p.jpg", title="Only photo", access="public")
+    add(jpeg(size=PHOTO), "p.jpg", title="Only photo", access="public")
     for url in (
         "/media/?page=%C2%B2",
         "/api/v1/media?page=²",

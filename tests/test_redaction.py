@@ -1,12 +1,11 @@
 """Redaction never fails open: not when the passage is corrected, not through the index's leftovers, not through the
 redaction's own tags, notes and links, not through other annotations, not when a redaction is imported."""
 
-import io
 import json
-import wave
 
 import pytest
 from conftest import csrf_token
+from factories import wav
 
 from archive import annotations, interviews, transcripts
 from archive.ingest import Ingester
@@ -16,18 +15,11 @@ SECRET = "Kowalczyk"
 TEXT = f"Anna: We came to Ushtobe in October. The neighbour {SECRET} informed on us. Then winter came."
 
 
-def wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\x00\x00" * 80)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def redacted(app, collection):
     """A public interview (with audio) whose sentence about the neighbour is redacted; returns its id."""
     outcome = Ingester(collection, gazetteer(collection), "t", 2**20).ingest(
-        TEXT.encode(), "anna.txt", {"title": "Anna", "access": "public"}, wav(), "anna.wav"
+        TEXT.encode(), "anna.txt", {"title": "Anna", "access": "public"}, wav(80), "anna.wav"
     )
     interview_id = outcome.interview_id
     text = interviews.transcript_text(interviews.segments(collection, interview_id))[0]

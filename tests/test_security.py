@@ -16,7 +16,8 @@ from xml.etree import ElementTree
 
 import pytest
 from conftest import csrf_token
-from test_contribute import GOOD, errors_of, jpeg, send, stored, submit, text
+from factories import jpeg
+from test_contribute import GOOD, errors_of, send, stored, submit, text
 from werkzeug.test import encode_multipart
 
 from archive import create_app, media, metadata

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 from conftest import PASSWORD, csrf_token
-from test_contribute import jpeg, wav
+from factories import jpeg, wav
 
 from archive import accounts, annotations, contributions, create_app, media
 from archive.contributions import Upload
