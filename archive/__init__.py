@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
-    from . import accounts, images, search, views
+    from . import accounts, images, jobs, search, views
     from .collection import Collection
 
     app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     accounts.init_app(app)
     search.init_app(app, background=bool(app.config.get("INDEX_REPAIR_IN_BACKGROUND", True)))
+    jobs.init_app(app)
     views.init_app(app)
     return app
 
