@@ -114,7 +114,7 @@ class Handle:
         self._cancelled = False
 
     def progress(self, done: int, total: int | None = None) -> None:
-        """Record how far the job has come (the last call before the end is always written)."""
+        """Record how far the job has come (a call that reaches the total is always written)."""
         moment = time.monotonic()
         if self._written is not None and moment - self._written < WRITE_EVERY and done != total:
             return
