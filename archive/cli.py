@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -67,6 +68,8 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
         # messages, the start-up index check's among them, and waitress's are each written once, alike
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(serving=True)
+    if not dev or os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # not in the reloader's watching parent
+        app.extensions["jobs"].start_worker()
     host = host or app.config["ARCHIVE_HOST"]
     port = port or int(app.config["ARCHIVE_PORT"])
     click.echo(f"Serving {app.config['ARCHIVE_DATA']} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
@@ -189,6 +192,64 @@ def reindex() -> None:
     click.echo(
         f"Indexed {count} interview{'' if count == 1 else 's'} and {items} media item{'' if items == 1 else 's'}."
     )
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def jobs(ctx: click.Context) -> None:
+    """List background jobs, newest first (id, kind, state, progress, who asked, when); or act on them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    found = _app().extensions["jobs"].list()
+    for job in found:
+        progress = f"{job.done}/{job.total if job.total is not None else '?'}"
+        times = "\t".join(_moment(t) for t in (job.created, job.started, job.finished))
+        click.echo(f"{job.id}\t{job.kind}\t{job.state}\t{progress}\t{job.by or '-'}\t{times}\t{job.message}")
+    if not found:
+        click.echo("No jobs.")
+
+
+@jobs.command("submit")
+@click.argument("kind")
+@click.option("--by", default=None, help="Name recorded as who asked (default: your login name).")
+def jobs_submit(kind: str, by: str | None) -> None:
+    """Queue a job of KIND (reindex) for a running server, or `archive jobs run`, to do."""
+    import getpass
+
+    job = _app().extensions["jobs"].submit(kind, {}, by or getpass.getuser())
+    click.echo(f"Job {job.id} ({job.kind}) is {job.state}.")
+
+
+@jobs.command("cancel")
+@click.argument("job_id", type=int)
+def jobs_cancel(job_id: int) -> None:
+    """Cancel a queued job, or ask a running one to stop at its next safe point."""
+    import getpass
+
+    job = _app().extensions["jobs"].cancel(job_id, getpass.getuser())
+    if job.state == "cancelled":
+        click.echo(f"Cancelled job {job.id} ({job.kind}).")
+    else:
+        click.echo(f"Job {job.id} ({job.kind}) is asked to stop; it stops at its next safe point.")
+
+
+@jobs.command("run")
+def jobs_run() -> None:
+    """Run queued jobs in the foreground until none is left (waiting while a server is running some)."""
+    ran = (
+        _app()
+        .extensions["jobs"]
+        .run_pending(
+            wait=True, on_wait=lambda: click.echo("Another process is running jobs; waiting for it.", err=True)
+        )
+    )
+    for job in ran:
+        click.echo(f"Job {job.id} ({job.kind}) {job.state}: {job.message}")
+    failed = [job for job in ran if job.state == "failed"]
+    if failed:
+        raise ArchiveError("; ".join(f"job {job.id} ({job.kind}) failed: {job.message}" for job in failed))
+    if not ran:
+        click.echo("No job was waiting.")
 
 
 @cli.group()
@@ -342,6 +403,13 @@ def _day(moment: float | None) -> str:
     if moment is None:
         return "never"
     return datetime.datetime.fromtimestamp(moment, datetime.UTC).date().isoformat()
+
+
+def _moment(moment: float | None) -> str:
+    """A stored time to the second, in UTC, or "-"."""
+    if moment is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(moment, datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def _read_password() -> str:

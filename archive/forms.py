@@ -694,3 +694,16 @@ class DeclineForm(ArchiveForm):
 class ApproveForm(ArchiveForm):
     version = HiddenField()
     submit = SubmitField("Approve: add to the archive")
+
+
+class ReindexForm(ArchiveForm):
+    """Only a CSRF token: a rebuild of the search index is asked for with a POST, never by a link."""
+
+    submit = SubmitField("Rebuild the search index")
+
+
+class CancelJobForm(ArchiveForm):
+    """The job to cancel, and a CSRF token."""
+
+    job = IntegerField(validators=[DataRequired()])
+    submit = SubmitField("Cancel")

@@ -280,6 +280,10 @@ class Indexer:
         except Exception:  # noqa: BLE001 - a failed check must never take the server down; the next start retries
             log.exception("search index check failed")
 
+    def present(self) -> list[str]:
+        """The ids of every document the collection calls for."""
+        return self.search_index.source.present()
+
     def rebuild(self, progress=None) -> int:
         """Make the whole index anew from the collection; return how many documents it holds."""
         return self.search_index.rebuild(progress=progress)

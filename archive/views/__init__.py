@@ -11,7 +11,22 @@ from ..access import AccessDenied
 from ..errors import DiskFullError, is_disk_full
 from ..forms import SignOutForm
 from ..search import IndexUnavailable
-from . import annotate, api, auth, contribute, entries, headers, interviews, media, moderate, oai, public, search, vocab
+from . import (
+    annotate,
+    api,
+    auth,
+    contribute,
+    entries,
+    headers,
+    interviews,
+    jobs,
+    media,
+    moderate,
+    oai,
+    public,
+    search,
+    vocab,
+)
 from .requests import ArchiveRequest, BoundedJSONProvider
 
 
@@ -31,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
+    app.register_blueprint(jobs.bp)
     app.register_blueprint(oai.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)

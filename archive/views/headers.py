@@ -33,7 +33,7 @@ ALWAYS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-NO_STORE_BLUEPRINTS = ("auth", "moderate")  # account pages and the inbox, whoever asks
+NO_STORE_BLUEPRINTS = ("auth", "moderate", "jobs")  # account pages, the inbox and the jobs, whoever asks
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,95 @@
+"""Staff's view of the background jobs: what is queued, running and ended, with progress; cancel one, or ask for a
+rebuild of the search index. The work itself is done by the job worker (archive/jobs.py), never by the request."""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+
+from .. import access, i18n
+from ..forms import CancelJobForm, ReindexForm
+from ..jobs import JobError, Jobs
+from .contribute import choose_language
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+# What staff read for each kind and state; the catalogues translate these.
+KIND_NAMES = {"reindex": "Rebuild the search index"}
+STATE_NAMES = {
+    "queued": "Queued",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+REFUSALS = {
+    "no_job": "There is no such job.",
+    "ended": "This job has already ended; nothing was cancelled.",
+}
+
+
+@bp.before_request
+def staff_only():
+    access.require(g.viewer, "edit")
+
+
+bp.before_request(choose_language)  # after the check: refusals are the app's own pages
+
+
+def _(text: str, **values) -> str:
+    return i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
+
+
+def queue() -> Jobs:
+    return current_app.extensions["jobs"]
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "jobs/index.html",
+        jobs=queue().list(limit=50),
+        reindex_form=ReindexForm(),
+        kind_names=KIND_NAMES,
+        state_names=STATE_NAMES,
+        moment=moment,
+    )
+
+
+@bp.post("/reindex")
+def reindex():
+    """Queue a rebuild (or find the one queued or running: a second one would only repeat it)."""
+    if not ReindexForm().validate_on_submit():  # only a CSRF token, which CSRFProtect has checked already
+        abort(400)
+    job = queue().submit("reindex", {}, g.viewer.name)
+    if job.state == "queued":
+        flash(_("A rebuild of the search index is queued (job {id}).", id=job.id))
+    else:
+        flash(_("The search index is already being rebuilt (job {id}).", id=job.id))
+    return redirect(url_for("jobs.index"))
+
+
+@bp.post("/cancel")
+def cancel():
+    form = CancelJobForm()
+    if not form.validate_on_submit():
+        flash(_(REFUSALS["no_job"]))
+        return redirect(url_for("jobs.index"))
+    try:
+        job = queue().cancel(form.job.data, g.viewer.name)
+    except JobError as error:
+        flash(_(REFUSALS.get(error.code, "There is no such job.")))
+    else:
+        if job.state == "cancelled":
+            flash(_("Job {id} is cancelled.", id=job.id))
+        else:
+            flash(_("Job {id} stops at its next safe point.", id=job.id))
+    return redirect(url_for("jobs.index"))
+
+
+def moment(seconds: float | None) -> str:
+    """A stored time to the minute, in UTC (staff may work from several time zones)."""
+    if seconds is None:
+        return ""
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
