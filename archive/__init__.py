@@ -58,7 +58,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     accounts.init_app(app)
     indexing.init_app(app, background=bool(app.config.get("INDEX_REPAIR_IN_BACKGROUND", True)))
     services.init_app(app)
-    jobs.init_app(app)
+    queue = jobs.init_app(app)
+    if app.config.get("INDEX_REPAIR_IN_BACKGROUND", True):  # a server's index work goes to its job runner
+        app.extensions["search"].on_damage = lambda: queue.run_soon("repair-index")
+        app.extensions["indexer"].check_soon = lambda: queue.run_soon("check-index")
+    if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
+        app.extensions["indexer"].check_later()
     views.init_app(app)
     return app
 

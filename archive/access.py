@@ -11,8 +11,27 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .accounts import User
+
+
+class Level(StrEnum):
+    """The access levels a record may have, most open first. Stored in records as their plain string values."""
+
+    PUBLIC = "public"
+    RESEARCHERS = "researchers"
+    FAMILY = "family"
+    STAFF = "staff"
+
+
+LEVELS = tuple(level.value for level in Level)
+DEFAULT_LEVEL = Level.STAFF  # a record whose level was never said is staff's alone: nothing published by accident
+
+
+def level_of(record: Mapping) -> str:
+    """A record's access level as stored (the default when it has none)."""
+    return record.get("access") or DEFAULT_LEVEL.value
 
 
 class AccessDenied(Exception):
@@ -59,7 +78,7 @@ def readable_levels(viewer: Reader | User | None) -> tuple[str, ...] | None:
     reader = as_reader(viewer)
     if is_staff(reader):
         return None
-    return ("public", "researchers") if reader.user is not None else ("public",)
+    return (Level.PUBLIC.value, Level.RESEARCHERS.value) if reader.user is not None else (Level.PUBLIC.value,)
 
 
 def family_grants(viewer: Reader | User | None) -> frozenset[str]:
@@ -75,8 +94,8 @@ def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
         return True
     if embargoed(record) or withdrawn(record):
         return False
-    level = record.get("access", "staff")
-    if level == "family":
+    level = level_of(record)
+    if level == Level.FAMILY:
         return record.get("contribution") in family_grants(viewer)
     return level in levels
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import images, media, metadata, vocab
+from . import access, images, media, metadata, vocab
 from .collection import ID_ALPHABET, Collection, is_valid_id, now
 from .errors import ArchiveError, CollectionError, ConflictError
 from .formats import FormatError
@@ -34,7 +34,11 @@ if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
 
 SCHEMA = 1
 KIND = "contributions"
-VISIBILITY = {"public": "public", "researchers": "researchers", "family": "family"}  # consent -> access level
+VISIBILITY = {  # what the family consented to -> the record's access level
+    "public": access.Level.PUBLIC.value,
+    "researchers": access.Level.RESEARCHERS.value,
+    "family": access.Level.FAMILY.value,
+}
 STATUSES = ("new", "questioned", "approving", "approved", "declined", "withdrawn")
 OPEN = ("new", "questioned")  # what a historian still has to decide
 STORY_KINDS = ("txt", "docx")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
 
-from . import annotations, interviews, media, redaction, vocab
+from . import access, annotations, interviews, media, redaction, vocab
 from .collection import Collection
 from .errors import CollectionError
 from .metadata import earliest_day
@@ -127,7 +128,7 @@ class Documents:
                 "date": record.get("date", ""),
                 "place": record["place"]["name"] if record.get("place") else "",
                 "villages": sorted({p["name"] for p in places}),
-                "access": record.get("access", "staff"),
+                "access": access.level_of(record),
                 "languages": record.get("languages", []),
             },
             "title": interview.title,
@@ -212,7 +213,7 @@ class Documents:
                 "date": record.get("date", ""),
                 "place": "",
                 "villages": sorted({p["name"] for p in record.get("places", [])}),
-                "access": record.get("access", "staff"),
+                "access": access.level_of(record),
                 "languages": [],
                 "kind": record.get("kind", ""),
                 "caption": record.get("caption", ""),
@@ -252,6 +253,8 @@ class Indexer:
 
     def __init__(self, search_index: SearchIndex):
         self.search_index = search_index
+        # set by the app to run checks on its job runner; until then (and in commands) a thread does
+        self.check_soon: Callable[[], object] | None = None
 
     def updated(self, *doc_ids: str) -> bool:
         """Index again (or remove) these interviews and "media/<id>" items after a write; tell whether it worked."""
@@ -269,8 +272,16 @@ class Indexer:
         return self.search_index.check(repair=repair)
 
     def check_later(self) -> None:
-        """Check the whole index in a thread: after a vocabulary change every facet may be counted anew."""
-        threading.Thread(target=self._check_quietly, daemon=True, name="index-check").start()
+        """Check the whole index soon, not in this request: after a vocabulary change every facet may be counted
+        anew, and at start-up the index may be behind the collection."""
+        if self.check_soon is not None:
+            self.check_soon()
+        else:
+            threading.Thread(target=self._check_quietly, daemon=True, name="index-check").start()
+
+    def repair(self, progress: Callable[[int], object] | None = None) -> int | None:
+        """Rebuild a missing or damaged index now (unless it is whole by then); return the documents indexed."""
+        return self.search_index.rebuild_unless_healthy(progress=progress)
 
     def _check_quietly(self) -> None:
         try:
@@ -300,7 +311,5 @@ def init_app(app: Flask, background: bool = True) -> None:
         background=background,
     )
     app.extensions["search"] = search_index
-    app.extensions["indexer"] = indexer = Indexer(search_index)
+    app.extensions["indexer"] = Indexer(search_index)
     search_index.ensure()
-    if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
-        indexer.check_later()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import images, metadata
+from . import access, images, metadata
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError
 from .formats import FormatError, Transcript, encoding
@@ -185,7 +185,7 @@ class Ingester:
         given = {k: v for k, v in (raw or {}).items() if v not in (None, "", [], {})}
         merged = {**metadata.provisional(name), **base, **given}
         if raw is None:
-            merged["access"] = metadata.DEFAULT_ACCESS
+            merged["access"] = access.DEFAULT_LEVEL.value
         record = metadata.validate(merged, self.gazetteer)
         ohms_rest = {k: v for k, v in found.items() if k not in _OHMS_FIELDS}
         if ohms_rest:

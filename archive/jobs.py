@@ -141,6 +141,8 @@ class Jobs:
         self._ready = False
         self._wake, self._stop = threading.Event(), threading.Event()
         self._worker: threading.Thread | None = None
+        self._soon: threading.Thread | None = None  # a thread running queued jobs once, where there is no worker
+        self._soon_lock = threading.Lock()
 
     # --- the registry -------------------------------------------------------------------------------------------
 
@@ -227,6 +229,24 @@ class Jobs:
         finally:
             self._lock.release()
         return ran
+
+    def run_soon(self, kind: str, arguments: dict | None = None, by: str = "archive") -> Job:
+        """Queue a job that must not wait for a server's worker: this process's worker runs it if there is one,
+        else a thread that waits for the data root's job lock (another process may be running jobs), runs what is
+        queued and ends. So a page that meets a broken index gets it repaired in any process, and only once."""
+        job = self.submit(kind, arguments, by)
+        if not self.worker_alive:
+            with self._soon_lock:
+                if self._soon is None or not self._soon.is_alive():
+                    self._soon = threading.Thread(target=self._run_once, daemon=True, name="jobs-soon")
+                    self._soon.start()
+        return job
+
+    def _run_once(self) -> None:
+        try:
+            self._drain(True, None, until=None)
+        except Exception:  # noqa: BLE001 - a failed run leaves its job to the next worker or call
+            log.exception("running queued jobs failed")
 
     def start_worker(self) -> None:
         """Start this process's worker thread (once): `archive serve` does, tests may; nothing else starts it."""
@@ -405,7 +425,31 @@ def reindex(app: Flask, job: Handle) -> str:
     return "The search index was rebuilt."
 
 
-KINDS: dict[str, Handler] = {"reindex": reindex}
+def repair_index(app: Flask, job: Handle) -> str:
+    """Rebuild a missing or damaged index (what a page that met one asked for), unless it is whole by then."""
+    indexer = app.extensions["indexer"]
+    total, count = len(indexer.present()), 0
+
+    def step(n: int) -> None:
+        nonlocal count
+        count += n
+        job.progress(count, max(total, count))
+
+    made = indexer.repair(progress=step)
+    return "The search index was whole; nothing to repair." if made is None else "The search index was rebuilt."
+
+
+def check_index(app: Flask, job: Handle) -> str:
+    """Compare the index with the collection and bring up to date what is missing, stale or orphaned."""
+    found = app.extensions["indexer"].check()
+    if not any(found.values()):
+        return "The search index matched the collection."
+    return "The search index was brought up to date: {missing} missing, {stale} stale, {orphaned} orphaned.".format(
+        **{k: len(v) for k, v in found.items()}
+    )
+
+
+KINDS: dict[str, Handler] = {"reindex": reindex, "repair-index": repair_index, "check-index": check_index}
 
 
 def init_app(app: Flask) -> Jobs:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import images, metadata, vocab
+from . import access, images, metadata, vocab
 from .collection import DERIVED, Collection, now
 from .errors import CollectionError
 from .ingest import Outcome
@@ -118,7 +118,7 @@ def validate(raw: Mapping, collection: Collection) -> dict:
     metadata.family_needs_contribution(check.clean, check.errors)
     check("extra", lambda v: dict(v or {}))
     check.clean.setdefault("kind", DEFAULT_KIND)
-    check.clean.setdefault("access", metadata.DEFAULT_ACCESS)
+    check.clean.setdefault("access", access.DEFAULT_LEVEL.value)
     return check.done()
 
 
@@ -244,7 +244,7 @@ class MediaIngester:
         except MetadataError as e:
             return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors, kind="media")
         if raw is None:
-            record["access"] = metadata.DEFAULT_ACCESS
+            record["access"] = access.DEFAULT_LEVEL.value
         original = f"original/image.{processed.extension}"
         size = source.stat().st_size if isinstance(source, Path) else len(source)
         record["source"] = {

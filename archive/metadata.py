@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import langcodes
 
+from . import access
 from .collection import is_valid_id
 from .errors import ArchiveError
 from .names import Gazetteer
@@ -25,8 +26,6 @@ with warnings.catch_warnings():  # edtf's grammar trips a pyparsing diagnostic a
     from edtf.parser.edtf_exceptions import EDTFParseException
 
 SCHEMA = 1
-ACCESS_LEVELS = ("public", "researchers", "family", "staff")
-DEFAULT_ACCESS = "staff"  # nothing is published by accident
 LIST_SEPARATOR = ";"
 
 TEXT_FIELDS = ("title", "accession", "collection", "description", "rights")
@@ -183,7 +182,7 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
         check.errors["extra"] = str(error)
     if extra:
         clean["extra"] = extra
-    clean.setdefault("access", DEFAULT_ACCESS)
+    clean.setdefault("access", access.DEFAULT_LEVEL.value)
     return check.done()
 
 
@@ -336,7 +335,7 @@ def _consent(value) -> dict:
 
 def family_needs_contribution(clean: dict, errors: dict) -> None:
     """The family level is opened by a contribution's receipt link: a record without one would be staff-only."""
-    if clean.get("access") == "family" and not clean.get("contribution") and "access" not in errors:
+    if clean.get("access") == access.Level.FAMILY and not clean.get("contribution") and "access" not in errors:
         errors["access"] = (
             "only a family's own contribution can be shown to its family (through their receipt "
             "link); choose staff, researchers or public"
@@ -352,9 +351,9 @@ def contribution(value) -> str:
 
 
 def _access(value) -> str:
-    level = _text(value).lower() or DEFAULT_ACCESS
-    if level not in ACCESS_LEVELS:
-        raise ValueError(f'"{value}" is not an access level: choose {", ".join(ACCESS_LEVELS)}')
+    level = _text(value).lower() or access.DEFAULT_LEVEL.value
+    if level not in access.LEVELS:
+        raise ValueError(f'"{value}" is not an access level: choose {", ".join(access.LEVELS)}')
     return level
 
 
@@ -371,4 +370,7 @@ def _iso_date(value) -> str:
 def provisional(filename: str) -> dict:
     """Metadata for a file that came without any: its name as a title, and staff-only access."""
     stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return {"title": " ".join(re.split(r"[_\s]+", stem)).strip() or "Untitled interview", "access": DEFAULT_ACCESS}
+    return {
+        "title": " ".join(re.split(r"[_\s]+", stem)).strip() or "Untitled interview",
+        "access": access.DEFAULT_LEVEL.value,
+    }

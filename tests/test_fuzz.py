@@ -309,7 +309,7 @@ class Env:
     def wait_for_background(self):
         """Let the index checks some forms start in the background finish before the next target."""
         for thread in threading.enumerate():
-            if thread.name == "index-check":
+            if thread.name in ("index-check", "jobs-soon"):
                 thread.join(60)
 
 

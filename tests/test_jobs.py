@@ -133,13 +133,12 @@ def test_cancelling_an_ended_or_unknown_job_is_refused(jobs):
 
 
 def test_a_reindex_job_rebuilds_the_index_and_counts_its_documents(app, client, sample_collection, jobs):
-    search_index = app.extensions["search"]
     write_interviews(sample_collection, 1, 40)  # in the collection, not yet in the index
     assert client.get(f"/api/v1/search?q={MARK}").get_json()["total"] == 0
     job = jobs.submit("reindex", {}, "anna")
     [ended] = jobs.run_pending()
     assert (ended.id, ended.state, ended.message) == (job.id, "done", "The search index was rebuilt.")
-    assert ended.done == ended.total == len(search_index.present())
+    assert ended.done == ended.total == len(app.extensions["indexer"].present())
     assert ended.attempts == 1 and ended.started <= ended.finished
     assert client.get(f"/api/v1/search?q={MARK}").get_json()["total"] == 1
 
@@ -378,7 +377,7 @@ def test_archive_jobs_run_waits_for_the_process_that_holds_the_lock(app, sample_
         out, err = command.communicate(timeout=120)
     assert command.returncode == 0, err
     assert f"Job {job.id} (reindex) done" in out
-    assert jobs.get(job.id).done == len(app.extensions["search"].present())
+    assert jobs.get(job.id).done == len(app.extensions["indexer"].present())
 
 
 # --- a real server killed in the middle of a job --------------------------------------------------------------------

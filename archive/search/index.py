@@ -17,6 +17,8 @@ import os
 import secrets
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +35,8 @@ from ..names import Gazetteer, Surnames, fold
 from .parsing import Parsed
 from .results import PAGE_SIZE, Hit, Passage, Results, best_segments, transcript_terms
 from .schema import FACETS, SCHEMA, allowed
+
+DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 
 
 class Source(Protocol):
@@ -121,6 +125,9 @@ class SearchIndex:
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._repairing = threading.Lock()  # held by the one thread of this process that repairs
+        # set by the app to hand a repair to its job runner (one job, one process at a time, seen on /jobs/)
+        self.on_damage: Callable[[], object] | None = None
+        self._damage_told = 0.0
         # one rebuild at a time per data root, across every worker process
         self._file_lock = FileLock(str(lock_path or self.path.with_name(f".{self.path.name}.lock")))
 
@@ -216,6 +223,11 @@ class SearchIndex:
         """Rebuild a missing or damaged index once: by one thread of this process (others go on answering
         "being rebuilt"), and by one process of this data root at a time (the others wait for it, then find the
         index whole). In the background unless `wait` or the index was made with `background=False` (commands)."""
+        if not wait and self.background and self.on_damage is not None:
+            if time.monotonic() - self._damage_told > DAMAGE_TOLD_EVERY:  # not a database write per request
+                self._damage_told = time.monotonic()
+                self.on_damage()
+            return
         if not self._repairing.acquire(blocking=wait):
             return
         if wait or not self.background:
@@ -231,17 +243,27 @@ class SearchIndex:
         finally:
             self._repairing.release()
 
-    def _rebuild_unless_healthy(self, catch_up: bool = True) -> None:
+    def rebuild_unless_healthy(self, progress: Callable[[int], object] | None = None) -> int | None:
+        """Repair now, by this thread (a job's): rebuild unless the index is whole; return the documents indexed,
+        or None when there was nothing to repair."""
+        with self._repairing:
+            return self._rebuild_unless_healthy(progress=progress)
+
+    def _rebuild_unless_healthy(
+        self, catch_up: bool = True, progress: Callable[[int], object] | None = None
+    ) -> int | None:
         """Rebuild under the data root's lock, unless the index is whole by then (another process rebuilt it while
         this one waited for the lock)."""
+        count = None
         with self._file_lock:
             if not self.healthy():
                 logging.getLogger(__name__).warning(
                     "no whole search index (missing, damaged or of an older layout); rebuilding it"
                 )
-                count = self.rebuild(catch_up=catch_up)
+                count = self.rebuild(progress=progress, catch_up=catch_up)
                 logging.getLogger(__name__).warning("the search index is rebuilt (%d documents)", count)
         self._forget()
+        return count
 
     def ensure(self) -> None:
         """Make sure there is an index before the app serves: an empty collection gets an empty index at once (it

@@ -69,6 +69,9 @@ SCHEMA = fields.Schema(
 )
 
 
+WITHDRAWN = "withdrawn"  # stored as the access of a record whose contributor withdrew consent: no reader's level
+
+
 def clean(value: str) -> str:
     """A facet value as stored: facets are comma-separated, so a comma inside a value becomes a space."""
     return value.replace(",", " ").strip()
@@ -78,7 +81,7 @@ def access_fields(record: dict) -> dict:
     """What the index filter needs of a record's access, so results and counts agree with access.can_read."""
     embargo = record.get("embargo_until")
     return {
-        "access": "withdrawn" if access.withdrawn(record) else record.get("access", "staff"),
+        "access": WITHDRAWN if access.withdrawn(record) else access.level_of(record),
         "contribution": record.get("contribution", ""),
         "embargo": int(embargo.replace("-", "")) if embargo else 0,
     }
@@ -95,6 +98,11 @@ def allowed(viewer) -> query.Query | None:
     grants = sorted(access.family_grants(viewer))
     if grants:
         readable.append(
-            query.And([query.Term("access", "family"), query.Or([query.Term("contribution", c) for c in grants])])
+            query.And(
+                [
+                    query.Term("access", access.Level.FAMILY.value),
+                    query.Or([query.Term("contribution", c) for c in grants]),
+                ]
+            )
         )
     return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])

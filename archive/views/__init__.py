@@ -6,10 +6,9 @@ from flask import Flask, current_app, g, jsonify, redirect, render_template, req
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import i18n, redaction
+from .. import access, i18n, redaction
 from ..access import AccessDenied
 from ..errors import DiskFullError, is_disk_full
-from ..forms import SignOutForm
 from ..search import IndexUnavailable
 from . import (
     annotate,
@@ -27,6 +26,7 @@ from . import (
     search,
     vocab,
 )
+from .forms.auth import SignOutForm
 from .requests import ArchiveRequest, BoundedJSONProvider
 
 
@@ -64,6 +64,8 @@ def init_app(app: Flask) -> None:
             "language_names": i18n.NAMES,
             "languages": i18n.languages(),
             "index_rebuilding": g.get("index_rebuilding", False),
+            # what the page offers is asked of access.py, never decided in a template from a role
+            "can_edit": access.can_edit(g.get("viewer")),
         }
 
     @app.errorhandler(CSRFError)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
-from ..forms import AnnotationForm, DeleteForm
+from .forms.annotate import AnnotationForm, DeleteForm
 from .loaders import collection, get_interview_or_404, services
 
 bp = Blueprint("annotate", __name__, url_prefix="/interviews/<interview_id>/annotations")

@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import access, accounts
 from ..errors import AccountError, SignInThrottled
-from ..forms import SignInForm, SignOutForm
+from .forms.auth import SignInForm, SignOutForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

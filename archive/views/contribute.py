@@ -28,7 +28,14 @@ from flask import (
 from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
 from ..errors import CollectionError, DiskFullError, is_disk_full
-from ..forms import ANSWER_MAX_CHARS, STORY_MAX_CHARS, ContributionForm, ReceiptAddForm, ReceiptCodeForm, WithdrawForm
+from .forms.contribute import (
+    ANSWER_MAX_CHARS,
+    STORY_MAX_CHARS,
+    ContributionForm,
+    ReceiptAddForm,
+    ReceiptCodeForm,
+    WithdrawForm,
+)
 from .loaders import collection, services
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")

@@ -9,8 +9,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
-from ..forms import EntryForm
 from ..search import IndexUnavailable
+from .forms.entries import EntryForm
 from .loaders import collection, items_linking, search_index, services
 
 bp = Blueprint("entries", __name__)

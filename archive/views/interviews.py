@@ -21,7 +21,7 @@ from flask import (
 
 from .. import access, annotations, redaction, transcripts
 from ..errors import ConflictError
-from ..forms import InterviewUploadForm, PassageForm
+from .forms.interviews import InterviewUploadForm, PassageForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services
 from .paging import page_number
 

@@ -8,9 +8,9 @@ import datetime
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
 from .. import access, i18n
-from ..forms import CancelJobForm, ReindexForm
 from ..jobs import JobError, Jobs
 from .contribute import choose_language
+from .forms.jobs import CancelJobForm, ReindexForm
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
-from ..forms import MediaForm, MediaUploadForm
+from .forms.media import MediaForm, MediaUploadForm
 from .loaders import collection, get_item_or_404, search_index, services
 from .paging import page_number
 

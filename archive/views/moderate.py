@@ -8,7 +8,7 @@ from .. import access, contributions, vocab
 from ..collection import check_name
 from ..contributions import ContributionError
 from ..errors import CollectionError, ConflictError
-from ..forms import ApproveForm, DeclineForm, DescribeForm, QuestionForm
+from .forms.moderate import ApproveForm, DeclineForm, DescribeForm, QuestionForm
 from .loaders import collection, services
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")

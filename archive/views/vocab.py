@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from .. import access, vocab
 from ..errors import ConflictError
-from ..forms import SurnameSpellingForm
+from .forms.vocab import SurnameSpellingForm
 from .loaders import collection, services
 
 bp = Blueprint("vocab", __name__, url_prefix="/vocab")

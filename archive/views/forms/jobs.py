@@ -1,0 +1,22 @@
+"""The forms of the jobs blueprint: a rebuild of the index asked for, and a job cancelled."""
+
+from wtforms import (
+    IntegerField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired
+
+from .base import ArchiveForm
+
+
+class ReindexForm(ArchiveForm):
+    """Only a CSRF token: a rebuild of the search index is asked for with a POST, never by a link."""
+
+    submit = SubmitField("Rebuild the search index")
+
+
+class CancelJobForm(ArchiveForm):
+    """The job to cancel, and a CSRF token."""
+
+    job = IntegerField(validators=[DataRequired()])
+    submit = SubmitField("Cancel")

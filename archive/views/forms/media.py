@@ -1,0 +1,117 @@
+"""The forms of the media blueprint: an image described, and images uploaded with one description."""
+
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Length
+
+from ...media import ITEM_KINDS
+from .base import ACCESS_CHOICES, ArchiveForm, ImageSlot, MultiCheckboxField
+
+
+class MediaForm(ArchiveForm):
+    """What is known about a photograph, document, letter or object; media.validate checks it."""
+
+    title = StringField(
+        "Title",
+        validators=[Length(max=300)],
+        description="Leave empty when adding files to use each file's caption, or else its name.",
+    )
+    caption = StringField("Caption", validators=[Length(max=1_000)])
+    kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
+    description = TextAreaField("Description", validators=[Length(max=20_000)], render_kw={"rows": 3})
+    date = StringField("Date", validators=[Length(max=100)], description="EDTF: 1938-05-14, 1938, 194X, 1937~")
+    creator = StringField("Creator or photographer", validators=[Length(max=300)])
+    institution = StringField(
+        "Holding institution",
+        validators=[Length(max=300)],
+        description="For example a kolkhoz museum, or the family that keeps it.",
+    )
+    accession = StringField("Accession number", validators=[Length(max=100)])
+    people = StringField(
+        "People shown", validators=[Length(max=2_000)], description="Names as written, separated by ';'."
+    )
+    surnames = StringField("Surnames", validators=[Length(max=1_000)])
+    places = StringField("Places", validators=[Length(max=2_000)], description="Separated by ';', in any script.")
+    events = MultiCheckboxField("Events", choices=[], validate_choice=True)
+    interviews = StringField(
+        "Related interviews",
+        validators=[Length(max=2_000)],
+        description="Interview identifiers (or links), separated by ';'.",
+    )
+    rights = TextAreaField("Rights", validators=[Length(max=5_000)], render_kw={"rows": 2})
+    access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
+    embargo_until = StringField(
+        "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
+    )
+    version = HiddenField()
+    submit = SubmitField("Save")
+
+    TEXT = (
+        "title",
+        "caption",
+        "kind",
+        "description",
+        "date",
+        "creator",
+        "institution",
+        "accession",
+        "people",
+        "surnames",
+        "places",
+        "interviews",
+        "rights",
+        "access",
+        "embargo_until",
+    )
+
+    def offer(self, events) -> None:
+        self.events.choices = [SelectChoice(e.id, f"{e.date} · {e.name()}") for e in events]
+
+    def fill(self, record: dict, version: str) -> None:
+        """Show a stored description in the form (lists as ';'-separated text)."""
+        for name in (n for n in self.TEXT if n in self):
+            value = record.get(name, "")
+            if name in ("people", "places"):
+                value = "; ".join(p["name"] for p in value)
+            elif isinstance(value, list):
+                value = "; ".join(value)
+            getattr(self, name).data = value
+        self.events.data = record.get("events", [])
+        self.version.data = version
+
+    def metadata(self) -> dict:
+        """The description as typed, for media.validate."""
+        raw = {name: getattr(self, name).data for name in self.TEXT if name in self}
+        raw["events"] = self.events.data or []
+        return {k: v for k, v in raw.items() if v not in (None, "", [])}
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            shown = field.errors if field is not None else self.form_errors
+            if message not in shown:  # several files refused for one wrong field: say it once
+                shown.append(message)
+
+
+class MediaUploadForm(MediaForm):
+    """Several images at once, each with a caption, sharing one description."""
+
+    caption = None  # each file has its own
+    files = FieldList(FormField(ImageSlot), min_entries=4, max_entries=20)
+    submit = SubmitField("Add to the archive")
+
+    def chosen(self) -> list[tuple[object, str]]:
+        """The files actually chosen, with their captions."""
+        return [
+            (slot.file.data, (slot.caption.data or "").strip())
+            for slot in self.files
+            if slot.file.data and getattr(slot.file.data, "filename", "")
+        ]
