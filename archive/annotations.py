@@ -35,17 +35,21 @@ MAX_TAGS, MAX_TAG_CHARS, MAX_NOTE_CHARS = 20, 80, 10_000
 class AnnotationError(ArchiveError):
     """An annotation was refused; `field` names what is wrong when a form or request can point at it."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    code = "annotation-invalid"
 
 
 class AnnotationConflict(AnnotationError):
     """The annotation changed (or went) since the editor read it."""
 
+    code = "annotation-conflict"
+    status = 409
+
 
 class NotFound(AnnotationError):
     """No annotation by that id in this interview."""
+
+    code = "annotation-not-found"
+    status = 404
 
 
 # --- reading -------------------------------------------------------------------------------------------------------

@@ -48,12 +48,14 @@ _MISREAD = str.maketrans("oilавсекмнорстху", "011abcekmh0pctxy")
 
 
 class ContributionError(ArchiveError):
-    """A contribution or an action on it is refused; `field` names the form field it is about, if any."""
+    """A contribution or an action on it is refused; `field` names the form field it is about, if any, `code` the
+    problem (which the public form translates), `file` the name of the file sent that it is about."""
 
-    def __init__(self, message: str, field: str | None = None, code: str = ""):
-        super().__init__(message)
-        self.field = field
-        self.code = code  # a stable name for the problem, which the public form translates
+    code = "contribution-refused"
+
+    def __init__(self, message: str, field: str | None = None, code: str = "", file: str | None = None):
+        super().__init__(message, field, code or None)
+        self.file = file
         self.index: int | None = None  # for a photo: which of those sent
 
 
@@ -154,10 +156,13 @@ def check_story_file(upload: Upload) -> str:
     try:
         transcript = read_transcript(data, upload.name)
     except FormatError as error:
-        raise ContributionError(f"{upload.name}: {error}", "story_file", "story_type") from None
+        raise ContributionError(f"{upload.name}: {error}", "story_file", "story_type", upload.name) from None
     if transcript.format not in STORY_KINDS:
         raise ContributionError(
-            f"{upload.name}: send the story as plain text, a Word file (.docx) or audio", "story_file", "story_type"
+            f"{upload.name}: send the story as plain text, a Word file (.docx) or audio",
+            "story_file",
+            "story_type",
+            upload.name,
         )
     return transcript.format
 
@@ -167,7 +172,7 @@ def check_photo(upload: Upload, limits: images.Limits) -> images.Processed:
     try:
         return images.process(upload.source, limits)
     except images.ImageError as error:
-        raise ContributionError(f"{upload.name}: {error}", "photos", error.code) from None
+        raise ContributionError(f"{upload.name}: {error}", "photos", error.code, upload.name) from None
 
 
 def places(typed: Mapping[str, object], collection: Collection) -> dict:

@@ -1,23 +1,61 @@
-"""Errors meant for people: each message is one plain sentence that says what is wrong and where."""
+"""Errors meant for people: each says what is wrong and where, in one plain sentence.
+
+The contract every error of the archive keeps: its message is for people; `field` names the form or request field
+it concerns (or is None); `code` is a stable name for the kind of problem, which views, the API's problem documents
+and scripts act on (never the message text); `status` is the HTTP status the API answers it with.
+"""
 
 import errno
 import sqlite3
 
 
+def sentence(text: str) -> str:
+    """A message as a sentence: a capital first letter and a closing full stop. Messages are written so that they
+    can also be joined into one line ("file: reason"), so this is done where they are shown, by this alone."""
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
+
+
 class ArchiveError(Exception):
     """Base for every error the archive reports to a person instead of a traceback."""
+
+    code = "refused"
+    status = 422
+
+    def __init__(self, message: str = "", field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.field = field
+        if code:
+            self.code = code
+
+    @property
+    def sentence(self) -> str:
+        """The message as a sentence for a page."""
+        return sentence(str(self))
 
 
 class ConfigError(ArchiveError):
     """A setting or the data root cannot be used."""
 
+    code = "configuration"
+    status = 500
+
 
 class CollectionError(ArchiveError):
     """A read or write of the collection on disk was refused."""
 
+    code = "collection"
+    status = 409
+
 
 class ConflictError(CollectionError):
     """Somebody else changed a file after the caller read it."""
+
+    code = "version-conflict"
+    status = 412
 
     def __init__(self, path: str, author: str | None, time: str | None):
         self.path, self.author, self.time = path, author, time
@@ -31,9 +69,15 @@ class ConflictError(CollectionError):
 class AccountError(ArchiveError):
     """An account could not be created, changed or used."""
 
+    code = "account"
+    status = 400
+
 
 class SignInThrottled(AccountError):
     """Too many failed sign-ins for a name or an address."""
+
+    code = "too-many-attempts"
+    status = 429
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
@@ -43,6 +87,9 @@ class SignInThrottled(AccountError):
 
 class DiskFullError(CollectionError):
     """The disk holding the archive is full: the write was undone, and the previous version is intact."""
+
+    code = "disk-full"
+    status = 507
 
     def __init__(self, where: str = ""):
         self.where = where
@@ -58,4 +105,5 @@ def is_disk_full(error: BaseException) -> bool:
         return True
     if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
         return True
-    return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)  # SQLite says it this way
+    # SQLite says so by its error code (SQLITE_FULL), which Python gives its errors
+    return isinstance(error, sqlite3.OperationalError) and getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_FULL

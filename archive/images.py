@@ -62,8 +62,7 @@ class ImageError(ArchiveError):
     for forms that say it in other languages: empty, size, format, heif, pixels, pages, truncated, damaged."""
 
     def __init__(self, message: str, code: str = "damaged"):
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, "image", code)
 
 
 @dataclass(frozen=True)

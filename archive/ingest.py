@@ -46,9 +46,13 @@ _OHMS_FIELDS = (
 class AudioError(FormatError):
     """The audio given with a transcript cannot be used."""
 
+    code = "audio-unusable"
+
 
 class IngestError(ArchiveError):
     """A batch cannot start: the manifest itself is unusable."""
+
+    code = "manifest-unusable"
 
 
 @dataclass

@@ -68,8 +68,7 @@ class JobError(ArchiveError):
     """A job could not be submitted or cancelled; `code` says why (unknown_kind, no_job, ended)."""
 
     def __init__(self, message: str, code: str):
-        self.code = code
-        super().__init__(message)
+        super().__init__(message, None, code)
 
 
 class JobCancelled(Exception):

@@ -64,9 +64,12 @@ _DURATION_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
 class MetadataError(ArchiveError):
     """Some fields are wrong; `errors` maps each field to what is wrong with it."""
 
+    code = "metadata-invalid"
+
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        message = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        super().__init__(message, next(iter(errors), None))
 
 
 def from_csv_row(row: Mapping[str, str]) -> dict:

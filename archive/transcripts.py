@@ -15,6 +15,8 @@ from .errors import ArchiveError, ConflictError
 class TranscriptError(ArchiveError):
     """A correction was refused."""
 
+    code = "transcript-invalid"
+
 
 MAX_SEGMENT_CHARS = 100_000
 

@@ -21,9 +21,7 @@ _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
 class VocabularyError(ArchiveError):
     """A change to a vocabulary was refused; `field` names the form field it is about, when there is one."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    code = "vocabulary-invalid"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ TIMECODE_RE = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"
 class FormatError(ArchiveError):
     """A transcript cannot be read; the message names the line or cue when there is one."""
 
+    code = "transcript-unreadable"
+
 
 @dataclass
 class Segment:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers.expat import errors as expat_errors
 
 import defusedxml.ElementTree as ElementTree
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -62,7 +63,7 @@ def _record(data: bytes) -> Element:
         raise FormatError("this XML refers to external files or URLs; that is refused for safety") from None
     except ParseError as e:
         line, column = e.position
-        reason = str(e).split(":")[0]
+        reason = expat_errors.messages.get(e.code, "not well-formed")  # expat's own words, by its error number
         raise FormatError(f"line {line}, column {column + 1}: the XML is broken ({reason})") from None
     if root.tag != f"{_Q}ROOT":
         raise FormatError(

@@ -71,6 +71,8 @@ class IndexUnavailable(ArchiveError):
     """The search index is missing or damaged; a rebuild is under way. Pages that need it answer 503 "being
     rebuilt" (with Retry-After); pages that do not go on as usual."""
 
+    code = "index-rebuilding"
+    status = 503
     retry_after = 30
 
     def __init__(self, why: str):

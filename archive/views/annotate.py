@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
 from .forms.annotate import AnnotationForm, DeleteForm
+from .forms.base import show_error
 from .loaders import collection, get_interview_or_404, services
 
 bp = Blueprint("annotate", __name__, url_prefix="/interviews/<interview_id>/annotations")
@@ -255,11 +256,4 @@ def _find_or_404(interview_id: str, annotation_id: str) -> dict:
 
 
 def _show_error(form: AnnotationForm, error: annotations.AnnotationError) -> None:
-    field = {
-        "events": form.events,
-        "places": form.places,
-        "people": form.people,
-        "tags": form.tags,
-        "note": form.note,
-    }.get(error.field or "")
-    (field.errors if field is not None else form.form_errors).append(str(error))
+    show_error(form, error)

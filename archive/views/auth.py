@@ -46,7 +46,7 @@ def signin():
             form.form_errors.append(str(e))
             return render_template("auth/signin.html", form=form), 429, {"Retry-After": str(e.retry_after)}
         except AccountError as e:
-            form.form_errors.append(str(e)[:1].upper() + str(e)[1:] + ".")
+            form.form_errors.append(e.sentence)
             return render_template("auth/signin.html", form=form), 403
         if user is not None:
             old = session.get("sid")

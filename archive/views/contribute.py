@@ -82,7 +82,7 @@ def _upload(storage, scratch: Path, name: str, caption: str = "", field: str = "
     storage.save(path)
     limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"]) * 2**20
     if path.stat().st_size > limit:
-        raise ContributionError(f"{storage.filename}: too large", field, "size")
+        raise ContributionError(f"{storage.filename}: too large", field, "size", storage.filename)
     return Upload(path, storage.filename or name, caption)
 
 
@@ -240,7 +240,7 @@ def _receive(form: ContributionForm):
                     raise
             return services().contributions.submit(details, story, photos, g.lang)
         except ContributionError as error:
-            name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
+            name = error.file or ""
             target = {"story_text": form.story_text, "story_file": form.story_file}.get(error.field or "")
             if error.field == "photos":
                 chosen = [s for s in form.photos if s.file.data and getattr(s.file.data, "filename", "")]
@@ -323,7 +323,7 @@ def receipt_add(submission_id: str):
                 ]
                 services().contributions.add_from_contributor(submission, form.text.data, photos)
             except ContributionError as error:
-                name = error.args[0].split(":", 1)[0] if ":" in error.args[0] else ""
+                name = error.file or ""
                 form.form_errors.append(
                     _explain(error, name) if error.code != "empty" else _("Write something or choose a photo.")
                 )

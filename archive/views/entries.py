@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
 from ..search import IndexUnavailable
+from .forms.base import show_error
 from .forms.entries import EntryForm
 from .loaders import collection, items_linking, search_index, services
 
@@ -131,8 +132,7 @@ def edit(kind: str, entry_id: str | None):
                 f"{error} Reload the page to see the vocabulary as it is now; what you typed is kept below."
             )
         except vocab.VocabularyError as error:
-            target = getattr(form, error.field or "", None)
-            (target.errors if target is not None else form.form_errors).append(str(error))
+            show_error(form, error)
         else:
             flash(f"Saved “{saved['label']['en']}”.")
             return redirect(url_for("entries.show", kind=kind, entry_id=saved["id"]))

@@ -20,7 +20,7 @@ from flask import (
 )
 
 from .. import access, annotations, redaction, transcripts
-from ..errors import ConflictError
+from ..errors import ConflictError, sentence
 from .forms.interviews import InterviewUploadForm, PassageForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services
 from .paging import page_number
@@ -140,7 +140,7 @@ def new():
                 form.audio.data.filename if audio_path else "",
             )
         if outcome.status == "ingested":
-            flash(f"Ingested “{upload.filename}”." + "".join(f" {n[:1].upper()}{n[1:]}." for n in outcome.notes))
+            flash(f"Ingested “{upload.filename}”." + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
         if outcome.status == "duplicate":
             form.transcript.errors.append(f"This file is already in the archive (interview {outcome.interview_id}).")
@@ -148,6 +148,6 @@ def new():
             form.show_errors(outcome.errors)
         else:
             target = form.audio if outcome.file == "audio" else form.transcript
-            target.errors.append(outcome.reason[:1].upper() + outcome.reason[1:].rstrip(".") + ".")
+            target.errors.append(sentence(outcome.reason))
         form.form_errors.append("Nothing was saved. Correct what is marked below; files must be chosen again.")
     return render_template("interviews/new.html", form=form), 200 if not form.errors else 422

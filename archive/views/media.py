@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from .. import access, images, interviews, media, vocab
-from ..errors import CollectionError, ConflictError
+from ..errors import CollectionError, ConflictError, sentence
 from .forms.media import MediaForm, MediaUploadForm
 from .loaders import collection, get_item_or_404, search_index, services
 from .paging import page_number
@@ -149,8 +149,7 @@ def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
                 form.show_errors(outcome.errors)
                 failed.append(outcome)
             elif outcome.status == "failed":
-                reason = outcome.reason[:1].upper() + outcome.reason[1:].rstrip(".")
-                slot.file.errors = [*slot.file.errors, f"{outcome.source}: {reason}."]
+                slot.file.errors = [*slot.file.errors, f"{outcome.source}: {sentence(outcome.reason)}"]
                 failed.append(outcome)
             elif outcome.status == "duplicate":
                 slot.file.errors = [

@@ -64,7 +64,7 @@ def show(submission_id: str):
         except ConflictError as error:
             form.form_errors.append(f"{error}")
         except ContributionError as error:
-            form.form_errors.append(str(error)[:1].upper() + str(error)[1:])
+            form.form_errors.append(error.sentence)
         else:
             flash(message)
             return redirect(url_for("moderate.show", submission_id=submission_id))

@@ -18,10 +18,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.fields.core import UnboundField
+from wtforms.fields.core import Field, UnboundField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...errors import ArchiveError
 from ...metadata import control_character
 
 
@@ -60,6 +61,16 @@ def _browser_shaped(key: str, value, file_fields: frozenset[str]) -> bool:
     if isinstance(value, FileStorage) and key.rsplit("-", 1)[-1] not in file_fields:
         return False
     return not any(part.isdigit() and not (part.isascii() and len(part) <= 4) for part in key.split("-"))
+
+
+def show_error(form: FlaskForm, error: ArchiveError) -> None:
+    """Put an error's sentence beside the field it names, or above the form when it names none that a person sees
+    on this form: the one way a refusal from below the views reaches a form."""
+    target = getattr(form, error.field, None) if error.field else None
+    if isinstance(target, Field) and getattr(target.widget, "input_type", None) != "hidden":
+        target.errors = [*target.errors, error.sentence]
+    else:
+        form.form_errors.append(error.sentence)
 
 
 class ArchiveForm(FlaskForm):
