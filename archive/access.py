@@ -50,6 +50,9 @@ class Reader:
     family: frozenset[str] = field(default_factory=frozenset)
 
 
+Viewer = Reader | User | None  # whoever is asked about: a reader with receipts, an account, or nobody signed in
+
+
 def as_reader(viewer: Reader | User | None) -> Reader:
     """Accept a Reader, an account or None wherever a viewer is asked about."""
     return viewer if isinstance(viewer, Reader) else Reader(viewer)

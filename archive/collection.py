@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -58,7 +59,7 @@ class Stored:
     data: bytes
     version: str
 
-    def json(self):
+    def json(self) -> Any:
         return json.loads(self.data)
 
 
@@ -567,7 +568,7 @@ def _read_versions(folder: Path) -> dict:
         return {}
 
 
-def _dump_json(value) -> bytes:
+def _dump_json(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

@@ -295,7 +295,7 @@ class Indexer:
         """The ids of every document the collection calls for."""
         return self.search_index.source.present()
 
-    def rebuild(self, progress=None) -> int:
+    def rebuild(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the whole index anew from the collection; return how many documents it holds."""
         return self.search_index.rebuild(progress=progress)
 

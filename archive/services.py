@@ -7,7 +7,7 @@ CLI and the API parse input, call a service and render what it returns; they nev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -24,7 +24,7 @@ class Annotations:
     def __init__(self, collection: Collection, indexer: Indexer):
         self.collection, self.indexer = collection, indexer
 
-    def bodies(self, chosen: Mapping, tag_list, text: str, redact: bool = False) -> list:
+    def bodies(self, chosen: Mapping, tag_list: Iterable[str], text: str, redact: bool = False) -> list:
         return annotations.bodies(self.collection, chosen, tag_list, text, redact)
 
     def create(

@@ -4,9 +4,10 @@ and adjacent word pairs for phrases."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.lang import stemmer_for_language
 
 from ..names import fold_word
@@ -47,7 +48,7 @@ class _Normalise(Filter):
     def __init__(self, pairs: bool = False):
         self.pairs = pairs
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         previous = None
         for t in tokens:
             if HANGUL_RE.fullmatch(t.text):

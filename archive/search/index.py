@@ -27,9 +27,13 @@ from typing import Protocol
 from filelock import FileLock
 from whoosh import index, query, sorting
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import FileIndex
 from whoosh.matching import ReadTooFar
+from whoosh.reading import IndexReader
+from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
+from ..access import Viewer
 from ..errors import ArchiveError
 from ..names import Gazetteer, Surnames, fold
 from .parsing import Parsed
@@ -80,7 +84,7 @@ class IndexUnavailable(ArchiveError):
         super().__init__(f"the search index is {why}; it is being rebuilt")
 
 
-def _reader(opened):
+def _reader(opened: FileIndex) -> IndexReader:
     """A reader over every segment of an open index, opened once. (Whoosh's own `reader()` tries ten times on any
     I/O error, for a writer racing it, and leaves a file open at each try; here a rebuild swaps whole folders, so a
     failure means damage, to be repaired, not retried.)"""
@@ -88,7 +92,7 @@ def _reader(opened):
     return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
 
 
-def _searcher(opened) -> Searcher:
+def _searcher(opened: FileIndex) -> Searcher:
     return Searcher(_reader(opened), fromindex=opened)
 
 
@@ -146,7 +150,7 @@ class SearchIndex:
 
     # --- opening and writing ----------------------------------------------------------------------------------
 
-    def ix(self):
+    def ix(self) -> FileIndex:
         """The open index, reopened when its folder has been replaced (a rebuild swaps in a new one); raise
         IndexUnavailable when it is missing, damaged or of another layout (see `ensure`)."""
         with self._open_lock:
@@ -330,7 +334,7 @@ class SearchIndex:
                 self.update(todo[start : start + 200])
         return found
 
-    def rebuild(self, progress=None, catch_up: bool = True) -> int:
+    def rebuild(self, progress: Callable[[int], object] | None = None, catch_up: bool = True) -> int:
         """Make the index anew from the collection in a folder beside it, then swap it in whole: until then
         readers keep the old one (or, if it was broken, go on hearing "being rebuilt"). `progress(n)` is called
         after each document. Changes indexed into the old one meanwhile are caught up by a check afterwards."""
@@ -375,7 +379,7 @@ class SearchIndex:
 
     # --- searching --------------------------------------------------------------------------------------------
 
-    def searcher(self):
+    def searcher(self) -> Searcher:
         """A searcher for this thread, reopened only when the index has changed or been replaced."""
         opened = self.ix()
         current, epoch = getattr(self._local, "searcher", None), getattr(self._local, "epoch", None)
@@ -394,7 +398,7 @@ class SearchIndex:
         self,
         q: str,
         filters: dict[str, list[str]] | None,
-        viewer,
+        viewer: Viewer,
         page: int = 1,
         sort: str = "relevance",
         page_size: int = PAGE_SIZE,
@@ -417,7 +421,15 @@ class SearchIndex:
             return self._results(whole, parsed, q, filters, viewer, page, sort, page_size)
 
     def _results(
-        self, whole: query.Query, parsed: Parsed, q: str, filters: dict, viewer, page: int, sort: str, page_size: int
+        self,
+        whole: query.Query,
+        parsed: Parsed,
+        q: str,
+        filters: dict,
+        viewer: Viewer,
+        page: int,
+        sort: str,
+        page_size: int,
     ) -> Results:
         readable = allowed(viewer)
         searcher = self.searcher()
@@ -464,7 +476,7 @@ class SearchIndex:
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
         return self.source.segments(interview_id)
 
-    def _hit(self, searcher, hit, terms: set[str]) -> Hit:
+    def _hit(self, searcher: Searcher, hit: WhooshHit, terms: set[str]) -> Hit:
         stored = hit.fields()
         if not terms or stored["kind"] != "interview":
             return Hit(stored["id"], stored["kind"], stored["display"], [])
@@ -502,7 +514,7 @@ class SearchIndex:
                 found.append(surname.label())
         return [s for s in dict.fromkeys(found) if fold(s) not in {fold(w) for w in words}][:5]
 
-    def linked_to(self, ref: str, viewer, limit: int = 200, scope: str = "interview") -> list[str]:
+    def linked_to(self, ref: str, viewer: Viewer, limit: int = 200, scope: str = "interview") -> list[str]:
         """The interviews (or, with scope "media", the "media/<id>" items) the viewer may read that link `ref`
         ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
         with self._guard():
@@ -514,6 +526,6 @@ class SearchIndex:
             )
             return [hit["id"] for hit in results]
 
-    def browse(self, facet: str, viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
+    def browse(self, facet: str, viewer: Viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""
         return self.query("", None, viewer, page_size=1, scope=scope).facets.get(facet, [])

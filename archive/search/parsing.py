@@ -4,6 +4,7 @@ with every spelling of a known place or surname searched at once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from whoosh import query
 
@@ -116,7 +117,7 @@ class Parsed:
                     return self._word(joined)
         return self._word(value)
 
-    def _terms(self, text: str, fieldnames) -> query.Query | None:
+    def _terms(self, text: str, fieldnames: Sequence[str]) -> query.Query | None:
         """One spelling in some fields: a term, or a phrase where it holds several words."""
         words = self._words(text)
         if not words:
@@ -162,7 +163,7 @@ class Parsed:
                 alternatives.append(q.with_boost(2.0) if i == 0 else q)  # the form typed ranks first
         return query.Or(alternatives) if alternatives else None
 
-    def _phrase(self, text: str, fieldnames):
+    def _phrase(self, text: str, fieldnames: Sequence[str]) -> query.Query | None:
         self.words.extend(text.split())
         return self._terms(text, fieldnames)
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from whoosh import query
+from whoosh.reading import IndexReader
 
 PAGE_SIZE = 10
 SEGMENTS_PER_HIT = 3
 SNIPPET_CHARS = 320
 
 
-def transcript_terms(q: query.Query, reader) -> set[str]:
+def transcript_terms(q: query.Query, reader: IndexReader) -> set[str]:
     """The transcript words a query matches, prefixes expanded. (Whoosh's own existing_terms skips every field
     after the first it meets: its loop variable overwrites its `fieldname` argument.)"""
     found = set()

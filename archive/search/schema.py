@@ -87,7 +87,7 @@ def access_fields(record: dict) -> dict:
     }
 
 
-def allowed(viewer) -> query.Query | None:
+def allowed(viewer: access.Viewer) -> query.Query | None:
     """Restrict results to what access.py lets the viewer read: its levels, the family records of the contributions
     it holds receipt links for, never a withdrawn record, and no running embargo."""
     levels = access.readable_levels(viewer)
