@@ -24,6 +24,7 @@ from .collection import DERIVED, Collection, now
 from .errors import CollectionError
 from .ingest import Outcome
 from .metadata import MetadataError
+from .names import fold
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
     from .indexing import Indexer
@@ -140,7 +141,7 @@ def _people(value, collection: Collection) -> list[dict]:
             name, person = " ".join(str(item.get("name", "")).split()), item.get("person")
         else:
             name, person = " ".join(str(item).split()), None
-        person = person if person in known else known[name].id if name in known else by_name.get(name.casefold())
+        person = person if person in known else known[name].id if name in known else by_name.get(fold(name))
         if not name and not person:
             continue
         people.append({"name": name or known[person].name(), **({"person": person} if person else {})})
@@ -152,7 +153,7 @@ def _entries(value, collection: Collection, kind: str) -> list[str]:
     by_name = _names(known)
     found = []
     for item in metadata._list(value):
-        entry = item if item in known else by_name.get(item.casefold())
+        entry = item if item in known else by_name.get(fold(item))
         if entry is None:
             raise ValueError(f'"{item}" is not in the {kind} vocabulary (give its id, as on /{kind}/)')
         found.append(entry)
@@ -160,9 +161,10 @@ def _entries(value, collection: Collection, kind: str) -> list[str]:
 
 
 def _names(entries: Mapping) -> dict[str, str]:
-    """Every name an entry is known by (its labels and other written forms), casefolded, to its id."""
+    """Every name an entry is known by (its labels and other written forms), folded as names.py folds names, to its
+    id: "Ushtobe station", "ushtöbe station" and "Ushtobe-station" name the same entry."""
     return {
-        n.casefold(): e.id
+        fold(n): e.id
         for e in entries.values()
         for n in [*(e.data.get("label") or {}).values(), *e.data.get("names", [])]
     }
