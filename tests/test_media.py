@@ -237,6 +237,8 @@ def test_the_description_is_checked_in_one_place(collection):
     )
     assert record["people"] == [{"name": "Иосиф Сталин", "person": "joseph-stalin"}, {"name": "Ким Анна"}]
     assert record["kind"] == "photograph" and record["access"] == "staff"
+    typed = media.validate({"title": "The same portrait", "people": "Joseph-Stalin"}, collection)  # names.py's folding
+    assert typed["people"] == [{"name": "Joseph-Stalin", "person": "joseph-stalin"}]
 
 
 def test_the_command_line_ingests_images_by_content_with_their_manifest_rows(runner, app, tmp_path, collection):
