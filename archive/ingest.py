@@ -24,7 +24,7 @@ from .formats import read as read_transcript
 from .names import Gazetteer
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
-    from .indexing import Indexer
+    from .search import Updates
 
 ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
 AUDIO_KINDS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
@@ -98,7 +98,7 @@ class Ingester:
         gazetteer: Gazetteer,
         author: str,
         max_transcript_bytes: int,
-        indexer: Indexer | None = None,
+        indexer: Updates | None = None,
     ):
         self.indexer = indexer
         self.collection = collection

@@ -27,7 +27,7 @@ from .metadata import MetadataError
 from .names import fold
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
-    from .indexing import Indexer
+    from .search import Updates
 
 SCHEMA = 1
 ITEM_KINDS = ("photograph", "document", "letter", "object", "other")
@@ -208,7 +208,7 @@ def provisional(filename: str) -> dict:
 class MediaIngester:
     """Turns image files into items of one collection, remembering which files it already holds."""
 
-    def __init__(self, collection: Collection, limits: images.Limits, author: str, indexer: Indexer | None = None):
+    def __init__(self, collection: Collection, limits: images.Limits, author: str, indexer: Updates | None = None):
         self.collection = collection
         self.limits = limits
         self.author = author

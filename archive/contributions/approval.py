@@ -16,7 +16,7 @@ from .moderation import _decide, interview_metadata
 from .receipts import hide_made_from
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
-    from ..indexing import Indexer
+    from ..search import Updates
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Makers:
 
     transcripts: Callable[[str], Ingester]  # author -> an ingester of transcripts
     images: Callable[[str], media.MediaIngester]  # author -> an ingester of images
-    indexer: Indexer | None = None
+    indexer: Updates | None = None
 
 
 def approve(collection: Collection, submission: Submission, author: str, makers: Makers) -> Submission:

@@ -15,7 +15,7 @@ from ..errors import CollectionError, ConflictError
 from .inbox import KIND, RETRIES, ContributionError, Submission, _json, _save, load
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
-    from ..indexing import Indexer
+    from ..search import Updates
 
 CODE_LENGTH = 10  # 50 bits, typed as two groups of five; guesses are throttled per address
 # Crockford's base 32 reads O as 0 and I, L as 1; a Russian keyboard types Cyrillic letters that look the same
@@ -61,7 +61,7 @@ def by_code(collection: Collection, code: str) -> Submission | None:
     return None
 
 
-def withdraw(collection: Collection, submission: Submission, indexer: Indexer | None = None) -> Submission:
+def withdraw(collection: Collection, submission: Submission, indexer: Updates | None = None) -> Submission:
     """Withdraw consent: the submission closes, and what it became is hidden from all but staff at once. Whatever
     was written meanwhile, the withdrawal is written on top of it: it is never lost to a conflict."""
     current = submission
@@ -83,7 +83,7 @@ def withdraw(collection: Collection, submission: Submission, indexer: Indexer | 
     return current
 
 
-def hide_made_from(collection: Collection, submission_id: str, indexer: Indexer | None = None) -> list[str]:
+def hide_made_from(collection: Collection, submission_id: str, indexer: Updates | None = None) -> list[str]:
     """Mark withdrawn every interview and item this contribution made: found by their `contribution`, not by the
     submission's list, so one an approval is making at this very moment is caught too. Returns their index ids."""
     today = datetime.date.today().isoformat()

@@ -10,7 +10,7 @@ It knows the index, names and access, never the records themselves: documents co
 (archive/indexing.py), so that what an interview or a photo is stays with the services that write them.
 """
 
-from .index import IndexUnavailable, SearchIndex, Source
+from .index import IndexUnavailable, SearchIndex, Source, Updates
 from .parsing import MAX_NESTING, Parsed
 from .results import PAGE_SIZE, Hit, Passage, Results, SegmentHit
 from .schema import FACETS
@@ -27,4 +27,5 @@ __all__ = [
     "SearchIndex",
     "SegmentHit",
     "Source",
+    "Updates",
 ]

@@ -43,6 +43,14 @@ from .schema import FACETS, SCHEMA, allowed
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 
 
+class Updates(Protocol):
+    """What a service hands the code that writes records, to bring the index up to date after each write
+    (archive/indexing.Indexer is one): the writing code needs no more of the index than this."""
+
+    def updated(self, *doc_ids: str) -> bool:
+        """Index these documents again (or remove them); tell whether it worked."""
+
+
 class Source(Protocol):
     """What an index is made from, and what its results are shown with (archive/indexing.py provides it)."""
 
