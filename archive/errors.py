@@ -19,6 +19,8 @@ class CollectionError(ArchiveError):
 class ConflictError(CollectionError):
     """Somebody else changed a file after the caller read it."""
 
+    code = "version-conflict"  # for the API's problem documents
+
     def __init__(self, path: str, author: str | None, time: str | None):
         self.path, self.author, self.time = path, author, time
         if author:
@@ -43,6 +45,8 @@ class SignInThrottled(AccountError):
 
 class DiskFullError(CollectionError):
     """The disk holding the archive is full: the write was undone, and the previous version is intact."""
+
+    code = "disk-full"  # for the API's problem documents
 
     def __init__(self, where: str = ""):
         self.where = where
