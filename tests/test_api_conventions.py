@@ -263,3 +263,17 @@ def test_the_openapi_document_is_public_generated_and_complete(app, client, toke
     problem_schema = document["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "detail", "code"} <= set(problem_schema["required"])
     assert {"field", "author", "time"} <= set(problem_schema["properties"])
+
+
+def test_answers_keep_what_a_record_holds_exactly(client, tokens):
+    """The answers are shaped through schemas, which must never rewrite what is stored: an imported annotation with
+    a list of motivations and a member nobody here names comes back as it went in."""
+    url = f"/api/v1/interviews/{INTERVIEW}/annotations"
+    made = client.post(url, json=annotation(), **bearer(tokens["anna"])).get_json()
+    exported = client.get(url, **bearer(tokens["anna"])).get_json()
+    kept = {**exported["first"]["items"][0], "motivation": ["tagging", "commenting"], "rights": {"note": "ours"}}
+    exported["first"]["items"] = [kept]
+    assert client.put(url, json=exported, **bearer(tokens["anna"])).get_json() == {"added": 0, "replaced": 1}
+    assert client.get(url, **bearer(tokens["anna"])).get_json() == exported
+    one = client.get(f"/api/v1/annotations/{annotations.short_id(made)}", **bearer(tokens["anna"])).get_json()
+    assert one == {"@context": "http://www.w3.org/ns/anno.jsonld", **kept}

@@ -21,7 +21,7 @@ from ..search import FACETS
 from . import problems, schemas
 from .interviews import collection, get_interview_or_404, index_interview
 from .media import GALLERY_FILTERS, get_item_or_404
-from .openapi import JSON_LD, documented
+from .openapi import JSON_LD, answer, arguments, documented
 from .openapi import document as openapi_document
 from .paging import link_header
 
@@ -54,20 +54,6 @@ def _problem(error: annotations.AnnotationError):
     """Answer a refusal of the annotation service: its status follows from its code (422, or 404), its field from
     the error."""
     return problems.from_error(error)
-
-
-def _jsonld(document: dict, schema=schemas.AnnotationSchema, status: int = 200, **headers):
-    response = current_app.json.response(schema().dump(document))
-    response.status_code = status
-    response.headers["Content-Type"] = annotations.MEDIA_TYPE
-    response.headers.update(headers)
-    return response
-
-
-def _json(document: dict, schema, **headers):
-    response = current_app.json.response(schema().dump(document))
-    response.headers.update(headers)
-    return response
 
 
 # --- versions: ETag out, If-Match in ----------------------------------------------------------------------------------
@@ -118,10 +104,10 @@ def _conflict(interview_id: str, annotation_id: str | None = None) -> problems.P
 @documented(schemas.SearchPageSchema, query=schemas.SearchArgs, paged=True, searches=True)
 def search():
     """Search interviews and items as the reader may: hits with snippets, facets, a page of 10 at a time."""
-    args = schemas.SearchArgs().read(request.args)
+    args = arguments()
     filters = {name: args[name] for name in FACETS if args[name]}
     results = current_app.extensions["search"].query(args["q"], filters, g.reader, page=args["page"], sort=args["sort"])
-    answer = {
+    found = {
         "query": results.query,
         "filters": results.filters,
         "total": results.total,
@@ -162,7 +148,7 @@ def search():
             for hit in results.hits
         ],
     }
-    return _json(answer, schemas.SearchPageSchema, Link=link_header(results.page, results.pages))
+    return answer(found, Link=link_header(results.page, results.pages))
 
 
 def _hit_url(hit) -> str:
@@ -202,26 +188,26 @@ def _item_json(item) -> dict:
 @documented(schemas.MediaListSchema, query=schemas.MediaArgs, paged=True, searches=True)
 def media_list():
     """The items the viewer may see, in date order (undated first), 50 a page (filters as on /media/)."""
-    args = schemas.MediaArgs().read(request.args)
+    args = arguments()
     filters = {name: args[name] for name in GALLERY_FILTERS if args[name]}
     results = current_app.extensions["search"].query(
         "", filters, g.reader, page=args["page"], sort="date", page_size=50, scope="media"
     )
-    found = []
+    items = []
     for hit in results.hits:
         try:
-            found.append(_item_json(get_item_or_404(hit.id.split("/", 1)[1])))
+            items.append(_item_json(get_item_or_404(hit.id.split("/", 1)[1])))
         except NotFound:
             continue  # the index is behind the collection; the next check catches it up
-    answer = {"total": results.total, "page": results.page, "pages": results.pages, "items": found}
-    return _json(answer, schemas.MediaListSchema, Link=link_header(results.page, results.pages))
+    found = {"total": results.total, "page": results.page, "pages": results.pages, "items": items}
+    return answer(found, Link=link_header(results.page, results.pages))
 
 
 @bp.get("/media/<item_id>")
 @documented(schemas.MediaItemSchema)
 def media_item(item_id: str):
     """One photograph, document or object, as the reader may see it."""
-    return _json(_item_json(get_item_or_404(item_id)), schemas.MediaItemSchema)
+    return answer(_item_json(get_item_or_404(item_id)))
 
 
 # --- annotations ------------------------------------------------------------------------------------------------------
@@ -236,7 +222,7 @@ def interview_annotations(interview_id: str):
     get_interview_or_404(interview_id)
     document = redaction.export(collection(), interview_id, access.sees_redactions(g.reader))
     version = annotations.collection_version(document["first"]["items"])
-    return _jsonld(document, schemas.AnnotationCollectionSchema, ETag=_etag(version))
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(version))
 
 
 @bp.post("/interviews/<interview_id>/annotations")
@@ -260,7 +246,7 @@ def add_annotation(interview_id: str):
     index_interview(interview_id)
     location = url_for("api.annotation", annotation_id=annotations.short_id(stored))
     document = {"@context": annotations.CONTEXT, **stored}
-    return _jsonld(document, status=201, Location=location, ETag=_etag(annotations.version(stored)))
+    return answer(document, annotations.MEDIA_TYPE, Location=location, ETag=_etag(annotations.version(stored)))
 
 
 @bp.put("/interviews/<interview_id>/annotations")
@@ -280,7 +266,7 @@ def import_annotations(interview_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     index_interview(interview_id)
-    return _json(counts, schemas.ImportCountsSchema)
+    return answer(counts)
 
 
 def _located(annotation_id: str) -> tuple[str, dict]:
@@ -304,7 +290,7 @@ def annotation(annotation_id: str):
     Its ETag is its version, which a PUT or DELETE names in If-Match."""
     _, found = _located(annotation_id)
     document = {"@context": annotations.CONTEXT, **found}
-    return _jsonld(document, ETag=_etag(annotations.version(found)))
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(annotations.version(found)))
 
 
 @bp.put("/annotations/<annotation_id>")
@@ -334,7 +320,8 @@ def edit_annotation(annotation_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     index_interview(interview_id)
-    return _jsonld({"@context": annotations.CONTEXT, **changed}, ETag=_etag(annotations.version(changed)))
+    document = {"@context": annotations.CONTEXT, **changed}
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(annotations.version(changed)))
 
 
 @bp.delete("/annotations/<annotation_id>")
@@ -351,9 +338,7 @@ def delete_annotation(annotation_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     index_interview(interview_id)
-    done = current_app.response_class(status=204)
-    del done.headers["Content-Type"]  # no content, so no type
-    return done
+    return answer()
 
 
 # --- vocabularies and the API's own description ---------------------------------------------------------------------
@@ -363,14 +348,14 @@ def delete_annotation(annotation_id: str):
 @documented(schemas.VocabularySchema)
 def vocabulary(kind: str):
     """A vocabulary as the archive uses it (its own copy once edited), with its sources."""
-    return _json(vocab.load(collection(), kind).data, schemas.VocabularySchema)
+    return answer(vocab.load(collection(), kind).data)
 
 
 @bp.get("/openapi.json")
 @documented(schemas.OpenAPISchema)
 def openapi():
     """This API's OpenAPI 3.1 document, generated from its code; the same for every reader."""
-    return _json(openapi_document(current_app), schemas.OpenAPISchema)
+    return answer(openapi_document(current_app))
 
 
 @bp.get("/problems")
@@ -378,6 +363,4 @@ def openapi():
 def problem_types():
     """The kinds of problem that have their own type: what each means. A problem's `type` leads here, to the
     kind's entry (the fragment is its code)."""
-    return _json(
-        {"kinds": [{"code": code, **asdict(kind)} for code, kind in problems.KINDS.items()]}, schemas.ProblemKindsSchema
-    )
+    return answer({"kinds": [{"code": code, **asdict(kind)} for code, kind in problems.KINDS.items()]})

@@ -1,22 +1,22 @@
 """The OpenAPI 3.1 document of the JSON API (served at /api/v1/openapi.json), generated, never written by hand.
 
-Each API view says what it takes and gives with `@documented(...)`, naming the schemas (schemas.py) that it reads its
-query through and shapes its answer with; paths and path parameters come from the view's URL rule, summaries from
-its docstring, and the errors every view can meet (a bad Bearer token, an unknown id, a refused write) are added
-here by rule, each answered as a problem document (problems.py). apispec and its marshmallow plugin turn it all into
-the document. The document describes the API alone, the same for every reader: it names no record, no account and
-nothing restricted.
+Each API view says what it takes and gives with `@documented(...)`, naming the schemas (schemas.py) that its
+`arguments()` reads the query through and its `answer()` shapes the body with (and the status and media type that
+`answer()` sends), so what is documented is what runs. Paths and path parameters come from the view's URL rule,
+summaries from its docstring, and the errors every view can meet (a bad Bearer token, an unknown id, a refused
+write) are added here by rule, each answered as a problem document (problems.py). apispec and its marshmallow
+plugin turn it all into the document, which describes the API alone, the same for every reader: it names no
+record, no account and nothing restricted.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask
+from flask import Flask, Response, current_app, request
 from marshmallow import Schema
 
 from . import problems
@@ -47,7 +47,9 @@ class Operation:
 
 
 def documented(answer: type[Schema] | None, **details):
-    """Describe an API view for the OpenAPI document (see Operation for what can be said)."""
+    """Describe an API view for the OpenAPI document (see Operation for what can be said). The view then reads its
+    query with `arguments()` and answers with `answer()`, which use the schemas named here: what is documented is
+    what runs."""
 
     def mark(view):
         view.openapi = Operation(answer, **details)
@@ -56,13 +58,38 @@ def documented(answer: type[Schema] | None, **details):
     return mark
 
 
+def _current() -> Operation:
+    return current_app.view_functions[request.endpoint].openapi
+
+
+def arguments() -> dict:
+    """The query arguments of this request, read through the view's documented query schema."""
+    return _current().query().read(request.args)
+
+
+def answer(document: dict | None = None, content_type: str | None = None, **headers) -> Response:
+    """The view's answer: `document` shaped by its documented schema, with its documented status and media type
+    (`content_type` may add parameters to that type, such as a JSON-LD profile), and these headers."""
+    operation = _current()
+    if operation.answer is None:
+        response = current_app.response_class(status=operation.status)
+        del response.headers["Content-Type"]  # no content, so no type
+    else:
+        response = current_app.json.response(operation.answer().dump(document))
+        response.status_code = operation.status
+        response.headers["Content-Type"] = content_type or operation.media_type
+    response.headers.update(headers)
+    return response
+
+
 def document(app: Flask) -> dict:
     """The OpenAPI document of the app's API, built once per app (it depends on the code alone)."""
-    return _built(app)
+    if "openapi" not in app.extensions:
+        app.extensions["openapi"] = _build(app)
+    return app.extensions["openapi"]
 
 
-@lru_cache(maxsize=8)
-def _built(app: Flask) -> dict:
+def _build(app: Flask) -> dict:
     spec = APISpec(
         title=f"{app.config['ARCHIVE_SITE_NAME']} API",
         version=VERSION,

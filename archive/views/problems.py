@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 
+from .schemas import ProblemSchema
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -114,8 +116,6 @@ def type_uri(code: str) -> str:
 
 def document(status: int, detail: str, code: str | None = None, field: str | None = None, **extensions) -> dict:
     """Build the problem document (a dict, shaped by the same schema the OpenAPI document shows)."""
-    from .schemas import ProblemSchema
-
     kind = KINDS.get(code or "")
     if kind is not None:
         problem_type, title = type_uri(code), kind.title

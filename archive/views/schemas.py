@@ -239,7 +239,7 @@ class AnnotationSchema(Open):
 
     id = fields.String(metadata={"description": "urn:uuid:<uuid> (given by the archive to a new annotation)."})
     type = fields.String(required=True, metadata={"enum": ["Annotation"]})
-    motivation = fields.String()
+    motivation = fields.Raw(metadata={"description": "A W3C motivation, or a list of them (kept as imported)."})
     creator = fields.Raw()
     created = fields.String()
     modified = fields.String()
@@ -262,7 +262,7 @@ class AnnotationCollectionSchema(Open):
 
     id = fields.String()
     type = fields.String(required=True, metadata={"enum": ["AnnotationCollection"]})
-    label = fields.String()
+    label = fields.Raw()
     total = fields.Integer(metadata={"minimum": 0})
     first = fields.Nested(AnnotationPageSchema, required=True)
 
