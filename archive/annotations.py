@@ -33,7 +33,8 @@ MAX_TAGS, MAX_TAG_CHARS, MAX_NOTE_CHARS = 20, 80, 10_000
 
 
 class AnnotationError(ArchiveError):
-    """An annotation was refused; `field` names what is wrong when a form or request can point at it."""
+    """An annotation was refused; `field` names what is wrong when a form or request can point at it, and `code` is
+    the kind of refusal for scripts (the API's problem documents carry both)."""
 
     code = "annotation-invalid"
 
@@ -41,14 +42,14 @@ class AnnotationError(ArchiveError):
 class AnnotationConflict(AnnotationError):
     """The annotation changed (or went) since the editor read it."""
 
-    code = "annotation-conflict"
-    status = 409
+    code = "version-conflict"
+    status = 412
 
 
 class NotFound(AnnotationError):
     """No annotation by that id in this interview."""
 
-    code = "annotation-not-found"
+    code = "not-found"
     status = 404
 
 
@@ -104,6 +105,38 @@ def items(collection: Collection, interview_id: str) -> list[dict]:
 def version(annotation: Mapping) -> str:
     """A fingerprint of one annotation as stored: an edit names it so that a stale edit is refused."""
     return hashlib.sha256(json.dumps(annotation, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def collection_version(annotations: list[dict]) -> str:
+    """A fingerprint of an interview's annotations as a whole: a re-import names it so that a stale one is refused."""
+    return hashlib.sha256(json.dumps(annotations, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def changed_by(collection: Collection, interview_id: str, annotation_id: str, depth: int = 50) -> tuple[str, str]:
+    """Who made an annotation what it is now (or removed it), and when, found in the file's kept versions (the
+    newest `depth` of them); ("", "") when that is not recorded."""
+    wanted = annotation_id if annotation_id.startswith("urn:uuid:") else f"urn:uuid:{annotation_id}"
+
+    def state(data: bytes | None) -> str | None:
+        found = [a for a in parse(data, interview_id)["first"]["items"] if a.get("id") == wanted]
+        return version(found[0]) if found else None
+
+    try:
+        now_state = state(collection.read("interviews", interview_id, FILE).data)
+    except CollectionError:
+        return "", ""
+    last = collection.last_change("interviews", interview_id, FILE) or {}
+    newer = (str(last.get("author", "")), str(last.get("time", "")))
+    folder = collection.folder("interviews", interview_id)
+    for entry in reversed(collection.history("interviews", interview_id, FILE)[-depth:]):
+        try:
+            earlier = state((folder / entry.path).read_bytes())  # a kept version: read-only, named by history()
+        except (OSError, CollectionError):
+            return "", ""
+        if earlier != now_state:
+            return newer
+        newer = (entry.author, entry.time)
+    return newer
 
 
 def short_id(annotation: Mapping) -> str:
@@ -444,9 +477,12 @@ def from_jsonld(collection: Collection, interview_id: str, data: object, author:
     return create(collection, interview_id, start, end, annotation["body"], author, quoted=annotation["quoted"])
 
 
-def import_collection(collection: Collection, interview_id: str, data: object, author: str) -> dict[str, int]:
+def import_collection(
+    collection: Collection, interview_id: str, data: object, author: str, expected: str | None = None
+) -> dict[str, int]:
     """Take an AnnotationCollection (as `export` gives) back in: annotations with a known id are replaced, others
-    added, each kept exactly as given (creator, times, ids) once it checks out. All or nothing."""
+    added, each kept exactly as given (creator, times, ids) once it checks out. All or nothing; refused if
+    `expected` is given and the annotations are no longer those it names (their `collection_version` when read)."""
     if not isinstance(data, dict) or data.get("type") != "AnnotationCollection":
         raise AnnotationError('Expected a W3C AnnotationCollection: a JSON object with "type": "AnnotationCollection".')
     page = data.get("first", {})
@@ -459,6 +495,8 @@ def import_collection(collection: Collection, interview_id: str, data: object, a
         raise AnnotationError("The collection holds the same annotation id twice.")
 
     def apply(annotations: list[dict], _segments: list[dict]) -> dict[str, int]:
+        if expected is not None and collection_version(annotations) != expected:
+            raise AnnotationConflict("The annotations of this interview changed since you read them.")
         where = {a["id"]: i for i, a in enumerate(annotations)}
         counts = {"added": 0, "replaced": 0}
         for annotation in checked:
@@ -495,6 +533,55 @@ def _check_kept_fields(stored: dict, label: str) -> None:
         raise AnnotationError(f'"review" of {label} must be an object whose "reason" is text.', "review")
 
 
+def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tuple[list, bool]:
+    """The bodies of a W3C Annotation as the archive makes them (see `bodies`), and whether one redacts."""
+    chosen: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
+    tag_list, notes, redact = [], [], False
+    for body in raw_bodies if isinstance(raw_bodies, list) else [raw_bodies]:
+        if not isinstance(body, dict):
+            raise AnnotationError(f"Each body of {label} must be an object.", "body")
+        if body.get("type") == "SpecificResource":
+            kind, _, entry_id = str(body.get("source", "")).rstrip("/").rpartition("/")
+            kind = kind.rpartition("/")[2]
+            if kind not in LINK_KINDS or not entry_id:
+                raise AnnotationError(
+                    f"A SpecificResource body must name /events/<id>, /places/<id> or "
+                    f"/people/<id>, not {body.get('source')!r}.",
+                    "body",
+                )
+            chosen[kind].append(entry_id)
+        elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
+            redact = True
+        elif body.get("type") == "TextualBody" and isinstance(body.get("value"), str):
+            (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
+        else:
+            raise AnnotationError(
+                f"A body of {label} is neither a SpecificResource nor a TextualBody with a value.", "body"
+            )
+    if len(notes) > 1:
+        raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
+    return bodies(collection, chosen, tag_list, notes[0] if notes else "", redact), redact
+
+
+def bodies_for_edit(collection: Collection, current: Mapping, data: object) -> list:
+    """Read the bodies of an annotation sent back to change what it says (the API's PUT). Only what it says may
+    change: an id or a quote other than the annotation's own is refused (to mark other words, annotate them)."""
+    if not isinstance(data, dict) or data.get("type") != "Annotation":
+        raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
+    if "id" in data and data["id"] not in (current["id"], short_id(current)):
+        raise AnnotationError(f"This is annotation {current['id']}, not {data['id']!r}.", "id")
+    target = data.get("target", current.get("target"))
+    if isinstance(target, list) and len(target) == 1:
+        target = target[0]
+    given = selector({"target": target}, "TextQuoteSelector").get("exact") if isinstance(target, dict) else None
+    if given != selector(current, "TextQuoteSelector").get("exact"):
+        raise AnnotationError(
+            "An edit changes what an annotation says, not the words it marks: send its target as it is, or none.",
+            "target",
+        )
+    return _read_bodies(collection, data.get("body", []), "the annotation")[0]
+
+
 def _read_annotation(collection: Collection, interview_id: str, data: object, imported: bool) -> dict:
     if not isinstance(data, dict) or data.get("type") != "Annotation":
         raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
@@ -523,33 +610,7 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
             found = (position["start"], position["end"])
     if found is None:
         found = locate(text, q["exact"], str(q.get("prefix", "")), str(q.get("suffix", "")))
-    chosen: dict[str, list[str]] = {kind: [] for kind in LINK_KINDS}
-    tag_list, notes, redact = [], [], False
-    raw_bodies = data.get("body", [])
-    for body in raw_bodies if isinstance(raw_bodies, list) else [raw_bodies]:
-        if not isinstance(body, dict):
-            raise AnnotationError(f"Each body of {label} must be an object.", "body")
-        if body.get("type") == "SpecificResource":
-            kind, _, entry_id = str(body.get("source", "")).rstrip("/").rpartition("/")
-            kind = kind.rpartition("/")[2]
-            if kind not in LINK_KINDS or not entry_id:
-                raise AnnotationError(
-                    f"A SpecificResource body must name /events/<id>, /places/<id> or "
-                    f"/people/<id>, not {body.get('source')!r}.",
-                    "body",
-                )
-            chosen[kind].append(entry_id)
-        elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
-            redact = True
-        elif body.get("type") == "TextualBody" and isinstance(body.get("value"), str):
-            (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
-        else:
-            raise AnnotationError(
-                f"A body of {label} is neither a SpecificResource nor a TextualBody with a value.", "body"
-            )
-    if len(notes) > 1:
-        raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
-    body = bodies(collection, chosen, tag_list, notes[0] if notes else "", redact)
+    body, redact = _read_bodies(collection, data.get("body", []), label)
     if not imported:
         if found is None:
             raise AnnotationError(

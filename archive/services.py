@@ -48,8 +48,11 @@ class Annotations:
         self.indexer.updated(interview_id)
         return made
 
-    def import_collection(self, interview_id: str, data: object, author: str) -> dict[str, int]:
-        counts = annotations.import_collection(self.collection, interview_id, data, author)
+    def import_collection(
+        self, interview_id: str, data: object, author: str, expected: str | None = None
+    ) -> dict[str, int]:
+        """Take back an AnnotationCollection, all or nothing; `expected` (a collection version) refuses a stale one."""
+        counts = annotations.import_collection(self.collection, interview_id, data, author, expected)
         self.indexer.updated(interview_id)
         return counts
 

@@ -91,7 +91,8 @@ def test_bearer_token_identifies_a_script(app, client, runner):
     page = client.get("/", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
     assert "anna" in page
     bad = client.get("/api/v1/anything", headers={"Authorization": "Bearer not-a-token"})
-    assert bad.status_code == 401 and bad.get_json()["error"]
+    assert bad.status_code == 401 and bad.mimetype == "application/problem+json"
+    assert bad.get_json()["code"] == "unauthorized" and bad.get_json()["detail"]
 
 
 def test_unknown_page_is_a_readable_404(client):

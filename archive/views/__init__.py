@@ -1,8 +1,9 @@
-"""Blueprints, and what every request needs: who is asking, and errors shown to people (or as JSON to scripts)."""
+"""Blueprints, and what every request needs: who is asking, and errors shown to people (or, under /api/, as RFC 9457
+problem documents to scripts: see problems.py)."""
 
 import sqlite3
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,6 +23,7 @@ from . import (
     media,
     moderate,
     oai,
+    problems,
     public,
     search,
     vocab,
@@ -70,24 +72,35 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if problems.is_api():
+            return _error(400, "Send the page's CSRF token in X-CSRFToken, or use a Bearer token.", "csrf-failed")
         if request.path.startswith("/contribute"):
             contribute.choose_language()  # the blueprint's own hook has not run before CSRF's
         return _error(400, "This form has expired or was sent from another site. Reload the page and try again.")
 
     @app.errorhandler(AccessDenied)
     def access_denied(error):
-        if not error.signed_in and not request.path.startswith("/api/"):
+        if not error.signed_in and not problems.is_api():
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
         return _error(403 if error.signed_in else 401, "Your account may not do this.")
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _error(error.code, error.description)
+        allow = getattr(error, "valid_methods", None)  # a 405 says what would do (RFC 9110)
+        return _error(error.code, error.description, headers={"Allow": ", ".join(allow)} if allow else None)
+
+    @app.errorhandler(problems.Problem)
+    def api_problem(error):
+        return problems.response(error.status, error.detail, error.code, error.field, **error.extensions)
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(error):
-        response = _error(503, "Search is being rebuilt; this takes a minute or two. Please try again shortly.")
-        return response[0], 503, {"Retry-After": str(error.retry_after)}
+        return _error(
+            503,
+            "Search is being rebuilt; this takes a minute or two. Please try again shortly.",
+            "index-rebuilding",
+            {"Retry-After": str(error.retry_after)},
+        )
 
     @app.errorhandler(DiskFullError)
     @app.errorhandler(OSError)
@@ -99,6 +112,7 @@ def init_app(app: Flask) -> None:
         return _error(
             507,
             "The archive's disk is full; nothing was changed. Please tell the archive's staff, and try again later.",
+            "disk-full",
         )
 
 
@@ -110,11 +124,12 @@ def timecode(seconds) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def _error(status: int, detail: str):
-    if request.path.startswith("/api/"):
-        title = _TITLES.get(status, "Error")
-        return jsonify(error=title, title=title, status=status, detail=detail), status
-    return render_template("errors.html", status=status, title=_TITLES.get(status, "Error"), detail=detail), status
+def _error(status: int, detail: str, code: str | None = None, headers: dict | None = None):
+    """Answer an error: a problem document to the API (with its machine `code`), the error page to people."""
+    if problems.is_api():
+        return problems.response(status, detail, code, headers=headers)
+    page = render_template("errors.html", status=status, title=_TITLES.get(status, "Error"), detail=detail)
+    return page, status, headers or {}
 
 
 _TITLES = {

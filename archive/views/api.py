@@ -1,20 +1,29 @@
-"""The JSON API under /api/v1/: the same services and the same access rules as the pages."""
+"""The JSON API under /api/v1/: the same services and the same access rules as the pages.
+
+Its conventions (README, "API"): errors are RFC 9457 problem documents (problems.py); what a script may change is
+sent with an ETag, its version, which a change names in If-Match (a stale one answers 412 saying who changed it and
+when; where If-Match is required, none answers 428); lists carry RFC 8288 Link headers; and /api/v1/openapi.json
+describes it all, generated from the `@documented` views and the schemas they read and answer through.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError
+from ..search import FACETS
+from . import problems, schemas
 from .loaders import collection, get_interview_or_404, get_item_or_404, search_index, services
 from .media import GALLERY_FILTERS
-from .paging import page_number
-from .search import run_query
+from .openapi import JSON_LD, answer, arguments, documented
+from .openapi import document as openapi_document
+from .paging import link_header
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,72 +41,114 @@ def _writer() -> None:
 
 def _json_body():
     if not request.is_json:
-        abort(400, "Send the annotation as JSON (Content-Type: application/ld+json or application/json).")
+        raise problems.Problem(
+            "Send the annotation as JSON (Content-Type: application/ld+json or application/json).", "body-unreadable"
+        )
     try:
         return current_app.json.loads(request.get_data())
     except ValueError as error:  # also too deeply nested (views/requests.py) or not UTF-8
-        abort(400, f"The body is not readable JSON: {error}.")
+        raise problems.Problem(f"The body is not readable JSON: {error}.", "body-unreadable") from None
 
 
-def _problem(error: annotations.AnnotationError, status: int = 422):
-    return jsonify(error="Annotation refused", detail=str(error), field=error.field), status
+def _problem(error: annotations.AnnotationError):
+    """Answer a refusal of the annotation service: its status follows from its code (422, or 404), its field from
+    the error."""
+    return problems.from_error(error)
 
 
-def _jsonld(document: dict, status: int = 200, **headers):
-    response = jsonify(document)
-    response.status_code = status
-    response.mimetype = "application/ld+json"
-    response.headers["Content-Type"] = annotations.MEDIA_TYPE
-    response.headers.update(headers)
-    return response
+# --- versions: ETag out, If-Match in ----------------------------------------------------------------------------------
+
+
+def _etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def _expected(current: str, required: bool, interview_id: str, annotation_id: str | None = None) -> str | None:
+    """The version a write must replace, from If-Match: None to replace whatever is there (`*`, or no If-Match
+    where none is required). One that is not `current` is refused at once (412, before the body is read); the
+    service checks again under its lock, so a change made in between is refused too. The API never took a version
+    in a body, so If-Match is the one way to name it."""
+    if not request.headers.get("If-Match", "").strip():
+        if required:
+            raise problems.Problem(
+                "Send If-Match with the ETag of the version you read (GET it first): this write replaces or "
+                "removes something that someone else may have changed.",
+                "precondition-required",
+            )
+        return None
+    if request.if_match.star_tag:
+        return None
+    if not request.if_match.contains(current):  # a stale version, or only weak tags, which never match
+        raise _conflict(interview_id, annotation_id)
+    return current
+
+
+def _conflict(interview_id: str, annotation_id: str | None = None) -> problems.Problem:
+    """412: say who made the change the client did not see, and when, from what the collection recorded."""
+    if annotation_id is None:
+        last = collection().last_change("interviews", interview_id, annotations.FILE) or {}
+        author, time = str(last.get("author", "")), str(last.get("time", ""))
+        what = "The annotations of this interview were"
+    else:
+        author, time = annotations.changed_by(collection(), interview_id, annotation_id)
+        what = "This annotation was"
+    who = f"by {author} at {time}" if author else "(who and when is not recorded)"
+    detail = f"{what} changed {who} since the version If-Match names; GET it again and make your change on that."
+    return problems.Problem(detail, "version-conflict", author=author or None, time=time or None)
+
+
+# --- search and media -------------------------------------------------------------------------------------------------
 
 
 @bp.get("/search")
+@documented(schemas.SearchPageSchema, query=schemas.SearchArgs, paged=True, searches=True)
 def search():
-    results = run_query()
-    return jsonify(
-        {
-            "query": results.query,
-            "filters": results.filters,
-            "total": results.total,
-            "page": results.page,
-            "pages": results.pages,
-            "variants": results.variants,
-            "suggestions": results.suggestions,
-            "message": results.message,
-            "facets": {
-                name: [{"value": v, "label": label, "count": n} for v, label, n in values]
-                for name, values in results.facets.items()
-            },
-            "hits": [
-                {
-                    "id": hit.id,
-                    "kind": hit.kind,
-                    **hit.display,
-                    "url": _hit_url(hit),
-                    "segments": [
-                        {
-                            **asdict(s),
-                            "snippet": str(s.snippet),
-                            "url": url_for("interviews.show", interview_id=hit.id, _external=True, _anchor=f"s{s.n}"),
-                        }
-                        for s in hit.segments
-                    ],
-                    "passages": [
-                        {
-                            "quote": p.quote,
-                            "annotation": p.annotation,
-                            "url": url_for(
-                                "interviews.show", interview_id=hit.id, _external=True, _anchor=f"a-{p.annotation}"
-                            ),
-                        }
-                        for p in hit.passages
-                    ],
-                }
-                for hit in results.hits
-            ],
-        }
-    )
+    """Search interviews and items as the reader may: hits with snippets, facets, a page of 10 at a time."""
+    args = arguments()
+    filters = {name: args[name] for name in FACETS if args[name]}
+    results = search_index().query(args["q"], filters, g.reader, page=args["page"], sort=args["sort"])
+    found = {
+        "query": results.query,
+        "filters": results.filters,
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "variants": results.variants,
+        "suggestions": results.suggestions,
+        "message": results.message,
+        "facets": {
+            name: [{"value": v, "label": label, "count": n} for v, label, n in values]
+            for name, values in results.facets.items()
+        },
+        "hits": [
+            {
+                "id": hit.id,
+                "kind": hit.kind,
+                **hit.display,
+                "url": _hit_url(hit),
+                "segments": [
+                    {
+                        **asdict(s),
+                        "snippet": str(s.snippet),
+                        "url": url_for("interviews.show", interview_id=hit.id, _external=True, _anchor=f"s{s.n}"),
+                    }
+                    for s in hit.segments
+                ],
+                "passages": [
+                    {
+                        "quote": p.quote,
+                        "annotation": p.annotation,
+                        "url": url_for(
+                            "interviews.show", interview_id=hit.id, _external=True, _anchor=f"a-{p.annotation}"
+                        ),
+                    }
+                    for p in hit.passages
+                ],
+            }
+            for hit in results.hits
+        ],
+    }
+    return answer(found, Link=link_header(results.page, results.pages))
 
 
 def _hit_url(hit) -> str:
@@ -134,36 +185,54 @@ def _item_json(item) -> dict:
 
 
 @bp.get("/media")
+@documented(schemas.MediaListSchema, query=schemas.MediaArgs, paged=True, searches=True)
 def media_list():
-    """The items the viewer may see, in date order (undated first), a page at a time (?page=, filters as on
-    /media/)."""
-    filters = {name: request.args.getlist(name) for name in GALLERY_FILTERS if request.args.getlist(name)}
-    page = request.args.get("page", "1")
-    results = search_index().query(
-        "", filters, g.reader, page=page_number(page), sort="date", page_size=50, scope="media"
-    )
-    found = []
+    """The items the viewer may see, in date order (undated first), 50 a page (filters as on /media/)."""
+    args = arguments()
+    filters = {name: args[name] for name in GALLERY_FILTERS if args[name]}
+    results = search_index().query("", filters, g.reader, page=args["page"], sort="date", page_size=50, scope="media")
+    items = []
     for hit in results.hits:
         try:
-            found.append(_item_json(get_item_or_404(hit.id.split("/", 1)[1])))
+            items.append(_item_json(get_item_or_404(hit.id.split("/", 1)[1])))
         except NotFound:
             continue  # the index is behind the collection; the next check catches it up
-    return jsonify({"total": results.total, "page": results.page, "pages": results.pages, "items": found})
+    found = {"total": results.total, "page": results.page, "pages": results.pages, "items": items}
+    return answer(found, Link=link_header(results.page, results.pages))
 
 
 @bp.get("/media/<item_id>")
+@documented(schemas.MediaItemSchema)
 def media_item(item_id: str):
-    return jsonify(_item_json(get_item_or_404(item_id)))
+    """One photograph, document or object, as the reader may see it."""
+    return answer(_item_json(get_item_or_404(item_id)))
+
+
+# --- annotations ------------------------------------------------------------------------------------------------------
 
 
 @bp.get("/interviews/<interview_id>/annotations")
+@documented(schemas.AnnotationCollectionSchema, media_type=JSON_LD, etag=True)
 def interview_annotations(interview_id: str):
-    """The interview's annotations as a W3C AnnotationCollection (what `PUT` takes back)."""
+    """The interview's annotations as a W3C AnnotationCollection (what `PUT` takes back).
+
+    Its ETag is the version of the annotations it holds, which a PUT may name in If-Match."""
     get_interview_or_404(interview_id)
-    return _jsonld(redaction.export(collection(), interview_id, access.sees_redactions(g.reader)))
+    document = redaction.export(collection(), interview_id, access.sees_redactions(g.reader))
+    version = annotations.collection_version(document["first"]["items"])
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(version))
 
 
 @bp.post("/interviews/<interview_id>/annotations")
+@documented(
+    schemas.AnnotationSchema,
+    status=201,
+    media_type=JSON_LD,
+    body=schemas.AnnotationSchema,
+    writes=True,
+    etag=True,
+    headers=("Location",),
+)
 def add_annotation(interview_id: str):
     """Store a W3C Annotation whose target quotes the transcript; answer 201 with it as stored."""
     _writer()
@@ -173,35 +242,119 @@ def add_annotation(interview_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     location = url_for("api.annotation", annotation_id=annotations.short_id(stored))
-    return _jsonld({"@context": annotations.CONTEXT, **stored}, 201, Location=location)
+    document = {"@context": annotations.CONTEXT, **stored}
+    return answer(document, annotations.MEDIA_TYPE, Location=location, ETag=_etag(annotations.version(stored)))
 
 
 @bp.put("/interviews/<interview_id>/annotations")
+@documented(schemas.ImportCountsSchema, body=schemas.AnnotationCollectionSchema, writes=True, if_match="optional")
 def import_annotations(interview_id: str):
-    """Take back an AnnotationCollection (as exported): known ids replaced, new ones added, all or nothing."""
+    """Take back an AnnotationCollection (as exported): known ids replaced, new ones added, all or nothing.
+
+    If-Match is optional here (clients from before it keep working); when sent, it must be the collection's ETag."""
     _writer()
     get_interview_or_404(interview_id)
+    current = annotations.collection_version(annotations.items(collection(), interview_id))
+    expected = _expected(current, False, interview_id)
     try:
-        counts = services().annotations.import_collection(interview_id, _json_body(), g.viewer.name)
+        counts = services().annotations.import_collection(interview_id, _json_body(), g.viewer.name, expected)
+    except annotations.AnnotationConflict:
+        raise _conflict(interview_id) from None
     except annotations.AnnotationError as error:
         return _problem(error)
-    return jsonify(counts)
+    return answer(counts)
 
 
-@bp.get("/annotations/<annotation_id>")
-def annotation(annotation_id: str):
-    """One annotation, found through the index among the interviews the viewer may read."""
+def _located(annotation_id: str) -> tuple[str, dict]:
+    """An annotation's interview and the annotation as the viewer may read it, found through the index among the
+    interviews the viewer may read; 404 for anything else."""
     for interview_id in search_index().linked_to(f"annotations/{annotation_id}", g.reader):
         get_interview_or_404(interview_id)
         readable = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]
         found = next((a for a in readable if annotations.short_id(a) == annotation_id), None)
         if found is not None:
-            return _jsonld({"@context": annotations.CONTEXT, **found})
+            return interview_id, found
         break  # a redaction the reader may not have, or the index is behind the collection
     abort(404, "There is no such annotation, or you may not read its interview.")
 
 
+@bp.get("/annotations/<annotation_id>")
+@documented(schemas.AnnotationSchema, media_type=JSON_LD, etag=True, searches=True)
+def annotation(annotation_id: str):
+    """One annotation, found through the index among the interviews the viewer may read.
+
+    Its ETag is its version, which a PUT or DELETE names in If-Match."""
+    _, found = _located(annotation_id)
+    document = {"@context": annotations.CONTEXT, **found}
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(annotations.version(found)))
+
+
+@bp.put("/annotations/<annotation_id>")
+@documented(
+    schemas.AnnotationSchema,
+    media_type=JSON_LD,
+    body=schemas.AnnotationSchema,
+    writes=True,
+    if_match="required",
+    etag=True,
+    searches=True,
+)
+def edit_annotation(annotation_id: str):
+    """Change what an annotation says (its bodies), if it is still the version If-Match names.
+
+    Send the annotation as GET gave it, with its bodies changed; the words it marks stay (a target quoting other
+    words is refused: annotate those instead). Answers the annotation as stored, with its new ETag."""
+    _writer()
+    interview_id, current = _located(annotation_id)
+    expected = _expected(annotations.version(current), True, interview_id, annotation_id)
+    data = _json_body()
+    try:
+        body = annotations.bodies_for_edit(collection(), current, data)
+        changed = services().annotations.edit(interview_id, annotation_id, expected, body, g.viewer.name)
+    except annotations.AnnotationConflict:
+        raise _conflict(interview_id, annotation_id) from None
+    except annotations.AnnotationError as error:
+        return _problem(error)
+    document = {"@context": annotations.CONTEXT, **changed}
+    return answer(document, annotations.MEDIA_TYPE, ETag=_etag(annotations.version(changed)))
+
+
+@bp.delete("/annotations/<annotation_id>")
+@documented(None, status=204, writes=True, if_match="required", searches=True)
+def delete_annotation(annotation_id: str):
+    """Remove an annotation, if it is still the version If-Match names; the interview's history keeps it."""
+    _writer()
+    interview_id, current = _located(annotation_id)
+    expected = _expected(annotations.version(current), True, interview_id, annotation_id)
+    try:
+        services().annotations.delete(interview_id, annotation_id, expected, g.viewer.name)
+    except annotations.AnnotationConflict:
+        raise _conflict(interview_id, annotation_id) from None
+    except annotations.AnnotationError as error:
+        return _problem(error)
+    return answer()
+
+
+# --- vocabularies and the API's own description ---------------------------------------------------------------------
+
+
 @bp.get("/<any(events, places, people):kind>")
+@documented(schemas.VocabularySchema)
 def vocabulary(kind: str):
     """A vocabulary as the archive uses it (its own copy once edited), with its sources."""
-    return jsonify(vocab.load(collection(), kind).data)
+    return answer(vocab.load(collection(), kind).data)
+
+
+@bp.get("/openapi.json")
+@documented(schemas.OpenAPISchema)
+def openapi():
+    """This API's OpenAPI 3.1 document, generated from its code; the same for every reader."""
+    return answer(openapi_document(current_app))
+
+
+@bp.get("/problems")
+@documented(schemas.ProblemKindsSchema)
+def problem_types():
+    """The kinds of problem that have their own type: what each means. A problem's `type` leads here, to the
+    kind's entry (the fragment is its code)."""
+    return answer({"kinds": [{"code": code, **asdict(kind)} for code, kind in problems.KINDS.items()]})

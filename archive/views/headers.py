@@ -4,7 +4,8 @@ rules that keep what a signed-in or family reader receives out of every cache.
 
 Caching: anything sent to a reader with an account or a receipt (`access.Reader`), anything that sets a cookie, and
 the account pages are `no-store`. What anonymous readers get keeps the view's own rule (derivatives of public
-items are `private, no-cache`), else `no-cache`. Static files are left to Flask.
+items are `private, no-cache`), else `no-cache`. Static files are left to Flask. A no-store response loses its
+validators, except the API's ETag: that is the version of what was read, which a script names in If-Match to write.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def secure(response):
     if personal(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
-        response.headers.pop("ETag", None)
+        if request.blueprint != "api":  # the API's ETag is the version a writer names in If-Match: it must reach them
+            response.headers.pop("ETag", None)
         response.headers.pop("Last-Modified", None)
     elif "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"

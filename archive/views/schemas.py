@@ -1,0 +1,294 @@
+"""The shapes of the JSON API, as marshmallow schemas: the views read query strings and shape answers through them, and
+the OpenAPI document (openapi.py) is generated from the same classes, so the two cannot drift apart.
+
+Query arguments are read leniently, as the pages read them: an odd page number means the first page, an unknown
+sort the default one, and an unknown argument is ignored; so reading them never refuses a request. Records (an
+item's description, a vocabulary, a Web Annotation) may carry members nobody here names: `Open` schemas pass those
+through unchanged and say so (`additionalProperties`). Request bodies are described here but judged by the services
+(annotations.py), the one place for their rules; what they refuse is answered with a problem document.
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, INCLUDE, Schema, fields, post_dump
+
+from ..search import FACETS
+from .media import GALLERY_FILTERS
+from .paging import MAX_PAGE, page_number
+
+SORTS = ("relevance", "date")
+
+
+class PageNumber(fields.Integer):
+    """?page=, read as the pages read it (views/paging.py): anything odd means page 1."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return page_number(value if isinstance(value, str) else str(value))
+
+
+class Choice(fields.String):
+    """One of a few words; any other value means the first of them (never an error)."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        self.choices = choices
+        metadata = {"enum": list(choices), **kwargs.pop("metadata", {})}
+        super().__init__(load_default=choices[0], metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value if value in self.choices else self.choices[0]
+
+
+def _page_field() -> PageNumber:
+    return PageNumber(
+        load_default=1,
+        metadata={
+            "minimum": 1,
+            "maximum": MAX_PAGE,
+            "description": "The page to show (1 if absent or odd; past the last page, the last page).",
+        },
+    )
+
+
+def _filter_field(name: str) -> fields.List:
+    return fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": f"Only what has this {name} (its id as the facets give it); repeat to narrow."},
+    )
+
+
+class Query(Schema):
+    """A query string: list arguments may repeat; arguments nobody here reads are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def read(self, args) -> dict:
+        """Read a request's arguments (a MultiDict): every value of a list field, the first of the others."""
+        given = {
+            name: args.getlist(name) if isinstance(field, fields.List) else args.get(name)
+            for name, field in self.fields.items()
+            if name in args
+        }
+        return self.load(given)
+
+
+SearchArgs = Query.from_dict(
+    {
+        "q": fields.String(
+            load_default="",
+            metadata={
+                "description": 'Words, "phrases", prefix*, field:value, AND, OR, NOT, -word and parentheses; '
+                "anything else is read as plain words."
+            },
+        ),
+        "page": _page_field(),
+        "sort": Choice(SORTS, metadata={"description": "Best matches first, or by date (undated first)."}),
+        **{name: _filter_field(name) for name in FACETS},
+    },
+    name="SearchArgs",
+)
+
+MediaArgs = Query.from_dict(
+    {"page": _page_field(), **{name: _filter_field(name) for name in GALLERY_FILTERS}}, name="MediaArgs"
+)
+
+
+class Open(Schema):
+    """An object that may carry members beyond those named here: they pass through as they are."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    @post_dump(pass_original=True)
+    def keep_the_rest(self, data, original, **kwargs):
+        named = {field.data_key or name for name, field in self.fields.items()}
+        return {**{k: v for k, v in original.items() if k not in named}, **data}
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem document, with the archive's `code` and `field` (and, for a conflict, who and when)."""
+
+    type = fields.String(
+        required=True,
+        metadata={"format": "uri", "description": "The kind of problem: about:blank, or /api/v1/problems#<code>."},
+    )
+    title = fields.String(required=True, metadata={"description": "The kind's short title, the same every time."})
+    status = fields.Integer(required=True, metadata={"minimum": 400, "maximum": 599})
+    detail = fields.String(required=True, metadata={"description": "What went wrong this time, for a person."})
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "A stable machine code: a kind listed at /api/v1/problems, or the plain HTTP error "
+            "(not-found, unauthorized, ...).",
+            "pattern": "^[a-z0-9-]+$",
+        },
+    )
+    field = fields.String(metadata={"description": "The request member (body or argument) the problem concerns."})
+    author = fields.String(metadata={"description": "version-conflict: who made the change you did not see."})
+    time = fields.String(metadata={"description": "version-conflict: when that change was made (UTC)."})
+
+
+class ProblemKindSchema(Schema):
+    """What a problem type means."""
+
+    code = fields.String(required=True, metadata={"description": "The fragment of its type URI."})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    about = fields.String(required=True)
+
+
+class ProblemKindsSchema(Schema):
+    """The kinds of problem with their own type URI (/api/v1/problems#<code>)."""
+
+    kinds = fields.List(fields.Nested(ProblemKindSchema), required=True)
+
+
+class FacetValueSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class SegmentHitSchema(Schema):
+    n = fields.Integer(required=True, metadata={"description": "The passage's number in the transcript."})
+    start = fields.Float(required=True, allow_none=True, metadata={"description": "Seconds into the audio."})
+    speaker = fields.String(required=True, allow_none=True)
+    snippet = fields.String(required=True, metadata={"description": "HTML: escaped text, the words found in <mark>."})
+    url = fields.String(required=True, metadata={"format": "uri"})
+
+
+class PassageSchema(Schema):
+    quote = fields.String(required=True)
+    annotation = fields.String(required=True, metadata={"description": "The annotation's id (a uuid)."})
+    url = fields.String(required=True, metadata={"format": "uri"})
+
+
+class HitSchema(Open):
+    """A found interview or item: what the index shows of it (title, date, narrators, place, villages, access,
+    languages; for items also caption and institution) and where to read it."""
+
+    id = fields.String(required=True, metadata={"description": "An interview's id, or media/<id> for an item."})
+    kind = fields.String(required=True, metadata={"description": "interview, or an item's kind (photograph, ...)."})
+    url = fields.String(required=True, metadata={"format": "uri"})
+    title = fields.String()
+    date = fields.String()
+    access = fields.String()
+    narrators = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    segments = fields.List(fields.Nested(SegmentHitSchema), required=True)
+    passages = fields.List(fields.Nested(PassageSchema), required=True)
+
+
+class SearchPageSchema(Schema):
+    """One page of search results, with the facets of everything found."""
+
+    query = fields.String(required=True)
+    filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    variants = fields.List(fields.String(), required=True, metadata={"description": "Other spellings searched."})
+    suggestions = fields.List(fields.String(), required=True, metadata={"description": "Names meant, if none found."})
+    message = fields.String(required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)), required=True)
+    hits = fields.List(fields.Nested(HitSchema), required=True)
+
+
+class MediaPageLinksSchema(Open):
+    """One page of an item: its size (when known) and its copies."""
+
+    display = fields.String(required=True, metadata={"format": "uri"})
+    thumbnail = fields.String(required=True, metadata={"format": "uri"})
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class MediaItemSchema(Open):
+    """A photograph, document or object as the reader may see it: its description (the fields of item.json, less
+    those for staff alone), with links to the copies the reader may fetch (the original for staff alone)."""
+
+    id = fields.String(required=True)
+    url = fields.String(required=True, metadata={"format": "uri"})
+    pages = fields.List(fields.Nested(MediaPageLinksSchema), required=True)
+    original = fields.String(metadata={"format": "uri", "description": "Staff alone: the file as received."})
+    title = fields.String()
+    kind = fields.String()
+    date = fields.String(metadata={"description": "EDTF (levels 0 and 1)."})
+    access = fields.String(metadata={"enum": ["public", "researchers", "family", "staff"]})
+    interviews = fields.List(fields.String(), metadata={"description": "Those of its interviews you may open."})
+
+
+class MediaListSchema(Schema):
+    """One page of the items the reader may see."""
+
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    items = fields.List(fields.Nested(MediaItemSchema), required=True)
+
+
+class AnnotationSchema(Open):
+    """A W3C Web Annotation (https://www.w3.org/TR/annotation-model/) whose target quotes a transcript: a
+    TextQuoteSelector (exact, prefix, suffix), with a TextPositionSelector and a media FragmentSelector as stored.
+    Its bodies tie the passage to /events/<id>, /places/<id> or /people/<id> (SpecificResource), or are tags and
+    one note (TextualBody), or withhold it (purpose "redacting")."""
+
+    class Meta(Open.Meta):
+        include = {"@context": fields.Raw(metadata={"description": "http://www.w3.org/ns/anno.jsonld"})}
+
+    id = fields.String(metadata={"description": "urn:uuid:<uuid> (given by the archive to a new annotation)."})
+    type = fields.String(required=True, metadata={"enum": ["Annotation"]})
+    motivation = fields.Raw(metadata={"description": "A W3C motivation, or a list of them (kept as imported)."})
+    creator = fields.Raw()
+    created = fields.String()
+    modified = fields.String()
+    body = fields.Raw(metadata={"description": "One body or a list of them."})
+    target = fields.Raw(required=True, metadata={"description": "The passage: source /interviews/<id>, selectors."})
+    review = fields.Raw(metadata={"description": "Set while the quoted words are missing from a corrected transcript."})
+
+
+class AnnotationPageSchema(Open):
+    type = fields.String(metadata={"enum": ["AnnotationPage"]})
+    items = fields.List(fields.Nested(AnnotationSchema), required=True)
+
+
+class AnnotationCollectionSchema(Open):
+    """An interview's annotations as a W3C AnnotationCollection, all on its first page: what GET gives and PUT takes
+    back."""
+
+    class Meta(Open.Meta):
+        include = {"@context": fields.Raw()}
+
+    id = fields.String()
+    type = fields.String(required=True, metadata={"enum": ["AnnotationCollection"]})
+    label = fields.Raw()
+    total = fields.Integer(metadata={"minimum": 0})
+    first = fields.Nested(AnnotationPageSchema, required=True)
+
+
+class ImportCountsSchema(Schema):
+    """What a re-import did."""
+
+    added = fields.Integer(required=True, metadata={"minimum": 0})
+    replaced = fields.Integer(required=True, metadata={"minimum": 0})
+
+
+class VocabularySchema(Open):
+    """A vocabulary as the archive uses it (its own edited copy once historians change it): what it is, its entries
+    (under events, places or people) with stable ids and labels in several languages, and its sources."""
+
+    about = fields.String()
+    sources = fields.Raw()
+    events = fields.List(fields.Dict())
+    places = fields.List(fields.Dict())
+    people = fields.List(fields.Dict())
+
+
+class OpenAPISchema(Open):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""
+
+    openapi = fields.String(required=True)
+    info = fields.Dict(required=True)
+    paths = fields.Dict(required=True)
+    components = fields.Dict()
