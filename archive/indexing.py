@@ -263,7 +263,8 @@ class Indexer:
         try:
             self.search_index.update(list(doc_ids))
         except Exception:  # noqa: BLE001 - the change is stored; the index catches up at its next check
-            log.exception("could not index %s after a change; the next check repairs it", ", ".join(doc_ids))
+            log.exception("could not index %s after a change; a check of the whole index follows", ", ".join(doc_ids))
+            self.check_later()  # not left stale until the next start: the check repairs what this missed
             return False
         return True
 

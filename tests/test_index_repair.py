@@ -172,3 +172,31 @@ def test_deleted_while_two_servers_serve_it_is_rebuilt_once_and_never_answers_50
             server.wait(10)
     rebuilds = sum(log.read_text().count("rebuilding it") for log in logs)
     assert rebuilds == 1, "\n".join(log.read_text() for log in logs)
+
+
+def test_a_failed_index_update_is_caught_up_by_a_check_soon_after(app, sample_collection, caplog):
+    """The write is kept when the index cannot follow it; a check of the whole index is queued at once (not at the
+    next start), and it brings the interview's document up to date."""
+    search_index, services = app.extensions["search"], app.extensions["services"]
+    interview_id = public_interview(app.config["ARCHIVE_DATA"])
+    write = search_index.update
+
+    def refuse_once(doc_ids):  # the one fault injected: this update fails, as a full or locked index would
+        search_index.update = write
+        raise OSError("the index could not be written")
+
+    search_index.update = refuse_once
+    tagged = services.annotations.create(
+        interview_id, 0, 5, services.annotations.bodies({}, ["quinceharvest"], ""), "hist"
+    )
+    assert tagged["id"]
+    assert "a check of the whole index follows" in caplog.text
+    jobs = app.extensions["jobs"]
+    check = next(j for j in jobs.list() if j.kind == "check-index")
+    deadline = time.monotonic() + 60
+    while jobs.get(check.id).active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = jobs.get(check.id)
+    assert ended.state == "done" and "1 stale" in ended.message, ended.message
+    found = search_index.query("quinceharvest", None, None)  # the tag is in the document's searchable text
+    assert [hit.id for hit in found.hits] == [interview_id]

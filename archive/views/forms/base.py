@@ -22,6 +22,7 @@ from wtforms.fields.core import Field, UnboundField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...access import Level
 from ...errors import ArchiveError
 from ...metadata import control_character
 
@@ -104,11 +105,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ACCESS_CHOICES = [
-    SelectChoice("staff", "Staff only"),
-    SelectChoice("researchers", "Signed-in researchers"),
-    SelectChoice("family", "Family and staff"),
-    SelectChoice("public", "Everyone"),
+ACCESS_CHOICES = [  # the levels of access.py, most closed first, in words
+    SelectChoice(Level.STAFF.value, "Staff only"),
+    SelectChoice(Level.RESEARCHERS.value, "Signed-in researchers"),
+    SelectChoice(Level.FAMILY.value, "Family and staff"),
+    SelectChoice(Level.PUBLIC.value, "Everyone"),
 ]
 
 

@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...access import DEFAULT_LEVEL
 from .base import ACCESS_CHOICES, ArchiveForm
 
 
@@ -53,7 +54,7 @@ class InterviewUploadForm(ArchiveForm):
     )
     consent_scope = StringField("Consent scope")
     consent_date = StringField("Consent date")
-    access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
+    access = SelectField("Who may see it", default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
     embargo_until = StringField(
         "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
     )

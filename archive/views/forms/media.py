@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Length
 
+from ...access import DEFAULT_LEVEL
 from ...media import ITEM_KINDS
 from .base import ACCESS_CHOICES, ArchiveForm, ImageSlot, MultiCheckboxField
 
@@ -47,7 +48,7 @@ class MediaForm(ArchiveForm):
         description="Interview identifiers (or links), separated by ';'.",
     )
     rights = TextAreaField("Rights", validators=[Length(max=5_000)], render_kw={"rows": 2})
-    access = SelectField("Who may see it", default="staff", choices=ACCESS_CHOICES)
+    access = SelectField("Who may see it", default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
     embargo_until = StringField(
         "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
     )
