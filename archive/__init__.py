@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])
 
-    from . import accounts, images, indexing, jobs, services, views
+    from . import accounts, i18n, images, indexing, jobs, services, views
     from .collection import Collection
 
     app.extensions["collection"] = Collection(data, lock_timeout=float(app.config["ARCHIVE_LOCK_TIMEOUT"]))
@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     accounts.init_app(app)
     indexing.init_app(app, background=bool(app.config.get("INDEX_REPAIR_IN_BACKGROUND", True)))
     services.init_app(app)
+    i18n.init_app(app)
     queue = jobs.init_app(app)
     if app.config.get("INDEX_REPAIR_IN_BACKGROUND", True):  # a server's index work goes to its job runner
         app.extensions["search"].on_damage = lambda: queue.run_soon("repair-index")

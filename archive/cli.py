@@ -299,6 +299,29 @@ def annotations_import(interview_id: str, source: Path, author: str | None) -> N
 
 
 @cli.group()
+def translations() -> None:
+    """Keep the page catalogues (archive/translations/<lang>/LC_MESSAGES/messages.po) in step with the code."""
+
+
+@translations.command("update")
+def translations_update() -> None:
+    """Add the messages the code and templates now mark to every catalogue (untranslated), and drop gone ones."""
+    from . import i18n, templates_folder
+
+    for lang, lacking in i18n.update(templates_folder()).items():
+        click.echo(f"{lang}: {lacking} message{'' if lacking == 1 else 's'} to translate")
+
+
+@translations.command("compile")
+def translations_compile() -> None:
+    """Compile every catalogue's .po into the .mo the archive reads (both are kept in the repository)."""
+    from . import i18n
+
+    for path in i18n.compile_all():
+        click.echo(f"Wrote {path.relative_to(i18n.CATALOGUES.parent)}")
+
+
+@cli.group()
 def user() -> None:
     """Manage accounts (admins, historians, researchers)."""
 

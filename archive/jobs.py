@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from .errors import ArchiveError
+from .i18n import N_
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE = ("queued", "running")
@@ -54,12 +55,12 @@ CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id);
 SCHEMA_VERSION = 1  # PRAGMA user_version; later columns are added the way accounts.py adds its own
 
 # The runner's own messages: fixed sentences, so that pages can translate them.
-QUEUED_AGAIN = "Its process stopped before it finished; it will run again from the start."
-GIVEN_UP = "Its process stopped before it finished, too many times; it will not be tried again."
-CANCELLING = "Cancelling: it stops at the next safe point."
-CANCELLED_BEFORE = "Cancelled before it started."
-CANCELLED = "Cancelled."
-DONE = "Done."
+QUEUED_AGAIN = N_("Its process stopped before it finished; it will run again from the start.")
+GIVEN_UP = N_("Its process stopped before it finished, too many times; it will not be tried again.")
+CANCELLING = N_("Cancelling: it stops at the next safe point.")
+CANCELLED_BEFORE = N_("Cancelled before it started.")
+CANCELLED = N_("Cancelled.")
+DONE = N_("Done.")
 
 log = logging.getLogger(__name__)
 
@@ -421,7 +422,7 @@ def reindex(app: Flask, job: Handle) -> str:
             raise JobCancelled
 
     services.rebuild_index(progress=step)
-    return "The search index was rebuilt."
+    return N_("The search index was rebuilt.")
 
 
 def repair_index(app: Flask, job: Handle) -> str:
@@ -435,7 +436,7 @@ def repair_index(app: Flask, job: Handle) -> str:
         job.progress(count, max(total, count))
 
     made = indexer.repair(progress=step)
-    return "The search index was whole; nothing to repair." if made is None else "The search index was rebuilt."
+    return "The search index was whole; nothing to repair." if made is None else N_("The search index was rebuilt.")
 
 
 def check_index(app: Flask, job: Handle) -> str:

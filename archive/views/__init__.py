@@ -2,6 +2,7 @@
 problem documents to scripts: see problems.py)."""
 
 import sqlite3
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -10,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from .. import access, i18n, redaction
 from ..access import AccessDenied
 from ..errors import DiskFullError, is_disk_full
+from ..i18n import N_
 from ..search import IndexUnavailable
 from . import (
     annotate,
@@ -54,7 +56,21 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timecode)
     app.add_template_filter(redaction.notices, "withheld")
     # a global, so that macros imported without context (the form macro) translate too
-    app.jinja_env.globals["_"] = lambda text, **values: i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
+
+    @app.before_request
+    def choose_language():
+        g.lang = i18n.choose(request)
+
+    @app.after_request
+    def remember_language(response):
+        wanted = request.args.get("lang")
+        if wanted in i18n.languages() and request.cookies.get(i18n.COOKIE) != wanted:
+            i18n.remember(response, wanted, bool(app.config["ARCHIVE_HTTPS"]))
+        if response.mimetype == "text/html":  # a page's words follow the reader's language
+            response.vary.update(("Cookie", "Accept-Language"))
+        return response
+
+    app.add_template_global(language_url)
 
     @app.context_processor
     def page_globals():
@@ -75,8 +91,8 @@ def init_app(app: Flask) -> None:
         if problems.is_api():
             return _error(400, "Send the page's CSRF token in X-CSRFToken, or use a Bearer token.", "csrf-failed")
         if request.path.startswith("/contribute"):
-            contribute.choose_language()  # the blueprint's own hook has not run before CSRF's
-        return _error(400, "This form has expired or was sent from another site. Reload the page and try again.")
+            g.lang = i18n.choose(request)  # CSRF's check runs before the app's own hooks
+        return _error(400, N_("This form has expired or was sent from another site. Reload the page and try again."))
 
     @app.errorhandler(AccessDenied)
     def access_denied(error):
@@ -97,7 +113,7 @@ def init_app(app: Flask) -> None:
     def index_unavailable(error):
         return _error(
             503,
-            "Search is being rebuilt; this takes a minute or two. Please try again shortly.",
+            N_("Search is being rebuilt; this takes a minute or two. Please try again shortly."),
             "index-rebuilding",
             {"Retry-After": str(error.retry_after)},
         )
@@ -111,9 +127,19 @@ def init_app(app: Flask) -> None:
         current_app.logger.error("the disk is full: %s", error)
         return _error(
             507,
-            "The archive's disk is full; nothing was changed. Please tell the archive's staff, and try again later.",
+            N_(
+                "The archive's disk is full; nothing was changed. Please tell the archive's staff, and try again later."
+            ),
             "disk-full",
         )
+
+
+def language_url(lang: str, path: str | None = None) -> str:
+    """This page in another language: the same address and arguments, with `lang` set (the switcher's links); a
+    page whose address holds a secret (a receipt link) names the plain address to send the reader to instead."""
+    args = {} if path else request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return (path or request.path) + "?" + urlencode(args, doseq=True)
 
 
 def timecode(seconds) -> str:
@@ -133,14 +159,14 @@ def _error(status: int, detail: str, code: str | None = None, headers: dict | No
 
 
 _TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed here",
-    413: "Too large",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    503: "Being rebuilt",
-    507: "Disk full",
+    400: N_("Bad request"),
+    401: N_("Not signed in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed here"),
+    413: N_("Too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    503: N_("Being rebuilt"),
+    507: N_("Disk full"),
 }

@@ -28,6 +28,8 @@ from flask import (
 from .. import accounts, contributions, i18n, vocab
 from ..contributions import ContributionError, Upload
 from ..errors import CollectionError, DiskFullError, is_disk_full
+from ..i18n import N_
+from ..i18n import translate as _
 from .forms.contribute import (
     ANSWER_MAX_CHARS,
     STORY_MAX_CHARS,
@@ -42,34 +44,23 @@ bp = Blueprint("contribute", __name__, url_prefix="/contribute")
 TERMS_VERSION = "2026-11"
 # What each refusal says on the public form, in English; the catalogues translate these.
 MESSAGES = {
-    "story_missing": "Please tell the story in the box, or attach it as a file.",
-    "story_type": "{name}: this file cannot be read as a story. Send text (.txt), Word (.docx) or audio "
-    "(MP3, M4A, WAV, Ogg, FLAC).",
-    "format": "{name}: this is not a photo we can take. Send JPEG, PNG, TIFF, WebP or HEIC.",
-    "heif": "{name}: this HEIC photo cannot be read here. Save it as JPEG and send it again.",
-    "size": "{name}: this file is too large.",
-    "pixels": "{name}: this picture is too large.",
-    "pages": "{name}: this file has too many pages.",
-    "truncated": "{name}: this file is cut short; part of it is missing. Send the whole file.",
-    "damaged": "{name}: this file is damaged and cannot be read.",
-    "empty": "{name}: this file is empty.",
-    "visibility": "Please choose who may see it.",
-    "closed": "This testimony is closed; nothing more can be added to it.",
-    "busy": "The archive was busy and nothing was saved yet. Please press the button again.",
+    "story_missing": N_("Please tell the story in the box, or attach it as a file."),
+    "story_type": N_(
+        "{name}: this file cannot be read as a story. Send text (.txt), Word (.docx) or audio "
+        "(MP3, M4A, WAV, Ogg, FLAC)."
+    ),
+    "format": N_("{name}: this is not a photo we can take. Send JPEG, PNG, TIFF, WebP or HEIC."),
+    "heif": N_("{name}: this HEIC photo cannot be read here. Save it as JPEG and send it again."),
+    "size": N_("{name}: this file is too large."),
+    "pixels": N_("{name}: this picture is too large."),
+    "pages": N_("{name}: this file has too many pages."),
+    "truncated": N_("{name}: this file is cut short; part of it is missing. Send the whole file."),
+    "damaged": N_("{name}: this file is damaged and cannot be read."),
+    "empty": N_("{name}: this file is empty."),
+    "visibility": N_("Please choose who may see it."),
+    "closed": N_("This testimony is closed; nothing more can be added to it."),
+    "busy": N_("The archive was busy and nothing was saved yet. Please press the button again."),
 }
-
-
-def _(text: str, **values) -> str:
-    return i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
-
-
-@bp.before_request
-def choose_language():
-    """?lang= chooses and is remembered; otherwise the browser's languages decide."""
-    wanted = request.args.get("lang")
-    if wanted in i18n.languages():
-        session["lang"] = wanted
-    g.lang = session.get("lang") or request.accept_languages.best_match(i18n.languages(), i18n.DEFAULT)
 
 
 def _limits():
@@ -167,7 +158,7 @@ def share():
 @bp.errorhandler(413)
 def too_large(error):
     """More than the archive reads in one request: the form again, in the page's language, saying what to do."""
-    choose_language()  # the CSRF check, reading the form, may have refused it before the blueprint's hook ran
+    g.lang = i18n.choose(request)  # the CSRF check, reading the form, may have refused it before the hooks ran
     form = ContributionForm(formdata=None)
     limit = int(current_app.config["ARCHIVE_CONTRIBUTION_MAX_MB"])
     form.form_errors.append(

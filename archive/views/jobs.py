@@ -7,38 +7,36 @@ import datetime
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from .. import access, i18n
+from .. import access
+from ..i18n import N_
+from ..i18n import translate as _
 from ..jobs import JobError, Jobs
-from .contribute import choose_language
 from .forms.jobs import CancelJobForm, ReindexForm
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 # What staff read for each kind and state; the catalogues translate these.
-KIND_NAMES = {"reindex": "Rebuild the search index"}
+KIND_NAMES = {
+    "reindex": N_("Rebuild the search index"),
+    "repair-index": N_("Repair the search index"),
+    "check-index": N_("Check the search index"),
+}
 STATE_NAMES = {
-    "queued": "Queued",
-    "running": "Running",
-    "done": "Done",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
 }
 REFUSALS = {
-    "no_job": "There is no such job.",
-    "ended": "This job has already ended; nothing was cancelled.",
+    "no_job": N_("There is no such job."),
+    "ended": N_("This job has already ended; nothing was cancelled."),
 }
 
 
 @bp.before_request
 def staff_only():
     access.require(g.viewer, "edit")
-
-
-bp.before_request(choose_language)  # after the check: refusals are the app's own pages
-
-
-def _(text: str, **values) -> str:
-    return i18n.translate(text, g.get("lang", i18n.DEFAULT), **values)
 
 
 def queue() -> Jobs:

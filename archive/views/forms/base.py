@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...access import Level
 from ...errors import ArchiveError
+from ...i18n import N_
 from ...metadata import control_character
 
 
@@ -93,7 +94,7 @@ class ArchiveForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in _typed_fields(self):
             if isinstance(field.data, str) and control_character(field.data):
-                field.errors = [*field.errors, "This contains an invisible control character; please remove it."]
+                field.errors = [*field.errors, N_("This contains an invisible control character; please remove it.")]
                 valid = False
         return valid
 
@@ -109,7 +110,7 @@ ACCESS_CHOICES = [  # the levels of access.py, most closed first, in words
     SelectChoice(Level.STAFF.value, "Staff only"),
     SelectChoice(Level.RESEARCHERS.value, "Signed-in researchers"),
     SelectChoice(Level.FAMILY.value, "Family and staff"),
-    SelectChoice(Level.PUBLIC.value, "Everyone"),
+    SelectChoice(Level.PUBLIC.value, N_("Everyone")),
 ]
 
 
@@ -121,5 +122,5 @@ def one_newline(text: str | None) -> str | None:
 class ImageSlot(Form):
     """One file of a batch, with its own caption."""
 
-    file = FileField("Image")
-    caption = StringField("Caption", validators=[Length(max=1_000)])
+    file = FileField(N_("Image"))
+    caption = StringField(N_("Caption"), validators=[Length(max=1_000)])

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...i18n import N_
 from .base import ArchiveForm, ImageSlot, one_newline
 
 # A browser's maxlength cuts pasted text silently, so these limits are said on the form, checked by forms.js before
@@ -27,80 +28,85 @@ class ContributionForm(ArchiveForm):
     """The public "Share a testimony" form. Labels are English here and translated where it is shown."""
 
     contributor_name = StringField(
-        "Your name",
-        validators=[DataRequired("Please write your name."), Length(max=200)],
+        N_("Your name"),
+        validators=[DataRequired(N_("Please write your name.")), Length(max=200)],
         render_kw={"autocomplete": "name"},
     )
     relation = StringField(
-        "Who the narrator is to you",
+        N_("Who the narrator is to you"),
         validators=[
-            DataRequired("Please say who the narrator is to you (for example: my grandmother)."),
+            DataRequired(N_("Please say who the narrator is to you (for example: my grandmother).")),
             Length(max=200),
         ],
-        description="For example: my grandmother, my father, myself.",
+        description=N_("For example: my grandmother, my father, myself."),
     )
     contact = StringField(
-        "Email or phone (optional)",
+        N_("Email or phone (optional)"),
         validators=[Length(max=200)],
-        description="Only the archive's historians see it, to ask you a question. Never shown.",
+        description=N_("Only the archive's historians see it, to ask you a question. Never shown."),
     )
     narrator = StringField(
-        "Narrator's name", validators=[DataRequired("Please write the narrator's name."), Length(max=200)]
+        N_("Narrator's name"), validators=[DataRequired(N_("Please write the narrator's name.")), Length(max=200)]
     )
     narrator_other_forms = StringField(
-        "Other spellings of the name",
+        N_("Other spellings of the name"),
         validators=[Length(max=500)],
-        description="In other scripts or spellings, separated by ';'.",
+        description=N_("In other scripts or spellings, separated by ';'."),
     )
     birth_year = IntegerField(
-        "Narrator's year of birth (optional)",
-        validators=[Optional(), NumberRange(1850, 2030, "Write the year with four digits, for example 1931.")],
+        N_("Narrator's year of birth (optional)"),
+        validators=[Optional(), NumberRange(1850, 2030, N_("Write the year with four digits, for example 1931."))],
     )
     birthplace = StringField(
-        "Where the narrator was born", validators=[Length(max=300)], render_kw={"list": "places", "autocomplete": "off"}
+        N_("Where the narrator was born"),
+        validators=[Length(max=300)],
+        render_kw={"list": "places", "autocomplete": "off"},
     )
     deported_to = StringField(
-        "Where the family was sent", validators=[Length(max=500)], description="Villages or towns, separated by ';'."
+        N_("Where the family was sent"),
+        validators=[Length(max=500)],
+        description=N_("Villages or towns, separated by ';'."),
     )
     later_homes = StringField(
-        "Later homes", validators=[Length(max=500)], description="Villages or towns, separated by ';'."
+        N_("Later homes"), validators=[Length(max=500)], description=N_("Villages or towns, separated by ';'.")
     )
     story_text = TextAreaField(
         "The story",
         validators=[Length(max=STORY_MAX_CHARS)],
         filters=[one_newline],
         render_kw={"rows": 10, "maxlength": False, "data-max-chars": STORY_MAX_CHARS},
-        description="Write it here (up to 200,000 characters, about 100 pages), or attach it below as a file.",
+        description=N_("Write it here (up to 200,000 characters, about 100 pages), or attach it below as a file."),
     )
     story_file = FileField(
-        "Or attach the story as a file (optional)",
-        description="Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC).",
+        N_("Or attach the story as a file (optional)"),
+        description=N_("Text (.txt), Word (.docx) or an audio recording (MP3, M4A, WAV, Ogg, FLAC)."),
     )
     photos = FieldList(FormField(ImageSlot), min_entries=3, max_entries=10)
     visibility = RadioField(
         "Who may see it",
         choices=[
-            SelectChoice("public", "Everyone"),
-            SelectChoice("researchers", "Researchers of the archive only"),
-            SelectChoice("family", "Only my family (through my private link) and the archive's historians"),
+            SelectChoice("public", N_("Everyone")),
+            SelectChoice("researchers", N_("Researchers of the archive only")),
+            SelectChoice("family", N_("Only my family (through my private link) and the archive's historians")),
         ],
         validators=[DataRequired("Please choose who may see it.")],
     )
     living_named = RadioField(
-        "May living people be named?",
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, leave their names out")],
-        validators=[DataRequired("Please answer whether living people may be named.")],
+        N_("May living people be named?"),
+        choices=[SelectChoice("yes", N_("Yes")), SelectChoice("no", N_("No, leave their names out"))],
+        validators=[DataRequired(N_("Please answer whether living people may be named."))],
     )
     embargo_until = DateField(
-        "Keep it closed until (optional)",
+        N_("Keep it closed until (optional)"),
         validators=[Optional()],
-        description="Nobody but the historians sees it before this day.",
+        description=N_("Nobody but the historians sees it before this day."),
     )
     agree = BooleanField(
-        "I agree to the terms above", validators=[DataRequired("Please read the terms and tick the box to agree.")]
+        N_("I agree to the terms above"),
+        validators=[DataRequired(N_("Please read the terms and tick the box to agree."))],
     )
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
-    submit = SubmitField("Send the testimony")
+    website = StringField(N_("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submit = SubmitField(N_("Send the testimony"))
 
     def chosen_photos(self) -> list[tuple[object, str]]:
         return [
@@ -112,9 +118,9 @@ class ContributionForm(ArchiveForm):
 
 class ReceiptCodeForm(ArchiveForm):
     code = StringField(
-        "Your code",
-        validators=[DataRequired("Please write the code from your receipt."), Length(max=20)],
-        description="For example K7X2M-9QAB4.",
+        N_("Your code"),
+        validators=[DataRequired(N_("Please write the code from your receipt.")), Length(max=20)],
+        description=N_("For example K7X2M-9QAB4."),
     )
     submit = SubmitField("Open my testimony")
 
@@ -123,11 +129,11 @@ class ReceiptAddForm(ArchiveForm):
     """The contributor answers a question, corrects something or adds photos."""
 
     text = TextAreaField(
-        "Your answer or correction",
+        N_("Your answer or correction"),
         validators=[Length(max=ANSWER_MAX_CHARS)],
         filters=[one_newline],
         render_kw={"rows": 5, "maxlength": False, "data-max-chars": ANSWER_MAX_CHARS},
-        description="Up to 50,000 characters; a longer text can be sent as several answers.",
+        description=N_("Up to 50,000 characters; a longer text can be sent as several answers."),
     )
     photos = FieldList(FormField(ImageSlot), min_entries=2, max_entries=10)
     submit = SubmitField("Send")
@@ -135,6 +141,7 @@ class ReceiptAddForm(ArchiveForm):
 
 class WithdrawForm(ArchiveForm):
     confirm = BooleanField(
-        "Yes, withdraw my consent: hide everything I sent", validators=[DataRequired("Tick the box to confirm.")]
+        N_("Yes, withdraw my consent: hide everything I sent"),
+        validators=[DataRequired(N_("Tick the box to confirm."))],
     )
-    submit = SubmitField("Withdraw consent")
+    submit = SubmitField(N_("Withdraw consent"))

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from ...access import DEFAULT_LEVEL
+from ...i18n import N_
 from .base import ACCESS_CHOICES, ArchiveForm
 
 
@@ -39,7 +40,7 @@ class InterviewUploadForm(ArchiveForm):
     villages = StringField("Villages and places named", description="Separated by ';', in any script.")
     birthplace = StringField("Narrator's birthplace")
     deported_to = StringField("Deported to")
-    later_homes = StringField("Later homes")
+    later_homes = StringField(N_("Later homes"))
     surnames = StringField("Surnames")
     languages = StringField("Languages", description="Tags such as ru; ko; en")
     duration = StringField("Duration", description="hh:mm:ss")
@@ -50,7 +51,7 @@ class InterviewUploadForm(ArchiveForm):
     rights = TextAreaField("Rights")
     release_form = SelectField(
         "Release form on file",
-        choices=[SelectChoice("", "Unknown"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        choices=[SelectChoice("", "Unknown"), SelectChoice("yes", N_("Yes")), SelectChoice("no", "No")],
     )
     consent_scope = StringField("Consent scope")
     consent_date = StringField("Consent date")

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import Length
 
 from ...access import DEFAULT_LEVEL
+from ...i18n import N_
 from ...media import ITEM_KINDS
 from .base import ACCESS_CHOICES, ArchiveForm, ImageSlot, MultiCheckboxField
 
@@ -25,7 +26,7 @@ class MediaForm(ArchiveForm):
         validators=[Length(max=300)],
         description="Leave empty when adding files to use each file's caption, or else its name.",
     )
-    caption = StringField("Caption", validators=[Length(max=1_000)])
+    caption = StringField(N_("Caption"), validators=[Length(max=1_000)])
     kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
     description = TextAreaField("Description", validators=[Length(max=20_000)], render_kw={"rows": 3})
     date = StringField("Date", validators=[Length(max=100)], description="EDTF: 1938-05-14, 1938, 194X, 1937~")

@@ -8,6 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...i18n import N_
 from .base import ArchiveForm
 
 
@@ -18,7 +19,7 @@ class DescribeForm(ArchiveForm):
     date = StringField("Date of the testimony", description="EDTF: 2026-11-25, 2026-11")
     birthplace = StringField("Narrator's birthplace", description="A place of the gazetteer, in any script.")
     deported_to = StringField("Deported to", description="Places separated by ';'.")
-    later_homes = StringField("Later homes", description="Places separated by ';'.")
+    later_homes = StringField(N_("Later homes"), description="Places separated by ';'.")
     surnames = StringField("Surnames")
     languages = StringField("Languages", description="Tags such as ru; ko")
     description = TextAreaField("Description", render_kw={"rows": 3})

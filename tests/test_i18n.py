@@ -1,0 +1,111 @@
+"""The page languages: gettext catalogues complete for every marked message, compiled as their sources say, plural
+rules that Russian needs, and the language chosen by the switcher, the cookie or the browser, in that order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from archive import i18n, templates_folder
+
+OTHER_LANGUAGES = ("ru", "ko")
+SAME_IN_EVERY_LANGUAGE: set[str] = set()  # names, codes and numbers a translation may leave as they are
+
+
+def catalogue(lang: str):
+    with (i18n.CATALOGUES / lang / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=lang)
+
+
+def test_the_languages_are_english_russian_and_korean():
+    assert set(i18n.languages()) == {"en", *OTHER_LANGUAGES}
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_every_marked_message_has_a_translation_in_every_form(lang):
+    marked = i18n.extract(templates_folder())
+    assert len(marked) > 150
+    found = catalogue(lang)
+    lacking, same = [], []
+    for message in marked:
+        if not message.id:
+            continue
+        translated = found.get(message.id)
+        if translated is None or not i18n.translated(translated):
+            lacking.append(message.id)
+            continue
+        forms = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+        english = message.id if isinstance(message.id, tuple) else (message.id,)
+        if any(form in english for form in forms) and english[0] not in SAME_IN_EVERY_LANGUAGE:
+            same.append(message.id)
+        if isinstance(message.id, tuple):
+            assert len(forms) == found.num_plurals, message.id  # every plural form the language has
+        placeholders = set(re.findall(r"{\w+}", english[-1]))
+        assert all(set(re.findall(r"{\w+}", form)) <= placeholders | {"{n}"} for form in forms), message.id
+    assert lacking == [] and same == []
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_the_compiled_catalogue_is_the_one_its_source_makes(lang):
+    compiled = (i18n.CATALOGUES / lang / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert compiled == i18n.compile_catalogue(lang), "run `archive translations compile`"
+
+
+def test_russian_counts_take_three_forms_and_korean_one(client):
+    assert catalogue("ru").num_plurals == 3 and catalogue("ko").num_plurals == 1
+    app = client.application
+    with app.test_request_context("/?lang=ru"):
+        from flask import g
+
+        g.lang = "ru"
+        said = [
+            i18n.translate_plural("{n} job listed, the newest first.", "{n} jobs listed, the newest first.", n)
+            for n in (1, 2, 5, 11, 21, 22)
+        ]
+    assert [s.split(",")[0] for s in said] == ["1 задача", "2 задачи", "5 задач", "11 задач", "21 задача", "22 задачи"]
+    with app.test_request_context("/?lang=ko"):
+        from flask import g
+
+        g.lang = "ko"
+        assert i18n.translate_plural("{n} job listed, the newest first.", "{n} jobs listed, the newest first.", 3) == (
+            "작업 3개, 최근 것부터 보여 드립니다."
+        )
+
+
+def html_lang(page: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', page).group(1)
+
+
+def test_the_language_comes_from_the_switcher_then_the_cookie_then_the_browser(client):
+    korean_browser = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
+    first = client.get("/contribute/", headers=korean_browser)
+    assert html_lang(first.get_data(as_text=True)) == "ko" and "이야기" in first.get_data(as_text=True)
+    assert "Accept-Language" in first.headers["Vary"] and "Cookie" in first.headers["Vary"]
+    chosen = client.get("/contribute/?lang=ru", headers=korean_browser)  # the switcher wins over the browser
+    assert html_lang(chosen.get_data(as_text=True)) == "ru"
+    assert "lang=ru" in chosen.headers["Set-Cookie"] and "HttpOnly" in chosen.headers["Set-Cookie"]
+    later = client.get("/contribute/", headers=korean_browser)  # and is remembered
+    assert html_lang(later.get_data(as_text=True)) == "ru" and "Поделиться" in later.get_data(as_text=True)
+    english = client.get("/contribute/?lang=en")
+    assert html_lang(english.get_data(as_text=True)) == "en"
+    assert html_lang(client.get("/contribute/?lang=xx").get_data(as_text=True)) == "en"  # unknown: kept as it was
+
+
+@pytest.mark.parametrize("path", ["/", "/interviews/", "/search?q=Ushtobe&village=ushtobe", "/media/", "/contribute/"])
+def test_every_page_offers_the_other_languages_keeping_where_the_reader_is(client, sample_collection, path):
+    page = client.get(path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert html_lang(page) == "ru"
+    switcher = re.search(r'<nav class="languages"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    links = dict(re.findall(r'<a href="([^"]+)" lang="(\w+)"', switcher))
+    assert sorted(links.values()) == ["en", "ko"]
+    for href in links:
+        assert href.startswith(path.split("?")[0] + "?")
+        if "q=Ushtobe" in path:
+            assert "q=Ushtobe" in href and "village=ushtobe" in href
+
+
+def test_korean_text_is_never_broken_inside_a_word():
+    css = (i18n.CATALOGUES.parent / "static" / "css" / "archive.css").read_text("utf-8")
+    assert re.search(r":lang\(ko\)\s*{[^}]*word-break:\s*keep-all", css)
