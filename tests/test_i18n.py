@@ -109,3 +109,19 @@ def test_every_page_offers_the_other_languages_keeping_where_the_reader_is(clien
 def test_korean_text_is_never_broken_inside_a_word():
     css = (i18n.CATALOGUES.parent / "static" / "css" / "archive.css").read_text("utf-8")
     assert re.search(r":lang\(ko\)\s*{[^}]*word-break:\s*keep-all", css)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "detail"),
+    [("ru", "Не найдено", "Здесь нет интервью."), ("ko", "찾을 수 없습니다", "여기에는 인터뷰가 없습니다.")],
+)
+def test_an_error_page_speaks_the_readers_language(client, lang, title, detail):
+    answer = client.get(f"/interviews/nosuchone?lang={lang}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and html_lang(page) == lang
+    assert title in page and detail in page and "There is no interview" not in page
+
+
+def test_signing_in_and_out_speaks_the_readers_language(client):
+    page = client.get("/auth/signin?lang=ko").get_data(as_text=True)
+    assert "계정 이름" in page and "비밀번호" in page and "Account name" not in page

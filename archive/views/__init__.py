@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
     def access_denied(error):
         if not error.signed_in and not problems.is_api():
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
-        return _error(403 if error.signed_in else 401, "Your account may not do this.")
+        return _error(403 if error.signed_in else 401, N_("Your account may not do this."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

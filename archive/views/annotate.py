@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
+from ..i18n import N_
 from .forms.annotate import AnnotationForm, DeleteForm
 from .forms.base import show_error
 from .loaders import collection, get_interview_or_404, services
@@ -180,7 +181,7 @@ def new(interview_id: str):
             flash("Annotation saved.")
             return _back(interview_id, f"a-{annotations.short_id(made)}")
     elif request.method == "GET" and segment is None:
-        abort(404, "Choose a passage of the transcript to annotate.")
+        abort(404, N_("Choose a passage of the transcript to annotate."))
     return render_template(
         "annotate/form.html",
         form=form,
@@ -224,7 +225,7 @@ def delete(interview_id: str, annotation_id: str):
     _find_or_404(interview_id, annotation_id)
     form = DeleteForm()
     if not form.validate_on_submit():
-        abort(400, "This form has expired. Reload the page and try again.")
+        abort(400, N_("This form has expired. Reload the page and try again."))
     try:
         services().annotations.delete(interview_id, annotation_id, form.version.data, g.viewer.name)
     except annotations.AnnotationError as error:
@@ -252,7 +253,7 @@ def _find_or_404(interview_id: str, annotation_id: str) -> dict:
     try:
         return annotations.find(collection(), interview_id, annotation_id)
     except ArchiveError:
-        abort(404, "There is no such annotation in this interview.")
+        abort(404, N_("There is no such annotation in this interview."))
 
 
 def _show_error(form: AnnotationForm, error: annotations.AnnotationError) -> None:

@@ -17,6 +17,7 @@ from wtforms import ValidationError
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError
+from ..i18n import N_
 from ..search import FACETS
 from . import problems, schemas
 from .loaders import collection, get_interview_or_404, get_item_or_404, search_index, services
@@ -275,7 +276,7 @@ def _located(annotation_id: str) -> tuple[str, dict]:
         if found is not None:
             return interview_id, found
         break  # a redaction the reader may not have, or the index is behind the collection
-    abort(404, "There is no such annotation, or you may not read its interview.")
+    abort(404, N_("There is no such annotation, or you may not read its interview."))
 
 
 @bp.get("/annotations/<annotation_id>")

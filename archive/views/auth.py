@@ -7,6 +7,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import access, accounts
 from ..errors import AccountError, SignInThrottled
+from ..i18n import N_
+from ..i18n import translate as _
 from .forms.auth import SignInForm, SignOutForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -24,7 +26,7 @@ def load_viewer():
     if header.startswith("Bearer "):
         g.viewer = accounts.user_for_token(header.removeprefix("Bearer ").strip())
         if g.viewer is None:
-            abort(401, "The API token is not valid.")
+            abort(401, N_("The API token is not valid."))
     elif "sid" in session:
         g.viewer = accounts.user_for_session(session["sid"])
         if g.viewer is None:
@@ -54,11 +56,11 @@ def signin():
                 accounts.close_session(old)
             session.clear()  # a new session at sign-in: nothing planted before it survives
             session["sid"] = accounts.open_session(user)
-            flash(f"Signed in as {user.name}.")
+            flash(_("Signed in as {name}.", name=user.name))
             response = redirect(safe_next(request.args.get("next")))
             _remember_name(response, user.name)
             return response
-        form.form_errors.append("That account name and password do not match.")
+        form.form_errors.append(_("That account name and password do not match."))
         status = 401
     return render_template("auth/signin.html", form=form), status
 
@@ -100,7 +102,7 @@ def signout():
     if form.validate_on_submit() and "sid" in session:
         accounts.close_session(session["sid"])
     session.clear()
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("public.index"))
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
+from ..i18n import N_
 from ..search import IndexUnavailable
 from .forms.base import show_error
 from .forms.entries import EntryForm
@@ -35,7 +36,7 @@ class Passage:
 def entry_or_404(kind: str, entry_id: str):
     found = vocab.lookup(collection(), kind).get(entry_id)
     if found is None:
-        abort(404, f"There is no such {'person' if kind == 'people' else kind[:-1]} in the archive's vocabulary.")
+        abort(404, N_("There is no such entry in the archive's vocabularies."))
     return found
 
 

@@ -21,6 +21,7 @@ from flask import (
 
 from .. import access, annotations, redaction, transcripts
 from ..errors import ConflictError, sentence
+from ..i18n import N_
 from .forms.interviews import InterviewUploadForm, PassageForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services
 from .paging import page_number
@@ -81,7 +82,7 @@ def correct(interview_id: str, n: int):
     stored = collection().read("interviews", interview_id, "segments.json")
     segment = next((s for s in stored.json() if s["n"] == n), None)
     if segment is None:
-        abort(404, "This interview has no such passage.")
+        abort(404, N_("This interview has no such passage."))
     form = PassageForm()
     if request.method == "GET":
         form.text.data, form.version.data = segment["text"], stored.version
@@ -113,9 +114,9 @@ def audio(interview_id: str):
     interview = get_interview_or_404(interview_id)
     sound = interview.record.get("audio")
     if not sound:
-        abort(404, "This interview has no audio.")
+        abort(404, N_("This interview has no audio."))
     if not access.sees_redactions(g.reader) and redaction.present(annotations.items(collection(), interview_id)):
-        abort(404, "The audio of this interview is withheld while some of its passages are redacted.")
+        abort(404, N_("The audio of this interview is withheld while some of its passages are redacted."))
     path = collection().path("interviews", interview_id, sound["original"])
     return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
 

@@ -8,6 +8,7 @@ from flask import abort, current_app, g
 from .. import access, interviews, media
 from ..collection import Collection
 from ..errors import CollectionError
+from ..i18n import N_
 from ..search import IndexUnavailable, SearchIndex
 from ..services import Services
 
@@ -30,9 +31,9 @@ def get_interview_or_404(interview_id: str) -> interviews.Interview:
     try:
         interview = interviews.load(collection(), interview_id)
     except CollectionError:
-        abort(404, "There is no interview here.")
+        abort(404, N_("There is no interview here."))
     if not access.can_read(g.reader, interview.record):
-        abort(404, "There is no interview here.")
+        abort(404, N_("There is no interview here."))
     return interview
 
 
@@ -41,9 +42,9 @@ def get_item_or_404(item_id: str) -> media.Item:
     try:
         item = media.load(collection(), item_id)
     except CollectionError:
-        abort(404, "There is no item here.")
+        abort(404, N_("There is no item here."))
     if not access.can_read(g.reader, item.record):
-        abort(404, "There is no item here.")
+        abort(404, N_("There is no item here."))
     return item
 
 

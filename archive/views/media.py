@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError, sentence
+from ..i18n import N_
 from .forms.media import MediaForm, MediaUploadForm
 from .loaders import collection, get_item_or_404, search_index, services
 from .paging import page_number
@@ -56,11 +57,11 @@ def show(item_id: str):
 def _derivative(item_id: str, page: int, size: str):
     item = get_item_or_404(item_id)
     if not 1 <= page <= item.pages:
-        abort(404, "This item has no such page.")
+        abort(404, N_("This item has no such page."))
     fmt = item.record.get("derived", {}).get("format", "JPEG")
     path = media.derived_path(collection(), item_id, page, size, fmt)
     if not path.is_file():
-        abort(404, "This image has not been prepared yet; `archive derive` makes it.")
+        abort(404, N_("This image has not been prepared yet; `archive derive` makes it."))
     response = send_file(path, mimetype="image/webp" if fmt == "WEBP" else "image/jpeg", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"  # access may change; never kept by shared caches
     return response
@@ -81,7 +82,7 @@ def full(item_id: str, page: int):
     """The display copy alone, at its full size, for reading a letter or a caption on a photograph."""
     item = get_item_or_404(item_id)
     if not 1 <= page <= item.pages:
-        abort(404, "This item has no such page.")
+        abort(404, N_("This item has no such page."))
     return render_template("media/full.html", item=item, page=page)
 
 
@@ -89,11 +90,11 @@ def full(item_id: str, page: int):
 def original(item_id: str):
     item = get_item_or_404(item_id)
     if not access.can_fetch_original(g.viewer):
-        abort(404, "There is no item here.")
+        abort(404, N_("There is no item here."))
     source = item.record["source"]
     path = collection().path("media", item_id, source["original"])
     if not path.is_file():
-        abort(404, "The original file of this item is missing from its folder; `archive verify` says more.")
+        abort(404, N_("The original file of this item is missing from its folder; `archive verify` says more."))
     return send_file(
         path,
         mimetype=source.get("media_type"),

@@ -8,6 +8,7 @@ from .. import access, contributions, vocab
 from ..collection import check_name
 from ..contributions import ContributionError
 from ..errors import CollectionError, ConflictError
+from ..i18n import N_
 from .forms.moderate import ApproveForm, DeclineForm, DescribeForm, QuestionForm
 from .loaders import collection, services
 
@@ -23,7 +24,7 @@ def submission_or_404(submission_id: str) -> contributions.Submission:
     try:
         return contributions.load(collection(), submission_id)
     except CollectionError:
-        abort(404, "There is no such submission.")
+        abort(404, N_("There is no such submission."))
 
 
 @bp.get("/")
@@ -118,9 +119,9 @@ def file(submission_id: str, name: str):
     try:
         path = collection().path("contributions", submission_id, check_name(name))
     except CollectionError:
-        abort(404, "There is no such file.")
+        abort(404, N_("There is no such file."))
     if not name.startswith("files/") or not path.is_file():
-        abort(404, "There is no such file.")
+        abort(404, N_("There is no such file."))
     response = send_file(path, max_age=0, conditional=True)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -7,24 +7,25 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...i18n import N_
 from .base import ArchiveForm
 
 
 class SignInForm(ArchiveForm):
     name = StringField(
-        "Account name",
-        validators=[DataRequired("Enter your account name."), Length(max=64)],
+        N_("Account name"),
+        validators=[DataRequired(N_("Enter your account name.")), Length(max=64)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        N_("Password"),
+        validators=[DataRequired(N_("Enter your password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Sign in")
+    submit = SubmitField(N_("Sign in"))
 
 
 class SignOutForm(ArchiveForm):
     """Only a CSRF token: signing out is a POST so that no link or image on another site can do it."""
 
-    submit = SubmitField("Sign out")
+    submit = SubmitField(N_("Sign out"))
