@@ -125,3 +125,25 @@ def test_an_error_page_speaks_the_readers_language(client, lang, title, detail):
 def test_signing_in_and_out_speaks_the_readers_language(client):
     page = client.get("/auth/signin?lang=ko").get_data(as_text=True)
     assert "계정 이름" in page and "비밀번호" in page and "Account name" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "english"),
+    [
+        ("ru", ["Смотреть интервью", "Историки и исследователи"], ["Browse the interviews", "Testimonies recorded"]),
+        ("ko", ["인터뷰 둘러보기", "역사학자와 연구자는"], ["Browse the interviews", "Testimonies recorded"]),
+    ],
+)
+def test_the_home_page_speaks_the_readers_language(client, lang, words, english):
+    page = client.get(f"/?lang={lang}").get_data(as_text=True)
+    assert all(w in page for w in words) and not any(e in page for e in english)
+
+
+def test_search_counts_its_results_in_russian_words(client, sample_collection):
+    page = client.get("/search?q=Ushtobe&lang=ru").get_data(as_text=True)
+    count = int(re.search(r"(\d+) результат", page).group(1))
+    word = {1: "результат", 2: "результата", 3: "результата", 4: "результата"}.get(count % 10, "результатов")
+    if 11 <= count % 100 <= 14:
+        word = "результатов"
+    assert f"{count} {word}" in page and "Поиск: «Ushtobe»" in page
+    assert "Nothing found" not in client.get("/search?q=zzzzqqq&lang=ru").get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request, url_for
 
+from ..i18n import N_
 from ..search import FACETS, Results
 from .loaders import search_index
 from .paging import page_number
@@ -11,20 +12,25 @@ from .paging import page_number
 bp = Blueprint("search", __name__)
 
 FACET_TITLES = {
-    "village": "Village",
-    "surname": "Surname",
-    "region": "Region",
-    "decade": "Decade",
-    "event": "Event",
-    "place": "Recorded in",
-    "person": "Person",
-    "language": "Language",
-    "kind": "Kind",
-    "narrator": "Narrator",
-    "interviewer": "Interviewer",
-    "collection": "Collection",
-    "institution": "Institution",
+    "village": N_("Village"),
+    "surname": N_("Surname"),
+    "region": N_("Region"),
+    "decade": N_("Decade"),
+    "event": N_("Event"),
+    "place": N_("Recorded in"),
+    "person": N_("Person"),
+    "language": N_("Language"),
+    "kind": N_("Kind"),
+    "narrator": N_("Narrator"),
+    "interviewer": N_("Interviewer"),
+    "collection": N_("Collection"),
+    "institution": N_("Institution"),
 }
+
+
+BROWSE_TITLES = {"villages": N_("Villages A to Z"), "surnames": N_("Surnames A to Z")}
+# what the query parser (archive/search/parsing.py) may say of a query, marked here for the catalogues
+PARSER_MESSAGES = (N_("The search had only very common words; try more specific ones."),)
 
 
 def run_query() -> Results:
@@ -71,10 +77,12 @@ def index():
 @bp.get("/browse/<facet>")
 def browse(facet: str):
     if facet not in ("villages", "surnames"):
-        return render_template("errors.html", status=404, title="Not found", detail="Browse villages or surnames."), 404
+        return render_template(
+            "errors.html", status=404, title=N_("Not found"), detail=N_("Browse villages or surnames.")
+        ), 404
     name = facet[:-1]
     values = search_index().browse(name, g.reader)
     groups: dict[str, list] = {}
     for value, label, count in sorted(values, key=lambda v: v[1].casefold()):
         groups.setdefault(label[:1].upper(), []).append((value, label, count))
-    return render_template("search/browse.html", facet=name, groups=groups, title=f"{FACET_TITLES[name]}s A to Z")
+    return render_template("search/browse.html", facet=name, groups=groups, title=BROWSE_TITLES[facet])
