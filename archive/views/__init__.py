@@ -30,6 +30,7 @@ from . import (
     search,
     vocab,
 )
+from . import media as media_views
 from .forms.auth import SignOutForm
 from .requests import ArchiveRequest, BoundedJSONProvider
 
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
             "index_rebuilding": g.get("index_rebuilding", False),
             # what the page offers is asked of access.py, never decided in a template from a role
             "can_edit": access.can_edit(g.get("viewer")),
+            "kind_names": media_views.KIND_NAMES,
         }
 
     @app.errorhandler(CSRFError)

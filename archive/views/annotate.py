@@ -108,7 +108,7 @@ def page_parts(interview_id: str, segments: list[dict], items: list[dict], staff
     starts = interviews.transcript_text(segments)[1]
     filters = {name: request.args.get(name, "") for name in (*annotations.LINK_KINDS, "author")}
     options = []
-    for kind, label in (("events", "Event"), ("places", "Place"), ("people", "Person")):
+    for kind, label in (("events", N_("Event")), ("places", N_("Place")), ("people", N_("Person"))):
         present = {entry_id: name for item in every for k, entry_id, name in item.links if k == kind}
         if present:
             options.append((kind, label, sorted(present.items(), key=lambda pair: pair[1].casefold())))

@@ -17,6 +17,20 @@ from .paging import page_number
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 GALLERY_FILTERS = ("village", "surname", "kind", "decade", "institution")
+GALLERY_TITLES = {
+    "village": N_("Village"),
+    "surname": N_("Surname"),
+    "kind": N_("Kind"),
+    "decade": N_("Decade"),
+    "institution": N_("Institution"),
+}
+KIND_NAMES = {  # media.ITEM_KINDS in words
+    "photograph": N_("Photograph"),
+    "document": N_("Document"),
+    "letter": N_("Letter"),
+    "object": N_("Object"),
+    "other": N_("Other"),
+}
 GALLERY_PAGE = 48
 
 
@@ -27,7 +41,9 @@ def gallery():
     results = search_index().query(
         "", filters, g.reader, page=page_number(page), sort="date", page_size=GALLERY_PAGE, scope="media"
     )
-    return render_template("media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS)
+    return render_template(
+        "media/gallery.html", results=results, filters=filters, facet_names=GALLERY_FILTERS, titles=GALLERY_TITLES
+    )
 
 
 @bp.get("/<item_id>")
