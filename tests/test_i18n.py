@@ -147,3 +147,16 @@ def test_search_counts_its_results_in_russian_words(client, sample_collection):
         word = "результатов"
     assert f"{count} {word}" in page and "Поиск: «Ushtobe»" in page
     assert "Nothing found" not in client.get("/search?q=zzzzqqq&lang=ru").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "event"),
+    [
+        ("ru", "Хронология", "Первые корейские переселенцы на российском Дальнем Востоке"),
+        ("ko", "연표", "한인의 첫 연해주 이주"),
+    ],
+)
+def test_the_timeline_names_events_in_the_readers_language(client, lang, heading, event):
+    page = client.get(f"/events/?lang={lang}").get_data(as_text=True)
+    assert heading in page and event in page
+    assert "First Korean settlers in the Russian Far East" not in page

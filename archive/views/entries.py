@@ -17,7 +17,7 @@ from .loaders import collection, items_linking, search_index, services
 
 bp = Blueprint("entries", __name__)
 KINDS = "any(events, places, people)"
-TITLES = {"events": "Timeline", "places": "Places", "people": "People"}
+TITLES = {"events": N_("Timeline"), "places": N_("Places"), "people": N_("People")}
 FACET = {"events": "event", "places": "village", "people": "person"}
 
 
