@@ -110,7 +110,7 @@ def test_correcting_a_passage_moves_annotations_and_flags_lost_ones(client, hist
     )
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "1 annotation(s) lost their words and are flagged for review" in shown
+    assert "1 annotation lost its words and is flagged for review" in shown
     assert "Needs review" in shown and "Совсем другой текст." in shown
     stale = client.post(
         f"/interviews/{INTERVIEW}/passages/{second['n']}",

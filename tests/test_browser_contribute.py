@@ -96,7 +96,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         historian.get_by_role("button", name="Approve: add to the archive").click()
         historian.wait_for_url(f"{live_server}/moderate/{submission_id}")
         flashes = historian.locator(".flashes").inner_text()
-        assert "Approved: interviews/" in flashes and "2 photo item(s)" in flashes, flashes
+        assert "Approved: interviews/" in flashes and "2 photo items" in flashes, flashes
         assert "(approved)" in historian.locator("h1").inner_text()
 
         # 4. The chosen access holds: anonymous readers find nothing, a researcher finds the interview and photos.

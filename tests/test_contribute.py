@@ -700,7 +700,7 @@ def test_photos_sent_after_approval_join_the_archive_once_a_historian_approves_t
     )
     assert added.status_code == 302
     assert collection.ids("media") == sorted(first)  # nothing enters the archive unseen
-    assert "1 photo(s) arrived after approval" in text(historian.get(f"/moderate/{sent.id}"))
+    assert "1 photo arrived after approval" in text(historian.get(f"/moderate/{sent.id}"))
     assert act(historian, sent.id, "photos").status_code == 302
     [later] = sorted(set(collection.ids("media")) - set(first))
     record = media.load(collection, later).record

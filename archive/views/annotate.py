@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import ArchiveError
 from ..i18n import N_
+from ..i18n import translate as _
 from .forms.annotate import AnnotationForm, DeleteForm
 from .forms.base import show_error
 from .loaders import collection, get_interview_or_404, services
@@ -178,7 +179,7 @@ def new(interview_id: str):
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            flash("Annotation saved.")
+            flash(_("Annotation saved."))
             return _back(interview_id, f"a-{annotations.short_id(made)}")
     elif request.method == "GET" and segment is None:
         abort(404, N_("Choose a passage of the transcript to annotate."))
@@ -205,7 +206,7 @@ def edit(interview_id: str, annotation_id: str):
         except annotations.AnnotationError as error:
             _show_error(form, error)
         else:
-            flash("Annotation changed.")
+            flash(_("Annotation changed."))
             return _back(interview_id, f"a-{annotation_id}")
     return render_template(
         "annotate/form.html",
@@ -229,9 +230,9 @@ def delete(interview_id: str, annotation_id: str):
     try:
         services().annotations.delete(interview_id, annotation_id, form.version.data, g.viewer.name)
     except annotations.AnnotationError as error:
-        flash(str(error), "error")
+        flash(error.sentence, "error")
         return redirect(url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id))
-    flash("Annotation deleted; the interview's history keeps it.")
+    flash(_("Annotation deleted; the interview's history keeps it."))
     return _back(interview_id, "annotations")
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
 from ..i18n import N_
+from ..i18n import translate as _
 from ..search import IndexUnavailable
 from .forms.base import show_error
 from .forms.entries import EntryForm
@@ -135,7 +136,7 @@ def edit(kind: str, entry_id: str | None):
         except vocab.VocabularyError as error:
             show_error(form, error)
         else:
-            flash(f"Saved “{saved['label']['en']}”.")
+            flash(_("Saved “{name}”.", name=saved["label"]["en"]))
             return redirect(url_for("entries.show", kind=kind, entry_id=saved["id"]))
     return render_template(
         "entries/edit.html", kind=kind, form=form, entry_id=entry_id, title=TITLES[kind]

@@ -22,6 +22,8 @@ from flask import (
 from .. import access, annotations, redaction, transcripts
 from ..errors import ConflictError, sentence
 from ..i18n import N_
+from ..i18n import translate as _
+from ..i18n import translate_plural as _n
 from .forms.interviews import InterviewUploadForm, PassageForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services
 from .paging import page_number
@@ -62,7 +64,7 @@ def transcript(interview_id: str):
     from . import timecode
 
     get_interview_or_404(interview_id)
-    segments, _ = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
+    segments, _notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     lines = []
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
@@ -99,10 +101,12 @@ def correct(interview_id: str, n: int):
         except transcripts.TranscriptError as error:
             form.text.errors.append(str(error))
         else:
-            flash(
-                "Passage corrected."
-                + (f" {len(flagged)} annotation(s) lost their words and are flagged for review." if flagged else "")
+            lost = _n(
+                "{n} annotation lost its words and is flagged for review.",
+                "{n} annotations lost their words and are flagged for review.",
+                len(flagged),
             )
+            flash(_("Passage corrected.") + (f" {lost}" if flagged else ""))
             return redirect(url_for("interviews.show", interview_id=interview_id) + f"#s{n}")
     return render_template(
         "interviews/correct.html", form=form, interview=interview, segment=segment
@@ -141,7 +145,7 @@ def new():
                 form.audio.data.filename if audio_path else "",
             )
         if outcome.status == "ingested":
-            flash(f"Ingested “{upload.filename}”." + "".join(f" {sentence(n)}" for n in outcome.notes))
+            flash(_("Ingested “{name}”.", name=upload.filename) + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
         if outcome.status == "duplicate":
             form.transcript.errors.append(f"This file is already in the archive (interview {outcome.interview_id}).")

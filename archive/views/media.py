@@ -11,6 +11,8 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError, sentence
 from ..i18n import N_
+from ..i18n import translate as _
+from ..i18n import translate_plural as _n
 from .forms.media import MediaForm, MediaUploadForm
 from .loaders import collection, get_item_or_404, search_index, services
 from .paging import page_number
@@ -129,13 +131,12 @@ def new():
     if form.validate_on_submit():
         chosen = form.chosen()
         if not chosen:
-            form.files.errors.append("Choose at least one image.")
+            form.files.errors.append(_("Choose at least one image."))
         else:
             done, failed = _ingest_uploads(form, chosen)
             if not failed:
                 flash(
-                    f"Added {len(done)} item{'s' if len(done) != 1 else ''}."
-                    + "".join(f" {note}" for note in _notes(done))
+                    _n("Added {n} item.", "Added {n} items.", len(done)) + "".join(f" {note}" for note in _notes(done))
                 )
                 return redirect(
                     url_for("media.show", item_id=done[0].interview_id) if len(done) == 1 else url_for("media.gallery")
@@ -207,7 +208,7 @@ def edit(item_id: str):
         except ConflictError as error:
             form.form_errors.append(f"{error} What you typed is kept below.")
         else:
-            flash("Description saved.")
+            flash(_("Description saved."))
             return redirect(url_for("media.show", item_id=item_id))
     return render_template(
         "media/edit.html", form=form, item=item

@@ -9,6 +9,8 @@ from ..collection import check_name
 from ..contributions import ContributionError
 from ..errors import CollectionError, ConflictError
 from ..i18n import N_
+from ..i18n import translate as _
+from ..i18n import translate_plural as _n
 from .forms.moderate import ApproveForm, DeclineForm, DescribeForm, QuestionForm
 from .loaders import collection, services
 
@@ -27,6 +29,16 @@ def submission_or_404(submission_id: str) -> contributions.Submission:
         abort(404, N_("There is no such submission."))
 
 
+STATUS_NAMES = {  # contributions.STATUSES in words
+    "new": N_("new"),
+    "questioned": N_("questioned"),
+    "approving": N_("approving"),
+    "approved": N_("approved"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
 @bp.get("/")
 def queue():
     submissions, counts = contributions.queue(collection())
@@ -40,6 +52,7 @@ def queue():
         shown=shown,
         awaiting=contributions.awaiting,
         pending=contributions.pending_photos,
+        status_names=STATUS_NAMES,
     )
 
 
@@ -78,6 +91,7 @@ def show(submission_id: str):
         forms=forms,
         places=gazetteer.places,
         pending=contributions.pending_photos(submission),
+        status_names=STATUS_NAMES,
     ), status
 
 
@@ -96,20 +110,26 @@ def _act(action: str, submission: contributions.Submission, form) -> str:
     who = g.viewer.name
     if action == "describe":
         services().contributions.describe(submission, form.described(), who)
-        return "Description saved; it will be used when the submission is approved."
+        return _("Description saved; it will be used when the submission is approved.")
     if action == "question":
         services().contributions.ask(submission, form.question.data, who)
-        return "Question sent; the contributor sees it on the receipt page."
+        return _("Question sent; the contributor sees it on the receipt page.")
     if action == "decline":
         services().contributions.decline(submission, form.reason.data, who)
-        return "Submission declined; the contributor sees the reason."
+        return _("Submission declined; the contributor sees the reason.")
     if action == "photos":
         before = len(submission.record.get("result", {}).get("media", []))
         done = services().contributions.approve_photos(submission, who)
-        return f"Added {len(done.record['result']['media']) - before} photo item(s) to the archive."
+        added = len(done.record["result"]["media"]) - before
+        return _n("Added {n} photo item to the archive.", "Added {n} photo items to the archive.", added)
     done = services().contributions.approve(submission, who)
     made = done.record["result"]
-    return f"Approved: interviews/{made['interview']} and {len(made['media'])} photo item(s)."
+    return _n(
+        "Approved: interviews/{id} and {n} photo item.",
+        "Approved: interviews/{id} and {n} photo items.",
+        len(made["media"]),
+        id=made["interview"],
+    )
 
 
 @bp.get("/<submission_id>/files/<path:name>")

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from .. import access, vocab
 from ..errors import ConflictError
+from ..i18n import translate as _
 from .forms.vocab import SurnameSpellingForm
 from .loaders import collection, services
 
@@ -30,7 +31,12 @@ def add_spelling(surname_id: str):
     except (vocab.VocabularyError, ConflictError) as e:
         form.spelling.errors.append(str(e))
         return _page(form, surname_id, 409 if isinstance(e, ConflictError) else 422)
-    flash(f"Added “{form.spelling.data.strip()}”. Searches for any spelling of this name now find it too.")
+    flash(
+        _(
+            "Added “{spelling}”. Searches for any spelling of this name now find it too.",
+            spelling=form.spelling.data.strip(),
+        )
+    )
     return redirect(url_for("vocab.surnames", _anchor=surname_id))
 
 

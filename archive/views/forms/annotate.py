@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from ...i18n import N_
 from .base import ArchiveForm, MultiCheckboxField
 
 
@@ -23,13 +24,15 @@ class AnnotationForm(ArchiveForm):
     end = IntegerField(widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1)])
     exact = HiddenField()
     version = HiddenField()
-    events = MultiCheckboxField("Events", choices=[], validate_choice=True)
-    places = MultiCheckboxField("Places", choices=[], validate_choice=True)
-    people = MultiCheckboxField("People", choices=[], validate_choice=True)
-    tags = StringField("Tags", validators=[Length(max=2000)], description="Separated by commas.")
-    note = TextAreaField("Note", validators=[Length(max=10_000)])
-    redact = BooleanField("Redact: withhold these words from everyone but staff (in pages, search, API and exports)")
-    submit = SubmitField("Save annotation")
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
+    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True)
+    people = MultiCheckboxField(N_("People"), choices=[], validate_choice=True)
+    tags = StringField(N_("Tags"), validators=[Length(max=2000)], description=N_("Separated by commas."))
+    note = TextAreaField(N_("Note"), validators=[Length(max=10_000)])
+    redact = BooleanField(
+        N_("Redact: withhold these words from everyone but staff (in pages, search, API and exports)")
+    )
+    submit = SubmitField(N_("Save annotation"))
 
     def offer(self, events, places, people) -> None:
         """Fill the choices from the vocabularies in use: (id, label) pairs."""
@@ -47,4 +50,4 @@ class DeleteForm(ArchiveForm):
     """Only a CSRF token and the version deleted, so that a stale page cannot delete what changed since."""
 
     version = HiddenField()
-    submit = SubmitField("Delete")
+    submit = SubmitField(N_("Delete"))

@@ -10,31 +10,36 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...i18n import N_
 from .base import ArchiveForm, MultiCheckboxField
 
 
 class EntryForm(ArchiveForm):
     """What every vocabulary entry has: names in each script, a description and sources. One subclass per kind."""
 
-    label_en = StringField("Name in English", validators=[DataRequired("Give the name in English."), Length(max=200)])
-    label_ru = StringField("Name in Russian", validators=[DataRequired("Give the name in Russian."), Length(max=200)])
-    label_ko = StringField("Name in Korean (optional)", validators=[Length(max=200)])
+    label_en = StringField(
+        N_("Name in English"), validators=[DataRequired(N_("Give the name in English.")), Length(max=200)]
+    )
+    label_ru = StringField(
+        N_("Name in Russian"), validators=[DataRequired(N_("Give the name in Russian.")), Length(max=200)]
+    )
+    label_ko = StringField(N_("Name in Korean (optional)"), validators=[Length(max=200)])
     names = TextAreaField(
-        "Other written forms",
+        N_("Other written forms"),
         validators=[Length(max=10_000)],
         render_kw={"rows": 4},
-        description="One per line: historic names, transliterations, other scripts.",
+        description=N_("One per line: historic names, transliterations, other scripts."),
     )
-    description_en = TextAreaField("Description (English)", validators=[Length(max=5_000)], render_kw={"rows": 3})
-    description_ru = TextAreaField("Description (Russian)", validators=[Length(max=5_000)], render_kw={"rows": 3})
+    description_en = TextAreaField(N_("Description (English)"), validators=[Length(max=5_000)], render_kw={"rows": 3})
+    description_ru = TextAreaField(N_("Description (Russian)"), validators=[Length(max=5_000)], render_kw={"rows": 3})
     sources = TextAreaField(
-        "Sources",
+        N_("Sources"),
         validators=[Length(max=10_000)],
         render_kw={"rows": 3},
-        description="One per line: a full citation, or the key of a source already listed.",
+        description=N_("One per line: a full citation, or the key of a source already listed."),
     )
     version = HiddenField()
-    submit = SubmitField("Save")
+    submit = SubmitField(N_("Save"))
 
     @staticmethod
     def for_kind(kind: str, events, gazetteer) -> "EntryForm":
@@ -47,7 +52,7 @@ class EntryForm(ArchiveForm):
         elif isinstance(form, PersonForm):
             form.events.choices = event_choices
         else:
-            form.within.choices = [SelectChoice("", "—")] + [SelectChoice(p.id, p.name()) for p in places]
+            form.within.choices = [SelectChoice("", N_("—"))] + [SelectChoice(p.id, p.name()) for p in places]
         return form
 
     def fill(self, entry: dict, version: str) -> None:
@@ -80,17 +85,17 @@ def _lines(text: str | None) -> list[str]:
 
 class EventForm(EntryForm):
     date = StringField(
-        "Date (EDTF)",
-        validators=[DataRequired("Give the date, however uncertain."), Length(max=100)],
-        description="For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), 1937? (uncertain).",
+        N_("Date (EDTF)"),
+        validators=[DataRequired(N_("Give the date, however uncertain.")), Length(max=100)],
+        description=N_("For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), 1937? (uncertain)."),
     )
-    places = MultiCheckboxField("Places", choices=[], validate_choice=True)
-    related = MultiCheckboxField("Related events", choices=[], validate_choice=True)
+    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True)
+    related = MultiCheckboxField(N_("Related events"), choices=[], validate_choice=True)
     note = TextAreaField(
-        "Note",
+        N_("Note"),
         validators=[Length(max=5_000)],
         render_kw={"rows": 2},
-        description="For example a date that sources disagree on, and which says what.",
+        description=N_("For example a date that sources disagree on, and which says what."),
     )
 
     def fill(self, entry: dict, version: str) -> None:
@@ -110,9 +115,9 @@ class EventForm(EntryForm):
 
 class PersonForm(EntryForm):
     dates = StringField(
-        "Life dates (EDTF, optional)", validators=[Length(max=100)], description="For example 1929/2015"
+        N_("Life dates (EDTF, optional)"), validators=[Length(max=100)], description=N_("For example 1929/2015")
     )
-    events = MultiCheckboxField("Events", choices=[], validate_choice=True)
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
 
     def fill(self, entry: dict, version: str) -> None:
         super().fill(entry, version)
@@ -124,15 +129,16 @@ class PersonForm(EntryForm):
 
 class PlaceForm(EntryForm):
     type = SelectField(
-        "Kind of place",
+        N_("Kind of place"),
         choices=[SelectChoice(t, t) for t in ("village", "town", "city", "district", "region", "kolkhoz", "station")],
     )
     country = StringField(
-        "Country today (ISO code)", validators=[DataRequired("Give the country code, e.g. KZ."), Length(min=2, max=2)]
+        N_("Country today (ISO code)"),
+        validators=[DataRequired(N_("Give the country code, e.g. KZ.")), Length(min=2, max=2)],
     )
-    lat = StringField("Latitude (optional)", validators=[Length(max=20)])
-    lon = StringField("Longitude (optional)", validators=[Length(max=20)])
-    within = SelectField("Within", choices=[], default="", validate_choice=True)
+    lat = StringField(N_("Latitude (optional)"), validators=[Length(max=20)])
+    lon = StringField(N_("Longitude (optional)"), validators=[Length(max=20)])
+    within = SelectField(N_("Within"), choices=[], default="", validate_choice=True)
 
     def fill(self, entry: dict, version: str) -> None:
         super().fill(entry, version)

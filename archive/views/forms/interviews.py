@@ -20,46 +20,48 @@ class InterviewUploadForm(ArchiveForm):
     """A historian's upload: a transcript, its audio if any, and what is known about the interview."""
 
     transcript = FileField(
-        "Transcript",
+        N_("Transcript"),
         validators=[FileRequired("Choose the transcript file.")],
-        description="Plain text, WebVTT, SRT, OHMS XML or Word (.docx).",
+        description=N_("Plain text, WebVTT, SRT, OHMS XML or Word (.docx)."),
     )
-    audio = FileField("Audio (optional)", description="MP3, WAV, Ogg, FLAC or M4A.")
+    audio = FileField(N_("Audio (optional)"), description=N_("MP3, WAV, Ogg, FLAC or M4A."))
     title = StringField(
-        "Title",
+        N_("Title"),
         validators=[Length(max=300)],
-        description="Leave empty to use the title inside an OHMS file, or the file name.",
+        description=N_("Leave empty to use the title inside an OHMS file, or the file name."),
     )
-    narrator = StringField("Narrator(s)", description="Names as written; several separated by ';'.")
+    narrator = StringField(N_("Narrator(s)"), description=N_("Names as written; several separated by ';'."))
     narrator_other_forms = StringField(
-        "Narrator's name in other scripts", description="For example: Tsoi Anna; 최 안나"
+        N_("Narrator's name in other scripts"), description=N_("For example: Tsoi Anna; 최 안나")
     )
-    interviewer = StringField("Interviewer(s)")
-    date = StringField("Date of interview", description="EDTF: 2008-05-14, 2008-05, 1937~, 193X")
-    place = StringField("Place of interview")
-    villages = StringField("Villages and places named", description="Separated by ';', in any script.")
-    birthplace = StringField("Narrator's birthplace")
-    deported_to = StringField("Deported to")
+    interviewer = StringField(N_("Interviewer(s)"))
+    date = StringField(N_("Date of interview"), description=N_("EDTF: 2008-05-14, 2008-05, 1937~, 193X"))
+    place = StringField(N_("Place of interview"))
+    villages = StringField(N_("Villages and places named"), description=N_("Separated by ';', in any script."))
+    birthplace = StringField(N_("Narrator's birthplace"))
+    deported_to = StringField(N_("Deported to"))
     later_homes = StringField(N_("Later homes"))
-    surnames = StringField("Surnames")
-    languages = StringField("Languages", description="Tags such as ru; ko; en")
-    duration = StringField("Duration", description="hh:mm:ss")
-    accession = StringField("Accession number")
-    collection = StringField("Collection")
-    description = TextAreaField("Description")
-    keywords = StringField("Keywords")
-    rights = TextAreaField("Rights")
+    surnames = StringField(N_("Surnames"))
+    languages = StringField(N_("Languages"), description=N_("Tags such as ru; ko; en"))
+    duration = StringField(N_("Duration"), description=N_("hh:mm:ss"))
+    accession = StringField(N_("Accession number"))
+    collection = StringField(N_("Collection"))
+    description = TextAreaField(N_("Description"))
+    keywords = StringField(N_("Keywords"))
+    rights = TextAreaField(N_("Rights"))
     release_form = SelectField(
-        "Release form on file",
-        choices=[SelectChoice("", "Unknown"), SelectChoice("yes", N_("Yes")), SelectChoice("no", "No")],
+        N_("Release form on file"),
+        choices=[SelectChoice("", N_("Unknown")), SelectChoice("yes", N_("Yes")), SelectChoice("no", N_("No"))],
     )
-    consent_scope = StringField("Consent scope")
-    consent_date = StringField("Consent date")
-    access = SelectField("Who may see it", default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
+    consent_scope = StringField(N_("Consent scope"))
+    consent_date = StringField(N_("Consent date"))
+    access = SelectField(N_("Who may see it"), default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
     embargo_until = StringField(
-        "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
+        N_("Embargo until"),
+        description=N_("YYYY-MM-DD; hidden from all but staff until then."),
+        render_kw={"type": "date"},
     )
-    submit = SubmitField("Ingest interview")
+    submit = SubmitField(N_("Ingest interview"))
 
     # metadata fields whose name differs from the form field that shows their errors
     FIELD_FOR = {"narrators": "narrator", "interviewers": "interviewer", "consent": "release_form"}
@@ -111,9 +113,9 @@ class PassageForm(ArchiveForm):
     """A historian corrects the text of one passage of a transcript."""
 
     text = TextAreaField(
-        "Corrected text",
-        validators=[DataRequired("Type the corrected text."), Length(max=100_000)],
+        N_("Corrected text"),
+        validators=[DataRequired(N_("Type the corrected text.")), Length(max=100_000)],
         render_kw={"rows": 8},
     )
     version = HiddenField()
-    submit = SubmitField("Save correction")
+    submit = SubmitField(N_("Save correction"))

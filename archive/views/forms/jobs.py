@@ -6,17 +6,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired
 
+from ...i18n import N_
 from .base import ArchiveForm
 
 
 class ReindexForm(ArchiveForm):
     """Only a CSRF token: a rebuild of the search index is asked for with a POST, never by a link."""
 
-    submit = SubmitField("Rebuild the search index")
+    submit = SubmitField(N_("Rebuild the search index"))
 
 
 class CancelJobForm(ArchiveForm):
     """The job to cancel, and a CSRF token."""
 
     job = IntegerField(validators=[DataRequired()])
-    submit = SubmitField("Cancel")
+    submit = SubmitField(N_("Cancel"))

@@ -22,39 +22,43 @@ class MediaForm(ArchiveForm):
     """What is known about a photograph, document, letter or object; media.validate checks it."""
 
     title = StringField(
-        "Title",
+        N_("Title"),
         validators=[Length(max=300)],
-        description="Leave empty when adding files to use each file's caption, or else its name.",
+        description=N_("Leave empty when adding files to use each file's caption, or else its name."),
     )
     caption = StringField(N_("Caption"), validators=[Length(max=1_000)])
-    kind = SelectField("Kind", default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
-    description = TextAreaField("Description", validators=[Length(max=20_000)], render_kw={"rows": 3})
-    date = StringField("Date", validators=[Length(max=100)], description="EDTF: 1938-05-14, 1938, 194X, 1937~")
-    creator = StringField("Creator or photographer", validators=[Length(max=300)])
+    kind = SelectField(N_("Kind"), default="photograph", choices=[SelectChoice(k, k.capitalize()) for k in ITEM_KINDS])
+    description = TextAreaField(N_("Description"), validators=[Length(max=20_000)], render_kw={"rows": 3})
+    date = StringField(N_("Date"), validators=[Length(max=100)], description=N_("EDTF: 1938-05-14, 1938, 194X, 1937~"))
+    creator = StringField(N_("Creator or photographer"), validators=[Length(max=300)])
     institution = StringField(
-        "Holding institution",
+        N_("Holding institution"),
         validators=[Length(max=300)],
-        description="For example a kolkhoz museum, or the family that keeps it.",
+        description=N_("For example a kolkhoz museum, or the family that keeps it."),
     )
-    accession = StringField("Accession number", validators=[Length(max=100)])
+    accession = StringField(N_("Accession number"), validators=[Length(max=100)])
     people = StringField(
-        "People shown", validators=[Length(max=2_000)], description="Names as written, separated by ';'."
+        N_("People shown"), validators=[Length(max=2_000)], description=N_("Names as written, separated by ';'.")
     )
-    surnames = StringField("Surnames", validators=[Length(max=1_000)])
-    places = StringField("Places", validators=[Length(max=2_000)], description="Separated by ';', in any script.")
-    events = MultiCheckboxField("Events", choices=[], validate_choice=True)
+    surnames = StringField(N_("Surnames"), validators=[Length(max=1_000)])
+    places = StringField(
+        N_("Places"), validators=[Length(max=2_000)], description=N_("Separated by ';', in any script.")
+    )
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
     interviews = StringField(
-        "Related interviews",
+        N_("Related interviews"),
         validators=[Length(max=2_000)],
-        description="Interview identifiers (or links), separated by ';'.",
+        description=N_("Interview identifiers (or links), separated by ';'."),
     )
-    rights = TextAreaField("Rights", validators=[Length(max=5_000)], render_kw={"rows": 2})
-    access = SelectField("Who may see it", default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
+    rights = TextAreaField(N_("Rights"), validators=[Length(max=5_000)], render_kw={"rows": 2})
+    access = SelectField(N_("Who may see it"), default=DEFAULT_LEVEL.value, choices=ACCESS_CHOICES)
     embargo_until = StringField(
-        "Embargo until", description="YYYY-MM-DD; hidden from all but staff until then.", render_kw={"type": "date"}
+        N_("Embargo until"),
+        description=N_("YYYY-MM-DD; hidden from all but staff until then."),
+        render_kw={"type": "date"},
     )
     version = HiddenField()
-    submit = SubmitField("Save")
+    submit = SubmitField(N_("Save"))
 
     TEXT = (
         "title",
@@ -108,7 +112,7 @@ class MediaUploadForm(MediaForm):
 
     caption = None  # each file has its own
     files = FieldList(FormField(ImageSlot), min_entries=4, max_entries=20)
-    submit = SubmitField("Add to the archive")
+    submit = SubmitField(N_("Add to the archive"))
 
     def chosen(self) -> list[tuple[object, str]]:
         """The files actually chosen, with their captions."""

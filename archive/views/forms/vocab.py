@@ -7,12 +7,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ...i18n import N_
 from .base import ArchiveForm
 
 
 class SurnameSpellingForm(ArchiveForm):
     """A historian adds a spelling to a surname family."""
 
-    spelling = StringField("Add a spelling", validators=[DataRequired("Type the spelling to add."), Length(max=60)])
+    spelling = StringField(
+        N_("Add a spelling"), validators=[DataRequired(N_("Type the spelling to add.")), Length(max=60)]
+    )
     version = HiddenField()
-    submit = SubmitField("Add")
+    submit = SubmitField(N_("Add"))
