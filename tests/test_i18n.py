@@ -3,6 +3,7 @@ rules that Russian needs, and the language chosen by the switcher, the cookie or
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -160,3 +161,73 @@ def test_the_timeline_names_events_in_the_readers_language(client, lang, heading
     page = client.get(f"/events/?lang={lang}").get_data(as_text=True)
     assert heading in page and event in page
     assert "First Korean settlers in the Russian Far East" not in page
+
+
+READER_PAGES = [
+    "/",
+    "/interviews/",
+    "/interviews/1s12p03r",
+    "/search?q=Ushtobe",
+    "/browse/villages",
+    "/media/",
+    "/media/2kfh28sh",
+    "/events/",
+    "/events/arrival-ushtobe-1937",
+    "/places/",
+    "/people/",
+    "/contribute/",
+    "/contribute/receipt",
+    "/auth/signin",
+    "/interviews/nosuchone",
+]
+STAFF_PAGES = [
+    "/moderate/",
+    "/jobs/",
+    "/vocab/surnames",
+    "/interviews/new",
+    "/interviews/1s12p03r/passages/1",
+    "/interviews/1s12p03r/annotations/new?segment=1",
+    "/media/new",
+    "/media/2kfh28sh/edit",
+    "/events/new",
+    "/places/new",
+    "/people/new",
+]
+
+
+@functools.cache
+def english_messages() -> frozenset[str]:
+    """The catalogue's English messages of two words or more, without placeholders: what a page shows whole."""
+    found = set()
+    for message in i18n.extract(templates_folder()):
+        for english in message.id if isinstance(message.id, tuple) else (message.id,):
+            if english and "{" not in english and len(english.split()) >= 2:
+                found.add(english)
+    return frozenset(found)
+
+
+def english_left(page: str) -> list[str]:
+    """The catalogue's English messages shown whole on a page (as text, or as a placeholder, label or title)."""
+    texts = {" ".join(t.split()) for t in re.findall(r">([^<>]+)<", page)}
+    texts |= set(re.findall(r'(?:placeholder|aria-label|title|alt)="([^"]+)"', page))
+    return sorted(texts & english_messages())
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_every_main_page_is_in_the_readers_language(client, auth, sample_collection, lang):
+    """Each reader's page and each staff page, in Russian and in Korean: `<html lang>` says so and no message of the
+    catalogue is left in English (names, titles and transcripts are the records' own words and stay as written)."""
+    english = client.application.test_client().get("/contribute/").get_data(as_text=True)
+    assert len(english_left(english)) > 10  # the check sees English where it is
+    found = {}
+    for path in READER_PAGES:
+        answer = client.get(path, headers={"Accept-Language": lang})
+        assert answer.status_code in (200, 404), (path, answer.status_code)
+        found[path] = english_left(answer.get_data(as_text=True))
+        assert html_lang(answer.get_data(as_text=True)) == lang, path
+    auth.login("historian")
+    for path in STAFF_PAGES:
+        answer = client.get(path, headers={"Accept-Language": lang})
+        assert answer.status_code == 200, (path, answer.status_code)
+        found[path] = english_left(answer.get_data(as_text=True))
+    assert {path: words for path, words in found.items() if words} == {}

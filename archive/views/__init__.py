@@ -32,6 +32,7 @@ from . import (
 )
 from . import media as media_views
 from .forms.auth import SignOutForm
+from .forms.base import ACCESS_CHOICES
 from .requests import ArchiveRequest, BoundedJSONProvider
 
 
@@ -86,6 +87,8 @@ def init_app(app: Flask) -> None:
             # what the page offers is asked of access.py, never decided in a template from a role
             "can_edit": access.can_edit(g.get("viewer")),
             "kind_names": media_views.KIND_NAMES,
+            "access_names": ACCESS_NAMES,
+            "role_names": ROLE_NAMES,
         }
 
     @app.errorhandler(CSRFError)
@@ -134,6 +137,10 @@ def init_app(app: Flask) -> None:
             ),
             "disk-full",
         )
+
+
+ACCESS_NAMES = {choice.value: choice.label for choice in ACCESS_CHOICES}  # the access levels in words
+ROLE_NAMES = {"admin": N_("admin"), "historian": N_("historian"), "researcher": N_("researcher")}  # accounts.ROLES
 
 
 def language_url(lang: str, path: str | None = None) -> str:
