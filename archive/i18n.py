@@ -74,6 +74,16 @@ def remember(response: Response, lang: str, secure: bool) -> None:
     response.set_cookie(COOKIE, lang, max_age=COOKIE_DAYS * 86400, samesite="Lax", secure=secure, httponly=True)
 
 
+def language_name(tag: str) -> str:
+    """A language tag (BCP 47) as a reader of the page's language names it: «русский» for ru on a Russian page."""
+    import langcodes
+
+    try:
+        return langcodes.Language.get(tag).display_name(current())
+    except (ValueError, LookupError):  # not a tag langcodes can read: shown as written
+        return tag
+
+
 def init_app(app: Flask) -> None:
     """Read the catalogues through Flask-Babel, for the language each request chose."""
     Babel(
@@ -84,6 +94,7 @@ def init_app(app: Flask) -> None:
         configure_jinja=False,  # templates translate through `_` and `_n` below, with {placeholders}
     )
     app.jinja_env.globals.update(_=translate, _n=translate_plural, N_=N_)
+    app.jinja_env.filters["language_name"] = language_name
 
 
 WTFORMS_MESSAGES = (  # what WTForms' own validators say; marked here so that the catalogues translate them

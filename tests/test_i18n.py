@@ -231,3 +231,11 @@ def test_every_main_page_is_in_the_readers_language(client, auth, sample_collect
         assert answer.status_code == 200, (path, answer.status_code)
         found[path] = english_left(answer.get_data(as_text=True))
     assert {path: words for path, words in found.items() if words} == {}
+
+
+@pytest.mark.parametrize(("lang", "russian"), [("ru", "русский"), ("ko", "러시아어"), ("en", "Russian")])
+def test_languages_are_named_in_the_readers_language(client, sample_collection, lang, russian):
+    facets = client.get(f"/search?q=Ushtobe&lang={lang}").get_data(as_text=True)
+    assert re.search(rf'language=ru">{russian}</a>', facets)
+    listing = client.get("/interviews/").get_data(as_text=True)
+    assert russian in listing
