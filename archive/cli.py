@@ -86,10 +86,19 @@ def verify() -> None:
     """Recompute every checksum; list each changed, missing or unlisted file; exit 1 if any."""
     app = _app()
     collection = app.extensions["collection"]
-    problems = 0
-    for problem in collection.verify():
+    found = []
+    # a bar on a terminal, like ingest's; nothing but the findings when the output goes to a file or a pipe
+    with click.progressbar(
+        length=len(collection.entries()),
+        label="Verifying",
+        file=sys.stderr,
+        show_pos=True,
+        hidden=not sys.stderr.isatty(),
+    ) as bar:
+        found.extend(collection.verify(progress=bar.update))
+    for problem in found:
         click.echo(str(problem))
-        problems += 1
+    problems = len(found)
     from .collection import KINDS
 
     folders = sum(len(collection.ids(kind)) for kind in KINDS)

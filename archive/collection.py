@@ -299,22 +299,31 @@ class Collection:
 
     # --- checking -----------------------------------------------------------------------------------------------
 
-    def verify(self) -> Iterator[Problem]:
-        """Recompute every digest of every folder and yield each file that is changed, missing or unlisted."""
+    def entries(self) -> list[Path]:
+        """Everything under the collection's kinds of folder that verify looks at (folders and strays alike)."""
+        found = []
         for kind in KINDS:
             kind_dir = self.root / kind
-            if not kind_dir.is_dir():
-                continue
-            for entry in sorted(kind_dir.iterdir()):
-                rel = f"{kind}/{entry.name}"
-                if entry.name.startswith(STAGING_PREFIX):
-                    yield Problem("unfinished write", rel)
-                elif entry.name.startswith("."):
-                    continue
-                elif not entry.is_dir() or not is_valid_id(entry.name, kind):
-                    yield Problem("unlisted", rel)
-                else:
-                    yield from self.verify_folder(kind, entry.name)
+            if kind_dir.is_dir():
+                found.extend(sorted(kind_dir.iterdir()))
+        return found
+
+    def verify(self, progress: Callable[[int], object] | None = None) -> Iterator[Problem]:
+        """Recompute every digest of every folder and yield each file that is changed, missing or unlisted;
+        `progress(1)` is called as each entry of `entries()` is done."""
+        for entry in self.entries():
+            kind = entry.parent.name
+            rel = f"{kind}/{entry.name}"
+            if entry.name.startswith(STAGING_PREFIX):
+                yield Problem("unfinished write", rel)
+            elif entry.name.startswith("."):
+                pass
+            elif not entry.is_dir() or not is_valid_id(entry.name, kind):
+                yield Problem("unlisted", rel)
+            else:
+                yield from self.verify_folder(kind, entry.name)
+            if progress:
+                progress(1)
 
     def verify_folder(self, kind: str, folder_id: str) -> Iterator[Problem]:
         """Check one folder against its manifest, reading every byte of every file."""

@@ -1,5 +1,12 @@
 """`archive verify` reads every byte: a flipped byte, a missing or an unlisted file is named, and the exit is 1."""
 
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 FILES = ["interview.json", "segments.json", "original/transcript.txt", "versions.json"]
@@ -68,3 +75,32 @@ def test_a_folder_without_manifest_is_reported(runner, folder):
     result = runner("verify")
     assert result.exit_code == 1
     assert f"no manifest: interviews/{folder.name}/manifest-sha256.txt" in result.stdout
+
+
+def run_verify(root, stderr):
+    archive = shutil.which("archive", path=str(Path(sys.executable).parent))
+    return subprocess.run(
+        [archive, "--data", str(root), "verify"], stdout=subprocess.PIPE, stderr=stderr, timeout=120, check=False
+    )
+
+
+def test_verify_shows_its_progress_on_a_terminal_and_nothing_in_a_pipe(folder):
+    root = folder.parent.parent
+    piped = run_verify(root, subprocess.PIPE)
+    assert piped.returncode == 0 and piped.stderr == b"" and b"match their manifests" in piped.stdout
+    main, terminal = pty.openpty()
+    try:
+        shown = run_verify(root, terminal)
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(main)
+    assert shown.returncode == 0 and b"Verifying" in drawn and b"1/1" in drawn
