@@ -99,3 +99,17 @@ def test_unknown_page_is_a_readable_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "<h1>Not found</h1>" in response.get_data(as_text=True)
+
+
+def test_signing_in_from_a_page_returns_to_it(client, auth):
+    """The sign-in link of every page brings the reader back to where they were, its arguments kept."""
+    import html
+    import re
+
+    auth.create("anna", "historian")
+    page = client.get("/media/?village=ushtobe&lang=ru").get_data(as_text=True)
+    link = html.unescape(re.search(r'<a href="(/auth/signin[^"]*)"', page).group(1))
+    assert link == "/auth/signin?next=/media/?village%3Dushtobe"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(link).get_data(as_text=True))
+    answer = client.post(link, data={"name": "anna", "password": PASSWORD, "csrf_token": token.group(1)})
+    assert answer.status_code == 302 and answer.location == "/media/?village=ushtobe"

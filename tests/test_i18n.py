@@ -239,3 +239,10 @@ def test_languages_are_named_in_the_readers_language(client, sample_collection, 
     assert re.search(rf'language=ru">{russian}</a>', facets)
     listing = client.get("/interviews/").get_data(as_text=True)
     assert russian in listing
+
+
+def test_every_page_names_the_archives_icon(client):
+    page = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    with client.get(icon) as answer:  # a static file: closed when read
+        assert answer.status_code == 200 and answer.mimetype == "image/svg+xml" and b"<svg" in answer.data

@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
         return response
 
     app.add_template_global(language_url)
+    app.add_template_global(signin_url)
 
     @app.context_processor
     def page_globals():
@@ -141,6 +142,15 @@ def init_app(app: Flask) -> None:
 
 ACCESS_NAMES = {choice.value: choice.label for choice in ACCESS_CHOICES}  # the access levels in words
 ROLE_NAMES = {"admin": N_("admin"), "historian": N_("historian"), "researcher": N_("researcher")}  # accounts.ROLES
+
+
+def signin_url() -> str:
+    """The sign-in page, asked to bring the reader back to this page afterwards (the language switch aside)."""
+    if request.blueprint == "auth":
+        return url_for("auth.signin")
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    here = request.path + ("?" + urlencode(args) if args else "")
+    return url_for("auth.signin", next=here)
 
 
 def language_url(lang: str, path: str | None = None) -> str:
