@@ -125,7 +125,7 @@ def _add_columns(conn: sqlite3.Connection) -> None:
     """Bring an older database up to date, once (a read on every later connection, no lock)."""
     if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
         return
-    with _immediate(conn):
+    with immediate(conn):
         for table, column, declaration in COLUMNS:
             present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
             if column not in present:
@@ -134,7 +134,7 @@ def _add_columns(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def _immediate(conn: sqlite3.Connection):
+def immediate(conn: sqlite3.Connection):
     """One write transaction, taken before reading: what is counted inside cannot change until it ends."""
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -223,7 +223,7 @@ def set_disabled(name: str, disabled: bool) -> None:
     enable it again (its tokens work again until they expire)."""
     user = _existing(name)
     conn = db()
-    with _immediate(conn):
+    with immediate(conn):
         conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (now() if disabled else None, user.id))
         if disabled:
             conn.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
@@ -252,7 +252,7 @@ def authenticate(name: str, password: str, address: str, known_browser: bool = F
     if not ok:
         return None  # the failures taken above stand
     conn = db()
-    with _immediate(conn):
+    with immediate(conn):
         conn.executemany("DELETE FROM signin_failures WHERE rowid = ?", [(rowid,) for rowid in taken])
         conn.executemany("DELETE FROM signin_failures WHERE key = ?", [(keys[0],), (name_key,)])
     if row["disabled"]:
@@ -268,7 +268,7 @@ def _take_signin(keys: list[str], limits: dict[str, int], delayed: str | None) -
     window = float(current_app.config["ARCHIVE_SIGNIN_WINDOW"])
     at = now()
     conn = db()
-    with _immediate(conn):
+    with immediate(conn):
         conn.execute("DELETE FROM signin_failures WHERE at < ?", (at - window,))
         for key, allowed in limits.items():
             count, oldest = conn.execute(
@@ -306,7 +306,7 @@ def reserve(key: str, limit: int, window: float) -> tuple[int, int | None]:
     forgotten; `release` gives one back."""
     at = now()
     conn = db()
-    with _immediate(conn):
+    with immediate(conn):
         conn.execute("DELETE FROM attempts WHERE key = ? AND at < ?", (key, at - window))  # each limit its window
         made, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ?", (key,)).fetchone()
         if made >= limit:

@@ -25,6 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from flask import Flask
 
+from .accounts import immediate  # one write transaction of SQLite, as accounts take it
 from .errors import ArchiveError
 from .i18n import N_
 
@@ -161,7 +162,7 @@ class Jobs:
             known = ", ".join(self.kinds()) or "none"
             raise JobError(f"there is no kind of job called {kind!r} (known: {known})", "unknown_kind")
         text = json.dumps(arguments or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        with self._db() as conn, _immediate(conn):
+        with self._db() as conn, immediate(conn):
             row = conn.execute(
                 "SELECT id FROM jobs WHERE kind = ? AND arguments = ? AND state IN ('queued', 'running')"
                 " AND NOT cancel_requested ORDER BY id LIMIT 1",
@@ -188,7 +189,7 @@ class Jobs:
 
     def cancel(self, job_id: int, by: str = "") -> Job:
         """Cancel a queued job at once; ask a running one to stop at its next safe point."""
-        with self._db() as conn, _immediate(conn):
+        with self._db() as conn, immediate(conn):
             job = _get(conn, job_id)
             if job is None:
                 raise JobError(f"there is no job {job_id}", "no_job")
@@ -286,7 +287,7 @@ class Jobs:
 
     def _recover(self) -> None:
         """With the lock just taken, no job can be running: one marked so was left by a process that died."""
-        with self._db() as conn, _immediate(conn):
+        with self._db() as conn, immediate(conn):
             for row in conn.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
                 job = _job(row)
                 if job.cancel_requested:
@@ -303,7 +304,7 @@ class Jobs:
                 log.warning("job %d (%s) was left running by a process that stopped: %s", job.id, job.kind, state)
 
     def _claim(self) -> Job | None:
-        with self._db() as conn, _immediate(conn):
+        with self._db() as conn, immediate(conn):
             row = conn.execute("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
             if row is None:
                 return None
@@ -366,18 +367,6 @@ def _create(conn: sqlite3.Connection) -> None:
         return
     conn.execute("PRAGMA journal_mode=WAL")  # readers (pages) never wait for the worker's progress writes
     conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection):
-    """One write transaction, taken before reading: what is decided inside cannot change until it ends."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _get(conn: sqlite3.Connection, job_id: int) -> Job | None:
