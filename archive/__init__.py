@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # text fields of one form, held in memory: room for a story of 200,000 characters in any script, and its answers
     app.config["MAX_FORM_MEMORY_SIZE"] = (test_config or {}).get("MAX_FORM_MEMORY_SIZE", 8 * 2**20)
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # the session cookie is written only when it changes: were every response to refresh it, a late answer for an
+    # icon or a stylesheet would put back the cookie it was asked with, undoing a receipt granted in between
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     # a form's token lives as long as its session: a family may take an evening to write their story
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["ARCHIVE_HTTPS"])

@@ -365,6 +365,16 @@ def test_the_receipt_is_kept_by_its_browser_and_opens_elsewhere_by_link_or_code_
     assert fetch(stranger, f"/moderate/{submission_id}/files/files/photo-1.jpg").status_code == 302  # to sign-in
 
 
+def test_an_icon_answered_late_does_not_take_back_a_receipt_granted_meanwhile(app, client, collection):
+    """A browser fetches the icon after the page has loaded; its answer must not put back the older cookie."""
+    response = submit(client)
+    client.get(response.location)
+    for asset in ("/static/favicon.svg", "/static/css/archive.css", "/contribute/receipt"):
+        with client.get(asset) as answer:
+            assert answer.status_code == 200, asset
+            assert "Set-Cookie" not in answer.headers, asset
+
+
 def test_the_contact_is_for_historians_alone(app, client, collection):
     sent = send(client, photos=TWO_PHOTOS, visibility="public")
     assert CONTACT not in text(client.get(f"/contribute/receipt/{sent.id}"))
