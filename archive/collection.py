@@ -30,8 +30,10 @@ from filelock import FileLock, Timeout
 
 from .errors import CollectionError, ConflictError, DiskFullError, is_disk_full
 
-KINDS = ("interviews", "media", "vocab", "contributions")  # contributions/: the untrusted inbox, never indexed
+KINDS = ("interviews", "media", "vocab", "contributions", "about")  # contributions/: the untrusted inbox, never indexed
 VOCABULARIES = ("places", "surnames", "events", "people")  # vocab/ folders have these fixed names, not identifiers
+ABOUT = ("collection",)  # about/collection/: the collection's own description, shown on the home page
+NAMED = {"vocab": VOCABULARIES, "about": ABOUT}  # kinds whose folders have fixed names, not identifiers
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32: no i, l, o, u to misread or spell words
 ID_LENGTH = 8  # 32**8, about 10**12 identifiers: short enough to read aloud, too many to guess
 MANIFEST = "manifest-sha256.txt"
@@ -85,8 +87,8 @@ class Problem:
 
 def is_valid_id(value: object, kind: str = "interviews") -> bool:
     """Tell whether a string from outside (a URL, a form) can name a folder of this kind."""
-    if kind == "vocab":
-        return value in VOCABULARIES
+    if kind in NAMED:
+        return value in NAMED[kind]
     return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
 
@@ -176,7 +178,8 @@ class Collection:
     # --- writing ------------------------------------------------------------------------------------------------
 
     def create(self, kind: str, files: Mapping[str, Content], author: str, name: str | None = None) -> str:
-        """Make a new folder holding `files` and return its new identifier (or `name`, for the fixed vocab/ folders).
+        """Make a new folder holding `files` and return its new identifier (or `name`, for the fixed vocab/ and about/
+        folders).
 
         The folder is built under a hidden staging name and renamed into place, so it appears whole or not at all.
         """
@@ -187,9 +190,9 @@ class Collection:
             raise CollectionError(f"{kind!r} is not a kind of folder in this archive ({', '.join(KINDS)})")
         kind_dir.mkdir(parents=True, exist_ok=True)
         self._sweep_staging(kind_dir)
-        if (kind == "vocab") != (name is not None) or (name is not None and not is_valid_id(name, kind)):
+        if (kind in NAMED) != (name is not None) or (name is not None and not is_valid_id(name, kind)):
             raise CollectionError(
-                f"{kind} folders are named {'by the archive' if kind != 'vocab' else ', '.join(VOCABULARIES)}"
+                f"{kind} folders are named {', '.join(NAMED[kind]) if kind in NAMED else 'by the archive'}"
             )
         while True:
             folder_id = name or "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from . import annotations, contributions, images, media, transcripts, vocab
+from . import about, annotations, contributions, images, media, transcripts, vocab
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
@@ -86,6 +86,16 @@ class Vocabularies:
         if kind == "places":  # documents count places' regions; events and people are named at query time
             self.indexer.check_later()
         return saved
+
+
+class About:
+    """The collection's own description for the home page (collection data, edited by staff; nothing is indexed)."""
+
+    def __init__(self, collection: Collection):
+        self.collection = collection
+
+    def save(self, data: Mapping, author: str, version: str) -> about.About:
+        return about.save(self.collection, dict(data), author, version)
 
 
 class Ingest:
@@ -174,6 +184,7 @@ class Services:
     ingest: Ingest
     media: Media
     contributions: Contributions
+    about: About
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -194,6 +205,7 @@ class Services:
             ingest=ingest,
             media=items,
             contributions=Contributions(collection, indexer, limits, ingest, items),
+            about=About(collection),
         )
 
 

@@ -205,8 +205,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def sample_collection(app):
-    """The shipped sample interviews and media items, copied into the test's data root."""
-    for kind in ("interviews", "media"):
+    """The shipped sample interviews and media items, and the collection's description, copied into the test's data
+    root."""
+    for kind in ("interviews", "media", "about"):
         shutil.copytree(REPOSITORY / kind, app.config["ARCHIVE_DATA"] / kind, dirs_exist_ok=True)
     app.extensions["search"].check(repair=True)
     return app.extensions["collection"]

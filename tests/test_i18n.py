@@ -169,6 +169,7 @@ READER_PAGES = [
     "/interviews/1s12p03r",
     "/search?q=Ushtobe",
     "/browse/villages",
+    "/browse/decades",
     "/media/",
     "/media/2kfh28sh",
     "/events/",
@@ -192,6 +193,7 @@ STAFF_PAGES = [
     "/events/new",
     "/places/new",
     "/people/new",
+    "/about/edit",
 ]
 
 

@@ -108,7 +108,7 @@ def argument_values(world) -> dict[str, list[dict]]:
         "n": [{"n": 1}],
         "page": [{"page": 1}],
         "name": [{"name": "files/photo-1.jpg"}],
-        "facet": [{"facet": "villages"}, {"facet": "surnames"}],
+        "facet": [{"facet": "villages"}, {"facet": "surnames"}, {"facet": "decades"}],
         "surname_id": [{"surname_id": "kim"}],
         "filename": [{"filename": "css/archive.css"}, {"filename": "js/forms.js"}],
     }

@@ -28,7 +28,11 @@ FACET_TITLES = {
 }
 
 
-BROWSE_TITLES = {"villages": N_("Villages A to Z"), "surnames": N_("Surnames A to Z")}
+BROWSE_TITLES = {
+    "villages": N_("Villages A to Z"),
+    "surnames": N_("Surnames A to Z"),
+    "decades": N_("Decades"),
+}
 # what the query parser (archive/search/parsing.py) may say of a query, marked here for the catalogues
 PARSER_MESSAGES = (N_("The search had only very common words; try more specific ones."),)
 
@@ -76,13 +80,15 @@ def index():
 
 @bp.get("/browse/<facet>")
 def browse(facet: str):
-    if facet not in ("villages", "surnames"):
+    if facet not in BROWSE_TITLES:
         return render_template(
-            "errors.html", status=404, title=N_("Not found"), detail=N_("Browse villages or surnames.")
+            "errors.html", status=404, title=N_("Not found"), detail=N_("Browse villages, surnames or decades.")
         ), 404
     name = facet[:-1]
     values = search_index().browse(name, g.reader)
     groups: dict[str, list] = {}
-    for value, label, count in sorted(values, key=lambda v: v[1].casefold()):
+    if name == "decade":  # in time order, in one list: letters would group nothing
+        groups = {"": sorted(values)} if values else {}
+    for value, label, count in sorted(values, key=lambda v: v[1].casefold()) if name != "decade" else []:
         groups.setdefault(label[:1].upper(), []).append((value, label, count))
     return render_template("search/browse.html", facet=name, groups=groups, title=BROWSE_TITLES[facet])
