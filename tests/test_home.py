@@ -136,6 +136,31 @@ def test_an_empty_archive_has_a_sensible_home_page(client, app):
     assert "Вы вошли" not in page
 
 
+def test_staff_write_the_first_description_of_an_empty_archive(client, auth, collection):
+    auth.login("admin")
+    form = edit_form(client)
+    assert form["version"] == "" and form["title_en"] == ""
+    form.update(title_en="Letters from Sakhalin", description_en="First paragraph.\r\n\r\nSecond  paragraph.")
+    assert client.post("/about/edit", data=form).status_code == 302
+    page = main(client.get("/").get_data(as_text=True))
+    assert '<h1 id="home-title">Letters from Sakhalin</h1>' in page
+    assert '<p class="lead">First paragraph.</p><p>Second paragraph.</p>' in page
+    assert about.load(collection).data == {
+        "schema": 1,
+        "text": {
+            "en": {
+                "title": "Letters from Sakhalin",
+                "description": "First paragraph.\n\nSecond paragraph.",
+                "search_examples": [],
+            }
+        },
+        "featured": [],
+    }
+    # a second form opened before that first write is stale: refused, not written over
+    assert client.post("/about/edit?lang=en", data={**form, "title_en": "Other"}).status_code == 422
+    assert about.load(collection).text("en").title == "Letters from Sakhalin"
+
+
 def test_staff_change_the_description_and_every_version_is_kept(client, auth, sample_collection, runner):
     before = about.load(sample_collection)
     auth.login("historian")
