@@ -111,6 +111,21 @@ def test_axe_finds_nothing_serious_on_any_main_page_in_any_language(sample_site,
         tabs = {lang: context.new_page() for lang, context in contexts.items()}
         pages = [(name, path, False) for name, path in READER_PAGES.items()]
         pages += [(name, path.format(submission=submission), True) for name, path in STAFF_PAGES.items()]
+        # First, that the harness sees what it must: a nameless button and faint text, added to a page, are found.
+        probe = tabs["en"]
+        probe.goto(base + "/?lang=en")
+        probe.evaluate(
+            """() => {
+                 const faint = document.createElement('p');
+                 faint.textContent = 'Faint words';
+                 faint.style.color = '#c8c8c8';
+                 const nameless = document.createElement('button');
+                 document.querySelector('main').append(faint, nameless);
+               }"""
+        )
+        start_axe(probe, axe_source)
+        seen = " ".join(violations(probe))
+        assert "color-contrast (serious)" in seen and "button-name (critical)" in seen, seen
         report, signed_in = [], False
         for name, path, staff in pages:
             if staff and not signed_in:
