@@ -38,6 +38,7 @@ READER_PAGES = {
     "sign-in": "/auth/signin",
 }
 STAFF_PAGES = {
+    "interview-staff": "/interviews/1s12p03r",  # with the historian's annotate and correct links
     "inbox": "/moderate/",
     "submission": "/moderate/{submission}",
     "annotate": "/interviews/1s12p03r/annotations/new?segment=1",
