@@ -1,7 +1,7 @@
-"""Accessibility (WCAG 2.2 AA) in a real browser: axe-core, the npm registry's accessibility engine, run with no rule
-turned off (and its WCAG 2.2 target-size rule turned on) over every main page in English, Russian and Korean, as an
-anonymous reader and as a historian, finds nothing serious or critical; every control is at least 24 px; whatever
-takes the keyboard's focus shows it; the skip link leads past the header to the page's own content."""
+"""Accessibility (WCAG 2.2 AA) in a real browser: axe-core (Deque's accessibility engine, from the npm registry), run
+with no rule turned off (and its WCAG 2.2 target-size rule turned on) over every main page in English, Russian and
+Korean, as an anonymous reader and as a historian, finds nothing serious or critical; every control is at least 24 px;
+whatever takes the keyboard's focus shows it; the skip link leads past the header to the page's own content."""
 
 from __future__ import annotations
 
