@@ -211,3 +211,31 @@ def sample_collection(app):
         shutil.copytree(REPOSITORY / kind, app.config["ARCHIVE_DATA"] / kind, dirs_exist_ok=True)
     app.extensions["search"].check(repair=True)
     return app.extensions["collection"]
+
+
+class SampleSite:
+    """A running `archive serve` over a copy of the sample collection, shared by one module's browser tests: its
+    app (for accounts and the test client), its base URL and its data root."""
+
+    def __init__(self, app, base: str):
+        self.app, self.base = app, base
+        self.root = app.config["ARCHIVE_DATA"]
+
+    def account(self, name: str, role: str) -> str:
+        with self.app.app_context():
+            if accounts.get_user(name) is None:
+                accounts.add_user(name, role, PASSWORD)
+        return name
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory):
+    """The sample collection served once for a whole module (its index built first), so that a module of browser
+    tests walking many pages pays for one server start, not one per test."""
+    root = tmp_path_factory.mktemp("sample-site")
+    app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
+    for kind in ("interviews", "media"):
+        shutil.copytree(REPOSITORY / kind, root / kind)
+    app.extensions["search"].check(repair=True)
+    with running_server(root) as base:
+        yield SampleSite(app, base)
