@@ -42,7 +42,7 @@ class Point:
     y: float
     r: float
     highlighted: bool
-    labelled: bool
+    label: tuple[float, float, str] | None  # where its name is written (x, y, text-anchor), or None: not named
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,29 @@ def radius(count: int, most: int) -> float:
     return MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * math.sqrt(count / most)
 
 
+LABEL_SIZE = 13  # the labels' font size in SVG units (archive.css), for telling whether two names would overlap
+
+
+def place_label(
+    name: str, x: float, y: float, r: float, taken: list[tuple[float, float, float, float]]
+) -> tuple[float, float, str] | None:
+    """Where to write a place's name: right of its circle, else left, else above or below; None when every side
+    would cover a name already placed (`taken`, boxes as (left, top, right, bottom), is extended)."""
+    width = sum(LABEL_SIZE if ord(c) > 0x2E80 else LABEL_SIZE * 0.6 for c in name)  # CJK glyphs are square
+    tries = (
+        (x + r + 3, y + 5, "start", x + r + 3, x + r + 3 + width),
+        (x - r - 3, y + 5, "end", x - r - 3 - width, x - r - 3),
+        (x, y - r - 4, "middle", x - width / 2, x + width / 2),
+        (x, y + r + LABEL_SIZE, "middle", x - width / 2, x + width / 2),
+    )
+    for tx, ty, anchor, left, right in tries:
+        box = (left, ty - LABEL_SIZE, right, ty + 3)
+        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            taken.append(box)
+            return tx, ty, anchor
+    return None
+
+
 def path_data(rings: list[list[list[float]]], project: Projection) -> str:
     parts = []
     for ring in rings:
@@ -133,22 +156,21 @@ def draw(
     route_places = [p for _, _, _, stops in routes for p in stops]
     project = Projection(view_box(places + route_places, shape["box"]))
     most = max((p.count for p in places), default=0)
-    named = {p.id for p in sorted(places, key=lambda p: (-p.count, p.name))[:labels] if p.count}
-    points = []
-    for p in sorted(places, key=lambda p: -p.count):  # small circles drawn last, on top of big ones
+    ranked = sorted(places, key=lambda p: (p.id != highlight, -p.count, p.name))
+    named = {p.id for p in ranked[: labels + (highlight is not None)] if p.count or p.id == highlight}
+    taken: list[tuple[float, float, float, float]] = []
+    where = {}
+    for p in ranked:  # the highlighted place first, then the most mentioned, each name where it is clear of others
         x, y = project(p.lon, p.lat)
-        points.append(
-            Point(
-                p.id,
-                p.name,
-                p.count,
-                x,
-                y,
-                radius(p.count, most),
-                p.id == highlight,
-                p.id in named or p.id == highlight,
-            )
-        )
+        r = radius(p.count, most)
+        if p.id in named:
+            where[p.id] = place_label(p.name, x, y, r, taken)
+    points = [
+        Point(p.id, p.name, p.count, *project(p.lon, p.lat), radius(p.count, most), p.id == highlight, where.get(p.id))
+        for p in sorted(
+            places, key=lambda p: (p.id == highlight, -p.count)
+        )  # small circles, and the chosen one, on top
+    ]
     drawn_routes = []
     for event_id, name, date, stops in routes:
         projected = [Stop(n, s.id, s.name, *project(s.lon, s.lat)) for n, s in enumerate(stops, 1)]

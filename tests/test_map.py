@@ -175,8 +175,10 @@ def test_in_a_browser_the_map_is_drawn_styled_and_fetches_only_from_the_archive(
         page.goto(live_server + "/map")
         assert {urlsplit(url).netloc for url in asked} == {urlsplit(live_server).netloc}
         assert refused == []  # no Content-Security-Policy violation
-        svg = page.locator("svg.map-drawing")
-        assert svg.bounding_box()["width"] <= 390  # fits a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page does not scroll sideways
+        assert page.evaluate(
+            "(f => f.scrollWidth > f.clientWidth)(document.querySelector('figure.map'))"
+        )  # the map pans
         circle = page.locator('a[data-place="ushtobe"] circle')
         assert page.evaluate("e => getComputedStyle(e).fill", circle.element_handle()) != "rgb(0, 0, 0)"  # CSS
         page.locator('a[data-place="karaganda"] circle').click()
@@ -187,3 +189,12 @@ def test_in_a_browser_the_map_is_drawn_styled_and_fetches_only_from_the_archive(
         page.wait_for_url(live_server + "/places/ushtobe")
     finally:
         page.close()
+
+
+def test_names_of_neighbouring_places_are_written_clear_of_each_other():
+    near = [maps.Place("a", "Vladivostok", 43.12, 131.89, 2), maps.Place("b", "Posyet", 42.65, 130.8, 1)]
+    drawn = {p.id: p for p in maps.draw(near, []).points}
+    assert drawn["a"].label[2] == "start"  # the more mentioned place is named first, on the right
+    assert drawn["b"].label[2] == "end"  # its neighbour's name would cover it there: written on the left
+    crowded = [maps.Place(f"p{i}", "Some long name", 45.0, 70.0 + i * 0.01, 1) for i in range(5)]
+    assert sum(p.label is not None for p in maps.draw(crowded, []).points) == 4  # right, left, above, below: no more
