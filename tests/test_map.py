@@ -198,3 +198,51 @@ def test_names_of_neighbouring_places_are_written_clear_of_each_other():
     assert drawn["b"].label[2] == "end"  # its neighbour's name would cover it there: written on the left
     crowded = [maps.Place(f"p{i}", "Some long name", 45.0, 70.0 + i * 0.01, 1) for i in range(5)]
     assert sum(p.label is not None for p in maps.draw(crowded, []).points) == 4  # right, left, above, below: no more
+
+
+def form_fields(page: str) -> dict:
+    """What a browser would send back for the event form as it is shown."""
+    fields = {name: value for name, value in re.findall(r'<input[^>]* name="([^"]+)"[^>]* value="([^"]*)"', page)}
+    fields |= dict(re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>\r?\n?([^<]*)</textarea>', page, re.S))
+    fields["places"] = re.findall(r'name="places"[^>]* value="([^"]+)"[^>]* checked', page)
+    fields["related"] = re.findall(r'name="related"[^>]* value="([^"]+)"[^>]* checked', page)
+    from html import unescape
+
+    return {k: [unescape(x) for x in v] if isinstance(v, list) else unescape(v) for k, v in fields.items()}
+
+
+def test_historians_give_an_event_its_route_in_any_script_and_the_map_draws_it(client, auth, sample_collection):
+    from archive import vocab
+
+    auth.login("historian")
+    page = client.get("/events/deportation-trains-1937/edit").get_data(as_text=True)
+    sent = form_fields(page)
+    assert sent["route"].splitlines() == [
+        "Vladivostok",
+        "Khabarovsk",
+        "Chita",
+        "Irkutsk",
+        "Krasnoyarsk",
+        "Kazakhstan",
+        "Uzbekistan",
+    ]
+    assert client.post("/events/deportation-trains-1937/edit", data=sent).status_code == 302  # saved unchanged
+    trains = vocab.events(sample_collection).get("deportation-trains-1937").data["route"]
+    assert trains == ["vladivostok", "khabarovsk", "chita", "irkutsk", "krasnoyarsk", "kazakhstan", "uzbekistan"]
+
+    url = "/events/arrival-ushtobe-1937/edit"
+    sent = form_fields(client.get(url).get_data(as_text=True))
+    refused = client.post(url, data={**sent, "route": "Уштобе\nAtlantis"})
+    assert refused.status_code == 422 and "“Atlantis” is not a place of the gazetteer" in refused.get_data(as_text=True)
+    alone = client.post(url, data={**sent, "route": "Уштобе"})
+    assert alone.status_code == 422 and "give two places or more" in alone.get_data(as_text=True)
+    assert client.post(url, data={**sent, "route": "Уштобе\nTaldykorgan\n알마티"}).status_code == 302
+    assert vocab.events(sample_collection).get("arrival-ushtobe-1937").data["route"] == [
+        "ushtobe",
+        "taldykorgan",
+        "almaty",
+    ]
+    event = client.get("/events/arrival-ushtobe-1937").get_data(as_text=True)
+    assert 'href="/map#route-arrival-ushtobe-1937"' in event
+    drawn = client.get("/map").get_data(as_text=True)
+    assert 'data-event="arrival-ushtobe-1937"' in drawn and 'id="route-arrival-ushtobe-1937"' in drawn
