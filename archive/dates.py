@@ -16,10 +16,10 @@ from babel.dates import get_month_names
 
 from .i18n import N_, current
 from .i18n import translate as _
+from .metadata import parsed_edtf
 
 with warnings.catch_warnings():  # edtf's grammar trips a pyparsing diagnostic at import; nothing we can act on
     warnings.simplefilter("ignore")
-    from edtf import parse_edtf
     from edtf.parser import parser_classes as edtf_types
 
 SEASONS = {
@@ -56,10 +56,7 @@ def say(code: str | None) -> str:
     if not code:
         return ""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = parse_edtf(code)
-        return _say(parsed)
+        return _say(parsed_edtf(code))  # parsed once a process, shared with the timeline's sorting
     except Exception:  # noqa: BLE001 - edtf raises assorted errors for what it cannot read; the code is shown
         return code
 
