@@ -93,6 +93,9 @@ def test_one_place_is_highlighted(client, sample_collection):
     assert 'href="/places/ushtobe">Page of Ushtobe</a>' in page
     unmentioned = client.get("/map?place=bishkek").get_data(as_text=True)
     assert points(unmentioned)["bishkek"] == 0  # shown where it is, though no record mentions it
+    bastobe = client.get("/map?place=bastobe").get_data(as_text=True)  # mentioned by none, and without coordinates
+    assert "Bastobe has no coordinates in the gazetteer yet, so it is not on the map." in bastobe
+    assert "bastobe" not in points(bastobe) and 'href="/places/bastobe">Bastobe</a>' in bastobe
     nowhere = client.get("/map?place=nowhere").get_data(as_text=True)
     assert "map-place highlighted" not in nowhere and "Page of" not in nowhere
 
