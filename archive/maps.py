@@ -31,6 +31,7 @@ class Place:
     lat: float
     lon: float
     count: int = 0
+    area: bool = False  # a region or a country: drawn at its middle, as a ring
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Point:
     r: float
     highlighted: bool
     label: tuple[float, float, str] | None  # where its name is written (x, y, text-anchor), or None: not named
+    area: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,16 @@ def draw(
         if p.id in named:
             where[p.id] = place_label(p.name, x, y, r, taken)
     points = [
-        Point(p.id, p.name, p.count, *project(p.lon, p.lat), radius(p.count, most), p.id == highlight, where.get(p.id))
+        Point(
+            p.id,
+            p.name,
+            p.count,
+            *project(p.lon, p.lat),
+            radius(p.count, most),
+            p.id == highlight,
+            where.get(p.id),
+            p.area,
+        )
         for p in sorted(
             places, key=lambda p: (p.id == highlight, -p.count)
         )  # small circles, and the chosen one, on top

@@ -60,6 +60,8 @@ def test_each_place_is_a_link_to_its_page_with_a_title_and_a_size_by_count(clien
     grown = (radii[3] - maps.MIN_RADIUS) / (radii[1] - maps.MIN_RADIUS)
     assert abs(grown - math.sqrt(3)) < 0.05  # square-root scale: area follows the count
     assert 'href="/places/ushtobe"' in page.split('<svg class="map-drawing"')[1].split("</figure>")[1]  # the list
+    areas = {link.get("data-place") for link in links if "area" in link.get("class").split()}
+    assert areas == {"tashkent-region"} and "a region or a country, at its middle" in page  # a ring, not a town
 
 
 def test_the_deportation_trains_route_is_drawn_in_order(client, sample_collection):
@@ -101,7 +103,8 @@ def test_one_place_is_highlighted(client, sample_collection):
 
 
 def test_place_and_villages_pages_link_to_the_map(client, sample_collection):
-    assert 'href="/map?place=ushtobe"' in client.get("/places/ushtobe").get_data(as_text=True)
+    place = client.get("/places/ushtobe").get_data(as_text=True)
+    assert 'href="/map?place=ushtobe"' in place and 'href="/events/?place=ushtobe"' in place
     assert 'href="/map"' in client.get("/browse/villages").get_data(as_text=True)
     assert 'href="/map"' in client.get("/places/").get_data(as_text=True)
 

@@ -11,6 +11,7 @@ from ..search import IndexUnavailable
 from .loaders import collection, search_index
 
 bp = Blueprint("maps", __name__)
+AREAS = {"region", "country"}  # places drawn at their middle as a ring, not as a settlement's dot
 
 
 @bp.get("/map")
@@ -26,7 +27,7 @@ def show():
         key=lambda p: p.name(g.lang).casefold(),
     )
     drawn = [
-        maps.Place(p.id, p.name(g.lang), p.lat, p.lon, counts.get(p.id, 0))
+        maps.Place(p.id, p.name(g.lang), p.lat, p.lon, counts.get(p.id, 0), p.type in AREAS)
         for p in mentioned
         if p.lat is not None and p.lon is not None
     ]
