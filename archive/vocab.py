@@ -218,6 +218,9 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
         if kind == "events":
             places = gazetteer(collection).places
             new["places"] = [p for p in entry.get("places", []) if p in places]
+            new["route"] = _route(collection, entry.get("route", []))
+            if not new["route"]:
+                new.pop("route")
             new["related"] = [r for r in entry.get("related", []) if r != new["id"]]
             new["note"] = entry.get("note", "")
             if not new["note"]:
@@ -231,6 +234,22 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
         listed[listed.index(old)] = new
     save(collection, kind, data, author, version)
     return new
+
+
+def _route(collection: Collection, lines: list[str]) -> list[str]:
+    """The places of a route as ids, in the order given: each line a place's id or one of its names."""
+    places = gazetteer(collection)
+    route = []
+    for line in lines:
+        found = [line] if line in places.places else sorted({p.id for p in places.match(line)})
+        if not found:
+            raise VocabularyError(f"“{line}” is not a place of the gazetteer: add it there first.", "route")
+        if len(found) > 1:
+            raise VocabularyError(f"“{line}” may mean {', '.join(found)}: write the place's id instead.", "route")
+        route.append(found[0])
+    if len(route) == 1:
+        raise VocabularyError("A route goes from one place to another: give two places or more.", "route")
+    return route
 
 
 def _unique(base: str, taken: set[str]) -> str:

@@ -234,6 +234,15 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     assert (f"/interviews/{interview_id}" in page) == (allowed and state != "redacted")
 
 
+def test_the_map_counts_only_the_records_each_reader_may_read(world):
+    for viewer in VIEWERS:
+        readable = [state for state, (_, who) in STATES.items() if viewer in who or state == "redacted"]
+        page = client_for(world, viewer).get("/map").get_data(as_text=True)
+        count = re.search(r'data-place="ushtobe" data-count="(\d+)"', page)
+        assert int(count.group(1)) == 2 * len(readable), viewer  # each state's interview and photo name Ushtobe
+        assert re.search(r"Ushtobe: (\d+) records", page).group(1) == count.group(1)
+
+
 def test_the_inbox_is_never_searchable_nor_open_to_readers(world):
     _, _, receipts = world
     for viewer in VIEWERS:

@@ -1,7 +1,8 @@
 """The main journeys in a real browser, in Russian and in Korean: search and open a hit; read an interview on a phone;
-share a testimony and open its receipt; a historian asks the family a question and approves it; switch the language.
-Each journey saves a screenshot of every main page it passes, 390 and 1280 px wide, as `<lang>-<page>-<width>.png` in
-`artefacts/screenshots/` (or the folder `ARCHIVE_ARTEFACTS` names), for people to look at after a run."""
+browse a village on the map; share a testimony and open its receipt; a historian asks the family a question and
+approves it; switch the language. Each journey saves a screenshot of every main page it passes, 390 and 1280 px wide,
+as `<lang>-<page>-<width>.png` in `artefacts/screenshots/` (or the folder `ARCHIVE_ARTEFACTS` names), for people to
+look at after a run."""
 
 from __future__ import annotations
 
@@ -181,9 +182,29 @@ def test_contribute_then_a_historian_asks_and_approves(sample_site, browser, lan
         historian.context.close()
 
 
-# THE MAP JOURNEY goes here: "browse a village on the map" (the /map page is built on another branch). When it is
-# merged: open /map?lang=<lang>, choose a village, follow it to its interviews, and shoot(page, lang, "map") on the
-# way, like the journeys above.
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_browse_a_village_on_the_map(sample_site, browser, lang):
+    app, page = sample_site.app, new_page(browser)
+    try:
+        page.goto(f"{sample_site.base}/map?lang={lang}")
+        assert html_lang(page) == lang and page.locator("h1").inner_text().strip() == said(app, lang, "Map")
+        shoot(page, lang, "map")
+        village = page.locator("svg a.map-place[data-place='ushtobe']")
+        name = village.locator("title").text_content().strip()
+        village.click()
+        page.wait_for_url(re.compile(r"/places/ushtobe$"))
+        assert html_lang(page) == lang and page.locator("h1").inner_text().strip() in name
+        shoot(page, lang, "place")
+        page.locator("a.records-here").click()  # the interviews and photos that mention it, through search
+        page.wait_for_url(re.compile(r"/search\?village=ushtobe"))
+        hits = page.locator(".hits .hit")
+        assert html_lang(page) == lang and hits.count() >= 1
+        shoot(page, lang, "place-records")
+        hits.first.get_by_role("heading").get_by_role("link").click()
+        page.wait_for_url(re.compile(r"/(interviews|media)/\w+$"))
+        assert html_lang(page) == lang
+    finally:
+        page.context.close()
 
 
 @pytest.mark.parametrize(("lang", "other"), [("ru", "ko"), ("ko", "ru")])

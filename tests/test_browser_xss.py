@@ -544,7 +544,8 @@ PAGES = [
             "item title",
         ),
     ),
-    Page("people", "/people/", text=("person en", "person ru")),
+    Page("people", "/people/", text=("person en", "person ru", "person form", "narrator", "narrator other form")),
+    Page("map", "/map?place={place}", text=("place en",)),
     Page(
         "person",
         "/people/{person}",

@@ -1562,7 +1562,18 @@ ENTRY_FIELDS = {
     "version": st.just(CURRENT),
 }
 KIND_FIELDS = {
-    "events": {"date": DATES, "places": choices(PLACE_IDS), "related": choices(EVENT_IDS), "note": clean(max_size=60)},
+    "events": {
+        "date": DATES,
+        "places": choices(PLACE_IDS),
+        "route": st.lists(
+            st.one_of(
+                st.sampled_from([*PLACE_IDS, "Уштобе", "Ташкент", "우슈토베", "Atlantis", ""]), clean(max_size=20)
+            ),
+            max_size=5,
+        ).map("\n".join),
+        "related": choices(EVENT_IDS),
+        "note": clean(max_size=60),
+    },
     "people": {"dates": DATES, "events": choices(EVENT_IDS)},
     "places": {
         "type": st.sampled_from(["village", "town", "city", "district", "region", "kolkhoz", "station", "x"]),

@@ -176,6 +176,7 @@ READER_PAGES = [
     "/events/arrival-ushtobe-1937",
     "/places/",
     "/people/",
+    "/map?place=ushtobe",
     "/contribute/",
     "/contribute/receipt",
     "/auth/signin",

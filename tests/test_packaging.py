@@ -56,6 +56,7 @@ for name, url in {
     "search": "/search?q=Karaganda",
     "css": "/static/css/archive.css",
     "russian_form": "/contribute/?lang=ru",
+    "map": "/map",
 }.items():
     response = client.get(url)
     found[name] = {"status": response.status_code, "text": response.get_data(as_text=True)}
@@ -174,9 +175,10 @@ def test_the_installed_wheel_serves_pages_outside_the_repository(tmp_path):
     assert inside(found["archive_file"], venv) and not inside(found["archive_file"], REPOSITORY), found["archive_file"]
     assert inside(found["templates"], venv), found["templates"]
     assert found["editable_finder"] == [] and found["editable_modules"] == []
-    for name in ("home", "interview", "search", "css", "russian_form", "empty_home"):
+    for name in ("home", "interview", "search", "css", "russian_form", "map", "empty_home"):
         assert found[name]["status"] == 200, (name, found[name]["text"][:2000])
     assert "Oral history archive" in found["home"]["text"] and "Oral history archive" in found["empty_home"]["text"]
     assert SAMPLE_TITLE in found["interview"]["text"]
+    assert 'data-country="Kazakhstan"' in found["map"]["text"] and 'href="/places/ushtobe"' in found["map"]["text"]
     assert f"/interviews/{SAMPLE}" in found["search"]["text"]
     assert "О рассказчике" in found["russian_form"]["text"]

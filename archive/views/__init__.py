@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, redirect, render_template, request, url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import access, i18n, redaction
+from .. import access, dates, i18n, redaction
 from ..access import AccessDenied
 from ..errors import DiskFullError, is_disk_full
 from ..i18n import N_
@@ -22,6 +22,7 @@ from . import (
     headers,
     interviews,
     jobs,
+    maps,
     media,
     moderate,
     oai,
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(vocab.bp)
     app.register_blueprint(annotate.bp)
     app.register_blueprint(entries.bp)
+    app.register_blueprint(maps.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
@@ -56,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oai.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
+    app.add_template_filter(dates.say, "edtf_words")
     app.add_template_filter(redaction.notices, "withheld")
     # a global, so that macros imported without context (the form macro) translate too
 

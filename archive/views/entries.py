@@ -77,6 +77,45 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
     return found
 
 
+@dataclass
+class Narrator:
+    """A narrator as the people page lists one: the name, its other written forms, and the interviews told."""
+
+    name: str
+    other_forms: list[str]
+    interviews: list[tuple[str, str]]  # (id, title)
+
+
+def narrators() -> list[Narrator]:
+    """The narrators of every interview this reader may read (a restricted interview's narrator is not shown to a
+    reader who may not read it), one per name, with every other form given for it."""
+    found: dict[str, Narrator] = {}
+    for interview_id in collection().ids("interviews"):
+        try:
+            interview = interviews.load(collection(), interview_id)
+        except CollectionError:
+            continue
+        if not access.can_read(g.reader, interview.record):
+            continue
+        for person in interview.record.get("narrators", []):
+            name = (person.get("name") or "").strip()
+            if not name:
+                continue
+            narrator = found.setdefault(name, Narrator(name, [], []))
+            for form in person.get("other_forms", []):
+                if form and form != name and form not in narrator.other_forms:
+                    narrator.other_forms.append(form)
+            narrator.interviews.append((interview_id, interview.title))
+    return sorted(found.values(), key=lambda n: n.name.casefold())
+
+
+def name_forms(entry, lang: str) -> list[str]:
+    """A historical figure's other written forms: its labels and names, less the one the page shows it by."""
+    forms = [*entry.data.get("label", {}).values(), *entry.data.get("names", [])]
+    shown = entry.name(lang)
+    return [f for i, f in enumerate(forms) if f and f != shown and f not in forms[:i]]
+
+
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
     try:
@@ -86,6 +125,14 @@ def index(kind: str):
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
         entries.sort(key=lambda p: p.name().casefold())
+    place, event_places = None, []
+    if kind == "events":  # the timeline, narrowed to one place's events with ?place=<id>
+        gazetteer = vocab.gazetteer(collection()).places
+        used = {p for e in entries for p in e.data.get("places", [])}
+        event_places = sorted((gazetteer[p] for p in used if p in gazetteer), key=lambda p: p.name(g.lang).casefold())
+        place = gazetteer.get(request.args.get("place", ""))
+        if place is not None:
+            entries = [e for e in entries if place.id in e.data.get("places", [])]
     return render_template(
         "entries/index.html",
         kind=kind,
@@ -93,6 +140,10 @@ def index(kind: str):
         entries=entries,
         counts=counts,
         staff=access.is_staff(g.viewer),
+        place=place,
+        event_places=event_places,
+        narrators=narrators() if kind == "people" else [],
+        name_forms=name_forms,
     )
 
 

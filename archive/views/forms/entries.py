@@ -48,6 +48,7 @@ class EntryForm(ArchiveForm):
         places = sorted(gazetteer.places.values(), key=lambda p: p.name().casefold())
         if isinstance(form, EventForm):
             form.places.choices = [SelectChoice(p.id, p.name()) for p in places]
+            form.gazetteer = gazetteer
             form.related.choices = event_choices
         elif isinstance(form, PersonForm):
             form.events.choices = event_choices
@@ -90,6 +91,15 @@ class EventForm(EntryForm):
         description=N_("For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), 1937? (uncertain)."),
     )
     places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True)
+    route = TextAreaField(
+        N_("Route (optional)"),
+        validators=[Length(max=5_000)],
+        render_kw={"rows": 4},
+        description=N_(
+            "For an event that moved people along a way: the places it passed through, one per line, in order (a "
+            "name in any script, or the place's id). The map draws it as a line."
+        ),
+    )
     related = MultiCheckboxField(N_("Related events"), choices=[], validate_choice=True)
     note = TextAreaField(
         N_("Note"),
@@ -102,12 +112,22 @@ class EventForm(EntryForm):
         super().fill(entry, version)
         self.date.data, self.note.data = entry.get("date", ""), entry.get("note", "")
         self.places.data, self.related.data = entry.get("places", []), entry.get("related", [])
+        self.route.data = "\n".join(self._route_line(p) for p in entry.get("route", []))
+
+    def _route_line(self, place_id: str) -> str:
+        """A stop of a stored route as the form shows it: the place's English name, or its id where the name is
+        not the place's alone (saving the form unchanged must give back the same places)."""
+        place = self.gazetteer.places.get(place_id)
+        if place is None or [p.id for p in self.gazetteer.match(place.name())] != [place_id]:
+            return place_id
+        return place.name()
 
     def entry(self) -> dict:
         return {
             **super().entry(),
             "date": (self.date.data or "").strip(),
             "places": self.places.data or [],
+            "route": [" ".join(line.split()) for line in (self.route.data or "").splitlines() if line.strip()],
             "related": self.related.data or [],
             "note": (self.note.data or "").strip(),
         }
