@@ -234,7 +234,7 @@ def sample_site(tmp_path_factory):
     tests walking many pages pays for one server start, not one per test."""
     root = tmp_path_factory.mktemp("sample-site")
     app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
-    for kind in ("interviews", "media"):
+    for kind in ("interviews", "media", "about"):
         shutil.copytree(REPOSITORY / kind, root / kind)
     app.extensions["search"].check(repair=True)
     with running_server(root) as base:
