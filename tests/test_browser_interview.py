@@ -2,6 +2,7 @@
 a wide screen keeps it beside the transcript, and shows a family's story line by line."""
 
 import pytest
+from conftest import browser_tab
 from test_contribute import approved, send
 from test_contribute import browser as signed_in_client
 
@@ -32,6 +33,20 @@ def test_on_a_phone_the_first_passage_starts_on_the_first_screen(sample_collecti
         page.get_by_role("link", name="Cite this interview").click()
         assert page.locator("#cite .citation").is_visible()
         assert f"/interviews/{interview} (accessed" in page.locator("#cite .citation").inner_text()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ko"])
+def test_in_longer_words_and_for_staff_too_the_first_passage_is_on_the_first_screen(
+    app, sample_collection, live_server, browser, lang
+):
+    page = browser_tab(app, browser, live_server, f"historian-{lang}")
+    page.set_viewport_size(PHONE)
+    try:
+        for interview in INTERVIEWS:
+            page.goto(f"{live_server}/interviews/{interview}?lang={lang}")
+            assert first_passage_top(page) < PHONE["height"] - 60, interview
     finally:
         page.close()
 
