@@ -123,11 +123,13 @@ def overlaps(a, b) -> bool:
 LONGER = "Freight cars, the kind for cattle. Forty people in one car, with everything we could carry."
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-def test_the_button_stands_by_the_selected_words_and_the_panel_opens_beside_them(page, width):
+@pytest.mark.parametrize(("width", "where"), [(1280, "middle"), (390, "middle"), (390, "end"), (1280, "end")])
+def test_the_button_stands_by_the_selected_words_and_the_panel_opens_beside_them(page, width, where):
     page.set_viewport_size({"width": width, "height": 844})
     page.reload()
     words = WORDS if width > 1000 else LONGER.split(" Forty")[0]
+    if where == "end":  # the last words of the transcript, where the page cannot scroll further
+        words = page.evaluate("[...document.querySelectorAll('.segment .text')].pop().textContent.trim().slice(-30)")
     drag_select(page, words)
     button = page.get_by_role("button", name="Annotate selection")
     assert button.is_visible()

@@ -137,8 +137,8 @@ document.addEventListener("click", (event) => {
   }
 
   // The panel opens beside the selected words: to their right or left where the window is wide enough, else below
-  // them (the page scrolled so that the words stay in view above it), else above them.
-  function placePanel(where) {
+  // them (the page scrolled once so that the words stand near the top of the window), else above them.
+  function placePanel(where, scrolled = false) {
     const width = panel.offsetWidth;
     const viewWidth = document.documentElement.clientWidth;
     const viewHeight = window.innerHeight;
@@ -150,14 +150,19 @@ document.addEventListener("click", (event) => {
       return;
     }
     const left = Math.max(GAP, Math.min(box.left, viewWidth - width - GAP));
-    const tall = Math.min(panel.scrollHeight, viewHeight * 0.7);
-    if (viewHeight - box.bottom < tall + 2 * GAP) {
-      // bring the words near the top of the window so that the panel has room below them
-      window.scrollBy(0, box.top - GAP * 2);
-      return placePanel(selectedBoxes());
+    const wanted = Math.min(panel.scrollHeight, viewHeight * 0.7);
+    const below = viewHeight - box.bottom - 2 * GAP;
+    const above = box.top - 2 * GAP;
+    if (below < wanted && !scrolled) {
+      window.scrollBy(0, box.top - 2 * GAP);
+      placePanel(selectedBoxes() || where, true);
+    } else if (below >= Math.min(wanted, 160) || below >= above) {
+      panel.style.maxHeight = `${Math.max(below, 160)}px`;
+      placeAt(panel, left, box.bottom + GAP);
+    } else {
+      panel.style.maxHeight = `${above}px`;
+      placeAt(panel, left, box.top - GAP - panel.offsetHeight);
     }
-    panel.style.maxHeight = `${Math.max(viewHeight - box.bottom - 2 * GAP, 160)}px`;
-    placeAt(panel, left, box.bottom + GAP);
   }
 
   function update() {
