@@ -63,3 +63,11 @@ def test_the_annotators_filters_ask_the_server_and_its_hidden_fields_have_no_lab
     for hidden in ("start", "end", "exact", "segment"):
         assert f'<label for="{hidden}"' not in page
         assert f'id="{hidden}" name="{hidden}" type="hidden"' in page
+
+
+def test_the_other_forms_choosing_entries_ask_the_server_too(client, auth, sample_collection):
+    auth.login("historian")
+    event_form = client.get("/events/new").get_data(as_text=True)
+    assert 'data-match="/vocab/places/matching"' in event_form and 'data-match="/vocab/events/matching"' in event_form
+    assert 'data-match="/vocab/events/matching"' in client.get("/people/new").get_data(as_text=True)
+    assert 'data-match="/vocab/events/matching"' in client.get("/media/2kfh28sh/edit").get_data(as_text=True)
