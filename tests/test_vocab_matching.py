@@ -3,6 +3,8 @@ annotator's filter through /vocab/<kind>/matching, which only staff may use."""
 
 import pytest
 from conftest import Auth
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive import names, vocab
 
@@ -71,3 +73,9 @@ def test_the_other_forms_choosing_entries_ask_the_server_too(client, auth, sampl
     assert 'data-match="/vocab/places/matching"' in event_form and 'data-match="/vocab/events/matching"' in event_form
     assert 'data-match="/vocab/events/matching"' in client.get("/people/new").get_data(as_text=True)
     assert 'data-match="/vocab/events/matching"' in client.get("/media/2kfh28sh/edit").get_data(as_text=True)
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_any_text_is_found_in_itself_and_within_longer_text(typed, around):
+    assert names.contains(typed, [typed])
+    assert names.contains(typed, [f"{around} {typed} {around}"])
