@@ -127,10 +127,12 @@ class Ingester:
         audio: Path | bytes | None = None,
         audio_name: str = "",
         same_content_ok: bool = False,
+        line_breaks: bool = False,
     ) -> Outcome:
         """Read, check and store one transcript; return what happened, never raise for a bad file. A file whose
         content is already in the archive is reported, not stored again, unless `same_content_ok` (two families
-        may well send the same words, or no words but a recording)."""
+        may well send the same words, or no words but a recording). `line_breaks`: a line break inside a passage
+        is kept (a family's story), not taken for a wrapped line."""
         name = Path(filename).name
         if len(data) > self.max_transcript_bytes:
             return Outcome(
@@ -148,7 +150,7 @@ class Ingester:
                 reason=f"already in the archive as interviews/{self.known[digest]} (same content)",
             )
         try:
-            transcript = read_transcript(data, name)
+            transcript = read_transcript(data, name, line_breaks=line_breaks)
             record = self._record(transcript, raw, name)
             files = self._files(transcript, data, record, digest, name, audio, audio_name)
             interview_id = self.collection.create("interviews", files, self.author)

@@ -76,6 +76,13 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", _SEPARATORS_RE.sub(" ", text).strip())
 
 
+def contains(typed: str, spellings) -> bool:
+    """Tell whether what someone typed into a filter is part of any of an entry's spellings, each folded as `fold`
+    does: Уштобе (or ушт) finds Ushtobe, Uştöbe finds Уштобе. Empty text is part of everything."""
+    key = fold(typed)
+    return not key or any(key in fold(spelling) for spelling in spellings if spelling)
+
+
 _HOMOGLYPHS_TO_CYRILLIC = str.maketrans("aceopxykmtbh", "асеорхукмтвн")
 _HOMOGLYPHS_TO_LATIN = str.maketrans("асеорхукмтвн", "aceopxykmtbh")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .collection import Collection
 from .errors import ArchiveError
 from .metadata import earliest_day, edtf_date
-from .names import VOCAB, Gazetteer, Surnames, fold, transliterations
+from .names import VOCAB, Gazetteer, Surnames, contains, fold, transliterations
 
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
 _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
@@ -125,6 +125,20 @@ def people(collection: Collection) -> Entries:
 def lookup(collection: Collection, kind: str) -> dict:
     """The entries annotations can link, by id, for "events", "places" or "people": each has `.name(lang)`."""
     return gazetteer(collection).places if kind == "places" else current(collection, kind)[0].by_id
+
+
+def spellings(entry) -> set[str]:
+    """Every written form of an entry that a filter may match: its labels in every language and the other names it is
+    known by (a place of the gazetteer or an event or person), its id, and an event's date as its choices show it."""
+    if isinstance(entry, Entry):
+        data = entry.data
+        return {entry.id, entry.date, *data.get("label", {}).values(), *data.get("names", []), *data.get("aliases", [])}
+    return {entry.id, *entry.label.values(), *entry.names}
+
+
+def matching(collection: Collection, kind: str, typed: str) -> list[str]:
+    """The ids of the entries of "events", "places" or "people" whose spellings contain the typed text (any script)."""
+    return [entry_id for entry_id, entry in lookup(collection, kind).items() if contains(typed, spellings(entry))]
 
 
 def save(collection: Collection, name: str, data: dict, author: str, version: str) -> str:

@@ -76,11 +76,16 @@ def world(tmp_path_factory):
         if state == "redacted":
             title, text, surnames = (
                 "Testimony with a withheld passage",
-                (f"Anna: We came to Ushtobe in October. The neighbour {word} informed on us. Then winter came."),
+                f"[00:00:05] Anna: We came to Ushtobe in October. The neighbour {word} informed on us."
+                " Then winter came.",
                 "Kim",
             )
         else:
-            title, text, surnames = f"Testimony {word}", f"Anna: We came to Ushtobe. The word {word} was said.", word
+            title, text, surnames = (
+                f"Testimony {word}",
+                f"[00:00:05] Anna: We came to Ushtobe. The word {word} was said.",
+                word,
+            )
         outcome = ingester.ingest(
             text.encode(),
             f"{state}.txt",
@@ -182,6 +187,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     for url in (
         f"/interviews/{interview_id}",
         f"/interviews/{interview_id}/transcript.txt",
+        f"/interviews/{interview_id}/transcript.vtt",  # the transcripts are timed
         f"/interviews/{interview_id}/annotations",
         f"/api/v1/interviews/{interview_id}/annotations",
     ):

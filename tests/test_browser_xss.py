@@ -215,7 +215,10 @@ def build(root) -> World:
 
     # a WebVTT transcript, whose voice tags carry quotes and a tag opening (nothing but ">" ends a voice name)
     voice = t("vtt speaker", f"Pak\"'<svg onload=alert({number('vtt voice name')}) x=y")
-    cue = t("vtt cue", f"{WORD} cue words &lt;script&gt;alert({number('vtt cue text')})&lt;/script&gt;")
+    # and a cue whose character references spell a script: it says <script>..., shown as text
+    cue_alert = number("vtt cue text")
+    cue = f"{WORD} cue words &lt;script&gt;alert({cue_alert})&lt;/script&gt;"
+    t("vtt cue", f"{WORD} cue words <script>alert({cue_alert})</script>")
     vtt = (
         f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v {voice}>{cue}\n\n"
         f"00:00:05.000 --> 00:00:08.000\n<v O'Kim>second cue\n"

@@ -75,7 +75,10 @@ def _make(
         data, name = text.encode("utf-8"), "story.txt"
         if story.get("file"):
             audio, audio_name = collection.path(KIND, submission.id, story["file"]), story["name"]
-    outcome = makers.transcripts(author).ingest(data, name, raw, audio, audio_name, same_content_ok=True)
+    # a family's story keeps its line breaks: a poem, a letter, a list of names are written line by line
+    outcome = makers.transcripts(author).ingest(
+        data, name, raw, audio, audio_name, same_content_ok=True, line_breaks=True
+    )
     if outcome.status != "ingested":
         raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
     interview_id = outcome.interview_id

@@ -117,14 +117,16 @@ def detect(data: bytes, filename: str = "") -> str:
     return "txt"
 
 
-def read(data: bytes, filename: str = "") -> Transcript:
-    """Read a transcript of any supported format."""
+def read(data: bytes, filename: str = "", line_breaks: bool = False) -> Transcript:
+    """Read a transcript of any supported format; `line_breaks`: keep single line breaks of plain text and Word
+    files (see txt.parse_turns)."""
     from . import docx, ohms, srt, txt, vtt
 
     if not data.strip():
         raise FormatError("the file is empty")
     readers = {"docx": docx.read, "ohms": ohms.read, "vtt": vtt.read, "srt": srt.read, "txt": txt.read}
-    transcript = readers[detect(data, filename)](data)
+    kind = detect(data, filename)
+    transcript = readers[kind](data, line_breaks) if kind in ("txt", "docx") else readers[kind](data)
     if not transcript.segments and not transcript.toc:
         raise FormatError("no transcript text was found in the file")
     return transcript

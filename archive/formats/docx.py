@@ -14,7 +14,7 @@ from .txt import parse_turns
 MAX_UNPACKED = 200 * 1024 * 1024  # a transcript's XML is a few MB; more is a zip bomb or not a transcript
 
 
-def read(data: bytes) -> Transcript:
+def read(data: bytes, line_breaks: bool = False) -> Transcript:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "word/document.xml" not in archive.namelist():
@@ -37,4 +37,4 @@ def read(data: bytes) -> Transcript:
             cells = [c.text.strip() for c in row.cells]
             if len(cells) >= 2 and cells[0] and any(cells[1:]):
                 lines.extend([(len(lines), f"{cells[0]}: {' '.join(c for c in cells[1:] if c)}"), (len(lines), "")])
-    return Transcript("docx", parse_turns(lines, where="paragraph"))
+    return Transcript("docx", parse_turns(lines, where="paragraph", line_breaks=line_breaks))

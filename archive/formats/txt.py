@@ -16,17 +16,20 @@ _LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’-]{1,2}[^\W_]+){0,5}
 _MAX_LABEL_WORDS = 4
 
 
-def read(data: bytes) -> Transcript:
+def read(data: bytes, line_breaks: bool = False) -> Transcript:
     text, notes = encoding.decode(data)
-    return Transcript("txt", parse_turns(enumerate(text.split("\n"), 1)), notes=notes)
+    return Transcript("txt", parse_turns(enumerate(text.split("\n"), 1), line_breaks=line_breaks), notes=notes)
 
 
-def parse_turns(lines, where: str = "line") -> list[Segment]:
-    """Build segments from (number, text) lines; `where` names the unit in error messages ("line", "paragraph")."""
+def parse_turns(lines, where: str = "line", line_breaks: bool = False) -> list[Segment]:
+    """Build segments from (number, text) lines; `where` names the unit in error messages ("line", "paragraph").
+    Lines that follow each other directly are joined by a space (a wrapped line), or, with `line_breaks` (a family's
+    story, where a line break is the writer's own), by the line break itself."""
     lines = [(number, line.strip()) for number, line in lines]
     speakers = _accepted_labels(line for _, line in lines)
     segments: list[Segment] = []
     speaker, current, after_blank = None, None, True
+    joiner = "\n" if line_breaks else " "
     for number, line in lines:
         if not line:
             after_blank = True
@@ -43,7 +46,7 @@ def parse_turns(lines, where: str = "line") -> list[Segment]:
             segments.append(current)
         after_blank = False
         pieces = TIMESTAMP_RE.split(line)
-        current.text = f"{current.text} {pieces[0]}".strip()
+        current.text = f"{current.text}{joiner}{pieces[0]}".strip()
         for stamp, following in zip(pieces[1::2], pieces[2::2], strict=False):
             current = Segment(0, parse_timecode(stamp, f"{where} {number}"), None, speaker, following.strip())
             segments.append(current)

@@ -7,6 +7,7 @@ exports contain is tolerated and reported: `<br>` inside cues, zero-length cues,
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -42,7 +43,9 @@ def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Trans
         raise FormatError(
             f"{kind.upper()} file could not be read: {len(timings)} timing lines but {len(captions)} readable cues"
         )
-    labelled = split_labels([c.text.replace(_KEEP, "\n") if not c.voice else "" for c in captions])
+    # webvtt-py takes the tags out of a cue's text but leaves its character references (&amp;, &lt;, ...) as written
+    unescape = html.unescape if kind == "vtt" else str
+    labelled = split_labels([unescape(c.text.replace(_KEEP, "\n")) if not c.voice else "" for c in captions])
     segments, speaker = [], None
     for number, (caption, (start, end), (label, rest)) in enumerate(zip(captions, timings, labelled, strict=False), 1):
         if end < start:
@@ -50,8 +53,8 @@ def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Trans
                 f"cue {number}: ends ({caption.end}) before it starts ({caption.start}); its end was set to its start"
             )
             end = start
-        speaker = caption.voice or label or speaker
-        body = caption.text.replace(_KEEP, "\n") if caption.voice else rest
+        speaker = unescape(caption.voice) if caption.voice else label or speaker
+        body = unescape(caption.text.replace(_KEEP, "\n")) if caption.voice else rest
         segments.append(Segment(0, start, end, speaker, body))
     return Transcript(kind, finish(segments), notes=notes)
 

@@ -115,11 +115,12 @@ def page_parts(interview_id: str, segments: list[dict], items: list[dict], staff
             options.append((kind, label, sorted(present.items(), key=lambda pair: pair[1].casefold())))
     authors = sorted({item.creator for item in every})
     if authors:
-        options.append(("author", "Author", [(a, a) for a in authors]))
+        options.append(("author", N_("Author"), [(a, a) for a in authors]))
     return {
         "all_annotations": every,
         "listed": matching(every, filters),
         "annotation_filters": options,
+        "filtering": any(filters.values()),
         "cut": pieces(segments, starts, every),
         "starts": starts,
         "annotation_form": form_for() if staff else None,

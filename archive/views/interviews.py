@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import html
+import re
 import tempfile
 from pathlib import Path
 
+import webvtt
 from flask import (
     Blueprint,
     Response,
@@ -12,14 +16,16 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
+from flask_babel import format_date
 
-from .. import access, annotations, redaction, transcripts
+from .. import access, annotations, dates, redaction, transcripts
 from ..errors import ConflictError, sentence
 from ..i18n import N_
 from ..i18n import translate as _
@@ -47,15 +53,52 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
-    return render_template(
-        "interviews/show.html",
-        interview=interview,
-        record=interview.record,
-        segments=segments,
-        staff=staff,
-        items=items_linking(f"interviews/{interview_id}"),
-        **page_parts(interview_id, segments, notes, staff),
+    response = make_response(
+        render_template(
+            "interviews/show.html",
+            interview=interview,
+            record=interview.record,
+            segments=segments,
+            staff=staff,
+            timed=timed(segments),
+            citation=citation(interview.record, interview_id),
+            items=items_linking(f"interviews/{interview_id}"),
+            **page_parts(interview_id, segments, notes, staff),
+        )
     )
+    return private_unless_public(response, interview.record)
+
+
+def timed(segments: list[dict]) -> bool:
+    """Tell whether every passage has its time, so that the transcript can be given as WebVTT."""
+    return bool(segments) and all(s.get("start") is not None for s in segments)
+
+
+def citation(record: dict, interview_id: str) -> str:
+    """How to cite the interview, in the reader's language: narrator, title, date, the archive, the stable address of
+    the page and the day it was read."""
+    narrators = ", ".join(n["name"] for n in record.get("narrators") or [] if n.get("name"))
+    return _(
+        "{narrator}. “{title}”. Interview, {date}. {archive}. {url} (accessed {accessed}).",
+        narrator=narrators or _("Narrator unknown"),
+        title=record.get("title") or interview_id,
+        date=dates.say(record["date"]) if record.get("date") else _("undated"),
+        archive=current_app.config["ARCHIVE_SITE_NAME"],
+        url=url_for("interviews.show", interview_id=interview_id, _external=True),
+        accessed=format_date(datetime.date.today(), "long"),
+    )
+
+
+def private_unless_public(response: Response, record: dict) -> Response:
+    """What not everyone may open is never kept by any cache, whoever receives it."""
+    if not access.can_read(None, record):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def download(body: str, mimetype: str, filename: str, record: dict) -> Response:
+    response = Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return private_unless_public(response, record)
 
 
 @bp.get("/<interview_id>/transcript.txt")
@@ -63,17 +106,43 @@ def transcript(interview_id: str):
     """The transcript as plain text (an export): speaker turns, times, and a notice where a passage is withheld."""
     from . import timecode
 
-    get_interview_or_404(interview_id)
+    interview = get_interview_or_404(interview_id)
     segments, _notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     lines = []
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
         lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'])}")
-    return Response(
-        "\n\n".join(lines) + "\n",
-        mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="transcript-{interview_id}.txt"'},
-    )
+    return download("\n\n".join(lines) + "\n", "text/plain", f"transcript-{interview_id}.txt", interview.record)
+
+
+_BLANK_LINES_RE = re.compile(r"\n\s*\n")
+
+
+def _cue_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
+@bp.get("/<interview_id>/transcript.vtt")
+def transcript_vtt(interview_id: str):
+    """A timed transcript as WebVTT (written by webvtt-py): one cue per passage, numbered as the passages are, its
+    speaker as the cue's voice, and a notice where a passage is withheld."""
+    interview = get_interview_or_404(interview_id)
+    segments, _notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
+    if not timed(segments):
+        abort(404, N_("This transcript has no times, so there is no WebVTT file of it."))
+    captions = webvtt.WebVTT()
+    for s, following in zip(segments, [*segments[1:], None], strict=True):
+        end = s.get("end")
+        if end is None:
+            end = following["start"] if following else s["start"]
+        # cue text escaped as WebVTT asks (&, < and >, so never "-->"), with no blank line inside a cue
+        text = html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"]).strip()), quote=False) or "…"
+        voice = f"<v {html.escape(s['speaker'], quote=False)}>" if s.get("speaker") else ""
+        captions.captions.append(
+            webvtt.Caption(_cue_time(s["start"]), _cue_time(max(end, s["start"])), voice + text, identifier=str(s["n"]))
+        )
+    return download(captions.content, "text/vtt", f"transcript-{interview_id}.vtt", interview.record)
 
 
 @bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])

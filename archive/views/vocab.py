@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from .. import access, vocab
 from ..errors import ConflictError
+from ..i18n import N_
 from ..i18n import translate as _
 from .forms.vocab import SurnameSpellingForm
 from .loaders import collection, services
@@ -38,6 +39,17 @@ def add_spelling(surname_id: str):
         )
     )
     return redirect(url_for("vocab.surnames", _anchor=surname_id))
+
+
+@bp.get("/<kind>/matching")
+def matching(kind: str):
+    """The ids of a vocabulary's entries matching what a historian types in a form's filter, in any script (names.py
+    folds both): the filter of long lists of choices asks this as one types, so that Уштобе finds Ushtobe."""
+    access.require(g.viewer, "edit")
+    if kind not in ("events", "places", "people"):
+        abort(404, N_("There is no such vocabulary."))
+    typed = request.args.get("q", "")[:200]
+    return jsonify(ids=vocab.matching(collection(), kind, typed))
 
 
 def _page(form: SurnameSpellingForm, failed: str | None = None, status: int = 200):

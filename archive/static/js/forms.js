@@ -1,13 +1,35 @@
-// Long lists of choices (events, places, people) get a box that narrows them as one types.
+// Long lists of choices (events, places, people) get a box that narrows them as one types. A list of a vocabulary's
+// entries (data-match) asks the server which entries match, because names are matched across scripts by the server's
+// one rule (Уштобе finds Ushtobe); other lists, or the list while the server cannot answer, match the words as shown.
+// A ticked choice is never hidden.
 document.querySelectorAll("fieldset.choices").forEach((fieldset) => {
   const filter = fieldset.querySelector(".choice-filter");
   if (!filter) return;
   filter.hidden = false;
-  filter.addEventListener("input", () => {
-    const words = filter.value.trim().toLowerCase();
-    fieldset.querySelectorAll("li").forEach((item) => {
-      item.hidden = Boolean(words) && !item.textContent.toLowerCase().includes(words);
-    });
+  const items = Array.from(fieldset.querySelectorAll("li"));
+  const show = (keep) => items.forEach((item) => {
+    const box = item.querySelector("input");
+    item.hidden = !(box && box.checked) && !keep(item, box);
+  });
+  const asShown = (words) => show((item) => !words || item.textContent.toLowerCase().includes(words));
+  let asked = 0;
+  filter.addEventListener("input", async () => {
+    const typed = filter.value.trim();
+    const words = typed.toLowerCase();
+    if (!filter.dataset.match || !typed) {
+      asShown(words);
+      return;
+    }
+    const question = ++asked;
+    try {
+      const answer = await fetch(`${filter.dataset.match}?q=${encodeURIComponent(typed)}`,
+        { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!answer.ok) throw new Error(answer.status);
+      const ids = new Set((await answer.json()).ids);
+      if (question === asked) show((item, box) => box && ids.has(box.value));
+    } catch (error) {
+      if (question === asked) asShown(words);
+    }
   });
 });
 

@@ -10,6 +10,21 @@ document.addEventListener("click", (event) => {
   player.play();
 });
 
+// What describes the interview is folded on a phone, so that the testimony comes first; on a wide screen it stands
+// open beside the transcript. A link to something inside a fold opens it.
+const wideScreen = window.matchMedia("(min-width: 45.01rem)");
+if (wideScreen.matches) document.querySelectorAll("details.fold").forEach((fold) => { fold.open = true; });
+function openFoldOfTarget() {
+  const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  const fold = target && target.closest("details.fold");
+  if (fold && !fold.open) {
+    fold.open = true;
+    target.scrollIntoView();
+  }
+}
+openFoldOfTarget();
+window.addEventListener("hashchange", openFoldOfTarget);
+
 // A list entry and its highlight show each other.
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[data-annotation]");
@@ -89,15 +104,78 @@ document.addEventListener("click", (event) => {
     return text;
   }
 
+  // Where the selected words are on the page now (their boxes, one per line), or null.
+  function selectedBoxes() {
+    const selection = window.getSelection();
+    if (!selection || !selection.rangeCount) return null;
+    const boxes = Array.from(selection.getRangeAt(0).getClientRects()).filter((r) => r.width && r.height);
+    if (!boxes.length) return null;
+    const whole = {
+      top: Math.min(...boxes.map((r) => r.top)), bottom: Math.max(...boxes.map((r) => r.bottom)),
+      left: Math.min(...boxes.map((r) => r.left)), right: Math.max(...boxes.map((r) => r.right)),
+    };
+    return { whole, last: boxes[boxes.length - 1] };
+  }
+
+  // Place an element (absolutely positioned) at a point of the window, in the page's coordinates, so that it moves
+  // with the words when the page scrolls.
+  function placeAt(element, left, top) {
+    const origin = (element.offsetParent || document.body).getBoundingClientRect();
+    element.style.left = `${Math.round(left - origin.left)}px`;
+    element.style.top = `${Math.round(top - origin.top)}px`;
+  }
+
+  const GAP = 8;
+
+  // The button stands just below the end of the selected words, never on them.
+  function placeTrigger() {
+    const where = selectedBoxes();
+    if (!where) return;
+    const width = trigger.offsetWidth;
+    const left = Math.min(Math.max(GAP, where.last.right - width), document.documentElement.clientWidth - width - GAP);
+    placeAt(trigger, left, where.last.bottom + GAP / 2);
+  }
+
+  // The panel opens beside the selected words: to their right or left where the window is wide enough, else below
+  // them (the page scrolled once so that the words stand near the top of the window), else above them.
+  function placePanel(where, scrolled = false) {
+    const width = panel.offsetWidth;
+    const viewWidth = document.documentElement.clientWidth;
+    const viewHeight = window.innerHeight;
+    const box = where.whole;
+    if (viewWidth - box.right >= width + 2 * GAP || box.left >= width + 2 * GAP) {
+      const left = viewWidth - box.right >= width + 2 * GAP ? box.right + GAP : box.left - GAP - width;
+      panel.style.maxHeight = `${viewHeight - 2 * GAP}px`;
+      placeAt(panel, left, Math.max(GAP, Math.min(box.top, viewHeight - panel.offsetHeight - GAP)));
+      return;
+    }
+    const left = Math.max(GAP, Math.min(box.left, viewWidth - width - GAP));
+    const wanted = Math.min(panel.scrollHeight, viewHeight * 0.7);
+    const below = viewHeight - box.bottom - 2 * GAP;
+    const above = box.top - 2 * GAP;
+    if (below < wanted && !scrolled) {
+      window.scrollBy(0, box.top - 2 * GAP);
+      placePanel(selectedBoxes() || where, true);
+    } else if (below >= Math.min(wanted, 160) || below >= above) {
+      panel.style.maxHeight = `${Math.max(below, 160)}px`;
+      placeAt(panel, left, box.bottom + GAP);
+    } else {
+      panel.style.maxHeight = `${above}px`;
+      placeAt(panel, left, box.top - GAP - panel.offsetHeight);
+    }
+  }
+
   function update() {
     if (!panel.hidden) return;
     chosen = current();
     trigger.hidden = !chosen;
+    if (chosen) placeTrigger();
   }
 
   function open() {
     chosen = chosen || current();
     if (!chosen) return;
+    const where = selectedBoxes();
     field("start").value = chosen.start;
     field("end").value = chosen.end;
     field("exact").value = chosen.exact;
@@ -105,7 +183,9 @@ document.addEventListener("click", (event) => {
     document.getElementById("annotator-quote").textContent = chosen.exact;
     panel.hidden = false;
     trigger.hidden = true;
-    (panel.querySelector("input[type=search]:not([hidden])") || panel.querySelector("input[type=checkbox]")).focus();
+    if (where) placePanel(where);
+    (panel.querySelector("input[type=search]:not([hidden])") || panel.querySelector("input[type=checkbox]"))
+      .focus({ preventScroll: true });
   }
 
   function close() {
@@ -118,7 +198,8 @@ document.addEventListener("click", (event) => {
   trigger.addEventListener("click", open);
   document.getElementById("annotator-cancel").addEventListener("click", close);
   document.addEventListener("keydown", (event) => {
-    if (event.altKey && (event.key === "a" || event.key === "A")) {
+    // the key's place (event.code), not its letter: Alt+A works on a Russian or Korean keyboard too
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyA") {
       update();
       if (chosen) {
         event.preventDefault();

@@ -24,9 +24,9 @@ class AnnotationForm(ArchiveForm):
     end = IntegerField(widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1)])
     exact = HiddenField()
     version = HiddenField()
-    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
-    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True)
-    people = MultiCheckboxField(N_("People"), choices=[], validate_choice=True)
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True, vocabulary="events")
+    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True, vocabulary="places")
+    people = MultiCheckboxField(N_("People"), choices=[], validate_choice=True, vocabulary="people")
     tags = StringField(N_("Tags"), validators=[Length(max=2000)], description=N_("Separated by commas."))
     note = TextAreaField(N_("Note"), validators=[Length(max=10_000)])
     redact = BooleanField(

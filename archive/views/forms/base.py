@@ -105,6 +105,12 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, *args, vocabulary: str | None = None, **kwargs):
+        """`vocabulary` ("events", "places" or "people"): the choices are its entries, and the list's filter asks
+        the server which of them match what is typed (in any script)."""
+        super().__init__(*args, **kwargs)
+        self.vocabulary = vocabulary
+
 
 ACCESS_CHOICES = [  # the levels of access.py, most closed first, in words
     SelectChoice(Level.STAFF.value, "Staff only"),

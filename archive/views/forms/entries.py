@@ -90,7 +90,7 @@ class EventForm(EntryForm):
         validators=[DataRequired(N_("Give the date, however uncertain.")), Length(max=100)],
         description=N_("For example 1937-08-21, 1937-09/1937-10, 186X, 1940~ (approximate), 1937? (uncertain)."),
     )
-    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True)
+    places = MultiCheckboxField(N_("Places"), choices=[], validate_choice=True, vocabulary="places")
     route = TextAreaField(
         N_("Route (optional)"),
         validators=[Length(max=5_000)],
@@ -100,7 +100,7 @@ class EventForm(EntryForm):
             "name in any script, or the place's id). The map draws it as a line."
         ),
     )
-    related = MultiCheckboxField(N_("Related events"), choices=[], validate_choice=True)
+    related = MultiCheckboxField(N_("Related events"), choices=[], validate_choice=True, vocabulary="events")
     note = TextAreaField(
         N_("Note"),
         validators=[Length(max=5_000)],
@@ -137,7 +137,7 @@ class PersonForm(EntryForm):
     dates = StringField(
         N_("Life dates (EDTF, optional)"), validators=[Length(max=100)], description=N_("For example 1929/2015")
     )
-    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True, vocabulary="events")
 
     def fill(self, entry: dict, version: str) -> None:
         super().fill(entry, version)

@@ -44,7 +44,7 @@ class MediaForm(ArchiveForm):
     places = StringField(
         N_("Places"), validators=[Length(max=2_000)], description=N_("Separated by ';', in any script.")
     )
-    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True)
+    events = MultiCheckboxField(N_("Events"), choices=[], validate_choice=True, vocabulary="events")
     interviews = StringField(
         N_("Related interviews"),
         validators=[Length(max=2_000)],
