@@ -71,8 +71,9 @@ _SEPARATORS_RE = re.compile(r"[\s\-‐‑–—_.,'’ʻʼ`\"()]+")
 def fold(name: str) -> str:
     """Reduce a name to its matching key: NFKC, case-folded, Cyrillic transliterated, accents and separators dropped."""
     text = unicodedata.normalize("NFKC", name).casefold().translate(_CYRILLIC)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    # Turkic letters said as two Latin ones, before accents go (decomposed, ş would be left a bare s)
     text = text.replace("ı", "i").replace("ş", "sh").replace("ç", "ch").replace("ğ", "g")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", _SEPARATORS_RE.sub(" ", text).strip())
 
 

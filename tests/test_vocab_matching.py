@@ -30,6 +30,13 @@ def test_typed_text_not_in_any_spelling_is_not_found(typed, spelling):
     assert not names.contains(typed, [spelling])
 
 
+@pytest.mark.parametrize(
+    ("written", "key"), [("Uştöbe", "ushtobe"), ("Çimkent", "chimkent"), ("Qızılorda", "qizilorda")]
+)
+def test_turkic_letters_fold_to_their_two_letter_latin_spelling(written, key):
+    assert names.fold(written) == key
+
+
 def test_every_spelling_of_an_entry_counts(collection):
     assert "ushtobe" in vocab.matching(collection, "places", "Уштобе")
     assert "ushtobe" in vocab.matching(collection, "places", "우슈토베")
