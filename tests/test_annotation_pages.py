@@ -39,6 +39,14 @@ def test_a_whole_segment_is_annotated_through_the_form(client, historian):
     assert "Told to leave within days." in page and "#school" in page
 
 
+def test_the_annotator_names_entries_and_dates_in_the_readers_language(client, historian):
+    page = client.get(f"/interviews/{INTERVIEW}/annotations/new?segment=6&lang=ru").get_data(as_text=True)
+    event = vocab.lookup(historian, "events")[EVENT]
+    assert event.name("ru") in page and event.name("en") not in page
+    assert "Посьет" in page and ">Posyet<" not in page
+    assert f"{event.date} ·" not in page  # the date in words, not its EDTF code
+
+
 def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(client, historian):
     response = annotate_segment(client, 6, note="", tags="")
     assert response.status_code == 422

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import access, annotations, interviews, redaction, vocab
+from .. import access, annotations, dates, interviews, redaction, vocab
 from ..errors import ArchiveError
 from ..i18n import N_
 from ..i18n import translate as _
@@ -39,8 +39,8 @@ class Shown:
 
 
 def labels(kind: str) -> dict[str, str]:
-    """Names of a vocabulary's entries, by id, for lists and choices."""
-    return {entry_id: entry.name() for entry_id, entry in vocab.lookup(collection(), kind).items()}
+    """Names of a vocabulary's entries in the reader's language, by id, for lists and choices."""
+    return {entry_id: entry.name(g.lang) for entry_id, entry in vocab.lookup(collection(), kind).items()}
 
 
 def shown(items: list[dict]) -> list[Shown]:
@@ -133,7 +133,7 @@ def form_for(annotation: dict | None = None) -> AnnotationForm:
         *(
             sorted(labels(kind).items(), key=lambda pair: pair[1].casefold())
             if kind != "events"
-            else [(e.id, f"{e.date} · {e.name()}") for e in vocab.events(collection())]
+            else [(e.id, f"{dates.say(e.date)} · {e.name(g.lang)}") for e in vocab.events(collection())]
             for kind in annotations.LINK_KINDS
         )
     )
