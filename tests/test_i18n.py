@@ -9,7 +9,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from archive import i18n, templates_folder
+from archive import create_app, i18n, templates_folder
 
 OTHER_LANGUAGES = ("ru", "ko")
 SAME_IN_EVERY_LANGUAGE: set[str] = set()  # names, codes and numbers a translation may leave as they are
@@ -249,3 +249,15 @@ def test_every_page_names_the_archives_icon(client):
     icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
     with client.get(icon) as answer:  # a static file: closed when read
         assert answer.status_code == 200 and answer.mimetype == "image/svg+xml" and b"<svg" in answer.data
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", "Oral history archive"), ("ru", "Архив устной истории")])
+def test_the_shipped_archive_name_is_said_in_the_readers_language(client, lang, name):
+    page = client.get(f"/?lang={lang}").get_data(as_text=True)
+    assert f'<a class="brand" href="/">{name}</a>' in page
+
+
+def test_a_name_an_archive_chose_is_shown_as_given(tmp_path):
+    app = create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_SITE_NAME": "Архив семьи Ли"})
+    page = app.test_client().get("/?lang=ko").get_data(as_text=True)
+    assert '<a class="brand" href="/">Архив семьи Ли</a>' in page

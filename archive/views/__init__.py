@@ -34,6 +34,7 @@ from . import (
 from . import media as media_views
 from .forms.auth import SignOutForm
 from .forms.base import ACCESS_CHOICES
+from .loaders import site_name
 from .requests import ArchiveRequest, BoundedJSONProvider
 
 
@@ -82,7 +83,7 @@ def init_app(app: Flask) -> None:
     def page_globals():
         return {
             "viewer": g.get("viewer"),
-            "site_name": app.config["ARCHIVE_SITE_NAME"],
+            "site_name": site_name(),
             "signout_form": SignOutForm() if g.get("viewer") else None,
             "lang": g.get("lang", i18n.DEFAULT),
             "language_names": i18n.NAMES,

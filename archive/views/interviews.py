@@ -31,7 +31,7 @@ from ..i18n import N_
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.interviews import InterviewUploadForm, PassageForm
-from .loaders import collection, get_interview_or_404, items_linking, search_index, services
+from .loaders import collection, get_interview_or_404, items_linking, search_index, services, site_name
 from .paging import page_number
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
@@ -83,7 +83,7 @@ def citation(record: dict, interview_id: str) -> str:
         narrator=narrators or _("Narrator unknown"),
         title=record.get("title") or interview_id,
         date=dates.say(record["date"]) if record.get("date") else _("undated"),
-        archive=current_app.config["ARCHIVE_SITE_NAME"],
+        archive=site_name(),
         url=url_for("interviews.show", interview_id=interview_id, _external=True),
         accessed=format_date(datetime.date.today(), "long"),
     )

@@ -8,7 +8,7 @@ from flask import abort, current_app, g
 from .. import access, interviews, media
 from ..collection import Collection
 from ..errors import CollectionError
-from ..i18n import N_
+from ..i18n import N_, translate
 from ..search import IndexUnavailable, SearchIndex
 from ..services import Services
 
@@ -65,3 +65,12 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
         if access.can_read(g.reader, item.record):
             found.append(item)
     return found
+
+
+DEFAULT_SITE_NAME = N_("Oral history archive")  # config.ARCHIVE_SITE_NAME as shipped
+
+
+def site_name() -> str:
+    """The archive's name for pages: the shipped name in the reader's language, a name an archive chose as given."""
+    name = current_app.config["ARCHIVE_SITE_NAME"]
+    return translate(name) if name == DEFAULT_SITE_NAME else name
