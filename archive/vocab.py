@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .collection import Collection
 from .errors import ArchiveError
+from .i18n import N_
 from .metadata import earliest_day, edtf_date
 from .names import VOCAB, Gazetteer, Surnames, fold, transliterations
 
@@ -131,7 +132,7 @@ def save(collection: Collection, name: str, data: dict, author: str, version: st
     """Store a changed vocabulary; `version` is what the change was made from (refused if it is stale)."""
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if version and not collection.exists("vocab", name):  # a version of a copy that was never made: stale
-        raise VocabularyError("This page is out of date: reload it and make your change again.")
+        raise VocabularyError(N_("This page is out of date: reload it and make your change again."))
     if not version:
         collection.create("vocab", {FILES[name]: body}, author, name=name)
         return load(collection, name).version
@@ -142,7 +143,7 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     """Add a spelling to a surname family, so that searching any form also finds this one."""
     spelling = " ".join((spelling or "").split())
     if not spelling:
-        raise VocabularyError("Type the spelling to add.")
+        raise VocabularyError(N_("Type the spelling to add."))
     if len(spelling) > 60 or not _SPELLING_RE.fullmatch(spelling):
         raise VocabularyError(
             f'"{spelling}" is not a name: use letters of any script, with spaces, hyphens or '
@@ -211,7 +212,7 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
         except ValueError as error:
             raise VocabularyError(str(error), date_field) from None
         if kind == "events" and not date:
-            raise VocabularyError("Give the date, however uncertain (for example 186X or 1937~).", "date")
+            raise VocabularyError(N_("Give the date, however uncertain (for example 186X or 1937~)."), "date")
         new[date_field] = date
         if not date:
             new.pop(date_field, None)
@@ -275,7 +276,7 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
         new[axis] = round(value, 5)
     within = entry.get("within") or ""
     if within == new["id"]:
-        raise VocabularyError("A place cannot be within itself.", "within")
+        raise VocabularyError(N_("A place cannot be within itself."), "within")
     if within:
         new["within"] = within
     else:

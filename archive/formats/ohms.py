@@ -15,6 +15,7 @@ from xml.parsers.expat import errors as expat_errors
 import defusedxml.ElementTree as ElementTree
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from ..i18n import N_
 from . import FormatError, Transcript
 from .txt import parse_turns
 from .vtt import parse as parse_vtt
@@ -56,11 +57,13 @@ def _record(data: bytes) -> Element:
         root = ElementTree.fromstring(data, forbid_dtd=True)
     except (DTDForbidden, EntitiesForbidden):
         raise FormatError(
-            "this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
-            "none, and they are refused because they can expand without limit"
+            N_(
+                "this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
+                "none, and they are refused because they can expand without limit"
+            )
         ) from None
     except ExternalReferenceForbidden:
-        raise FormatError("this XML refers to external files or URLs; that is refused for safety") from None
+        raise FormatError(N_("this XML refers to external files or URLs; that is refused for safety")) from None
     except ParseError as e:
         line, column = e.position
         reason = expat_errors.messages.get(e.code, "not well-formed")  # expat's own words, by its error number
@@ -72,7 +75,7 @@ def _record(data: bytes) -> Element:
         )
     record = root.find(f"{_Q}record")
     if record is None:
-        raise FormatError("this OHMS export has no <record> element")
+        raise FormatError(N_("this OHMS export has no <record> element"))
     return record
 
 

@@ -20,8 +20,8 @@ from flask import (
 )
 
 from .. import access, annotations, redaction, transcripts
-from ..errors import ConflictError, sentence
-from ..i18n import N_
+from ..errors import ConflictError
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.interviews import InterviewUploadForm, PassageForm
@@ -68,7 +68,9 @@ def transcript(interview_id: str):
     lines = []
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
-        lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'])}")
+        lines.append(
+            f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'], _(redaction.NOTICE))}"
+        )
     return Response(
         "\n\n".join(lines) + "\n",
         mimetype="text/plain",
@@ -99,7 +101,7 @@ def correct(interview_id: str, n: int):
                 "(reload the page) before saving again."
             )
         except transcripts.TranscriptError as error:
-            form.text.errors.append(str(error))
+            form.text.errors.append(sentence(error))
         else:
             lost = _n(
                 "{n} annotation lost its words and is flagged for review.",
@@ -148,11 +150,13 @@ def new():
             flash(_("Ingested “{name}”.", name=upload.filename) + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
         if outcome.status == "duplicate":
-            form.transcript.errors.append(f"This file is already in the archive (interview {outcome.interview_id}).")
+            form.transcript.errors.append(
+                _("This file is already in the archive (interview {id}).", id=outcome.interview_id)
+            )
         elif outcome.errors:
             form.show_errors(outcome.errors)
         else:
             target = form.audio if outcome.file == "audio" else form.transcript
             target.errors.append(sentence(outcome.reason))
-        form.form_errors.append("Nothing was saved. Correct what is marked below; files must be chosen again.")
+        form.form_errors.append(_("Nothing was saved. Correct what is marked below; files must be chosen again."))
     return render_template("interviews/new.html", form=form), 200 if not form.errors else 422
