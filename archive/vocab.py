@@ -146,8 +146,11 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
         raise VocabularyError(N_("Type the spelling to add."))
     if len(spelling) > 60 or not _SPELLING_RE.fullmatch(spelling):
         raise VocabularyError(
-            f'"{spelling}" is not a name: use letters of any script, with spaces, hyphens or '
-            "apostrophes between them (at most 60 characters)"
+            N_(
+                '"{spelling}" is not a name: use letters of any script, with spaces, hyphens or apostrophes between '
+                "them (at most 60 characters)"
+            ),
+            spelling=spelling,
         )
     vocabulary = load(collection, "surnames")
     data = json.loads(json.dumps(vocabulary.data))
@@ -156,7 +159,12 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
         raise VocabularyError(f"There is no surname family {surname_id!r}.")
     forms = Surnames.from_data({"surnames": [entry]}).surnames[surname_id].forms
     if fold(spelling) in {fold(f) for f in forms}:
-        raise VocabularyError(f'"{spelling}" is already a spelling of {entry["id"]} ({entry.get("hangul", "")}).')
+        raise VocabularyError(
+            N_('"{spelling}" is already a spelling of {id} ({hangul}).'),
+            spelling=spelling,
+            id=entry["id"],
+            hangul=entry.get("hangul", ""),
+        )
     script = "cyrillic" if re.search(r"[\u0400-\u04ff]", spelling) else "latin" if spelling.isascii() else "other"
     entry.setdefault(script, []).append(spelling)
     return save(collection, "surnames", data, author, version)
@@ -178,7 +186,9 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
     label = entry.get("label", {})
     for lang in ("en", "ru"):
         if not label.get(lang):
-            raise VocabularyError(f"Give the name in {'English' if lang == 'en' else 'Russian'}.", f"label_{lang}")
+            raise VocabularyError(
+                N_("Give the name in English.") if lang == "en" else N_("Give the name in Russian."), f"label_{lang}"
+            )
     new = dict(old or {})
     new["id"] = entry_id or _unique(_slug(label["en"]), {e["id"] for e in listed})
     new["label"] = label
@@ -256,7 +266,9 @@ def _link_back(events: list[dict], event_id: str, related: set[str], before: set
 def _check_place(new: dict, entry: dict, data: dict) -> None:
     country = entry.get("country", "")
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise VocabularyError(f'"{country}" is not a country code: use two letters such as KZ, UZ, RU.', "country")
+        raise VocabularyError(
+            N_('"{country}" is not a country code: use two letters such as KZ, UZ, RU.'), "country", country=country
+        )
     new["type"], new["country"] = entry.get("type") or "village", country
     for axis, limit in (("lat", 90), ("lon", 180)):
         text = str(entry.get(axis, "")).strip().replace(",", ".")
@@ -269,9 +281,12 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
             value = None
         if value is None or not -limit <= value <= limit:
             raise VocabularyError(
-                f'"{text}" is not a {"latitude" if axis == "lat" else "longitude"} in decimal '
-                f"degrees (between -{limit} and {limit}).",
+                N_('"{text}" is not a latitude in decimal degrees (between -{limit} and {limit}).')
+                if axis == "lat"
+                else N_('"{text}" is not a longitude in decimal degrees (between -{limit} and {limit}).'),
                 axis,
+                text=text,
+                limit=limit,
             )
         new[axis] = round(value, 5)
     within = entry.get("within") or ""
@@ -287,7 +302,9 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
             shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
             if shared:
                 raise VocabularyError(
-                    f"“{mine[sorted(shared)[0]]}” is already a name of {other['label'].get('en')} "
-                    f"({other['id']}); a name form may belong to one place only.",
+                    N_("“{name}” is already a name of {place} ({id}); a name form may belong to one place only."),
                     "names",
+                    name=mine[sorted(shared)[0]],
+                    place=other["label"].get("en"),
+                    id=other["id"],
                 )

@@ -17,6 +17,7 @@ from test_interview_pages import DATA
 from test_interview_pages import upload as upload_transcript
 from test_media import upload as upload_images
 from test_redaction import SECRET, redacted  # noqa: F401 - the fixture
+from test_search import add_spelling
 
 from archive import contributions, create_app, i18n, images
 from archive.errors import ArchiveError, Message
@@ -318,3 +319,14 @@ def test_a_size_in_megabytes_is_written_with_the_page_language_decimal_sign(clie
     assert re.search(r"· \d+,\d МБ</dd>", text(client.get(f"/media/{item}")))
     speak(client, "en")
     assert re.search(r"· \d+\.\d MB</dd>", text(client.get(f"/media/{item}")))
+
+
+def test_a_refused_surname_spelling_is_explained_in_russian(client, auth):
+    auth.login("historian")
+    speak(client, "ru")
+    again = add_spelling(client, "tsoi", "tsoi")
+    assert again.status_code == 422 and "«tsoi» уже есть среди написаний tsoi (최)." in text(again)
+    bad = add_spelling(client, "tsoi", "Tsoi123")
+    assert bad.status_code == 422 and "«Tsoi123» — не имя: используйте буквы любой письменности" in text(bad)
+    stale = add_spelling(client, "tsoi", "Tchoi", version="an old version")
+    assert "Эта страница устарела: обновите её и внесите изменение ещё раз." in text(stale)

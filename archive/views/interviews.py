@@ -97,8 +97,12 @@ def correct(interview_id: str, n: int):
             )
         except ConflictError as error:
             form.form_errors.append(
-                f"{error} Your text is kept below; compare it with the passage as it is now "
-                "(reload the page) before saving again."
+                sentence(error)
+                + " "
+                + _(
+                    "Your text is kept below; compare it with the passage as it is now (reload the page) before "
+                    "saving again."
+                )
             )
         except transcripts.TranscriptError as error:
             form.text.errors.append(sentence(error))

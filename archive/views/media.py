@@ -192,7 +192,7 @@ def edit(item_id: str):
     form.offer(vocab.current(collection(), "events")[0])
     suggested = images.suggested_date(item.record.get("technical", {}))
     if suggested and not item.record.get("date"):
-        form.date.description = f"{form.date.description}. The camera says {suggested}."
+        form.date.description = _("{hint}. The camera says {date}.", hint=_(form.date.description), date=suggested)
     if request.method == "GET":
         form.fill(item.record, item.version)
     if form.validate_on_submit():
@@ -206,7 +206,7 @@ def edit(item_id: str):
         except media.MetadataError as error:
             form.show_errors(error.errors)
         except ConflictError as error:
-            form.form_errors.append(f"{error} What you typed is kept below.")
+            form.form_errors.append(sentence(error) + " " + _("What you typed is kept below."))
         else:
             flash(_("Description saved."))
             return redirect(url_for("media.show", item_id=item_id))
