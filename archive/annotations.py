@@ -544,7 +544,10 @@ def _check_kept_fields(stored: dict, label: str) -> None:
     for key in ("created", "modified"):
         if key in stored and not isinstance(stored[key], str):
             raise AnnotationError(
-                f'"{key}" of {label} must be a date and time written as text (for example "2026-11-30T10:00:00Z").', key
+                N_('"{key}" of {label} must be a date and time written as text (for example "2026-11-30T10:00:00Z").'),
+                key,
+                key=key,
+                label=label,
             )
     who = stored.get("creator")
     if (
@@ -553,11 +556,15 @@ def _check_kept_fields(stored: dict, label: str) -> None:
         and not (isinstance(who, dict) and all(isinstance(who.get(k, ""), str) for k in ("name", "id")))
     ):
         raise AnnotationError(
-            f'"creator" of {label} must be a name, or an object whose "name" and "id" are text.', "creator"
+            N_('"creator" of {label} must be a name, or an object whose "name" and "id" are text.'),
+            "creator",
+            label=label,
         )
     review = stored.get("review")
     if review is not None and not (isinstance(review, dict) and isinstance(review.get("reason", ""), str)):
-        raise AnnotationError(f'"review" of {label} must be an object whose "reason" is text.', "review")
+        raise AnnotationError(
+            N_('"review" of {label} must be an object whose "reason" is text.'), "review", label=label
+        )
 
 
 def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tuple[list, bool]:
@@ -572,9 +579,9 @@ def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tupl
             kind = kind.rpartition("/")[2]
             if kind not in LINK_KINDS or not entry_id:
                 raise AnnotationError(
-                    f"A SpecificResource body must name /events/<id>, /places/<id> or "
-                    f"/people/<id>, not {body.get('source')!r}.",
+                    N_("A SpecificResource body must name /events/<id>, /places/<id> or /people/<id>, not {given}."),
                     "body",
+                    given=repr(body.get("source")),
                 )
             chosen[kind].append(entry_id)
         elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
@@ -660,14 +667,22 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     _check_kept_fields(stored, label)
     if not isinstance(stored.get("id"), str) or not stored["id"].startswith("urn:uuid:"):
         raise AnnotationError(
-            f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has {stored.get("id")!r}.', "id"
+            N_('Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has {given}.'),
+            "id",
+            label=label,
+            given=repr(stored.get("id")),
         )
     if redact:  # a redaction that cannot be placed would withhold nothing: it must anchor, now
         if found is None:
             raise AnnotationError(
-                f'The redacted words "{q["exact"][:80]}" of {label} are not in the transcript of '
-                f"interview {interview_id}; a redaction must match the transcript.",
+                N_(
+                    'The redacted words "{words}" of {label} are not in the transcript of interview {id}; a '
+                    "redaction must match the transcript."
+                ),
                 "target",
+                words=q["exact"][:80],
+                label=label,
+                id=interview_id,
             )
         stored.pop("review", None)
     if found is None and not stored.get("review"):

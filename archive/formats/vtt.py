@@ -42,7 +42,10 @@ def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Trans
         raise FormatError(N_("{kind} file could not be read: {error}"), kind=kind.upper(), error=str(e)) from None
     if len(captions) != len(timings):
         raise FormatError(
-            f"{kind.upper()} file could not be read: {len(timings)} timing lines but {len(captions)} readable cues"
+            N_("{kind} file could not be read: {timings} timing lines but {cues} readable cues"),
+            kind=kind.upper(),
+            timings=len(timings),
+            cues=len(captions),
         )
     labelled = split_labels([c.text.replace(_KEEP, "\n") if not c.voice else "" for c in captions])
     segments, speaker = [], None
