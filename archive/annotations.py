@@ -33,7 +33,7 @@ CONTEXT_CHARS = 32
 MAX_TAGS, MAX_TAG_CHARS, MAX_NOTE_CHARS = 20, 80, 10_000
 
 
-THE_ANNOTATION = N_("the annotation")
+THE_ANNOTATION = Message(N_("the annotation"))
 NO_ENTRY = {  # a body names an entry that is not in the vocabulary of its kind
     "events": N_("There is no event {entry} in the archive's vocabulary."),
     "places": N_("There is no place {entry} in the archive's vocabulary."),

@@ -34,6 +34,8 @@ class Message(str):
     params: dict
 
     def __new__(cls, template: str, **params: object) -> "Message":
+        if isinstance(template, Message) and not params:
+            return template  # already one: kept whole, template and values
         made = super().__new__(cls, template.format(**{k: str(v) for k, v in params.items()}) if params else template)
         made.template, made.params = template, params
         return made
@@ -54,7 +56,7 @@ class ArchiveError(Exception):
     status = 422
 
     def __init__(self, message: str = "", field: str | None = None, code: str | None = None, **params: object):
-        self.message = message if isinstance(message, Message) or not params else Message(message, **params)
+        self.message = message if isinstance(message, Message) else Message(message, **params)
         super().__init__(str(self.message))
         self.field = field
         if code:

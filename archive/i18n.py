@@ -110,14 +110,15 @@ def moment(value: object, kind: str = "datetime") -> str:
 
 def localise(said: object) -> str:
     """A message made below the views, in the page's language: an `errors.Message` (or an `ArchiveError`, through
-    its `message`) by its marked template, filled with its values (each said the same way); a plain string that the
-    catalogues hold (a constant marked with `N_`) by its translation; anything else as it is."""
+    its `message`) by its marked template, filled with its values (a Message or an error said the same way, a number
+    as the language writes it, plain text such as a file's name as it is); a plain string that the catalogues hold (a
+    constant marked with `N_`) by its translation; anything else as it is."""
     from .errors import ArchiveError, Message
 
     if isinstance(said, ArchiveError):
         said = said.message
-    if isinstance(said, Message):
-        return translate(said.template, **{k: localise(v) for k, v in said.params.items()})
+    if isinstance(said, Message):  # its values: messages said in turn, numbers written, any other text as it is
+        return translate(said.template, **{k: v if type(v) is str else localise(v) for k, v in said.params.items()})
     if isinstance(said, str):
         return translate(said) if said else said
     if isinstance(said, int | float) and not isinstance(said, bool):  # a quantity: 1 234,5 on a Russian page

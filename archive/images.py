@@ -154,14 +154,14 @@ def describe(head: bytes) -> str | None:
     """Say what kind of image a file is, in words, for any image we can name (accepted or not); None otherwise."""
     found = sniff(head)
     if found == "AVIF":
-        return N_("an AVIF image")
+        return Message(N_("an AVIF image"))
     if found:
         return Message(N_("a {format} image"), format=LABELS[found])
     if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\0\0\0\0":  # reserved bytes of a BMP header
         return Message(N_("a {format} image"), format="BMP")
     if re.match(rb"P[1-6]\s+(#[^\n]*\s+)*\d", head):  # a PBM/PGM/PPM magic number, then its width
         return Message(N_("a {format} image"), format="PBM/PGM/PPM")
-    return next((kind for signature, kind in _OTHER_SIGNATURES[:5] if head.startswith(signature)), None)
+    return next((Message(kind) for signature, kind in _OTHER_SIGNATURES[:5] if head.startswith(signature)), None)
 
 
 def is_image(head: bytes) -> bool:
@@ -188,7 +188,7 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
         )
     kind = sniff(head)
     if kind not in limits.formats:
-        what = describe(head) or next((k for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
+        what = describe(head) or next((Message(k) for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
         if kind == "HEIF":
             raise ImageError(
                 N_(
@@ -204,7 +204,7 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
         raise ImageError(
             N_("this is {what}; the archive accepts {formats} images"),
             "format",
-            what=Message(what) if not isinstance(what, Message) else what,
+            what=what,  # a Message, or a name marked with N_: said in the page's language too
             formats=limits.accepted(),
         )
     pillow_formats = [name for f in limits.formats for name in PILLOW_FORMATS[f]]

@@ -73,7 +73,7 @@ class MetadataError(ArchiveError):
         # "field: problem; field: problem": no words of its own, only the problems, each said in the page's language
         template = "; ".join(f"{field}: {{p{i}}}" for i, field in enumerate(errors))
         super().__init__(
-            Message(template, **{f"p{i}": message for i, message in enumerate(errors.values())}),
+            Message(template, **{f"p{i}": Message(message) for i, message in enumerate(errors.values())}),
             next(iter(errors), None),
         )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .collection import Collection
 from .errors import ArchiveError
 from .i18n import N_
-from .metadata import earliest_day, edtf_date
+from .metadata import earliest_day, edtf_date, said
 from .names import VOCAB, Gazetteer, Surnames, fold, transliterations
 
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
@@ -220,7 +220,7 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
         try:
             date = edtf_date(entry.get(date_field, ""))
         except ValueError as error:
-            raise VocabularyError(str(error), date_field) from None
+            raise VocabularyError(said(error), date_field) from None
         if kind == "events" and not date:
             raise VocabularyError(N_("Give the date, however uncertain (for example 186X or 1937~)."), "date")
         new[date_field] = date

@@ -94,7 +94,17 @@ def test_a_wrong_description_is_refused_field_by_field_in_russian(client, auth, 
     assert "is not a date in EDTF" not in page and "Nothing was saved" not in page
 
 
-def test_an_oversized_image_is_refused_with_its_numbers_written_the_russian_way(tmp_path):
+@pytest.fixture
+def pillow_limit():
+    """Give back Pillow's process-wide pixel limit, which images.process sets from the app's (low, here) setting."""
+    from PIL import Image
+
+    kept = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = kept
+
+
+def test_an_oversized_image_is_refused_with_its_numbers_written_the_russian_way(tmp_path, pillow_limit):
     settings = {"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_INDEX_CHECK_AT_START": False}
     app = create_app({**settings, "ARCHIVE_MAX_IMAGE_PIXELS": 100_000})
     client = app.test_client()
@@ -330,3 +340,12 @@ def test_a_refused_surname_spelling_is_explained_in_russian(client, auth):
     assert bad.status_code == 422 and "«Tsoi123» — не имя: используйте буквы любой письменности" in text(bad)
     stale = add_spelling(client, "tsoi", "Tchoi", version="an old version")
     assert "Эта страница устарела: обновите её и внесите изменение ещё раз." in text(stale)
+
+
+def test_what_a_person_wrote_into_a_message_is_never_translated(app):
+    named = Message(N_("could not be stored: {error}"), error="Description")  # a file named like a form label
+    nested = Message(N_("metadata: {error}"), error=Message(N_("a title is required")))
+    with app.test_request_context("/?lang=ru"):
+        g.lang = i18n.choose(request)
+        assert i18n.localise(named) == "не удалось сохранить: Description"
+        assert i18n.localise(nested) == "описание: нужно название"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import access
 from ..collection import Collection
-from ..errors import ArchiveError, CollectionError
+from ..errors import ArchiveError, CollectionError, Message
 from ..i18n import N_
 
 SCHEMA = 1
@@ -89,7 +89,9 @@ RETRIES = 50  # a contributor's change is read, changed and written again if som
 
 def _require_open(submission: Submission) -> None:
     if submission.status not in OPEN:
-        raise ContributionError(N_("this submission is already {status}"), None, "closed", status=submission.status)
+        raise ContributionError(
+            N_("this submission is already {status}"), None, "closed", status=Message(submission.status)
+        )
 
 
 def _save(

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, Message
 from ..i18n import N_
 
 IMAGE_SUFFIXES = {"jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "gif", "bmp", "avif"}
@@ -93,7 +93,7 @@ def detect(data: bytes, filename: str = "") -> str:
         )
     binary = encoding.binary_kind(data)
     if binary:
-        raise FormatError(N_("this is {what}, not a transcript"), what=binary)
+        raise FormatError(N_("this is {what}, not a transcript"), what=Message(binary))
     head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode()
