@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, g
 
 from .errors import AccountError, SignInThrottled
+from .i18n import N_
 
 ROLES = ("admin", "historian", "researcher")
 STAFF_ROLES = ("admin", "historian")
@@ -256,7 +257,7 @@ def authenticate(name: str, password: str, address: str, known_browser: bool = F
         conn.executemany("DELETE FROM signin_failures WHERE rowid = ?", [(rowid,) for rowid in taken])
         conn.executemany("DELETE FROM signin_failures WHERE key = ?", [(keys[0],), (name_key,)])
     if row["disabled"]:
-        raise AccountError("this account is disabled; ask an administrator")
+        raise AccountError(N_("this account is disabled; ask an administrator"))
     if _hasher.check_needs_rehash(stored):
         conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row["id"]))
     return User(row["id"], row["name"], row["role"])

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from . import interviews, vocab
 from .collection import Collection, now
-from .errors import ArchiveError, CollectionError
+from .errors import ArchiveError, CollectionError, Count, Message
+from .i18n import N_
 
 FILE = "annotations.json"
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -30,6 +31,14 @@ MEDIA_FRAGMENTS = "http://www.w3.org/TR/media-frags/"
 LINK_KINDS = ("events", "places", "people")
 CONTEXT_CHARS = 32
 MAX_TAGS, MAX_TAG_CHARS, MAX_NOTE_CHARS = 20, 80, 10_000
+
+
+THE_ANNOTATION = Message(N_("the annotation"))
+NO_ENTRY = {  # a body names an entry that is not in the vocabulary of its kind
+    "events": N_("There is no event {entry} in the archive's vocabulary."),
+    "places": N_("There is no place {entry} in the archive's vocabulary."),
+    "people": N_("There is no person {entry} in the archive's vocabulary."),
+}
 
 
 class AnnotationError(ArchiveError):
@@ -274,7 +283,7 @@ def segment_span(segments: list[dict], n: int) -> tuple[int, int]:
     for i, segment in enumerate(segments):
         if segment["n"] == n:
             return starts[i], starts[i] + len(segment["text"])
-    raise AnnotationError(f"This interview has no passage {n}.", "segment")
+    raise AnnotationError(N_("This interview has no passage {n}."), "segment", n=n)
 
 
 def reanchor(
@@ -333,37 +342,51 @@ def bodies(
         known = vocab.lookup(collection, kind) if ids else {}
         for entry_id in ids:
             if entry_id not in known:
-                raise AnnotationError(
-                    f"There is no {kind[:-1] if kind != 'people' else 'person'} "
-                    f"{entry_id!r} in the archive's vocabulary.",
-                    kind,
-                )
+                raise AnnotationError(NO_ENTRY[kind], kind, entry=repr(entry_id))
             found.append({"type": "SpecificResource", "source": f"/{kind}/{entry_id}", "purpose": "tagging"})
     clean_tags = list(dict.fromkeys(" ".join(t.split()) for t in tag_list if t and t.strip()))
     if len(clean_tags) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in clean_tags):
-        raise AnnotationError(f"Use at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters each.", "tags")
+        raise AnnotationError(
+            N_("Use at most {tags} tags of at most {chars} characters each."),
+            "tags",
+            tags=MAX_TAGS,
+            chars=MAX_TAG_CHARS,
+        )
     found += [{"type": "TextualBody", "value": t, "purpose": "tagging"} for t in clean_tags]
     text = (text or "").strip()
     if len(text) > MAX_NOTE_CHARS:
-        raise AnnotationError(f"The note is {len(text):,} characters long; at most {MAX_NOTE_CHARS:,} fit.", "note")
+        raise AnnotationError(
+            N_("The note is {length} characters long; at most {limit} fit."),
+            "note",
+            length=Count(len(text)),
+            limit=Count(MAX_NOTE_CHARS),
+        )
     if text:
         found.append({"type": "TextualBody", "value": text, "format": "text/plain", "purpose": "commenting"})
     if not found:
-        raise AnnotationError("Choose at least one event, place or person, add a tag or a note, or redact the passage.")
+        raise AnnotationError(
+            N_("Choose at least one event, place or person, add a tag or a note, or redact the passage.")
+        )
     return found
 
 
 def _check_span(text: str, start: int, end: int) -> None:
     if not (0 <= start < end <= len(text)):
-        raise AnnotationError(f"The passage {start}–{end} is not within the transcript (0–{len(text)}).", "passage")
+        raise AnnotationError(
+            N_("The passage {start}–{end} is not within the transcript (0–{length})."),
+            "passage",
+            start=start,
+            end=end,
+            length=len(text),
+        )
     if not text[start:end].strip():
-        raise AnnotationError("Select some words of the transcript, not only spaces.", "passage")
+        raise AnnotationError(N_("Select some words of the transcript, not only spaces."), "passage")
 
 
 def _segments(collection: Collection, interview_id: str) -> list[dict]:
     segments = interviews.segments(collection, interview_id)
     if not segments:
-        raise AnnotationError("This interview has no transcript text to annotate.")
+        raise AnnotationError(N_("This interview has no transcript text to annotate."))
     return segments
 
 
@@ -398,11 +421,13 @@ def create(
 
     def apply(annotations: list[dict], segments: list[dict]) -> dict:
         if not segments:
-            raise AnnotationError("This interview has no transcript text to annotate.")
+            raise AnnotationError(N_("This interview has no transcript text to annotate."))
         text = interviews.transcript_text(segments)[0]
         _check_span(text, start, end)
         if quoted is not None and text[start:end] != quoted:
-            raise AnnotationError("The transcript changed while you were selecting; select the words again.", "passage")
+            raise AnnotationError(
+                N_("The transcript changed while you were selecting; select the words again."), "passage"
+            )
         annotation = {
             "id": f"urn:uuid:{uuid.uuid4()}",
             "type": "Annotation",
@@ -484,15 +509,17 @@ def import_collection(
     added, each kept exactly as given (creator, times, ids) once it checks out. All or nothing; refused if
     `expected` is given and the annotations are no longer those it names (their `collection_version` when read)."""
     if not isinstance(data, dict) or data.get("type") != "AnnotationCollection":
-        raise AnnotationError('Expected a W3C AnnotationCollection: a JSON object with "type": "AnnotationCollection".')
+        raise AnnotationError(
+            N_('Expected a W3C AnnotationCollection: a JSON object with "type": "AnnotationCollection".')
+        )
     page = data.get("first", {})
     given = page.get("items") if isinstance(page, dict) else None
     if not isinstance(given, list):
-        raise AnnotationError('The collection has no "first" page with "items".')
+        raise AnnotationError(N_('The collection has no "first" page with "items".'))
     checked = [_read_annotation(collection, interview_id, item, imported=True)["stored"] for item in given]
     ids = [a["id"] for a in checked]
     if len(set(ids)) != len(ids):
-        raise AnnotationError("The collection holds the same annotation id twice.")
+        raise AnnotationError(N_("The collection holds the same annotation id twice."))
 
     def apply(annotations: list[dict], _segments: list[dict]) -> dict[str, int]:
         if expected is not None and collection_version(annotations) != expected:
@@ -517,7 +544,10 @@ def _check_kept_fields(stored: dict, label: str) -> None:
     for key in ("created", "modified"):
         if key in stored and not isinstance(stored[key], str):
             raise AnnotationError(
-                f'"{key}" of {label} must be a date and time written as text (for example "2026-11-30T10:00:00Z").', key
+                N_('"{key}" of {label} must be a date and time written as text (for example "2026-11-30T10:00:00Z").'),
+                key,
+                key=key,
+                label=label,
             )
     who = stored.get("creator")
     if (
@@ -526,11 +556,15 @@ def _check_kept_fields(stored: dict, label: str) -> None:
         and not (isinstance(who, dict) and all(isinstance(who.get(k, ""), str) for k in ("name", "id")))
     ):
         raise AnnotationError(
-            f'"creator" of {label} must be a name, or an object whose "name" and "id" are text.', "creator"
+            N_('"creator" of {label} must be a name, or an object whose "name" and "id" are text.'),
+            "creator",
+            label=label,
         )
     review = stored.get("review")
     if review is not None and not (isinstance(review, dict) and isinstance(review.get("reason", ""), str)):
-        raise AnnotationError(f'"review" of {label} must be an object whose "reason" is text.', "review")
+        raise AnnotationError(
+            N_('"review" of {label} must be an object whose "reason" is text.'), "review", label=label
+        )
 
 
 def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tuple[list, bool]:
@@ -539,15 +573,15 @@ def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tupl
     tag_list, notes, redact = [], [], False
     for body in raw_bodies if isinstance(raw_bodies, list) else [raw_bodies]:
         if not isinstance(body, dict):
-            raise AnnotationError(f"Each body of {label} must be an object.", "body")
+            raise AnnotationError(N_("Each body of {label} must be an object."), "body", label=label)
         if body.get("type") == "SpecificResource":
             kind, _, entry_id = str(body.get("source", "")).rstrip("/").rpartition("/")
             kind = kind.rpartition("/")[2]
             if kind not in LINK_KINDS or not entry_id:
                 raise AnnotationError(
-                    f"A SpecificResource body must name /events/<id>, /places/<id> or "
-                    f"/people/<id>, not {body.get('source')!r}.",
+                    N_("A SpecificResource body must name /events/<id>, /places/<id> or /people/<id>, not {given}."),
                     "body",
+                    given=repr(body.get("source")),
                 )
             chosen[kind].append(entry_id)
         elif body.get("type") == "TextualBody" and body.get("purpose") == "redacting":
@@ -556,10 +590,12 @@ def _read_bodies(collection: Collection, raw_bodies: object, label: str) -> tupl
             (notes if body.get("purpose") == "commenting" else tag_list).append(body["value"])
         else:
             raise AnnotationError(
-                f"A body of {label} is neither a SpecificResource nor a TextualBody with a value.", "body"
+                N_("A body of {label} is neither a SpecificResource nor a TextualBody with a value."),
+                "body",
+                label=label,
             )
     if len(notes) > 1:
-        raise AnnotationError(f"{label[:1].upper()}{label[1:]} has more than one note.", "body")
+        raise AnnotationError(N_("{label} has more than one note."), "body", label=label)
     return bodies(collection, chosen, tag_list, notes[0] if notes else "", redact), redact
 
 
@@ -567,40 +603,47 @@ def bodies_for_edit(collection: Collection, current: Mapping, data: object) -> l
     """Read the bodies of an annotation sent back to change what it says (the API's PUT). Only what it says may
     change: an id or a quote other than the annotation's own is refused (to mark other words, annotate them)."""
     if not isinstance(data, dict) or data.get("type") != "Annotation":
-        raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
+        raise AnnotationError(N_('Expected a W3C Annotation: a JSON object with "type": "Annotation".'))
     if "id" in data and data["id"] not in (current["id"], short_id(current)):
-        raise AnnotationError(f"This is annotation {current['id']}, not {data['id']!r}.", "id")
+        raise AnnotationError(
+            N_("This is annotation {id}, not {given}."), "id", id=current["id"], given=repr(data["id"])
+        )
     target = data.get("target", current.get("target"))
     if isinstance(target, list) and len(target) == 1:
         target = target[0]
     given = selector({"target": target}, "TextQuoteSelector").get("exact") if isinstance(target, dict) else None
     if given != selector(current, "TextQuoteSelector").get("exact"):
         raise AnnotationError(
-            "An edit changes what an annotation says, not the words it marks: send its target as it is, or none.",
+            N_("An edit changes what an annotation says, not the words it marks: send its target as it is, or none."),
             "target",
         )
-    return _read_bodies(collection, data.get("body", []), "the annotation")[0]
+    return _read_bodies(collection, data.get("body", []), THE_ANNOTATION)[0]
 
 
 def _read_annotation(collection: Collection, interview_id: str, data: object, imported: bool) -> dict:
     if not isinstance(data, dict) or data.get("type") != "Annotation":
-        raise AnnotationError('Expected a W3C Annotation: a JSON object with "type": "Annotation".')
-    label = f"annotation {data.get('id')}" if imported and data.get("id") else "the annotation"
+        raise AnnotationError(N_('Expected a W3C Annotation: a JSON object with "type": "Annotation".'))
+    label = Message(N_("annotation {id}"), id=data["id"]) if imported and data.get("id") else THE_ANNOTATION
     target = data.get("target")
     if isinstance(target, list):
         target = target[0] if len(target) == 1 else None
     if not isinstance(target, dict):
-        raise AnnotationError(f"{label[:1].upper()}{label[1:]} needs one target: the transcript passage.", "target")
+        raise AnnotationError(N_("{label} needs one target: the transcript passage."), "target", label=label)
     if target.get("source") not in (None, source_of(interview_id)) and not str(target.get("source")).endswith(
         source_of(interview_id)
     ):
         raise AnnotationError(
-            f"The target of {label} is {target.get('source')!r}, not this interview ({source_of(interview_id)}).",
+            N_("The target of {label} is {given}, not this interview ({source})."),
             "target",
+            label=label,
+            given=repr(target.get("source")),
+            source=source_of(interview_id),
         )
     q = selector({"target": target}, "TextQuoteSelector")
     if not isinstance(q.get("exact"), str) or not q["exact"].strip():
-        raise AnnotationError(f"The target of {label} needs a TextQuoteSelector with the exact words.", "target")
+        raise AnnotationError(
+            N_("The target of {label} needs a TextQuoteSelector with the exact words."), "target", label=label
+        )
     segments = _segments(collection, interview_id)
     text = interviews.transcript_text(segments)[0]
     position = selector({"target": target}, "TextPositionSelector")
@@ -614,27 +657,41 @@ def _read_annotation(collection: Collection, interview_id: str, data: object, im
     if not imported:
         if found is None:
             raise AnnotationError(
-                f'The quoted words "{q["exact"][:80]}" are not in the transcript of interview {interview_id}.', "target"
+                N_('The quoted words "{words}" are not in the transcript of interview {id}.'),
+                "target",
+                words=q["exact"][:80],
+                id=interview_id,
             )
         return {"span": found, "body": body, "quoted": q["exact"]}
     stored = {k: data[k] for k in data if k != "@context"}
     _check_kept_fields(stored, label)
     if not isinstance(stored.get("id"), str) or not stored["id"].startswith("urn:uuid:"):
         raise AnnotationError(
-            f'Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has {stored.get("id")!r}.', "id"
+            N_('Each imported annotation needs its "id" (urn:uuid:…) to be kept; {label} has {given}.'),
+            "id",
+            label=label,
+            given=repr(stored.get("id")),
         )
     if redact:  # a redaction that cannot be placed would withhold nothing: it must anchor, now
         if found is None:
             raise AnnotationError(
-                f'The redacted words "{q["exact"][:80]}" of {label} are not in the transcript of '
-                f"interview {interview_id}; a redaction must match the transcript.",
+                N_(
+                    'The redacted words "{words}" of {label} are not in the transcript of interview {id}; a '
+                    "redaction must match the transcript."
+                ),
                 "target",
+                words=q["exact"][:80],
+                label=label,
+                id=interview_id,
             )
         stored.pop("review", None)
     if found is None and not stored.get("review"):
         raise AnnotationError(
-            f'The quoted words "{q["exact"][:80]}" of {label} are not in the transcript of interview {interview_id}.',
+            N_('The quoted words "{words}" of {label} are not in the transcript of interview {id}.'),
             "target",
+            words=q["exact"][:80],
+            label=label,
+            id=interview_id,
         )
     if found is not None and not stored.get("review"):
         stored["target"] = _target(interview_id, segments, *found)  # anchored on this copy, in our one shape

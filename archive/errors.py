@@ -9,6 +9,11 @@ import errno
 import sqlite3
 
 
+def N_(text: str) -> str:  # noqa: N802 - the name gettext tools look for (the same as i18n.N_, which sits above this)
+    """Mark a message for the catalogues; it is translated where it is shown."""
+    return text
+
+
 def sentence(text: str) -> str:
     """A message as a sentence: a capital first letter and a closing full stop. Messages are written so that they
     can also be joined into one line ("file: reason"), so this is done where they are shown, by this alone."""
@@ -19,14 +24,40 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?…" else text + "."
 
 
+class Message(str):
+    """A message for people made below the views: the English text (what the CLI and the logs show, and what it is
+    as a string), which also keeps its template (marked with `N_` where it is written) and the values that fill it,
+    so that a page can say it in the reader's language (`i18n.localise`). A value may itself be a Message or an
+    `ArchiveError`, said in the same language."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params: object) -> "Message":
+        if isinstance(template, Message) and not params:
+            return template  # already one: kept whole, template and values
+        made = super().__new__(cls, template.format(**{k: str(v) for k, v in params.items()}) if params else template)
+        made.template, made.params = template, params
+        return made
+
+
+class Count(int):
+    """A large number in a message, written with thousands separators in English (a page says it in its own way)."""
+
+    def __str__(self) -> str:
+        return f"{self:,}"
+
+
 class ArchiveError(Exception):
-    """Base for every error the archive reports to a person instead of a traceback."""
+    """Base for every error the archive reports to a person instead of a traceback. Its message is a template
+    (marked with `N_`) filled with `params`, kept apart so that a page can translate the template (`message`)."""
 
     code = "refused"
     status = 422
 
-    def __init__(self, message: str = "", field: str | None = None, code: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str = "", field: str | None = None, code: str | None = None, **params: object):
+        self.message = message if isinstance(message, Message) else Message(message, **params)
+        super().__init__(str(self.message))
         self.field = field
         if code:
             self.code = code
@@ -60,10 +91,22 @@ class ConflictError(CollectionError):
     def __init__(self, path: str, author: str | None, time: str | None):
         self.path, self.author, self.time = path, author, time
         if author:
-            who = f"by {author} at {time}"
+            super().__init__(
+                N_(
+                    "{path} was changed by {author} at {time} after you opened it; reload it and make your change again"
+                ),
+                path=path,
+                author=author,
+                time=time,
+            )
         else:
-            who = "outside the archive (its change is not recorded)"
-        super().__init__(f"{path} was changed {who} after you opened it; reload it and make your change again")
+            super().__init__(
+                N_(
+                    "{path} was changed outside the archive (its change is not recorded) after you opened it; reload "
+                    "it and make your change again"
+                ),
+                path=path,
+            )
 
 
 class AccountError(ArchiveError):

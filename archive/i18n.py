@@ -54,19 +54,101 @@ def N_(text: str) -> str:  # noqa: N802 - the name gettext tools look for
     return text
 
 
-def translate(text: str, **values: object) -> str:
+def translate(text: str, /, **values: object) -> str:
     """Translate an English string into the page's language (falling back to it), then fill its {placeholders}."""
     found = get_translations().gettext(text) if current() != DEFAULT else text
     return found.format(**values) if values else found
 
 
-def translate_plural(singular: str, plural: str, n: int, **values: object) -> str:
+def translate_plural(singular: str, plural: str, n: int, /, **values: object) -> str:
     """Translate a string that counts something, by the plural rules of the page's language; `{n}` is the count."""
     if current() == DEFAULT:
         found = singular if n == 1 else plural
     else:
         found = get_translations().ngettext(singular, plural, n)
-    return found.format(n=n, **values)
+    return found.format(n=number(n), **values)
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """A number as the page's language writes it (Babel): 12,345.5 in English, 12 345,5 in Russian; `decimals`
+    fixes how many digits follow the point (a size in MB: 1.5)."""
+    from babel.numbers import format_decimal
+
+    if decimals is not None:
+        return format_decimal(
+            round(value, decimals), format=f"#,##0.{'0' * decimals}" if decimals else "#,##0", locale=current()
+        )
+    return format_decimal(value, locale=current())
+
+
+def moment(value: object, kind: str = "datetime") -> str:
+    """A date or a time of the archive (an ISO 8601 text as the records keep it, or seconds since 1970) as the page's
+    language writes it (Babel's medium date, to the minute: «1 дек. 2026 г., 14:05»); `kind` "date" for the day
+    alone. Times are shown in UTC, as stored, and say so; what cannot be read is shown as it is."""
+    import datetime
+
+    from babel.dates import format_date, format_time, get_datetime_format
+
+    if value in (None, ""):
+        return ""
+    try:
+        if isinstance(value, int | float):
+            when = datetime.datetime.fromtimestamp(value, datetime.UTC)
+        else:
+            when = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return str(value)
+    if kind == "date" or (isinstance(value, str) and len(value) <= 10):
+        return format_date(when.date(), format="medium", locale=current())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    when = when.astimezone(datetime.UTC)
+    day = format_date(when.date(), format="medium", locale=current())
+    hour = format_time(when.time(), format="short", locale=current())  # to the minute
+    return get_datetime_format("medium", locale=current()).replace("{1}", day).replace("{0}", hour) + " UTC"
+
+
+def localise(said: object) -> str:
+    """A message made below the views, in the page's language: an `errors.Message` (or an `ArchiveError`, through
+    its `message`) by its marked template, filled with its values (a Message or an error said the same way, a number
+    as the language writes it, plain text such as a file's name as it is); a plain string that the catalogues hold (a
+    constant marked with `N_`) by its translation; anything else as it is."""
+    from .errors import ArchiveError, Message
+
+    if isinstance(said, ArchiveError):
+        said = said.message
+    if isinstance(said, Message):  # its values: messages said in turn, numbers written, any other text as it is
+        return translate(said.template, **{k: v if type(v) is str else localise(v) for k, v in said.params.items()})
+    if isinstance(said, str):
+        return translate(said) if said else said
+    if isinstance(said, int | float) and not isinstance(said, bool):  # a quantity: 1 234,5 on a Russian page
+        from babel.numbers import format_decimal
+
+        return format_decimal(int(said) if isinstance(said, int) else float(said), locale=current())
+    return str(said)
+
+
+def sentence(said: object) -> str:
+    """A message made below the views as a sentence of a page, in the page's language (see `localise`)."""
+    from .errors import sentence as as_sentence
+
+    return as_sentence(localise(said))
+
+
+@cache
+def _catalogue(lang: str):
+    from babel.support import Translations
+
+    return Translations.load(str(CATALOGUES), [lang], DOMAIN)
+
+
+def in_language(lang: str, text: str, /, **values: object) -> str:
+    """Translate an English string into a given language (a BCP 47 tag; English when the archive does not speak it),
+    whatever the page's language, then fill its {placeholders}: words written into a record, such as the title of a
+    family's testimony in the language the family wrote it in."""
+    base = (lang or DEFAULT).replace("_", "-").split("-")[0].lower()
+    found = _catalogue(base).gettext(text) if base in languages()[1:] else text
+    return found.format(**values) if values else found
 
 
 def remember(response: Response, lang: str, secure: bool) -> None:
@@ -95,6 +177,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(_=translate, _n=translate_plural, N_=N_)
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["moment"] = moment
 
 
 WTFORMS_MESSAGES = (  # what WTForms' own validators say; marked here so that the catalogues translate them

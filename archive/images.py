@@ -21,7 +21,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
-from .errors import ArchiveError
+from .errors import ArchiveError, Count, Message
+from .i18n import N_
 
 try:  # HEIC/HEIF, as phones save photos, where the pillow-heif wheel is available for this machine
     import pillow_heif
@@ -45,13 +46,13 @@ LABELS = {"JPEG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP", "HEIF": 
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 # Formats we can name but do not take, so the refusal says what the file is.
 _OTHER_SIGNATURES = [
-    (b"GIF8", "a GIF image"),
-    (b"8BPS", "a Photoshop (PSD) file"),
-    (b"%PDF", "a PDF document"),
-    (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
-    (b"\xff\x4f\xff\x51", "a JPEG 2000 image"),
-    (b"\x00\x00\x01\x00", "a Windows icon"),
-    (b"PK\x03\x04", "a zip archive or Word document"),
+    (b"GIF8", N_("a GIF image")),
+    (b"8BPS", N_("a Photoshop (PSD) file")),
+    (b"%PDF", N_("a PDF document")),
+    (b"\x00\x00\x00\x0cjP  ", N_("a JPEG 2000 image")),
+    (b"\xff\x4f\xff\x51", N_("a JPEG 2000 image")),
+    (b"\x00\x00\x01\x00", N_("a Windows icon")),
+    (b"PK\x03\x04", N_("a zip archive or Word document")),
 ]
 _RESAMPLE = Image.Resampling.LANCZOS
 _SRGB = ImageCms.createProfile("sRGB")
@@ -61,8 +62,8 @@ class ImageError(ArchiveError):
     """An image is refused; the message says why in words a contributor understands, and `code` names the reason
     for forms that say it in other languages: empty, size, format, heif, pixels, pages, truncated, damaged."""
 
-    def __init__(self, message: str, code: str = "damaged"):
-        super().__init__(message, "image", code)
+    def __init__(self, message: str, code: str = "damaged", **params: object):
+        super().__init__(message, "image", code, **params)
 
 
 @dataclass(frozen=True)
@@ -153,14 +154,14 @@ def describe(head: bytes) -> str | None:
     """Say what kind of image a file is, in words, for any image we can name (accepted or not); None otherwise."""
     found = sniff(head)
     if found == "AVIF":
-        return "an AVIF image"
+        return Message(N_("an AVIF image"))
     if found:
-        return f"a {LABELS[found]} image"
+        return Message(N_("a {format} image"), format=LABELS[found])
     if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\0\0\0\0":  # reserved bytes of a BMP header
-        return "a BMP image"
+        return Message(N_("a {format} image"), format="BMP")
     if re.match(rb"P[1-6]\s+(#[^\n]*\s+)*\d", head):  # a PBM/PGM/PPM magic number, then its width
-        return "a PBM/PGM/PPM image"
-    return next((kind for signature, kind in _OTHER_SIGNATURES[:5] if head.startswith(signature)), None)
+        return Message(N_("a {format} image"), format="PBM/PGM/PPM")
+    return next((Message(kind) for signature, kind in _OTHER_SIGNATURES[:5] if head.startswith(signature)), None)
 
 
 def is_image(head: bytes) -> bool:
@@ -177,23 +178,35 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
     else:
         size, head = len(source), source[:32]
     if size == 0:
-        raise ImageError("the file is empty", "empty")
+        raise ImageError(N_("the file is empty"), "empty")
     if size > limits.max_bytes:
         raise ImageError(
-            f"the file is {size / 2**20:.1f} MB; images over {limits.max_bytes / 2**20:.0f} MB are refused", "size"
+            N_("the file is {size} MB; images over {limit} MB are refused"),
+            "size",
+            size=round(size / 2**20, 1),
+            limit=round(limits.max_bytes / 2**20),
         )
     kind = sniff(head)
     if kind not in limits.formats:
-        what = describe(head) or next((k for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
+        what = describe(head) or next((Message(k) for s, k in _OTHER_SIGNATURES if head.startswith(s)), None)
         if kind == "HEIF":
             raise ImageError(
-                "this is a HEIC/HEIF photo, which this installation cannot read (pillow-heif is missing); "
-                "save it as JPEG and try again",
+                N_(
+                    "this is a HEIC/HEIF photo, which this installation cannot read (pillow-heif is missing); "
+                    "save it as JPEG and try again"
+                ),
                 "heif",
             )
         if what is None:
-            raise ImageError(f"this is not an image the archive accepts ({limits.accepted()})", "format")
-        raise ImageError(f"this is {what}; the archive accepts {limits.accepted()} images", "format")
+            raise ImageError(
+                N_("this is not an image the archive accepts ({formats})"), "format", formats=limits.accepted()
+            )
+        raise ImageError(
+            N_("this is {what}; the archive accepts {formats} images"),
+            "format",
+            what=what,  # a Message, or a name marked with N_: said in the page's language too
+            formats=limits.accepted(),
+        )
     pillow_formats = [name for f in limits.formats for name in PILLOW_FORMATS[f]]
     Image.MAX_IMAGE_PIXELS = limits.max_pixels  # Pillow warns above this and refuses above twice; we refuse both
     fp = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
@@ -207,18 +220,23 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
                     pages = [_derive(frame, limits, kind) for frame in _frames(im, limits)]
             except (Image.DecompressionBombWarning, Image.DecompressionBombError):
                 raise ImageError(
-                    f"the image is too large to open safely (more than {limits.max_pixels:,} pixels)", "pixels"
+                    N_("the image is too large to open safely (more than {limit} pixels)"),
+                    "pixels",
+                    limit=Count(limits.max_pixels),
                 ) from None
             except UnidentifiedImageError:
                 raise ImageError(
-                    f"this file starts like a {LABELS[kind]} image but cannot be read as one; it is "
-                    f"damaged or not an image",
+                    N_(
+                        "this file starts like a {format} image but cannot be read as one; it is damaged or not "
+                        "an image"
+                    ),
                     "damaged",
+                    format=LABELS[kind],
                 ) from None
             except ImageError:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, MemoryError) as e:
-                raise ImageError(*_damage(e, kind)) from None
+                raise _damage(e, kind) from None
     finally:
         fp.close()
     technical["pages"] = len(pages)
@@ -227,14 +245,20 @@ def process(source: bytes | Path, limits: Limits) -> Processed:
     return Processed(kind, pages, technical, notes)
 
 
-def _damage(error: Exception, kind: str) -> tuple[str, str]:
+def _damage(error: Exception, kind: str) -> ImageError:
     text = str(error)
     if "truncated" in text or isinstance(error, EOFError) or "broken data stream" in text:
-        return (
-            f"the {LABELS[kind]} file is cut short (truncated): part of the picture is missing; send the whole file",
+        return ImageError(
+            N_("the {format} file is cut short (truncated): part of the picture is missing; send the whole file"),
             "truncated",
+            format=LABELS[kind],
         )
-    return f"the {LABELS[kind]} file is damaged and cannot be read ({text or type(error).__name__})", "damaged"
+    return ImageError(
+        N_("the {format} file is damaged and cannot be read ({error})"),
+        "damaged",
+        format=LABELS[kind],
+        error=text or type(error).__name__,
+    )
 
 
 def _frames(im: Image.Image, limits: Limits):
@@ -244,15 +268,23 @@ def _frames(im: Image.Image, limits: Limits):
         if number > 1 and im.format in ("MPO", "JPEG"):
             return
         if number > limits.max_pages:
-            raise ImageError(f"the file holds more than {limits.max_pages} pages; split it into smaller files", "pages")
+            raise ImageError(
+                N_("the file holds more than {limit} pages; split it into smaller files"),
+                "pages",
+                limit=limits.max_pages,
+            )
         width, height = frame.size
         if width * height > limits.max_pixels:
             raise ImageError(
-                f"page {number} is {width} × {height} pixels; images over {limits.max_pixels:,} pixels are refused",
+                N_("page {number} is {width} × {height} pixels; images over {limit} pixels are refused"),
                 "pixels",
+                number=number,
+                width=width,
+                height=height,
+                limit=Count(limits.max_pixels),
             )
         if width < 1 or height < 1:
-            raise ImageError(f"page {number} has no pixels", "damaged")
+            raise ImageError(N_("page {number} has no pixels"), "damaged", number=number)
         yield frame
 
 

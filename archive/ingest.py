@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from . import access, images, metadata
 from .collection import Collection, now
-from .errors import ArchiveError, CollectionError
+from .errors import ArchiveError, CollectionError, Message
 from .formats import FormatError, Transcript, encoding
 from .formats import read as read_transcript
+from .i18n import N_
 from .names import Gazetteer
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
@@ -55,9 +56,13 @@ class IngestError(ArchiveError):
     code = "manifest-unusable"
 
 
+NOT_YET_SEARCHABLE = N_("not yet searchable; the next index check adds it")
+
+
 @dataclass
 class Outcome:
-    """What became of one file."""
+    """What became of one file. Its reason and notes are `errors.Message`s or strings marked with `N_`: English
+    as strings, said in the reader's language by a page (`i18n.localise`)."""
 
     source: str
     status: str  # "ingested", "duplicate" or "failed"
@@ -138,8 +143,11 @@ class Ingester:
             return Outcome(
                 name,
                 "failed",
-                reason=f"is {len(data) / 2**20:.1f} MB; transcripts over "
-                f"{self.max_transcript_bytes / 2**20:.0f} MB are refused",
+                reason=Message(
+                    N_("is {size} MB; transcripts over {limit} MB are refused"),
+                    size=round(len(data) / 2**20, 1),
+                    limit=round(self.max_transcript_bytes / 2**20),
+                ),
             )
         digest = hashlib.sha256(data).hexdigest()
         if digest in self.known and not same_content_ok:
@@ -147,7 +155,10 @@ class Ingester:
                 name,
                 "duplicate",
                 self.known[digest],
-                reason=f"already in the archive as interviews/{self.known[digest]} (same content)",
+                reason=Message(
+                    N_("already in the archive as {folder} (same content)"),
+                    folder=f"interviews/{self.known[digest]}",
+                ),
             )
         try:
             transcript = read_transcript(data, name, line_breaks=line_breaks)
@@ -155,20 +166,20 @@ class Ingester:
             files = self._files(transcript, data, record, digest, name, audio, audio_name)
             interview_id = self.collection.create("interviews", files, self.author)
         except metadata.MetadataError as e:
-            return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors)
+            return Outcome(name, "failed", reason=Message(N_("metadata: {error}"), error=e), errors=e.errors)
         except AudioError as e:
-            return Outcome(name, "failed", reason=str(e), file="audio")
+            return Outcome(name, "failed", reason=e.message, file="audio")
         except FormatError as e:
-            return Outcome(name, "failed", reason=str(e))
+            return Outcome(name, "failed", reason=e.message)
         except CollectionError as e:
-            return Outcome(name, "failed", reason=f"could not be stored: {e}")
+            return Outcome(name, "failed", reason=Message(N_("could not be stored: {error}"), error=e))
         self.known[digest] = interview_id
         notes = list(transcript.notes)
         # the truth is written; the index follows, and is repaired by the next check if it cannot
         if self.indexer is not None and not self.indexer.updated(interview_id):
-            notes.append("not yet searchable; the next index check adds it")
+            notes.append(NOT_YET_SEARCHABLE)
         if raw is None:
-            notes.append("no metadata given: the file name is its provisional title and only staff can see it")
+            notes.append(N_("no metadata given: the file name is its provisional title and only staff can see it"))
         return Outcome(name, "ingested", interview_id, notes=notes)
 
     def ingest_file(self, path: Path, raw: Mapping | None, audio: Path | None = None) -> Outcome:
@@ -178,8 +189,11 @@ class Ingester:
             return Outcome(
                 path.name,
                 "failed",
-                reason=f"is {size / 2**20:.1f} MB; transcripts over "
-                f"{self.max_transcript_bytes / 2**20:.0f} MB are refused",
+                reason=Message(
+                    N_("is {size} MB; transcripts over {limit} MB are refused"),
+                    size=round(size / 2**20, 1),
+                    limit=round(self.max_transcript_bytes / 2**20),
+                ),
             )
         return self.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else "")
 
@@ -217,7 +231,8 @@ class Ingester:
             kind = audio_kind(audio[:16] if isinstance(audio, bytes) else head(Path(audio)))
             if kind is None:
                 raise AudioError(
-                    f"{audio_name or 'the audio file'} is not audio this archive plays (MP3, WAV, Ogg, FLAC or M4A)"
+                    N_("{name} is not audio this archive plays (MP3, WAV, Ogg, FLAC or M4A)"),
+                    name=audio_name or Message(N_("the audio file")),
                 )
             files[f"original/audio.{kind}"] = audio
             record["audio"] = {

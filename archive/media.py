@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from . import access, images, metadata, vocab
 from .collection import DERIVED, Collection, now
-from .errors import CollectionError
-from .ingest import Outcome
+from .errors import CollectionError, Message
+from .i18n import N_
+from .ingest import NOT_YET_SEARCHABLE, Outcome
 from .metadata import MetadataError
 from .names import fold
 
@@ -232,19 +233,23 @@ class MediaIngester:
                 "duplicate",
                 self.known[digest],
                 kind="media",
-                reason=f"already in the archive as media/{self.known[digest]} (same content)",
+                reason=Message(
+                    N_("already in the archive as {folder} (same content)"), folder=f"media/{self.known[digest]}"
+                ),
             )
         try:
             processed = images.process(source, self.limits)
         except images.ImageError as e:
-            return Outcome(name, "failed", reason=str(e), kind="media", file="image")
+            return Outcome(name, "failed", reason=e.message, kind="media", file="image")
         try:
             record = validate(
                 {**provisional(name), **{k: v for k, v in (raw or {}).items() if v not in (None, "", [], {})}},
                 self.collection,
             )
         except MetadataError as e:
-            return Outcome(name, "failed", reason=f"metadata: {e}", errors=e.errors, kind="media")
+            return Outcome(
+                name, "failed", reason=Message(N_("metadata: {error}"), error=e), errors=e.errors, kind="media"
+            )
         if raw is None:
             record["access"] = access.DEFAULT_LEVEL.value
         original = f"original/image.{processed.extension}"
@@ -266,20 +271,27 @@ class MediaIngester:
         try:
             item_id = self.collection.create("media", {original: source, "item.json": _json(record)}, self.author)
         except CollectionError as e:
-            return Outcome(name, "failed", reason=f"could not be stored: {e}", kind="media")
+            return Outcome(name, "failed", reason=Message(N_("could not be stored: {error}"), error=e), kind="media")
         self.known[digest] = item_id
         notes = []
         try:
             write_derivatives(self.collection, item_id, processed.pages, self.limits.derivative_format)
         except OSError as e:
-            notes.append(f"its display copies could not be written ({e.strerror or e}); `archive derive` makes them")
+            notes.append(
+                Message(
+                    N_("its display copies could not be written ({error}); `archive derive` makes them"),
+                    error=e.strerror or str(e),
+                )
+            )
         if self.indexer is not None and not self.indexer.updated(f"media/{item_id}"):
-            notes.append("not yet searchable; the next index check adds it")
+            notes.append(NOT_YET_SEARCHABLE)
         if raw is None:
-            notes.append("no description given: the file name is its provisional title and only staff can see it")
+            notes.append(N_("no description given: the file name is its provisional title and only staff can see it"))
         suggestion = images.suggested_date(processed.technical)
         if suggestion and not record.get("date"):
-            notes.append(f"the camera dates it {suggestion}; add that as its date if it is right")
+            notes.append(
+                Message(N_("the camera dates it {date}; add that as its date if it is right"), date=suggestion)
+            )
         return Outcome(name, "ingested", item_id, notes=notes, kind="media")
 
 

@@ -17,7 +17,8 @@ import langcodes
 
 from . import access
 from .collection import is_valid_id
-from .errors import ArchiveError
+from .errors import ArchiveError, Message
+from .i18n import N_
 from .names import Gazetteer
 
 with warnings.catch_warnings():  # edtf's grammar trips a pyparsing diagnostic at import; nothing we can act on
@@ -62,14 +63,28 @@ _DURATION_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
 
 
 class MetadataError(ArchiveError):
-    """Some fields are wrong; `errors` maps each field to what is wrong with it."""
+    """Some fields are wrong; `errors` maps each field to what is wrong with it (`errors.Message`s or marked
+    strings, which a page says in its language)."""
 
     code = "metadata-invalid"
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        message = "; ".join(f"{field}: {message}" for field, message in errors.items())
-        super().__init__(message, next(iter(errors), None))
+        # "field: problem; field: problem": no words of its own, only the problems, each said in the page's language
+        template = "; ".join(f"{field}: {{p{i}}}" for i, field in enumerate(errors))
+        super().__init__(
+            Message(template, **{f"p{i}": Message(message) for i, message in enumerate(errors.values())}),
+            next(iter(errors), None),
+        )
+
+
+def said(error: ValueError) -> str:
+    """What a check's ValueError says: its `errors.Message` (or marked string) as raised, to be translated where it
+    is shown; else its text."""
+    match error.args:
+        case (str() as message,):
+            return message  # kept whole (a Message keeps its template), never read
+    return str(error)
 
 
 def from_csv_row(row: Mapping[str, str]) -> dict:
@@ -120,7 +135,11 @@ def refuse_controls(value) -> None:
         item = stack.pop()
         if isinstance(item, str):
             if (found := control_character(item)) is not None:
-                raise ValueError(f"contains an invisible control character ({found}); remove it and try again")
+                raise ValueError(
+                    Message(
+                        N_("contains an invisible control character ({found}); remove it and try again"), found=found
+                    )
+                )
         elif isinstance(item, Mapping):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -142,7 +161,7 @@ class Checker:
             refuse_controls(self.raw.get(field))
             value = fn(self.raw.get(field))
         except ValueError as e:
-            self.errors[field] = str(e)
+            self.errors[field] = said(e)
         else:
             if value not in (None, "", [], {}):
                 self.clean[field] = value
@@ -182,7 +201,7 @@ def validate(raw: Mapping, gazetteer: Gazetteer) -> dict:
     try:
         refuse_controls(extra)
     except ValueError as error:
-        check.errors["extra"] = str(error)
+        check.errors["extra"] = said(error)
     if extra:
         clean["extra"] = extra
     clean.setdefault("access", access.DEFAULT_LEVEL.value)
@@ -193,16 +212,21 @@ def _text(value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise ValueError(N_("must be text"))
     return " ".join(value.split()) if "\n" not in value else value.strip()
 
 
 def _title(value) -> str:
     title = _text(value)
     if not title:
-        raise ValueError("a title is required")
+        raise ValueError(N_("a title is required"))
     if len(title) > 300:
-        raise ValueError(f"is {len(title)} characters long; keep it under 300 and put the rest in the description")
+        raise ValueError(
+            Message(
+                N_("is {length} characters long; keep it under 300 and put the rest in the description"),
+                length=len(title),
+            )
+        )
     return title
 
 
@@ -213,13 +237,13 @@ def _list_of(value) -> list:
         return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
     if isinstance(value, list):
         return value
-    raise ValueError("must be a list, or text with items separated by ';'")
+    raise ValueError(N_("must be a list, or text with items separated by ';'"))
 
 
 def _list(value) -> list[str]:
     items = _list_of(value)
     if not all(isinstance(item, str) for item in items):
-        raise ValueError("must be a list of texts")
+        raise ValueError(N_("must be a list of texts"))
     return [" ".join(item.split()) for item in items if item.strip()]
 
 
@@ -229,7 +253,7 @@ def _narrators(value) -> list[dict]:
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, dict) or not str(item.get("name", "")).strip():
-            raise ValueError("each narrator needs a name")
+            raise ValueError(N_("each narrator needs a name"))
         narrators.append({"name": " ".join(str(item["name"]).split()), "other_forms": _list(item.get("other_forms"))})
     return narrators
 
@@ -262,7 +286,10 @@ def edtf_date(value) -> str:
         parse_edtf(text)
     except EDTFParseException:
         raise ValueError(
-            f'"{text}" is not a date in EDTF (for example 2008-05-14, 2008-05, 1937~, 193X, 1937-09/1937-10)'
+            Message(
+                N_('"{text}" is not a date in EDTF (for example 2008-05-14, 2008-05, 1937~, 193X, 1937-09/1937-10)'),
+                text=text,
+            )
         ) from None
     return text
 
@@ -276,17 +303,35 @@ def _place(value, gazetteer: Gazetteer) -> dict | None:
             return {"name": name or gazetteer.places[place_id].name(), "place": place_id}
         value = name
     if not isinstance(value, str):
-        raise ValueError("must be a place name")
+        raise ValueError(N_("must be a place name"))
     name = " ".join(value.split())
     found = gazetteer.match(name)
     if len(found) == 1:
         return {"name": name, "place": found[0].id}
     if len(found) > 1:
         options = ", ".join(f"{p.name()} ({p.id})" for p in found)
-        raise ValueError(f'"{name}" could be several places: {options}; write the place id instead')
+        raise ValueError(
+            Message(
+                N_('"{name}" could be several places: {options}; write the place id instead'),
+                name=name,
+                options=options,
+            )
+        )
     suggestions = gazetteer.suggest(name)
-    hint = f"; did you mean {' or '.join(p.name() for p in suggestions)}?" if suggestions else ""
-    raise ValueError(f'"{name}" is not in the gazetteer{hint} (a new place can be added to the places vocabulary)')
+    if suggestions:
+        raise ValueError(
+            Message(
+                N_(
+                    '"{name}" is not in the gazetteer; did you mean {suggestions}? (a new place can be added to the '
+                    "places vocabulary)"
+                ),
+                name=name,
+                suggestions=" / ".join(p.name() for p in suggestions),
+            )
+        )
+    raise ValueError(
+        Message(N_('"{name}" is not in the gazetteer (a new place can be added to the places vocabulary)'), name=name)
+    )
 
 
 def _language(tag: str) -> str:
@@ -300,7 +345,7 @@ def _language(tag: str) -> str:
             return found.to_tag()
     except LookupError:
         pass
-    raise ValueError(f'"{tag}" is not a language tag (BCP 47, such as ru, en, ko, ko-Kore)')
+    raise ValueError(Message(N_('"{tag}" is not a language tag (BCP 47, such as ru, en, ko, ko-Kore)'), tag=tag))
 
 
 def _duration(value) -> int | None:
@@ -310,7 +355,7 @@ def _duration(value) -> int | None:
         return int(value)
     match = _DURATION_RE.fullmatch(str(value).strip())
     if not match or int(match.group(3)) >= 60 or (match.group(1) and int(match.group(2)) >= 60):
-        raise ValueError(f'"{value}" is not a duration (hh:mm:ss, mm:ss or seconds)')
+        raise ValueError(Message(N_('"{value}" is not a duration (hh:mm:ss, mm:ss or seconds)'), value=value))
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600 + minutes * 60 + seconds
 
@@ -325,14 +370,14 @@ def _yes_no(value) -> bool | None:
         return True
     if text in ("no", "n", "false", "0", "нет"):
         return False
-    raise ValueError(f'release form on file must be yes or no, not "{value}"')
+    raise ValueError(Message(N_('release form on file must be yes or no, not "{value}"'), value=value))
 
 
 def _consent(value) -> dict:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise ValueError("must give release form (yes/no), scope and date")
+        raise ValueError(N_("must give release form (yes/no), scope and date"))
     consent = {
         "release": _yes_no(value.get("release")),
         "scope": _text(value.get("scope")),
@@ -346,7 +391,7 @@ def _consent(value) -> dict:
 def family_needs_contribution(clean: dict, errors: dict) -> None:
     """The family level is opened by a contribution's receipt link: a record without one would be staff-only."""
     if clean.get("access") == access.Level.FAMILY and not clean.get("contribution") and "access" not in errors:
-        errors["access"] = (
+        errors["access"] = N_(
             "only a family's own contribution can be shown to its family (through their receipt "
             "link); choose staff, researchers or public"
         )
@@ -356,14 +401,18 @@ def contribution(value) -> str:
     """The family contribution a record came from (its `family` access follows the receipt link of that one)."""
     text = _text(value)
     if text and not is_valid_id(text, "contributions"):
-        raise ValueError(f'"{text}" is not the identifier of a contribution')
+        raise ValueError(Message(N_('"{text}" is not the identifier of a contribution'), text=text))
     return text
 
 
 def _access(value) -> str:
     level = _text(value).lower() or access.DEFAULT_LEVEL.value
     if level not in access.LEVELS:
-        raise ValueError(f'"{value}" is not an access level: choose {", ".join(access.LEVELS)}')
+        raise ValueError(
+            Message(
+                N_('"{value}" is not an access level: choose {levels}'), value=value, levels=", ".join(access.LEVELS)
+            )
+        )
     return level
 
 
@@ -374,7 +423,7 @@ def _iso_date(value) -> str:
     try:
         return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise ValueError(f'"{text}" is not a date (YYYY-MM-DD)') from None
+        raise ValueError(Message(N_('"{text}" is not a date (YYYY-MM-DD)'), text=text)) from None
 
 
 def provisional(filename: str) -> dict:

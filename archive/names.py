@@ -306,6 +306,22 @@ class Surnames(_Spellings):
         self.surnames = {s.id: s for s in surnames}
         super().__init__(self.surnames, lambda s: {*s.forms, s.hangul, s.id}, cutoff=0.75)
 
+    def in_name(self, name: str) -> list[Surname]:
+        """The family names a person's name holds, word by word, in any script ("Ким Анна Петровна", "Anna Kim");
+        a name in Hangul written without spaces (김안나) is tried by its first syllable or two, as Korean names begin
+        with the family name."""
+        found: list[Surname] = []
+        for word in _SEPARATORS_RE.split(name):
+            tries = [word]
+            if len(word) > 2 and all("\uac00" <= c <= "\ud7a3" for c in word):  # Hangul syllables only
+                tries += [word[:2], word[:1]]
+            for attempt in tries:
+                matched = [s for s in self.match(attempt) if s not in found] if attempt else []
+                if matched:
+                    found.extend(matched)
+                    break
+        return found
+
     @classmethod
     def load(cls, path: Path = VOCAB / "surnames.json") -> Surnames:
         if not Path(path).exists():

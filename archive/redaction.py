@@ -16,10 +16,11 @@ from markupsafe import Markup, escape
 
 from . import annotations, interviews
 from .collection import Collection
+from .i18n import N_
 
 MASK = "\u2588"
 PURPOSE = "redacting"
-NOTICE = "[passage withheld]"
+NOTICE = N_("[passage withheld]")  # in English; pages and exports pass it in the reader's language
 _RUN_RE = re.compile(f"{MASK}+")
 
 
@@ -109,15 +110,15 @@ def export(collection: Collection, interview_id: str, sees_redactions: bool) -> 
     return document
 
 
-def notices(text: str) -> Markup:
+def notices(text: str, notice: str = NOTICE) -> Markup:
     """HTML for text that may hold masked runs: each run becomes one notice."""
     parts = _RUN_RE.split(str(text))
     if len(parts) == 1:
         return escape(text)
-    notice = Markup('<span class="withheld">{}</span>').format(NOTICE)
-    return notice.join(escape(p) for p in parts)
+    shown = Markup('<span class="withheld">{}</span>').format(notice)
+    return shown.join(escape(p) for p in parts)
 
 
-def plain(text: str) -> str:
+def plain(text: str, notice: str = NOTICE) -> str:
     """Text for plain outputs (exports): each masked run becomes the notice."""
-    return _RUN_RE.sub(NOTICE, text)
+    return _RUN_RE.sub(lambda _run: notice, text)

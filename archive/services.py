@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from . import about, annotations, contributions, images, media, transcripts, vocab
+from . import about, annotations, contributions, i18n, images, media, transcripts, vocab
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
@@ -139,7 +139,7 @@ class Contributions:
 
     def __init__(self, collection: Collection, indexer: Indexer, limits: images.Limits, ingest: Ingest, items: Media):
         self.collection, self.indexer, self.limits = collection, indexer, limits
-        self.makers = contributions.Makers(ingest.ingester, items.ingester, indexer)
+        self.makers = contributions.Makers(ingest.ingester, items.ingester, indexer, i18n.in_language)
 
     def submit(
         self, details: Mapping, story: contributions.Upload | None, photos: list[contributions.Upload], language: str
@@ -164,6 +164,12 @@ class Contributions:
 
     def decline(self, submission: contributions.Submission, reason: str, author: str) -> contributions.Submission:
         return contributions.decline(self.collection, submission, reason, author)
+
+    def metadata(self, submission: contributions.Submission) -> dict:
+        """The interview's description as approval would give it now (surnames proposed, title in the testimony's
+        language), for the historian to see and correct first."""
+        surnames = vocab.current(self.collection, "surnames")[0]
+        return contributions.interview_metadata(submission, surnames, self.makers.say)
 
     def approve(self, submission: contributions.Submission, author: str) -> contributions.Submission:
         return contributions.approve(self.collection, submission, author, self.makers)

@@ -9,7 +9,8 @@ import json
 
 from . import annotations
 from .collection import Collection, now
-from .errors import ArchiveError, ConflictError
+from .errors import ArchiveError, ConflictError, Count
+from .i18n import N_
 
 
 class TranscriptError(ArchiveError):
@@ -28,9 +29,9 @@ def correct_segment(
     stale one is refused). Returns the annotations newly flagged because their words are gone."""
     text = "\n".join(" ".join(line.split()) for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip())
     if not text:
-        raise TranscriptError("A passage cannot be empty; type its corrected text.")
+        raise TranscriptError(N_("A passage cannot be empty; type its corrected text."))
     if len(text) > MAX_SEGMENT_CHARS:
-        raise TranscriptError(f"A passage may hold at most {MAX_SEGMENT_CHARS:,} characters.")
+        raise TranscriptError(N_("A passage may hold at most {limit} characters."), limit=Count(MAX_SEGMENT_CHARS))
     result = {}
 
     def change(current: dict) -> dict:
@@ -38,7 +39,7 @@ def correct_segment(
             raise ConflictError(f"interviews/{interview_id}/segments.json", None, None)
         old = json.loads(current["segments.json"])
         if not any(s["n"] == n for s in old):
-            raise TranscriptError(f"This interview has no passage {n}.")
+            raise TranscriptError(N_("This interview has no passage {n}."), n=n)
         new = [dict(s, text=text) if s["n"] == n else s for s in old]
         document = annotations.parse(current[annotations.FILE], interview_id)
         items, flagged = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())

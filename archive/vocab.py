@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from .collection import Collection
 from .errors import ArchiveError
-from .metadata import earliest_day, edtf_date
+from .i18n import N_
+from .metadata import earliest_day, edtf_date, said
 from .names import VOCAB, Gazetteer, Surnames, contains, fold, transliterations
 
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
@@ -145,7 +146,7 @@ def save(collection: Collection, name: str, data: dict, author: str, version: st
     """Store a changed vocabulary; `version` is what the change was made from (refused if it is stale)."""
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if version and not collection.exists("vocab", name):  # a version of a copy that was never made: stale
-        raise VocabularyError("This page is out of date: reload it and make your change again.")
+        raise VocabularyError(N_("This page is out of date: reload it and make your change again."))
     if not version:
         collection.create("vocab", {FILES[name]: body}, author, name=name)
         return load(collection, name).version
@@ -156,11 +157,14 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     """Add a spelling to a surname family, so that searching any form also finds this one."""
     spelling = " ".join((spelling or "").split())
     if not spelling:
-        raise VocabularyError("Type the spelling to add.")
+        raise VocabularyError(N_("Type the spelling to add."))
     if len(spelling) > 60 or not _SPELLING_RE.fullmatch(spelling):
         raise VocabularyError(
-            f'"{spelling}" is not a name: use letters of any script, with spaces, hyphens or '
-            "apostrophes between them (at most 60 characters)"
+            N_(
+                '"{spelling}" is not a name: use letters of any script, with spaces, hyphens or apostrophes between '
+                "them (at most 60 characters)"
+            ),
+            spelling=spelling,
         )
     vocabulary = load(collection, "surnames")
     data = json.loads(json.dumps(vocabulary.data))
@@ -169,7 +173,12 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
         raise VocabularyError(f"There is no surname family {surname_id!r}.")
     forms = Surnames.from_data({"surnames": [entry]}).surnames[surname_id].forms
     if fold(spelling) in {fold(f) for f in forms}:
-        raise VocabularyError(f'"{spelling}" is already a spelling of {entry["id"]} ({entry.get("hangul", "")}).')
+        raise VocabularyError(
+            N_('"{spelling}" is already a spelling of {id} ({hangul}).'),
+            spelling=spelling,
+            id=entry["id"],
+            hangul=entry.get("hangul", ""),
+        )
     script = "cyrillic" if re.search(r"[\u0400-\u04ff]", spelling) else "latin" if spelling.isascii() else "other"
     entry.setdefault(script, []).append(spelling)
     return save(collection, "surnames", data, author, version)
@@ -191,7 +200,9 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
     label = entry.get("label", {})
     for lang in ("en", "ru"):
         if not label.get(lang):
-            raise VocabularyError(f"Give the name in {'English' if lang == 'en' else 'Russian'}.", f"label_{lang}")
+            raise VocabularyError(
+                N_("Give the name in English.") if lang == "en" else N_("Give the name in Russian."), f"label_{lang}"
+            )
     new = dict(old or {})
     new["id"] = entry_id or _unique(_slug(label["en"]), {e["id"] for e in listed})
     new["label"] = label
@@ -223,9 +234,9 @@ def save_entry(collection: Collection, kind: str, entry_id: str | None, entry: d
         try:
             date = edtf_date(entry.get(date_field, ""))
         except ValueError as error:
-            raise VocabularyError(str(error), date_field) from None
+            raise VocabularyError(said(error), date_field) from None
         if kind == "events" and not date:
-            raise VocabularyError("Give the date, however uncertain (for example 186X or 1937~).", "date")
+            raise VocabularyError(N_("Give the date, however uncertain (for example 186X or 1937~)."), "date")
         new[date_field] = date
         if not date:
             new.pop(date_field, None)
@@ -288,7 +299,9 @@ def _link_back(events: list[dict], event_id: str, related: set[str], before: set
 def _check_place(new: dict, entry: dict, data: dict) -> None:
     country = entry.get("country", "")
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise VocabularyError(f'"{country}" is not a country code: use two letters such as KZ, UZ, RU.', "country")
+        raise VocabularyError(
+            N_('"{country}" is not a country code: use two letters such as KZ, UZ, RU.'), "country", country=country
+        )
     new["type"], new["country"] = entry.get("type") or "village", country
     for axis, limit in (("lat", 90), ("lon", 180)):
         text = str(entry.get(axis, "")).strip().replace(",", ".")
@@ -301,14 +314,17 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
             value = None
         if value is None or not -limit <= value <= limit:
             raise VocabularyError(
-                f'"{text}" is not a {"latitude" if axis == "lat" else "longitude"} in decimal '
-                f"degrees (between -{limit} and {limit}).",
+                N_('"{text}" is not a latitude in decimal degrees (between -{limit} and {limit}).')
+                if axis == "lat"
+                else N_('"{text}" is not a longitude in decimal degrees (between -{limit} and {limit}).'),
                 axis,
+                text=text,
+                limit=limit,
             )
         new[axis] = round(value, 5)
     within = entry.get("within") or ""
     if within == new["id"]:
-        raise VocabularyError("A place cannot be within itself.", "within")
+        raise VocabularyError(N_("A place cannot be within itself."), "within")
     if within:
         new["within"] = within
     else:
@@ -319,7 +335,9 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
             shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
             if shared:
                 raise VocabularyError(
-                    f"“{mine[sorted(shared)[0]]}” is already a name of {other['label'].get('en')} "
-                    f"({other['id']}); a name form may belong to one place only.",
+                    N_("“{name}” is already a name of {place} ({id}); a name form may belong to one place only."),
                     "names",
+                    name=mine[sorted(shared)[0]],
+                    place=other["label"].get("en"),
+                    id=other["id"],
                 )

@@ -93,6 +93,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         historian.get_by_role("link", name="Ким Анна Петровна").click()
         historian.wait_for_url(f"{live_server}/moderate/{submission_id}")
         assert "researchers" in historian.locator(".about").inner_text()
+        historian.once("dialog", lambda dialog: dialog.accept())  # "Approve this testimony?"
         historian.get_by_role("button", name="Approve: add to the archive").click()
         historian.wait_for_url(f"{live_server}/moderate/{submission_id}")
         flashes = historian.locator(".flashes").inner_text()

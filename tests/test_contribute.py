@@ -501,7 +501,10 @@ def test_question_reply_description_and_approval_are_logged_with_who_and_when(ap
         ("historian", "described"),
         ("historian", "approved"),
     ):
-        assert re.search(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d · {who}</span> {action}", log), action
+        # the time as an English page writes it (Babel), to the minute, in UTC: "Dec 1, 2026, 2:05 PM UTC"
+        assert re.search(
+            rf"[A-Z][a-z]{{2}} \d{{1,2}}, \d{{4}}, \d{{1,2}}:\d\d\s[AP]M UTC · {who}</span> {action}", log
+        ), action
     interview = interviews.load(collection, record["result"]["interview"]).record
     assert interview["title"] == "Анна Ким: осень 1937 года" and interview["contribution"] == sent.id
     assert len(collection.ids("interviews")) == 1 and len(collection.ids("media")) == 2

@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING
 from .. import media, metadata, vocab
 from ..collection import Collection, now
 from ..errors import CollectionError
+from ..i18n import N_
 from ..ingest import Ingester
 from .inbox import KIND, STORY_KINDS, ContributionError, Submission, _require_open, _save, load
-from .moderation import _decide, interview_metadata
+from .moderation import _decide, english, interview_metadata
 from .receipts import hide_made_from
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
     from ..search import Updates
+
+
+NEEDS_CORRECTING = N_("the description needs correcting first: {error}")
 
 
 @dataclass(frozen=True)
@@ -27,17 +31,18 @@ class Makers:
     transcripts: Callable[[str], Ingester]  # author -> an ingester of transcripts
     images: Callable[[str], media.MediaIngester]  # author -> an ingester of images
     indexer: Updates | None = None
+    say: Callable[..., str] = english  # (language, marked template, **values) -> the words a record is given
 
 
 def approve(collection: Collection, submission: Submission, author: str, makers: Makers) -> Submission:
     """Make the interview and the media items, with access from the consent; refuse (naming the fields) when the
     description does not pass the archive's checks, so the historian can correct it first."""
     _require_open(submission)
-    raw = interview_metadata(submission)
+    raw = interview_metadata(submission, vocab.current(collection, "surnames")[0], makers.say)
     try:
         checked = metadata.validate(raw, vocab.gazetteer(collection))
     except metadata.MetadataError as error:
-        raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
+        raise ContributionError(NEEDS_CORRECTING, "metadata", error=error) from error
     # claimed first: a second approval (a double click, another historian) now meets a changed version, not a twin
     claimed = _decide(collection, submission, author, "approving", status="approving")
     try:
@@ -80,7 +85,9 @@ def _make(
         data, name, raw, audio, audio_name, same_content_ok=True, line_breaks=True
     )
     if outcome.status != "ingested":
-        raise ContributionError(f"the story could not become an interview: {outcome.reason}", "metadata")
+        raise ContributionError(
+            N_("the story could not become an interview: {reason}"), "metadata", reason=outcome.reason
+        )
     interview_id = outcome.interview_id
     photos = submission.record.get("photos", [])
     made, linked, failed = _photo_items(
@@ -116,12 +123,12 @@ def approve_photos(collection: Collection, submission: Submission, author: str, 
     """Add the photos a family sent after approval, described and opened like the first ones."""
     waiting = pending_photos(submission)
     if not waiting:
-        raise ContributionError("there are no new photos to add")
-    raw = interview_metadata(submission)
+        raise ContributionError(N_("there are no new photos to add"))
+    raw = interview_metadata(submission, vocab.current(collection, "surnames")[0], makers.say)
     try:
         checked = metadata.validate(raw, vocab.gazetteer(collection))
     except metadata.MetadataError as error:
-        raise ContributionError(f"the description needs correcting first: {error}", "metadata") from error
+        raise ContributionError(NEEDS_CORRECTING, "metadata", error=error) from error
     photos = submission.record["photos"]
     result = submission.record["result"]
     made, linked, failed = _photo_items(
@@ -176,7 +183,8 @@ def _photo_items(
         photo = submission.record["photos"][i]
         title = photo["caption"] if len(photo["caption"]) <= 200 else photo["caption"][:200].rsplit(" ", 1)[0] + "…"
         item_raw = {
-            "title": title or f"{raw['title']}, photo {i + 1}",
+            "title": title
+            or makers.say(submission.record.get("language", ""), N_("{title}, photo {n}"), title=raw["title"], n=i + 1),
             "caption": photo["caption"],
             "kind": "photograph",
             "people": raw["narrators"][0]["name"],

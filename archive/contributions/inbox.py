@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .. import access
 from ..collection import Collection
-from ..errors import ArchiveError, CollectionError
+from ..errors import ArchiveError, CollectionError, Message
+from ..i18n import N_
 
 SCHEMA = 1
 KIND = "contributions"
@@ -30,8 +31,10 @@ class ContributionError(ArchiveError):
 
     code = "contribution-refused"
 
-    def __init__(self, message: str, field: str | None = None, code: str = "", file: str | None = None):
-        super().__init__(message, field, code or None)
+    def __init__(
+        self, message: str, field: str | None = None, code: str = "", file: str | None = None, **params: object
+    ):
+        super().__init__(message, field, code or None, **params)
         self.file = file
         self.index: int | None = None  # for a photo: which of those sent
 
@@ -86,7 +89,9 @@ RETRIES = 50  # a contributor's change is read, changed and written again if som
 
 def _require_open(submission: Submission) -> None:
     if submission.status not in OPEN:
-        raise ContributionError(f"this submission is already {submission.status}", None, "closed")
+        raise ContributionError(
+            N_("this submission is already {status}"), None, "closed", status=Message(submission.status)
+        )
 
 
 def _save(

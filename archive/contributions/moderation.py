@@ -3,9 +3,11 @@ it, or decline it; and the interview description its approval will use."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..collection import Collection, now
+from ..i18n import N_
+from ..names import Surnames
 from .inbox import STORY_KINDS, VISIBILITY, ContributionError, Submission, _require_open, _save
 
 
@@ -16,7 +18,7 @@ def ask(collection: Collection, submission: Submission, question: str, author: s
         submission,
         author,
         "question",
-        _required(question, "write the question", "question"),
+        _required(question, N_("write the question"), "question"),
         status="questioned",
     )
 
@@ -39,7 +41,7 @@ def decline(collection: Collection, submission: Submission, reason: str, author:
         submission,
         author,
         "declined",
-        _required(reason, "say why, for the contributor", "reason"),
+        _required(reason, N_("say why, for the contributor"), "reason"),
         status="declined",
     )
 
@@ -61,8 +63,34 @@ def _decide(
     return _save(collection, submission, record, author)
 
 
-def interview_metadata(submission: Submission) -> dict:
-    """The interview's description as approval will give it: the historian's, else what the family typed."""
+def english(lang: str, text: str, /, **values: object) -> str:
+    """Words for a record left in English (the marked template filled), whatever the testimony's language."""
+    return text.format(**values) if values else text
+
+
+DEFAULT_TITLE = N_("{name}: a family testimony")
+FAMILY_NOTE = N_("The family's note: {note}")
+
+
+def proposed_surnames(narrator: Mapping, surnames: Surnames | None) -> str:
+    """The family names in the narrator's names (as typed, and their other spellings), by the surname vocabulary:
+    each found once, under the vocabulary's own name for it, "; "-separated as the description form writes lists."""
+    if surnames is None:
+        return ""
+    found = [
+        s.label()
+        for name in [narrator.get("name", ""), *narrator.get("other_forms", [])]
+        for s in surnames.in_name(name)
+    ]
+    return "; ".join(dict.fromkeys(found))
+
+
+def interview_metadata(
+    submission: Submission, surnames: Surnames | None = None, say: Callable[..., str] = english
+) -> dict:
+    """The interview's description as approval will give it: the historian's, else what the family typed, with the
+    surnames found in the narrator's name by the surname vocabulary, and the words of its own (the default title,
+    the family's note) by `say(language, template, **values)` in the language the family wrote in."""
     record = submission.record
     given = record.get("metadata", {})
     narrator = record["narrator"]
@@ -76,7 +104,8 @@ def interview_metadata(submission: Submission) -> dict:
     consent = record["consent"]
     story = record.get("story", {})
     note = story.get("text", "") if story.get("file") and story.get("kind") in STORY_KINDS else ""
-    default_title = f"{narrator['name']}: a family testimony"
+    lang = record.get("language", "")
+    default_title = say(lang, DEFAULT_TITLE, name=narrator["name"])
     raw = {  # the contributor's own name stays in the inbox: a historian may add it, the family never said to
         "title": default_title,
         "narrators": [{"name": narrator["name"], "other_forms": narrator.get("other_forms", [])}],
@@ -85,8 +114,8 @@ def interview_metadata(submission: Submission) -> dict:
         "deported_to": typed("deported_to"),
         "later_homes": typed("later_homes"),
         "languages": record.get("language", ""),
-        "description": f"The family's note: {note}" if note else "",
-        "surnames": "",
+        "description": say(lang, FAMILY_NOTE, note=note) if note else "",
+        "surnames": proposed_surnames(narrator, surnames),
         **({"extra": {"narrator_birth_year": narrator["birth_year"]}} if narrator.get("birth_year") else {}),
         **given,
         "access": VISIBILITY[consent["visibility"]],

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..collection import Collection, is_valid_id, now
 from ..errors import CollectionError, ConflictError
+from ..i18n import N_
 from .inbox import KIND, RETRIES, ContributionError, Submission, _json, _save, load
 
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
@@ -78,7 +79,7 @@ def withdraw(collection: Collection, submission: Submission, indexer: Updates | 
         except ConflictError:
             current = load(collection, submission.id)
     else:
-        raise ContributionError("the archive is busy with this testimony; please withdraw again", None, "busy")
+        raise ContributionError(N_("the archive is busy with this testimony; please withdraw again"), None, "busy")
     hide_made_from(collection, submission.id, indexer)
     return current
 

@@ -12,6 +12,7 @@ from ..collection import ID_ALPHABET, Collection, now
 from ..errors import ConflictError
 from ..formats import FormatError
 from ..formats import read as read_transcript
+from ..i18n import N_
 from ..ingest import audio_kind
 from .inbox import (
     KIND,
@@ -39,13 +40,16 @@ def check_story_file(upload: Upload) -> str:
     try:
         transcript = read_transcript(data, upload.name)
     except FormatError as error:
-        raise ContributionError(f"{upload.name}: {error}", "story_file", "story_type", upload.name) from None
+        raise ContributionError(
+            "{name}: {error}", "story_file", "story_type", upload.name, name=upload.name, error=error
+        ) from None
     if transcript.format not in STORY_KINDS:
         raise ContributionError(
-            f"{upload.name}: send the story as plain text, a Word file (.docx) or audio",
+            N_("{name}: send the story as plain text, a Word file (.docx) or audio"),
             "story_file",
             "story_type",
             upload.name,
+            name=upload.name,
         )
     return transcript.format
 
@@ -55,7 +59,9 @@ def check_photo(upload: Upload, limits: images.Limits) -> images.Processed:
     try:
         return images.process(upload.source, limits)
     except images.ImageError as error:
-        raise ContributionError(f"{upload.name}: {error}", "photos", error.code, upload.name) from None
+        raise ContributionError(
+            "{name}: {error}", "photos", error.code, upload.name, name=upload.name, error=error
+        ) from None
 
 
 def places(typed: Mapping[str, object], collection: Collection) -> dict:
@@ -94,7 +100,7 @@ def submit(
     """
     story_text = (details.get("story_text") or "").strip()
     if not story_text and story is None:
-        raise ContributionError("tell the story in the box, or attach it as a file", "story_text", "story_missing")
+        raise ContributionError(N_("tell the story in the box, or attach it as a file"), "story_text", "story_missing")
     files: dict[str, bytes | Path] = {}
     record: dict = {
         "schema": SCHEMA,
@@ -121,7 +127,7 @@ def submit(
         "log": [],
     }
     if details["visibility"] not in VISIBILITY:
-        raise ContributionError("choose who may see it", "visibility", "visibility")
+        raise ContributionError(N_("choose who may see it"), "visibility", "visibility")
     if story is not None:
         kind = check_story_file(story)
         name = f"files/story.{'xml' if kind == 'ohms' else kind}"
@@ -178,12 +184,12 @@ def add_from_contributor(
     was written meanwhile (a second click, a historian's question), never refused for it."""
     text = (text or "").strip()
     if not text and not photos:
-        raise ContributionError("write something or choose a photo", "text", "empty")
+        raise ContributionError(N_("write something or choose a photo"), "text", "empty")
     checked = _checked_photos(photos, limits)
     current = submission
     for _ in range(RETRIES):
         if current.status in ("declined", "withdrawn"):
-            raise ContributionError("this testimony is closed; nothing more can be added to it", None, "closed")
+            raise ContributionError(N_("this testimony is closed; nothing more can be added to it"), None, "closed")
         files: dict[str, bytes | Path | None] = {}
         record = dict(current.record)
         record["photos"] = [
@@ -202,4 +208,4 @@ def add_from_contributor(
             return _save(collection, current, record, "contributor", files)
         except ConflictError:
             current = load(collection, submission.id)
-    raise ContributionError("the archive is busy with this testimony; please send it again", None, "busy")
+    raise ContributionError(N_("the archive is busy with this testimony; please send it again"), None, "busy")

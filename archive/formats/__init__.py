@@ -11,7 +11,8 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, Message
+from ..i18n import N_
 
 IMAGE_SUFFIXES = {"jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "gif", "bmp", "avif"}
 TIMECODE_RE = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
@@ -53,10 +54,10 @@ def parse_timecode(text: str, where: str) -> float:
     """Turn hh:mm:ss(.mmm) or mm:ss into seconds, refusing minutes or seconds of 60 and more."""
     match = TIMECODE_RE.fullmatch(text.strip())
     if not match:
-        raise FormatError(f'{where}: "{text.strip()}" is not a timecode (hh:mm:ss or mm:ss)')
+        raise FormatError(N_('{where}: "{text}" is not a timecode (hh:mm:ss or mm:ss)'), where=where, text=text.strip())
     hours, minutes, seconds, fraction = match.groups()
     if int(minutes) >= 60 and hours is not None or int(seconds) >= 60:
-        raise FormatError(f'{where}: timecode "{text.strip()}" is not a valid time')
+        raise FormatError(N_('{where}: timecode "{text}" is not a valid time'), where=where, text=text.strip())
     value = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
     return value + (int(fraction.ljust(3, "0")) / 1000 if fraction else 0.0)
 
@@ -88,31 +89,34 @@ def detect(data: bytes, filename: str = "") -> str:
         return "docx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise FormatError(
-            "this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx"
+            N_("this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx")
         )
     binary = encoding.binary_kind(data)
     if binary:
-        raise FormatError(f"this is {binary}, not a transcript")
+        raise FormatError(N_("this is {what}, not a transcript"), what=Message(binary))
     head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode()
     if head.startswith(b"<"):
         if b"nunncenter/ohms" in data[:65536] or suffix == "xml":
             return "ohms"
-        raise FormatError("this XML file is not an OHMS export (no https://www.weareavp.com/nunncenter/ohms namespace)")
+        raise FormatError(
+            N_("this XML file is not an OHMS export (no https://www.weareavp.com/nunncenter/ohms namespace)")
+        )
     if head.startswith(b"WEBVTT"):
         return "vtt"
     if re.match(rb"\d+\s*\r?\n\s*\d[\d:]*[,.]\d+\s*-->", head):
         return "srt"
     if suffix == "vtt":
-        raise FormatError('this WebVTT file does not start with the "WEBVTT" header line')
+        raise FormatError(N_('this WebVTT file does not start with the "WEBVTT" header line'))
     if suffix == "srt":
-        raise FormatError("this SRT file does not start with a cue number followed by a timing line")
+        raise FormatError(N_("this SRT file does not start with a cue number followed by a timing line"))
     if suffix == "docx":
-        raise FormatError("this file is named .docx but is not a Word document (it is not a zip archive)")
+        raise FormatError(N_("this file is named .docx but is not a Word document (it is not a zip archive)"))
     if suffix in IMAGE_SUFFIXES:
         raise FormatError(
-            f"this file is named .{suffix} but holds text, not an image; if it is a transcript, name it .txt"
+            N_("this file is named .{suffix} but holds text, not an image; if it is a transcript, name it .txt"),
+            suffix=suffix,
         )
     return "txt"
 
@@ -123,10 +127,10 @@ def read(data: bytes, filename: str = "", line_breaks: bool = False) -> Transcri
     from . import docx, ohms, srt, txt, vtt
 
     if not data.strip():
-        raise FormatError("the file is empty")
+        raise FormatError(N_("the file is empty"))
     readers = {"docx": docx.read, "ohms": ohms.read, "vtt": vtt.read, "srt": srt.read, "txt": txt.read}
     kind = detect(data, filename)
     transcript = readers[kind](data, line_breaks) if kind in ("txt", "docx") else readers[kind](data)
     if not transcript.segments and not transcript.toc:
-        raise FormatError("no transcript text was found in the file")
+        raise FormatError(N_("no transcript text was found in the file"))
     return transcript

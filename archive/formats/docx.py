@@ -8,6 +8,7 @@ import zipfile
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
+from ..i18n import N_
 from . import FormatError, Transcript
 from .txt import parse_turns
 
@@ -18,16 +19,18 @@ def read(data: bytes, line_breaks: bool = False) -> Transcript:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "word/document.xml" not in archive.namelist():
-                raise FormatError("this zip archive is not a Word document (it holds no word/document.xml)")
+                raise FormatError(N_("this zip archive is not a Word document (it holds no word/document.xml)"))
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise FormatError("this Word (.docx) file is damaged: it is not a readable zip archive") from None
+        raise FormatError(N_("this Word (.docx) file is damaged: it is not a readable zip archive")) from None
     if unpacked > MAX_UNPACKED:
-        raise FormatError(f"this Word document would unpack to {unpacked // 2**20} MB; transcripts are far smaller")
+        raise FormatError(
+            N_("this Word document would unpack to {size} MB; transcripts are far smaller"), size=unpacked // 2**20
+        )
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, SyntaxError) as e:
-        raise FormatError(f"this Word document could not be read: {e}") from None
+        raise FormatError(N_("this Word document could not be read: {error}"), error=str(e)) from None
     lines = []
     for number, paragraph in enumerate(document.paragraphs, 1):
         lines.extend((number, part) for part in paragraph.text.split("\n"))

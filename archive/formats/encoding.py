@@ -13,24 +13,25 @@ import unicodedata
 import charset_normalizer
 import ftfy
 
+from ..i18n import N_
 from . import FormatError
 
 _BINARY_SIGNATURES = [
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"RIFF", "a RIFF file (WAV audio or WebP image)"),
-    (b"ID3", "an MP3 audio file"),
-    (b"fLaC", "a FLAC audio file"),
-    (b"OggS", "an Ogg audio file"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"),
+    (b"\x89PNG", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF8", N_("a GIF image")),
+    (b"%PDF", N_("a PDF document")),
+    (b"II*\x00", N_("a TIFF image")),
+    (b"MM\x00*", N_("a TIFF image")),
+    (b"RIFF", N_("a RIFF file (WAV audio or WebP image)")),
+    (b"ID3", N_("an MP3 audio file")),
+    (b"fLaC", N_("a FLAC audio file")),
+    (b"OggS", N_("an Ogg audio file")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"Rar!", N_("a RAR archive")),
+    (b"7z\xbc\xaf", N_("a 7-Zip archive")),
+    (b"\x7fELF", N_("a program")),
+    (b"MZ", N_("a Windows program")),
 ]
 
 
@@ -40,12 +41,12 @@ def binary_kind(data: bytes) -> str | None:
         if data.startswith(signature):
             return kind
     if data[4:8] == b"ftyp":
-        return "an MP4/M4A/HEIC media file"
+        return N_("an MP4/M4A/HEIC media file")
     sample = data[:8192]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) // 100 + 1:
-        return "binary data"
+        return N_("binary data")
     return None
 
 
@@ -58,7 +59,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         try:
             text, name = data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            raise FormatError("the file starts like UTF-16 but is not valid UTF-16 text") from None
+            raise FormatError(N_("the file starts like UTF-16 but is not valid UTF-16 text")) from None
     else:
         try:
             text, name = data.decode("utf-8"), "UTF-8"
@@ -89,5 +90,8 @@ def _russian_single_byte(data: bytes, error: UnicodeDecodeError) -> tuple[str, s
             return text, {"cp1251": "Windows-1251", "koi8_r": "KOI8-R"}.get(result.encoding, result.encoding)
     line = data[: error.start].count(b"\n") + 1
     raise FormatError(
-        f"line {line}: the text is not UTF-8, UTF-16, Windows-1251 or KOI8-R Russian; save it as UTF-8 and try again"
+        N_(
+            "line {line}: the text is not UTF-8, UTF-16, Windows-1251 or KOI8-R Russian; save it as UTF-8 and try again"
+        ),
+        line=line,
     )

@@ -15,6 +15,7 @@ from xml.parsers.expat import errors as expat_errors
 import defusedxml.ElementTree as ElementTree
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from ..i18n import N_
 from . import FormatError, Transcript
 from .txt import parse_turns
 from .vtt import parse as parse_vtt
@@ -45,7 +46,9 @@ def read(data: bytes) -> Transcript:
         segments = []
     if not segments and not toc:
         title = metadata.get("title") or "untitled"
-        raise FormatError(f'this OHMS export ("{title}") holds no transcript and no index points: nothing to ingest')
+        raise FormatError(
+            N_('this OHMS export ("{title}") holds no transcript and no index points: nothing to ingest'), title=title
+        )
     if not segments:
         notes.append(f"OHMS export has no transcript; its {len(toc)} index points were kept")
     return Transcript("ohms", segments, metadata=metadata, toc=toc, notes=notes)
@@ -56,23 +59,31 @@ def _record(data: bytes) -> Element:
         root = ElementTree.fromstring(data, forbid_dtd=True)
     except (DTDForbidden, EntitiesForbidden):
         raise FormatError(
-            "this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
-            "none, and they are refused because they can expand without limit"
+            N_(
+                "this XML declares a DTD or entities (<!DOCTYPE ...>, <!ENTITY ...>); OHMS exports have "
+                "none, and they are refused because they can expand without limit"
+            )
         ) from None
     except ExternalReferenceForbidden:
-        raise FormatError("this XML refers to external files or URLs; that is refused for safety") from None
+        raise FormatError(N_("this XML refers to external files or URLs; that is refused for safety")) from None
     except ParseError as e:
         line, column = e.position
         reason = expat_errors.messages.get(e.code, "not well-formed")  # expat's own words, by its error number
-        raise FormatError(f"line {line}, column {column + 1}: the XML is broken ({reason})") from None
+        raise FormatError(
+            N_("line {line}, column {column}: the XML is broken ({reason})"),
+            line=line,
+            column=column + 1,
+            reason=reason,
+        ) from None
     if root.tag != f"{_Q}ROOT":
         raise FormatError(
-            f"this XML is not an OHMS export: its root element is <{root.tag.split('}')[-1]}>, "
-            f"not <ROOT> in the namespace {NS}"
+            N_("this XML is not an OHMS export: its root element is <{tag}>, not <ROOT> in the namespace {namespace}"),
+            tag=root.tag.split("}")[-1],
+            namespace=NS,
         )
     record = root.find(f"{_Q}record")
     if record is None:
-        raise FormatError("this OHMS export has no <record> element")
+        raise FormatError(N_("this OHMS export has no <record> element"))
     return record
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import Message
+from ..i18n import N_
 from . import Segment, Transcript, encoding, finish, parse_timecode
 
 TIMESTAMP_RE = re.compile(r"[\[(](\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)[\])]")
@@ -19,6 +21,13 @@ _MAX_LABEL_WORDS = 4
 def read(data: bytes, line_breaks: bool = False) -> Transcript:
     text, notes = encoding.decode(data)
     return Transcript("txt", parse_turns(enumerate(text.split("\n"), 1), line_breaks=line_breaks), notes=notes)
+
+
+UNITS = {
+    "line": N_("line {number}"),
+    "paragraph": N_("paragraph {number}"),
+    "transcript line": N_("transcript line {number}"),
+}  # where a fault is, in words
 
 
 def parse_turns(lines, where: str = "line", line_breaks: bool = False) -> list[Segment]:
@@ -34,12 +43,12 @@ def parse_turns(lines, where: str = "line", line_breaks: bool = False) -> list[S
         if not line:
             after_blank = True
             continue
-        start, line = _leading_timestamp(line, f"{where} {number}")
+        start, line = _leading_timestamp(line, Message(UNITS.get(where, where + " {number}"), number=number))
         match = _LABEL_RE.match(line)
         if match and match.group("label") in speakers:
             speaker, line = match.group("label"), line[match.end() :]
             if start is None:
-                start, line = _leading_timestamp(line, f"{where} {number}")
+                start, line = _leading_timestamp(line, Message(UNITS.get(where, where + " {number}"), number=number))
             current = None
         if current is None or after_blank or start is not None:
             current = Segment(0, start, None, speaker, "")
@@ -48,7 +57,13 @@ def parse_turns(lines, where: str = "line", line_breaks: bool = False) -> list[S
         pieces = TIMESTAMP_RE.split(line)
         current.text = f"{current.text}{joiner}{pieces[0]}".strip()
         for stamp, following in zip(pieces[1::2], pieces[2::2], strict=False):
-            current = Segment(0, parse_timecode(stamp, f"{where} {number}"), None, speaker, following.strip())
+            current = Segment(
+                0,
+                parse_timecode(stamp, Message(UNITS.get(where, where + " {number}"), number=number)),
+                None,
+                speaker,
+                following.strip(),
+            )
             segments.append(current)
     return finish(segments)
 

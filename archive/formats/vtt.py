@@ -14,6 +14,8 @@ import re
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
+from ..errors import Message
+from ..i18n import N_
 from . import FormatError, Segment, Transcript, encoding, finish, parse_timecode
 from .txt import split_labels
 
@@ -33,15 +35,18 @@ def parse(text: str, kind: str = "vtt", notes: list[str] | None = None) -> Trans
     notes = list(notes or [])
     text = _BR_RE.sub(_KEEP, text.lstrip("\ufeff"))
     if kind == "vtt" and not text.startswith("WEBVTT"):
-        raise FormatError('this WebVTT file does not start with the "WEBVTT" header line')
+        raise FormatError(N_('this WebVTT file does not start with the "WEBVTT" header line'))
     timings = _check_timings(text, kind)
     try:
         captions = list(webvtt.from_buffer(io.StringIO(text), format=kind, strict=True))
     except (MalformedCaptionError, MalformedFileError) as e:
-        raise FormatError(f"{kind.upper()} file could not be read: {e}") from None
+        raise FormatError(N_("{kind} file could not be read: {error}"), kind=kind.upper(), error=str(e)) from None
     if len(captions) != len(timings):
         raise FormatError(
-            f"{kind.upper()} file could not be read: {len(timings)} timing lines but {len(captions)} readable cues"
+            N_("{kind} file could not be read: {timings} timing lines but {cues} readable cues"),
+            kind=kind.upper(),
+            timings=len(timings),
+            cues=len(captions),
         )
     # webvtt-py takes the tags out of a cue's text but leaves its character references (&amp;, &lt;, ...) as written
     unescape = html.unescape if kind == "vtt" else str
@@ -72,7 +77,11 @@ def _check_timings(text: str, kind: str) -> list[tuple[float, float]]:
         number = len(timings) + 1
         timing = next((m for m in map(_TIMING_RE.match, lines[:2]) if m), None)
         if timing is None:
-            raise FormatError(f"cue {number}: no timing line (start --> end) where one was expected: {lines[0][:60]!r}")
-        where = f"cue {number}"
+            raise FormatError(
+                N_("cue {number}: no timing line (start --> end) where one was expected: {line}"),
+                number=number,
+                line=repr(lines[0][:60]),
+            )
+        where = Message(N_("cue {number}"), number=number)
         timings.append((parse_timecode(timing.group(1), where), parse_timecode(timing.group(2), where)))
     return timings

@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
     app.add_template_filter(dates.say, "edtf_words")
-    app.add_template_filter(redaction.notices, "withheld")
+    app.add_template_filter(lambda text: redaction.notices(text, i18n.translate(redaction.NOTICE)), "withheld")
     # a global, so that macros imported without context (the form macro) translate too
 
     @app.before_request
@@ -72,7 +72,9 @@ def init_app(app: Flask) -> None:
         wanted = request.args.get("lang")
         if wanted in i18n.languages() and request.cookies.get(i18n.COOKIE) != wanted:
             i18n.remember(response, wanted, bool(app.config["ARCHIVE_HTTPS"]))
-        if response.mimetype == "text/html":  # a page's words follow the reader's language
+        # a page's words follow the reader's language, as do a transcript's export (its notices of withheld passages)
+        # and the API's problem documents (their detail)
+        if response.mimetype in ("text/html", "text/plain", "application/problem+json"):
             response.vary.update(("Cookie", "Accept-Language"))
         return response
 

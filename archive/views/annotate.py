@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from .. import access, annotations, dates, interviews, redaction, vocab
 from ..errors import ArchiveError
-from ..i18n import N_
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from .forms.annotate import AnnotationForm, DeleteForm
 from .forms.base import show_error
@@ -231,7 +231,7 @@ def delete(interview_id: str, annotation_id: str):
     try:
         services().annotations.delete(interview_id, annotation_id, form.version.data, g.viewer.name)
     except annotations.AnnotationError as error:
-        flash(error.sentence, "error")
+        flash(sentence(error), "error")
         return redirect(url_for("annotate.edit", interview_id=interview_id, annotation_id=annotation_id))
     flash(_("Annotation deleted; the interview's history keeps it."))
     return _back(interview_id, "annotations")

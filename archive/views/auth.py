@@ -7,8 +7,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import access, accounts
 from ..errors import AccountError, SignInThrottled
-from ..i18n import N_
+from ..i18n import N_, sentence
 from ..i18n import translate as _
+from ..i18n import translate_plural as _n
 from .forms.auth import SignInForm, SignOutForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -45,10 +46,17 @@ def signin():
                 name, form.password.data, request.remote_addr or "", known_browser=name in _known_names()
             )
         except SignInThrottled as e:
-            form.form_errors.append(str(e))
+            minutes = max(1, round(e.retry_after / 60))
+            form.form_errors.append(
+                _n(
+                    "Too many failed sign-in attempts; try again in {n} minute.",
+                    "Too many failed sign-in attempts; try again in {n} minutes.",
+                    minutes,
+                )
+            )
             return render_template("auth/signin.html", form=form), 429, {"Retry-After": str(e.retry_after)}
         except AccountError as e:
-            form.form_errors.append(e.sentence)
+            form.form_errors.append(sentence(e))
             return render_template("auth/signin.html", form=form), 403
         if user is not None:
             old = session.get("sid")

@@ -79,7 +79,7 @@ def _upload(storage, scratch: Path, name: str, caption: str = "", field: str = "
 
 def _explain(error: ContributionError, name: str = "") -> str:
     template = MESSAGES.get(error.code)
-    return _(template, name=name) if template else str(error)
+    return _(template, name=name) if template else i18n.sentence(error)
 
 
 def _place_names() -> list[str]:
@@ -174,7 +174,7 @@ def too_large(error):
 
 def number(n: int) -> str:
     """A count as the page's language writes it (200,000 in English, 200 000 in Russian)."""
-    return f"{n:,}".replace(",", "\u00a0" if g.get("lang") == "ru" else ",")
+    return i18n.number(n)
 
 
 def keep_what_fits(field, limit: int) -> None:

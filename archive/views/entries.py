@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from .. import access, annotations, interviews, redaction, vocab
 from ..errors import CollectionError, ConflictError
-from ..i18n import N_
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..search import IndexUnavailable
 from .forms.base import show_error
@@ -182,7 +182,9 @@ def edit(kind: str, entry_id: str | None):
             saved = services().vocabularies.save_entry(kind, entry_id, form.entry(), g.viewer.name, form.version.data)
         except ConflictError as error:
             form.form_errors.append(
-                f"{error} Reload the page to see the vocabulary as it is now; what you typed is kept below."
+                sentence(error)
+                + " "
+                + _("Reload the page to see the vocabulary as it is now; what you typed is kept below.")
             )
         except vocab.VocabularyError as error:
             show_error(form, error)

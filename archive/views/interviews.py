@@ -26,8 +26,8 @@ from flask import (
 from flask_babel import format_date
 
 from .. import access, annotations, dates, redaction, transcripts
-from ..errors import ConflictError, sentence
-from ..i18n import N_
+from ..errors import ConflictError
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.interviews import InterviewUploadForm, PassageForm
@@ -111,7 +111,7 @@ def transcript(interview_id: str):
     lines = []
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
-        lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'])}")
+        lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'], _(redaction.NOTICE))}")
     return download("\n\n".join(lines) + "\n", "text/plain", f"transcript-{interview_id}.txt", interview.record)
 
 
@@ -137,7 +137,7 @@ def transcript_vtt(interview_id: str):
         if end is None:
             end = following["start"] if following else s["start"]
         # cue text escaped as WebVTT asks (&, < and >, so never "-->"), with no blank line inside a cue
-        text = html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"]).strip()), quote=False) or "…"
+        text = html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"], _(redaction.NOTICE)).strip()), quote=False) or "…"
         voice = f"<v {html.escape(s['speaker'], quote=False)}>" if s.get("speaker") else ""
         captions.captions.append(
             webvtt.Caption(_cue_time(s["start"]), _cue_time(max(end, s["start"])), voice + text, identifier=str(s["n"]))
@@ -164,11 +164,15 @@ def correct(interview_id: str, n: int):
             )
         except ConflictError as error:
             form.form_errors.append(
-                f"{error} Your text is kept below; compare it with the passage as it is now "
-                "(reload the page) before saving again."
+                sentence(error)
+                + " "
+                + _(
+                    "Your text is kept below; compare it with the passage as it is now (reload the page) before "
+                    "saving again."
+                )
             )
         except transcripts.TranscriptError as error:
-            form.text.errors.append(str(error))
+            form.text.errors.append(sentence(error))
         else:
             lost = _n(
                 "{n} annotation lost its words and is flagged for review.",
@@ -217,11 +221,13 @@ def new():
             flash(_("Ingested “{name}”.", name=upload.filename) + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
         if outcome.status == "duplicate":
-            form.transcript.errors.append(f"This file is already in the archive (interview {outcome.interview_id}).")
+            form.transcript.errors.append(
+                _("This file is already in the archive (interview {id}).", id=outcome.interview_id)
+            )
         elif outcome.errors:
             form.show_errors(outcome.errors)
         else:
             target = form.audio if outcome.file == "audio" else form.transcript
             target.errors.append(sentence(outcome.reason))
-        form.form_errors.append("Nothing was saved. Correct what is marked below; files must be chosen again.")
+        form.form_errors.append(_("Nothing was saved. Correct what is marked below; files must be chosen again."))
     return render_template("interviews/new.html", form=form), 200 if not form.errors else 422

@@ -3,11 +3,9 @@ rebuild of the search index. The work itself is done by the job worker (archive/
 
 from __future__ import annotations
 
-import datetime
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from .. import access
+from .. import access, i18n
 from ..i18n import N_
 from ..i18n import translate as _
 from ..jobs import JobError, Jobs
@@ -87,7 +85,6 @@ def cancel():
 
 
 def moment(seconds: float | None) -> str:
-    """A stored time to the minute, in UTC (staff may work from several time zones)."""
-    if seconds is None:
-        return ""
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A stored time to the minute, in UTC (staff may work from several time zones), as the page's language writes
+    dates and times."""
+    return i18n.moment(seconds)

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from .. import access, images, interviews, media, vocab
-from ..errors import CollectionError, ConflictError, sentence
-from ..i18n import N_
+from ..errors import CollectionError, ConflictError
+from ..i18n import N_, localise, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.media import MediaForm, MediaUploadForm
@@ -172,7 +172,7 @@ def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
             elif outcome.status == "duplicate":
                 slot.file.errors = [
                     *slot.file.errors,
-                    f"{outcome.source} is already in the archive (item {outcome.interview_id}).",
+                    _("{name} is already in the archive (item {id}).", name=outcome.source, id=outcome.interview_id),
                 ]
                 failed.append(outcome)
             else:
@@ -181,7 +181,7 @@ def _ingest_uploads(form: MediaUploadForm, chosen) -> tuple[list, list]:
 
 
 def _notes(outcomes) -> list[str]:
-    return [f"{o.source}: {n}." for o in outcomes for n in o.notes]
+    return [f"{o.source}: {localise(n)}." for o in outcomes for n in o.notes]
 
 
 @bp.route("/<item_id>/edit", methods=["GET", "POST"])
@@ -192,7 +192,7 @@ def edit(item_id: str):
     form.offer(vocab.current(collection(), "events")[0])
     suggested = images.suggested_date(item.record.get("technical", {}))
     if suggested and not item.record.get("date"):
-        form.date.description = f"{form.date.description}. The camera says {suggested}."
+        form.date.description = _("{hint}. The camera says {date}.", hint=_(form.date.description), date=suggested)
     if request.method == "GET":
         form.fill(item.record, item.version)
     if form.validate_on_submit():
@@ -206,7 +206,7 @@ def edit(item_id: str):
         except media.MetadataError as error:
             form.show_errors(error.errors)
         except ConflictError as error:
-            form.form_errors.append(f"{error} What you typed is kept below.")
+            form.form_errors.append(sentence(error) + " " + _("What you typed is kept below."))
         else:
             flash(_("Description saved."))
             return redirect(url_for("media.show", item_id=item_id))

@@ -8,7 +8,7 @@ from .. import access, contributions, vocab
 from ..collection import check_name
 from ..contributions import ContributionError
 from ..errors import CollectionError, ConflictError
-from ..i18n import N_
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.moderate import ApproveForm, DeclineForm, DescribeForm, QuestionForm
@@ -76,9 +76,9 @@ def show(submission_id: str):
         try:
             message = _act(acted, submission, form)
         except ConflictError as error:
-            form.form_errors.append(f"{error}")
+            form.form_errors.append(sentence(error))
         except ContributionError as error:
-            form.form_errors.append(error.sentence)
+            form.form_errors.append(sentence(error))
         else:
             flash(message)
             return redirect(url_for("moderate.show", submission_id=submission_id))
@@ -97,7 +97,7 @@ def show(submission_id: str):
 
 def _fill_description(form: DescribeForm, submission: contributions.Submission) -> None:
     """Show the description approval would use: places by the names the family (or a historian) wrote."""
-    raw = contributions.interview_metadata(submission)
+    raw = services().contributions.metadata(submission)
     for name in DescribeForm.FIELDS:
         value = raw.get(name, "")
         items = value if isinstance(value, list) else [value]
@@ -106,7 +106,7 @@ def _fill_description(form: DescribeForm, submission: contributions.Submission) 
 
 def _act(action: str, submission: contributions.Submission, form) -> str:
     if form.version.data != submission.version:
-        raise ContributionError("someone else acted on this submission meanwhile; reload the page")
+        raise ContributionError(N_("someone else acted on this submission meanwhile; reload the page"))
     who = g.viewer.name
     if action == "describe":
         services().contributions.describe(submission, form.described(), who)

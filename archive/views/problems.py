@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 
+from ..i18n import localise
 from .schemas import ProblemSchema
 
 MEDIA_TYPE = "application/problem+json"
@@ -149,4 +150,7 @@ def from_error(error: BaseException, status: int | None = None, detail: str | No
     field = field if isinstance(field, str) else None
     if status is None:
         status = KINDS[code].status if code in KINDS else _PLAIN_STATUS.get(code, 400)
-    return response(status, str(error) if detail is None else detail, code, field, **extensions)
+    if detail is None:  # what the error says, in the language the request asked for (Accept-Language)
+        said = localise(error)
+        detail = said[:1].upper() + said[1:]
+    return response(status, detail, code, field, **extensions)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, g, render_template, request, url_for
 
+from .. import vocab
 from ..i18n import N_
 from ..search import FACETS, Results
-from .loaders import search_index
+from .loaders import collection, search_index
 from .paging import page_number
 
 bp = Blueprint("search", __name__)
@@ -35,6 +38,18 @@ BROWSE_TITLES = {
 }
 # what the query parser (archive/search/parsing.py) may say of a query, marked here for the catalogues
 PARSER_MESSAGES = (N_("The search had only very common words; try more specific ones."),)
+
+
+PLACE_FACETS = ("village", "place", "region")  # facets whose values are places of the gazetteer
+
+
+def named_for_reader(facet: str, values: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """A facet's (value, label, count) with places named in the reader's language from the gazetteer (Уштобе on a
+    Russian page, 우시토베 on a Korean one); other facets as the index labels them."""
+    if facet not in PLACE_FACETS:
+        return values
+    places = vocab.gazetteer(collection()).places
+    return [(value, places[value].name(g.lang) if value in places else label, n) for value, label, n in values]
 
 
 def run_query() -> Results:
@@ -75,6 +90,7 @@ def search_url(
 @bp.get("/search")
 def index():
     results = run_query()
+    results = dataclasses.replace(results, facets={k: named_for_reader(k, v) for k, v in results.facets.items()})
     return render_template("search/index.html", results=results, titles=FACET_TITLES, search_url=search_url)
 
 
@@ -85,7 +101,7 @@ def browse(facet: str):
             "errors.html", status=404, title=N_("Not found"), detail=N_("Browse villages, surnames or decades.")
         ), 404
     name = facet[:-1]
-    values = search_index().browse(name, g.reader)
+    values = named_for_reader(name, search_index().browse(name, g.reader))
     groups: dict[str, list] = {}
     if name == "decade":  # in time order, in one list: letters would group nothing
         groups = {"": sorted(values)} if values else {}

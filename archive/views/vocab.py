@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 
 from .. import access, vocab
 from ..errors import ConflictError
-from ..i18n import N_
+from ..i18n import N_, sentence
 from ..i18n import translate as _
 from .forms.vocab import SurnameSpellingForm
 from .loaders import collection, services
@@ -30,7 +30,7 @@ def add_spelling(surname_id: str):
     try:
         services().vocabularies.add_surname_spelling(surname_id, form.spelling.data, g.viewer.name, form.version.data)
     except (vocab.VocabularyError, ConflictError) as e:
-        form.spelling.errors.append(str(e))
+        form.spelling.errors.append(sentence(e))
         return _page(form, surname_id, 409 if isinstance(e, ConflictError) else 422)
     flash(
         _(

@@ -61,3 +61,11 @@ document.querySelectorAll("textarea[data-max-chars]").forEach((box) => {
   });
   update();
 });
+
+// A form whose decision cannot be taken back (approving or declining a family's testimony) carries its question in
+// data-confirm, already in the page's language: it is sent only when the person says yes.
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});

@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...access import Level
 from ...errors import ArchiveError
-from ...i18n import N_
+from ...i18n import N_, sentence
 from ...metadata import control_character
 
 
@@ -70,9 +70,9 @@ def show_error(form: FlaskForm, error: ArchiveError) -> None:
     on this form: the one way a refusal from below the views reaches a form."""
     target = getattr(form, error.field, None) if error.field else None
     if isinstance(target, Field) and getattr(target.widget, "input_type", None) != "hidden":
-        target.errors = [*target.errors, error.sentence]
+        target.errors = [*target.errors, sentence(error)]
     else:
-        form.form_errors.append(error.sentence)
+        form.form_errors.append(sentence(error))
 
 
 class ArchiveForm(FlaskForm):

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from ...access import DEFAULT_LEVEL
-from ...i18n import N_
+from ...i18n import N_, localise
 from .base import ACCESS_CHOICES, ArchiveForm
 
 
@@ -106,7 +106,7 @@ class InterviewUploadForm(ArchiveForm):
         """Put each metadata problem beside the field it belongs to."""
         for name, message in errors.items():
             field = getattr(self, self.FIELD_FOR.get(name, name), None)
-            (field.errors if field is not None else self.form_errors).append(message)
+            (field.errors if field is not None else self.form_errors).append(localise(message))
 
 
 class PassageForm(ArchiveForm):

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import Length
 
 from ...access import DEFAULT_LEVEL
-from ...i18n import N_
+from ...i18n import N_, localise
 from ...media import ITEM_KINDS
 from .base import ACCESS_CHOICES, ArchiveForm, ImageSlot, MultiCheckboxField
 
@@ -100,7 +100,8 @@ class MediaForm(ArchiveForm):
         return {k: v for k, v in raw.items() if v not in (None, "", [])}
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
+        for name, problem in errors.items():
+            message = localise(problem)
             field = getattr(self, name, None)
             shown = field.errors if field is not None else self.form_errors
             if message not in shown:  # several files refused for one wrong field: say it once
