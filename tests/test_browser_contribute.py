@@ -31,8 +31,9 @@ def new_tab(browser, **options):
 def search(page, base, words):
     """Search with the box in the page header, as a reader would."""
     page.goto(base + "/")
-    page.get_by_label("Search the archive").fill(words)
-    page.get_by_role("button", name="Search", exact=True).click()
+    header = page.get_by_role("banner")
+    header.get_by_label("Search the archive").fill(words)
+    header.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_url(re.compile(r"/search\?q="))
     return page.locator(".hits .hit")
 

@@ -173,8 +173,12 @@ def test_contribute_then_a_historian_asks_and_approves(sample_site, browser, lan
         assert question in family.locator(".log").inner_text()
         expected = said(app, lang, "A historian has a question for you")
         assert family.locator(".status").inner_text() == expected
+        asked = []
+        historian.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         with historian.expect_navigation(url=f"{base}/moderate/{submission}"):
             historian.get_by_role("button", name=said(app, lang, "Approve: add to the archive")).click()
+        question = "Approve this testimony? It becomes an interview in the archive, with the access the family chose."
+        assert asked == [said(app, lang, question)]  # Approve asked first, in the page's language
         approved = said(app, lang, "approved")
         assert approved in historian.locator(".status").inner_text(), historian.locator("main").inner_text()[:1500]
         family.reload()

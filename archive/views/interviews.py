@@ -111,7 +111,9 @@ def transcript(interview_id: str):
     lines = []
     for s in segments:
         when = f"[{timecode(s['start'])}] " if s.get("start") is not None else ""
-        lines.append(f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'], _(redaction.NOTICE))}")
+        lines.append(
+            f"{when}{s['speaker'] + ': ' if s.get('speaker') else ''}{redaction.plain(s['text'], _(redaction.NOTICE))}"
+        )
     return download("\n\n".join(lines) + "\n", "text/plain", f"transcript-{interview_id}.txt", interview.record)
 
 
@@ -137,7 +139,10 @@ def transcript_vtt(interview_id: str):
         if end is None:
             end = following["start"] if following else s["start"]
         # cue text escaped as WebVTT asks (&, < and >, so never "-->"), with no blank line inside a cue
-        text = html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"], _(redaction.NOTICE)).strip()), quote=False) or "…"
+        text = (
+            html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"], _(redaction.NOTICE)).strip()), quote=False)
+            or "…"
+        )
         voice = f"<v {html.escape(s['speaker'], quote=False)}>" if s.get("speaker") else ""
         captions.captions.append(
             webvtt.Caption(_cue_time(s["start"]), _cue_time(max(end, s["start"])), voice + text, identifier=str(s["n"]))
