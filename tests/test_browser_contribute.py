@@ -59,7 +59,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         for n, (photo, caption) in enumerate(zip(photos, CAPTIONS, strict=False)):
             visitor.locator(f"#photos-{n}-file").set_input_files(str(photo))
             visitor.locator(f"#photos-{n}-caption").fill(caption)
-        visitor.get_by_label("Только исследователям архива", exact=True).check()
+        visitor.get_by_label("Только исследователи архива", exact=True).check()
         visitor.locator("#living_named").get_by_label("Да", exact=True).check()
         visitor.get_by_label("Я согласен(на) с условиями выше", exact=True).check()
         visitor.get_by_role("button", name="Отправить рассказ").click()
@@ -73,7 +73,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         submission_id = visitor.url.rsplit("/", 1)[1]
         assert link.startswith(f"{live_server}/contribute/receipt/{submission_id}/")
         assert code and code not in link
-        assert "Только исследователям архива" in visitor.locator(".receipt .meta").inner_text()
+        assert "Только исследователи архива" in visitor.locator(".receipt .meta").inner_text()
         assert "Получено, ждёт историка" in visitor.locator(".status").inner_text()
 
         # ...which opens on another device, photos and all.

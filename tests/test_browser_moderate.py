@@ -41,7 +41,7 @@ def test_approve_and_decline_ask_before_deciding(app, live_server, browser):
         # "No" to approving: nothing is sent, the page stays, the submission is still new.
         historian.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
         action_button(historian, "approve").click()
-        assert asked[-1].startswith("Одобрить этот рассказ?")
+        assert asked[-1].startswith("Принять этот рассказ?")
         assert historian.url == f"{live_server}/moderate/{first}?lang=ru"
         assert contributions.load(collection, first).status == "new"
 

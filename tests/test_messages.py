@@ -232,7 +232,7 @@ def described(historian, submission_id: str) -> dict[str, str]:
     [
         ("ru", "Ким Анна Петровна", "Kim Anna", "Ким Анна Петровна: семейный рассказ", "Ким"),
         ("en", "Anna Tsoi", "", "Anna Tsoi: a family testimony", "Цой"),
-        ("ko", "최안나", "Чхве Анна; Kim Anna", "최안나: 가족의 증언", "Цой; Ким"),
+        ("ko", "최안나", "Чхве Анна; Kim Anna", "최안나: 가족이 보낸 이야기", "Цой; Ким"),
     ],
 )
 def test_approval_proposes_surnames_from_the_narrator_and_a_title_in_the_testimony_language(
@@ -282,7 +282,7 @@ def test_approve_and_decline_carry_their_question_in_the_page_language(app, clie
         re.S,
     )
     confirms = {action: question for question, action in forms}
-    assert 'data-confirm="Одобрить этот рассказ?' in confirms["approve"]
+    assert 'data-confirm="Принять этот рассказ?' in confirms["approve"]
     assert 'data-confirm="Отклонить этот рассказ?' in confirms["decline"]
     assert confirms["describe"] == "" and confirms["question"] == ""  # what can be changed again does not ask
 
