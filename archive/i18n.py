@@ -179,6 +179,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["said"] = localise  # a message made below the views (a job's), in the page's language
 
 
 WTFORMS_MESSAGES = (  # what WTForms' own validators say; marked here so that the catalogues translate them

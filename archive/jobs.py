@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from .accounts import immediate  # one write transaction of SQLite, as accounts take it
-from .errors import ArchiveError
+from .errors import ArchiveError, Message
 from .i18n import N_
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
     done INTEGER NOT NULL DEFAULT 0,
     total INTEGER,
-    message TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',  -- in English, for the command line and the logs
+    said TEXT NOT NULL DEFAULT '',  -- the same message as JSON (its marked template and values), for pages to translate
     requested_by TEXT NOT NULL,
     created REAL NOT NULL,
     started REAL,
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id);
 """
-SCHEMA_VERSION = 1  # PRAGMA user_version; later columns are added the way accounts.py adds its own
+SCHEMA_VERSION = 2  # PRAGMA user_version; 2 added `said`
 
 # The runner's own messages: fixed sentences, so that pages can translate them.
 QUEUED_AGAIN = N_("Its process stopped before it finished; it will run again from the start.")
@@ -88,12 +89,18 @@ class Job:
     done: int
     total: int | None
     message: str
+    said: str
     by: str
     created: float
     started: float | None
     finished: float | None
     attempts: int
     cancel_requested: bool
+
+    @property
+    def words(self) -> str:
+        """The message with its template and values when it has them (an `errors.Message` a page can translate)."""
+        return _unpack(json.loads(self.said)) if self.said else self.message
 
     @property
     def active(self) -> bool:
@@ -328,7 +335,9 @@ class Jobs:
             log.exception("job %d (%s) failed", job.id, job.kind)
             detail = " ".join(str(error).split()) or "no explanation given"
             self._end(
-                job.id, "failed", detail if isinstance(error, ArchiveError) else f"{type(error).__name__}: {detail}"
+                job.id,
+                "failed",
+                error.message if isinstance(error, ArchiveError) else f"{type(error).__name__}: {detail}",
             )
         else:
             self._end(job.id, "done", message)
@@ -338,7 +347,10 @@ class Jobs:
 
     def _end(self, job_id: int, state: str, message: str) -> None:
         done = ", done = COALESCE(total, done)" if state == "done" else ""
-        self._update(job_id, f"state = ?, message = ?, finished = ?{done}", state, message, time.time())
+        said = json.dumps(_pack(message), ensure_ascii=False) if isinstance(message, Message) else ""
+        self._update(
+            job_id, f"state = ?, message = ?, said = ?, finished = ?{done}", state, str(message), said, time.time()
+        )
 
     def _update(self, job_id: int, assignments: str, *values) -> None:
         """Change a running job (one that was cancelled while queued, or recovered meanwhile, is left alone)."""
@@ -362,11 +374,36 @@ class Jobs:
 
 
 def _create(conn: sqlite3.Connection) -> None:
-    """Make the table on first use, in any process (a read on later connections)."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+    """Make the table on first use, in any process (a read on later connections); a table of version 1 gains
+    `said`."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
         return
     conn.execute("PRAGMA journal_mode=WAL")  # readers (pages) never wait for the worker's progress writes
-    conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    added = "ALTER TABLE jobs ADD COLUMN said TEXT NOT NULL DEFAULT '';" if version == 1 else ""
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE; {added} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except sqlite3.OperationalError as error:  # another process added the column first: nothing left to do
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if "duplicate column" not in str(error):
+            raise
+
+
+def _pack(said: object) -> object:
+    """A message and its values as JSON: numbers kept as numbers, messages as their template and values, any other
+    value as its text."""
+    if isinstance(said, Message):
+        return {"template": said.template, "params": {k: _pack(v) for k, v in said.params.items()}}
+    if isinstance(said, ArchiveError):
+        return _pack(said.message)
+    return said if isinstance(said, int | float) and not isinstance(said, bool) else str(said)
+
+
+def _unpack(packed: object) -> object:
+    if isinstance(packed, dict):
+        return Message(packed["template"], **{k: _unpack(v) for k, v in packed["params"].items()})
+    return packed
 
 
 def _get(conn: sqlite3.Connection, job_id: int) -> Job | None:
@@ -383,6 +420,7 @@ def _job(row: sqlite3.Row) -> Job:
         done=row["done"],
         total=row["total"],
         message=row["message"],
+        said=row["said"],
         by=row["requested_by"],
         created=row["created"],
         started=row["started"],
@@ -425,16 +463,17 @@ def repair_index(app: Flask, job: Handle) -> str:
         job.progress(count, max(total, count))
 
     made = indexer.repair(progress=step)
-    return "The search index was whole; nothing to repair." if made is None else N_("The search index was rebuilt.")
+    return N_("The search index was whole; nothing to repair.") if made is None else N_("The search index was rebuilt.")
 
 
 def check_index(app: Flask, job: Handle) -> str:
     """Compare the index with the collection and bring up to date what is missing, stale or orphaned."""
     found = app.extensions["indexer"].check()
     if not any(found.values()):
-        return "The search index matched the collection."
-    return "The search index was brought up to date: {missing} missing, {stale} stale, {orphaned} orphaned.".format(
-        **{k: len(v) for k, v in found.items()}
+        return N_("The search index matched the collection.")
+    return Message(
+        N_("The search index was brought up to date: {missing} missing, {stale} stale, {orphaned} orphaned."),
+        **{k: len(v) for k, v in found.items()},
     )
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,7 +23,9 @@ from conftest import PASSWORD, csrf_token, start_server
 from filelock import FileLock
 
 from archive import accounts, create_app
+from archive import jobs as jobs_module
 from archive.errors import ArchiveError
+from archive.i18n import N_
 from archive.jobs import CANCELLED, CANCELLED_BEFORE, GIVEN_UP, JobCancelled, JobError
 
 WORDS = (
@@ -308,6 +311,44 @@ def test_the_jobs_page_speaks_russian(client, auth, jobs):
         assert russian in text, russian
     jobs.cancel(job.id, "historian")
     assert "Отменена до начала." in client.get("/jobs/").get_data(as_text=True)  # the choice is remembered
+
+
+def test_what_a_job_ends_with_is_said_in_the_pages_language(client, auth, jobs, sample_collection):
+    auth.login("historian")
+    jobs.submit("check-index", {}, "historian")
+    (ran,) = jobs.run_pending()
+    assert ran.message == "The search index matched the collection."  # the command line and the logs keep English
+    assert "Поисковый индекс совпадал с коллекцией." in client.get("/jobs/?lang=ru").get_data(as_text=True)
+
+    def refuses(app, job):
+        raise ArchiveError(N_("{name} is already in the archive (item {id})."), name="letter.pdf", id="ab12cd34")
+
+    jobs.register("refuses", refuses)
+    jobs.submit("refuses", {}, "historian")
+    (failed,) = jobs.run_pending()
+    assert failed.message == "letter.pdf is already in the archive (item ab12cd34)."
+    page = client.get("/jobs/?lang=ru").get_data(as_text=True)
+    assert "letter.pdf" in page and "ab12cd34" in page and "is already in the archive" not in page
+
+
+def test_a_jobs_database_of_the_first_version_gains_the_translatable_message(app, tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    first_version = "\n".join(line for line in jobs_module.SCHEMA.splitlines() if not line.lstrip().startswith("said "))
+    assert "said" not in first_version
+    old.executescript(f"{first_version} PRAGMA user_version = 1;")
+    old.execute(
+        "INSERT INTO jobs (kind, arguments, state, message, requested_by, created) VALUES (?, ?, ?, ?, ?, ?)",
+        ("reindex", "{}", "done", "The search index was rebuilt.", "anna", 1.0),
+    )
+    old.commit()
+    old.close()
+    queue = jobs_module.Jobs(app, path, tmp_path / "old.lock")
+    queue.register("reindex", echo)
+    (kept,) = queue.list()
+    assert (kept.message, kept.said, kept.words) == ("The search index was rebuilt.", "", kept.message)
+    queue.submit("reindex", {}, "anna")
+    assert len(queue.list()) == 2
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])
