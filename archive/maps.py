@@ -150,7 +150,7 @@ def draw(
     places: list[Place],
     routes: list[tuple[str, str, str, list[Place]]],
     highlight: str | None = None,
-    labels: int = 8,
+    labels: int = 16,
 ) -> Drawing:
     """The map of these places (circles by count) and routes ((event id, name, date, places in order)); the
     `labels` places mentioned most, and the highlighted one, are named on the map itself."""
