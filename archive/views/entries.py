@@ -46,6 +46,15 @@ def stored_entry(data: dict, kind: str, entry_id: str | None) -> dict:
     return next((e for e in data[kind] if e["id"] == entry_id), {})
 
 
+def readable_interview(interview_id: str) -> interviews.Interview | None:
+    """The interview, when it exists and this reader may read it."""
+    try:
+        interview = interviews.load(collection(), interview_id)
+    except CollectionError:
+        return None
+    return interview if access.can_read(g.reader, interview.record) else None
+
+
 def passages(kind: str, entry_id: str) -> list[Passage]:
     """Every passage linked to an entry in the interviews this viewer may read (the index finds the interviews,
     with the viewer's access applied; the annotations themselves are read from the collection)."""
@@ -55,13 +64,8 @@ def passages(kind: str, entry_id: str) -> list[Passage]:
     except IndexUnavailable:
         g.index_rebuilding = True
         return []
-    for interview_id in linked:
-        try:
-            interview = interviews.load(collection(), interview_id)
-        except CollectionError:
-            continue
-        if not access.can_read(g.reader, interview.record):
-            continue
+    for interview in filter(None, map(readable_interview, linked)):
+        interview_id = interview.id
         for annotation in redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]:
             if (kind, entry_id) in annotations.link_pairs(annotation):
                 found.append(
@@ -90,13 +94,7 @@ def narrators() -> list[Narrator]:
     """The narrators of every interview this reader may read (a restricted interview's narrator is not shown to a
     reader who may not read it), one per name, with every other form given for it."""
     found: dict[str, Narrator] = {}
-    for interview_id in collection().ids("interviews"):
-        try:
-            interview = interviews.load(collection(), interview_id)
-        except CollectionError:
-            continue
-        if not access.can_read(g.reader, interview.record):
-            continue
+    for interview in filter(None, map(readable_interview, collection().ids("interviews"))):
         for person in interview.record.get("narrators", []):
             name = (person.get("name") or "").strip()
             if not name:
@@ -105,7 +103,7 @@ def narrators() -> list[Narrator]:
             for form in person.get("other_forms", []):
                 if form and form != name and form not in narrator.other_forms:
                     narrator.other_forms.append(form)
-            narrator.interviews.append((interview_id, interview.title))
+            narrator.interviews.append((interview.id, interview.title))
     return sorted(found.values(), key=lambda n: n.name.casefold())
 
 
