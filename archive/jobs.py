@@ -380,14 +380,19 @@ def _create(conn: sqlite3.Connection) -> None:
     if version >= SCHEMA_VERSION:
         return
     conn.execute("PRAGMA journal_mode=WAL")  # readers (pages) never wait for the worker's progress writes
-    added = "ALTER TABLE jobs ADD COLUMN said TEXT NOT NULL DEFAULT '';" if version == 1 else ""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executescript(f"BEGIN IMMEDIATE; {added} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-    except sqlite3.OperationalError as error:  # another process added the column first: nothing left to do
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        if "duplicate column" not in str(error):
-            raise
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # again: another process may have been first
+        if version == 1:
+            conn.execute("ALTER TABLE jobs ADD COLUMN said TEXT NOT NULL DEFAULT ''")
+        if version < SCHEMA_VERSION:
+            for statement in filter(str.strip, SCHEMA.split(";")):  # the schema's comments hold no semicolon
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _pack(said: object) -> object:
