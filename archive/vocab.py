@@ -170,7 +170,7 @@ def add_surname_spelling(collection: Collection, surname_id: str, spelling: str,
     data = json.loads(json.dumps(vocabulary.data))
     entry = next((e for e in data["surnames"] if e["id"] == surname_id), None)
     if entry is None:
-        raise VocabularyError(f"There is no surname family {surname_id!r}.")
+        raise VocabularyError(N_("There is no surname family “{id}”."), id=surname_id)
     forms = Surnames.from_data({"surnames": [entry]}).surnames[surname_id].forms
     if fold(spelling) in {fold(f) for f in forms}:
         raise VocabularyError(
@@ -268,12 +268,16 @@ def _route(collection: Collection, lines: list[str]) -> list[str]:
     for line in lines:
         found = [line] if line in places.places else sorted({p.id for p in places.match(line)})
         if not found:
-            raise VocabularyError(f"“{line}” is not a place of the gazetteer: add it there first.", "route")
+            raise VocabularyError(
+                N_("“{line}” is not a place of the gazetteer: add it there first."), "route", line=line
+            )
         if len(found) > 1:
-            raise VocabularyError(f"“{line}” may mean {', '.join(found)}: write the place's id instead.", "route")
+            raise VocabularyError(
+                N_("“{line}” may mean {ids}: write the place's id instead."), "route", line=line, ids=", ".join(found)
+            )
         route.append(found[0])
     if len(route) == 1:
-        raise VocabularyError("A route goes from one place to another: give two places or more.", "route")
+        raise VocabularyError(N_("A route goes from one place to another: give two places or more."), "route")
     return route
 
 

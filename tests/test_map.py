@@ -242,6 +242,8 @@ def test_historians_give_an_event_its_route_in_any_script_and_the_map_draws_it(c
     assert refused.status_code == 422 and "“Atlantis” is not a place of the gazetteer" in refused.get_data(as_text=True)
     alone = client.post(url, data={**sent, "route": "Уштобе"})
     assert alone.status_code == 422 and "give two places or more" in alone.get_data(as_text=True)
+    in_russian = client.post(f"{url}?lang=ru", data={**sent, "route": "Уштобе\nAtlantis"}).get_data(as_text=True)
+    assert "«Atlantis» нет среди мест справочника" in in_russian  # said in the reader's language
     assert client.post(url, data={**sent, "route": "Уштобе\nTaldykorgan\n알마티"}).status_code == 302
     assert vocab.events(sample_collection).get("arrival-ushtobe-1937").data["route"] == [
         "ushtobe",
