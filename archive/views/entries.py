@@ -14,7 +14,7 @@ from ..i18n import translate as _
 from ..search import IndexUnavailable
 from .forms.base import show_error
 from .forms.entries import EntryForm
-from .loaders import collection, items_linking, search_index, services
+from .loaders import collection, facet_counts, items_linking, search_index, services
 
 bp = Blueprint("entries", __name__)
 KINDS = "any(events, places, people)"
@@ -116,10 +116,7 @@ def name_forms(entry, lang: str) -> list[str]:
 
 @bp.get(f"/<{KINDS}:kind>/")
 def index(kind: str):
-    try:
-        counts = {value: n for value, _, n in search_index().browse(FACET[kind], g.reader)}
-    except IndexUnavailable:
-        g.index_rebuilding, counts = True, {}
+    counts = facet_counts(FACET[kind])
     entries = list(vocab.lookup(collection(), kind).values())  # events and people come in date order
     if kind == "places":
         entries.sort(key=lambda p: p.name().casefold())

@@ -48,6 +48,16 @@ def get_item_or_404(item_id: str) -> media.Item:
     return item
 
 
+def facet_counts(facet: str) -> dict[str, int]:
+    """How many records this reader may see carry each value of a facet ("village", "event", "decade", ...); none
+    while the index is being rebuilt (the page goes on without them, and says why)."""
+    try:
+        return {value: n for value, _label, n in search_index().browse(facet, g.reader)}
+    except IndexUnavailable:
+        g.index_rebuilding = True
+        return {}
+
+
 def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
     """The items this viewer may read that link `ref` ("interviews/<id>", "events/<id>", ...), for the pages of
     interviews and entries: the index finds them, access is asked again of each record."""

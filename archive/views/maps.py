@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from .. import maps, vocab
-from ..search import IndexUnavailable
-from .loaders import collection, search_index
+from .loaders import collection, facet_counts
 
 bp = Blueprint("maps", __name__)
 AREAS = {"region", "country"}  # places drawn at their middle as a ring, not as a settlement's dot
@@ -17,10 +16,7 @@ AREAS = {"region", "country"}  # places drawn at their middle as a ring, not as 
 @bp.get("/map")
 def show():
     gazetteer = vocab.gazetteer(collection()).places
-    try:  # counts over interviews and items alike, with this reader's access applied by the index
-        counts = {value: n for value, _, n in search_index().browse("village", g.reader)}
-    except IndexUnavailable:
-        g.index_rebuilding, counts = True, {}
+    counts = facet_counts("village")  # interviews and items alike, with this reader's access applied by the index
     highlight = request.args.get("place") if request.args.get("place") in gazetteer else None
     mentioned = sorted(
         (p for p in gazetteer.values() if counts.get(p.id) or p.id == highlight),

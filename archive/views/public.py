@@ -10,10 +10,9 @@ from ..errors import ConflictError
 from ..formats import xmlsafe
 from ..i18n import N_
 from ..i18n import translate as _
-from ..search import IndexUnavailable
 from .forms.base import show_error
 from .forms.public import AboutForm
-from .loaders import collection, search_index, services
+from .loaders import collection, facet_counts, services
 
 bp = Blueprint("public", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -38,20 +37,8 @@ ABOUT_MESSAGES = {
 
 def _short_timeline() -> list:
     """The events of the timeline that passages this reader may read speak of, in date order (a few)."""
-    try:
-        counts = {value: n for value, _label, n in search_index().browse("event", g.reader)}
-    except IndexUnavailable:
-        g.index_rebuilding = True
-        return []
+    counts = facet_counts("event")
     return [(e, counts[e.id]) for e in vocab.events(collection()) if e.id in counts][:TIMELINE]
-
-
-def _decades() -> list:
-    try:
-        return sorted(search_index().browse("decade", g.reader))
-    except IndexUnavailable:
-        g.index_rebuilding = True
-        return []
 
 
 @bp.get("/")
@@ -65,7 +52,7 @@ def index():
         featured=about.featured_for(collection(), described, g.reader),
         recent=records.readable(collection(), g.reader)[:RECENT],
         timeline=_short_timeline(),
-        decades=_decades(),
+        decades=sorted(facet_counts("decade").items()),
     )
 
 
