@@ -72,13 +72,20 @@ def translate_plural(singular: str, plural: str, n: int, /, **values: object) ->
 def number(value: float, decimals: int | None = None) -> str:
     """A number as the page's language writes it (Babel): 12,345.5 in English, 12 345,5 in Russian; `decimals`
     fixes how many digits follow the point (a size in MB: 1.5)."""
+    import decimal
+    import math
+
     from babel.numbers import format_decimal
 
-    if decimals is not None:
-        return format_decimal(
-            round(value, decimals), format=f"#,##0.{'0' * decimals}" if decimals else "#,##0", locale=current()
-        )
-    return format_decimal(value, locale=current())
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    # Babel rounds in the current decimal context (28 digits); a number typed into a form may be longer
+    with decimal.localcontext(prec=max(28, decimal.Decimal(str(value)).adjusted() + 10)):
+        if decimals is not None:
+            return format_decimal(
+                round(value, decimals), format=f"#,##0.{'0' * decimals}" if decimals else "#,##0", locale=current()
+            )
+        return format_decimal(value, locale=current())
 
 
 def moment(value: object, kind: str = "datetime") -> str:
@@ -122,9 +129,7 @@ def localise(said: object) -> str:
     if isinstance(said, str):
         return translate(said) if said else said
     if isinstance(said, int | float) and not isinstance(said, bool):  # a quantity: 1 234,5 on a Russian page
-        from babel.numbers import format_decimal
-
-        return format_decimal(int(said) if isinstance(said, int) else float(said), locale=current())
+        return number(int(said) if isinstance(said, int) else float(said))
     return str(said)
 
 

@@ -63,6 +63,16 @@ def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(client, historian)
     assert not (historian.folder("interviews", INTERVIEW) / "annotations.json").exists()
 
 
+@pytest.mark.parametrize("lang, said", [("ru", "1\u00a0000\u00a0000\u00a0000"), ("en", "1,000,000,000")])
+def test_a_passage_far_beyond_the_transcript_is_refused_with_its_numbers_written_out(client, historian, lang, said):
+    big = 10**30  # longer than the 28 digits Babel rounds in by default; this once answered 500
+    page = client.get(f"/interviews/{INTERVIEW}/annotations/new?segment=6&lang={lang}")
+    data = {"csrf_token": csrf_token(page), "start": str(big), "end": str(big + 1), "exact": "x", "events": [EVENT]}
+    response = client.post(f"/interviews/{INTERVIEW}/annotations/new?lang={lang}", data=data)
+    assert response.status_code == 422 and said in response.get_data(as_text=True)
+    assert not (historian.folder("interviews", INTERVIEW) / "annotations.json").exists()
+
+
 def test_a_selection_that_no_longer_matches_the_transcript_is_refused(client, historian):
     page = client.get(f"/interviews/{INTERVIEW}")
     response = client.post(
