@@ -1,4 +1,4 @@
-"""Ingest: transcript files (with their audio) and metadata become interview folders.
+"""Ingest: transcript files (with their recordings) and metadata become interview folders.
 
 The command line and the upload form both come here. Each file is read and checked completely before anything is
 written, and its folder appears whole through collection.create, so a refused file leaves nothing behind. Files are
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import access, images, metadata
+from . import access, images, metadata, recordings
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError, Message
 from .formats import FormatError, Transcript, encoding
@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
     from .search import Updates
 
 ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
-AUDIO_KINDS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
 # OHMS record fields that map onto ours; the rest of the record is kept under "ohms".
 _OHMS_FIELDS = (
     "title",
@@ -42,12 +41,6 @@ _OHMS_FIELDS = (
     "description",
     "duration",
 )
-
-
-class AudioError(FormatError):
-    """The audio given with a transcript cannot be used."""
-
-    code = "audio-unusable"
 
 
 class IngestError(ArchiveError):
@@ -70,28 +63,14 @@ class Outcome:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # metadata problems by field, for forms
-    file: str = "transcript"  # which of the files given the reason is about: "transcript", "audio" or "image"
+    file: str = "transcript"  # which of the files given the reason is about: "transcript", "audio" (a recording)
+    # or "image"
     kind: str = "interviews"  # the kind of folder made: "interviews" or "media"
 
     @property
     def where(self) -> str:
         """The folder made or found, as "interviews/<id>" or "media/<id>"; "" when there is none."""
         return f"{self.kind}/{self.interview_id}" if self.interview_id else ""
-
-
-def audio_kind(head: bytes) -> str | None:
-    """Name an audio format from a file's first bytes, or None."""
-    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return "mp3"
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "wav"
-    if head.startswith(b"OggS"):
-        return "ogg"
-    if head.startswith(b"fLaC"):
-        return "flac"
-    if head[4:8] == b"ftyp" and head[8:11] in (b"M4A", b"mp4", b"iso", b"MSN"):
-        return "m4a"
-    return None
 
 
 class Ingester:
@@ -133,11 +112,16 @@ class Ingester:
         audio_name: str = "",
         same_content_ok: bool = False,
         line_breaks: bool = False,
+        parts: list[tuple[Path | bytes, str]] | None = None,
     ) -> Outcome:
-        """Read, check and store one transcript; return what happened, never raise for a bad file. A file whose
-        content is already in the archive is reported, not stored again, unless `same_content_ok` (two families
-        may well send the same words, or no words but a recording). `line_breaks`: a line break inside a passage
-        is kept (a family's story), not taken for a wrapped line."""
+        """Read, check and store one transcript with its recordings (`parts`: each a file and its name, in the order
+        they play; `audio` and `audio_name` give a single one); return what happened, never raise for a bad file.
+        A file whose content is already in the archive is reported, not stored again, unless `same_content_ok`
+        (two families may well send the same words, or no words but a recording). `line_breaks`: a line break
+        inside a passage is kept (a family's story), not taken for a wrapped line."""
+        given = list(parts or [])
+        if audio is not None:
+            given.insert(0, (audio, audio_name))
         name = Path(filename).name
         if len(data) > self.max_transcript_bytes:
             return Outcome(
@@ -163,11 +147,11 @@ class Ingester:
         try:
             transcript = read_transcript(data, name, line_breaks=line_breaks)
             record = self._record(transcript, raw, name)
-            files = self._files(transcript, data, record, digest, name, audio, audio_name)
+            files = self._files(transcript, data, record, digest, name, given)
             interview_id = self.collection.create("interviews", files, self.author)
         except metadata.MetadataError as e:
             return Outcome(name, "failed", reason=Message(N_("metadata: {error}"), error=e), errors=e.errors)
-        except AudioError as e:
+        except recordings.RecordingError as e:
             return Outcome(name, "failed", reason=e.message, file="audio")
         except FormatError as e:
             return Outcome(name, "failed", reason=e.message)
@@ -182,8 +166,9 @@ class Ingester:
             notes.append(N_("no metadata given: the file name is its provisional title and only staff can see it"))
         return Outcome(name, "ingested", interview_id, notes=notes)
 
-    def ingest_file(self, path: Path, raw: Mapping | None, audio: Path | None = None) -> Outcome:
-        """Ingest a file on disk, refusing an oversize one before reading it."""
+    def ingest_file(self, path: Path, raw: Mapping | None, audio: Path | list[Path] | None = None) -> Outcome:
+        """Ingest a file on disk with its recordings (one, or several in order), refusing an oversize one before
+        reading it."""
         size = path.stat().st_size
         if size > self.max_transcript_bytes:
             return Outcome(
@@ -195,7 +180,8 @@ class Ingester:
                     limit=round(self.max_transcript_bytes / 2**20),
                 ),
             )
-        return self.ingest(path.read_bytes(), path.name, raw, audio, audio.name if audio else "")
+        given = [audio] if isinstance(audio, Path) else list(audio or [])
+        return self.ingest(path.read_bytes(), path.name, raw, parts=[(p, p.name) for p in given])
 
     def _record(self, transcript: Transcript, raw: Mapping | None, name: str) -> dict:
         found = transcript.metadata
@@ -214,7 +200,7 @@ class Ingester:
             record["toc"] = transcript.toc
         return record
 
-    def _files(self, transcript, data, record, digest, name, audio, audio_name) -> dict:
+    def _files(self, transcript, data, record, digest, name, given) -> dict:
         original = f"original/transcript.{ORIGINAL_EXTENSIONS[transcript.format]}"
         record["source"] = {
             "file": name,
@@ -227,19 +213,12 @@ class Ingester:
             "notes": transcript.notes,
         }
         files = {original: data}
-        if audio is not None:
-            kind = audio_kind(audio[:16] if isinstance(audio, bytes) else head(Path(audio)))
-            if kind is None:
-                raise AudioError(
-                    N_("{name} is not audio this archive plays (MP3, WAV, Ogg, FLAC or M4A)"),
-                    name=audio_name or Message(N_("the audio file")),
-                )
-            files[f"original/audio.{kind}"] = audio
-            record["audio"] = {
-                "file": Path(audio_name).name,
-                "original": f"original/audio.{kind}",
-                "type": AUDIO_KINDS[kind],
-            }
+        if given:
+            # every recording is probed before anything is written; the originals are kept as they came
+            found = [(recordings.probe(source, file_name), file_name) for source, file_name in given]
+            record["recordings"] = recordings.numbered(found)
+            for part, (source, _name) in zip(record["recordings"], given, strict=True):
+                files[part["original"]] = source
         files["interview.json"] = _json(record)
         language = (record.get("languages") or [None])[0]
         files["segments.json"] = _json([{**s, "lang": s["lang"] or language} for s in transcript.segments_json()])
@@ -271,7 +250,8 @@ def read_manifest(path: Path) -> dict[str, dict]:
             raise IngestError(f"{path.name} row {number}: the file column is empty")
         if file in rows:
             raise IngestError(f"{path.name} row {number}: {file} is listed twice (also on row {first_row[file]})")
-        rows[file] = {**metadata.from_csv_row(row), "_audio": (row.get("audio") or "").strip(), "_row": row}
+        wanted = [n.strip() for column in ("audio", "video") for n in (row.get(column) or "").split(";")]
+        rows[file] = {**metadata.from_csv_row(row), "_audio": [n for n in wanted if n], "_row": row}
         first_row[file] = number
     return rows
 
@@ -293,13 +273,14 @@ def expand(paths: list[Path]) -> Iterator[Path]:
 
 def plan(
     paths: list[Path], rows: dict[str, dict] | None, manifest: Path | None = None
-) -> tuple[list[tuple[Path, Path | None]], list[Outcome]]:
-    """Pair each transcript with its audio (by the manifest's audio column, or a shared name stem); images, told by
-    their content, stand alone."""
+) -> tuple[list[tuple[Path, list[Path]]], list[Outcome]]:
+    """Pair each transcript with its recordings, in the order of its parts: those its manifest row names in the
+    audio column, then in the video column (several separated by ';'), or else the one sharing its name stem.
+    Images, told by their content, stand alone."""
     problems: list[Outcome] = []
     transcripts: list[Path] = []
     audio: dict[str, Path] = {}
-    pairs: list[tuple[Path, Path | None]] = []
+    pairs: list[tuple[Path, list[Path]]] = []
     for path in expand(paths):
         if manifest is not None and path.exists() and path.resolve() == manifest.resolve():
             continue
@@ -308,30 +289,38 @@ def plan(
             continue
         first = head(path)
         if images.is_image(first):
-            pairs.append((path, None))  # an item of its own, never paired with audio
-        elif audio_kind(first):
+            pairs.append((path, []))  # an item of its own, never paired with a recording
+        elif recordings.sniff(first):
             audio[path.name] = path
         else:
             transcripts.append(path)
     used_audio = set()
     for path in transcripts:
-        wanted = (rows or {}).get(path.name, {}).get("_audio")
-        match = audio.get(wanted) if wanted else next((a for n, a in audio.items() if Path(n).stem == path.stem), None)
-        if wanted and match is None:
+        wanted = [Path(n).name for n in (rows or {}).get(path.name, {}).get("_audio") or []]
+        missing = [n for n in wanted if n not in audio]
+        if missing:
             problems.append(
-                Outcome(path.name, "failed", reason=f"its audio file {wanted} was not among the files given")
+                Outcome(
+                    path.name,
+                    "failed",
+                    reason=f"its recording{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                    f"{'were' if len(missing) > 1 else 'was'} not among the files given",
+                )
             )
             continue
-        if match:
-            used_audio.add(match.name)
-        pairs.append((path, match))
+        if wanted:
+            matches = [audio[n] for n in wanted]
+        else:
+            matches = [a for n, a in sorted(audio.items()) if Path(n).stem == path.stem][:1]
+        used_audio.update(m.name for m in matches)
+        pairs.append((path, matches))
     for name in sorted(set(audio) - used_audio):
         problems.append(
             Outcome(
                 name,
                 "failed",
-                reason="audio without a transcript: give its transcript too "
-                "(same name, or the manifest's audio column)",
+                reason="a recording without a transcript: give its transcript too "
+                "(same name, or the manifest's audio or video column)",
             )
         )
     if rows is not None:

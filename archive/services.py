@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import about, annotations, contributions, i18n, images, media, transcripts, vocab
+from . import about, annotations, contributions, i18n, images, media, recordings, transcripts, vocab
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
@@ -67,6 +68,18 @@ class Transcripts:
         flagged = transcripts.correct_segment(self.collection, interview_id, n, text, author, expected)
         self.indexer.updated(interview_id)
         return flagged
+
+
+class Recordings:
+    """An interview's recordings: parts added after its last one (probed first, kept byte for byte)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def add(self, interview_id: str, given: list[tuple[Path | bytes, str]], author: str) -> list[dict]:
+        added = recordings.add(self.collection, interview_id, given, author)
+        self.indexer.updated(interview_id)  # the record changed: its document is made again from it
+        return added
 
 
 class Vocabularies:
@@ -186,6 +199,7 @@ class Services:
     indexer: Indexer
     annotations: Annotations
     transcripts: Transcripts
+    recordings: Recordings
     vocabularies: Vocabularies
     ingest: Ingest
     media: Media
@@ -207,6 +221,7 @@ class Services:
             indexer=indexer,
             annotations=Annotations(collection, indexer),
             transcripts=Transcripts(collection, indexer),
+            recordings=Recordings(collection, indexer),
             vocabularies=Vocabularies(collection, indexer),
             ingest=ingest,
             media=items,

@@ -65,9 +65,15 @@ def wav(frames: int = 800) -> bytes:
     return buffer.getvalue()
 
 
-def mp3(blocks: int = 64) -> bytes:
-    """An ID3v2.4 header and `blocks` runs of the 256 byte values: taken for MP3 by its content, never played."""
-    return b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * blocks
+def mp3(seconds: float = 1.0) -> bytes:
+    """A real MP3 of a tone (encoded by PyAV, see media_factory), as bytes."""
+    import tempfile
+    from pathlib import Path
+
+    from media_factory import sound
+
+    with tempfile.TemporaryDirectory() as folder:
+        return sound(Path(folder) / "tone.mp3", seconds, "mp3").read_bytes()
 
 
 def docx(paragraphs: list[str], table: list[tuple[str, str]] | None = None) -> bytes:

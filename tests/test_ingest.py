@@ -1,6 +1,7 @@
 """Batch ingest through the command line: files and a manifest in, checked folders out, nothing half-written."""
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -193,15 +194,24 @@ def test_manifest_in_windows_1251_and_rows_for_missing_files(runner, app, batch)
 
 
 def test_audio_is_paired_by_name_and_kept(runner, app, batch):
-    audio = mp3(40)
+    audio = mp3()
     (batch / "interview.mp3").write_bytes(audio)
     (batch / "lonely.ogg").write_bytes(b"OggS" + b"\x00" * 200)
     result = runner("ingest", str(batch / "interview.vtt"), str(batch / "interview.mp3"), str(batch / "lonely.ogg"))
-    assert "FAILED     lonely.ogg: audio without a transcript" in result.stdout
+    assert "FAILED     lonely.ogg: a recording without a transcript" in result.stdout
     [(folder_id, record)] = interviews(app.config["ARCHIVE_DATA"]).items()
-    assert record["audio"] == {"file": "interview.mp3", "original": "original/audio.mp3", "type": "audio/mpeg"}
-    stored = app.config["ARCHIVE_DATA"] / "interviews" / folder_id / "original" / "audio.mp3"
-    assert stored.read_bytes() == audio
+    [part] = record["recordings"]
+    assert {k: part[k] for k in ("part", "file", "original", "type", "kind", "container", "offset")} == {
+        "part": 1,
+        "file": "interview.mp3",
+        "original": "original/recording-1.mp3",
+        "type": "audio/mpeg",
+        "kind": "audio",
+        "container": "mp3",
+        "offset": 0.0,
+    }
+    stored = app.config["ARCHIVE_DATA"] / "interviews" / folder_id / "original" / "recording-1.mp3"
+    assert stored.read_bytes() == audio and part["sha256"] == hashlib.sha256(audio).hexdigest()
 
 
 def test_real_spreadsheet_exports_without_our_columns_are_refused_clearly(runner, batch, shared_data):

@@ -13,7 +13,7 @@ from archive.ingest import Ingester
 from archive.names import shipped_gazetteer
 
 DATA = Path(__file__).parent / "data" / "transcripts"
-AUDIO = mp3(64)
+AUDIO = mp3()
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_interview_page_shows_turns_with_citable_anchors(client, ingested):
     assert 'href="#s4"' in page and "And then the trains came." in page
     assert '<span class="speaker">Anna Tsoi</span>' in page
     assert "0:00:09" in page  # timecodes shown as h:mm:ss
-    assert f'src="/interviews/{ingested["public"]}/audio"' in page
+    assert f'src="/interviews/{ingested["public"]}/recordings/1"' in page
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_historian_uploads_a_transcript_with_audio(client, auth, app):
     record = app.extensions["collection"].read("interviews", interview_id, "interview.json").json()
     assert record["villages"][0] == {"name": "Uştöbe", "place": "ushtobe"}
     assert record["narrators"] == [{"name": "Цой Анна", "other_forms": ["Tsoi Anna", "최 안나"]}]
-    assert record["audio"]["original"] == "original/audio.mp3"
+    assert record["recordings"][0]["original"] == "original/recording-1.mp3"
     assert (
         app.extensions["collection"].last_change("interviews", interview_id, "interview.json")["author"] == "historian"
     )
@@ -188,5 +188,5 @@ def test_audio_that_is_not_audio_is_refused_beside_the_audio_field(client, auth)
             audio=(io.BytesIO(b"not a sound at all"), "take.mp3"),
         ).get_data(as_text=True)
     )
-    message = "Take.mp3 is not audio this archive plays"
+    message = "Take.mp3 is not a recording this archive takes"
     assert message in page and page.index(message) > page.index('id="audio"')

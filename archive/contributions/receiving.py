@@ -7,13 +7,12 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from .. import images, metadata, vocab
+from .. import images, metadata, recordings, vocab
 from ..collection import ID_ALPHABET, Collection, now
 from ..errors import ConflictError
 from ..formats import FormatError
 from ..formats import read as read_transcript
 from ..i18n import N_
-from ..ingest import audio_kind
 from .inbox import (
     KIND,
     RETRIES,
@@ -31,11 +30,27 @@ from .receipts import CODE_LENGTH, Receipt, _digest
 
 
 def check_story_file(upload: Upload) -> str:
-    """Tell what a story file is ("txt", "docx" or an audio kind) or refuse it, by its content."""
-    head = upload.source[:32] if isinstance(upload.source, bytes) else upload.source.read_bytes()[:32]
-    kind = audio_kind(head)
-    if kind:
-        return kind
+    """Tell what a story file is ("txt", "docx" or the container of a sound recording, also its extension) or refuse
+    it, by its content; a recording is probed whole (recordings.probe), so a damaged one is refused now."""
+    if isinstance(upload.source, bytes):
+        head = upload.source[:32]
+    else:
+        with upload.source.open("rb") as opened:
+            head = opened.read(32)
+    if recordings.sniff(head):
+        try:
+            found = recordings.probe(upload.source, upload.name)
+        except recordings.RecordingError as error:
+            raise ContributionError("{error}", "story_file", "story_type", upload.name, error=error) from None
+        if found.kind != "audio":
+            raise ContributionError(
+                N_("{name}: send the story as plain text, a Word file (.docx) or audio"),
+                "story_file",
+                "story_type",
+                upload.name,
+                name=upload.name,
+            )
+        return found.extension
     data = upload.source if isinstance(upload.source, bytes) else upload.source.read_bytes()
     try:
         transcript = read_transcript(data, upload.name)

@@ -15,8 +15,8 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
-from .. import access, annotations, interviews, redaction, vocab
-from ..errors import CollectionError
+from .. import access, annotations, interviews, recordings, redaction, vocab
+from ..errors import CollectionError, ConflictError
 from ..i18n import N_
 from ..search import FACETS
 from . import problems, schemas
@@ -264,6 +264,47 @@ def import_annotations(interview_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     return answer(counts)
+
+
+# --- recordings -------------------------------------------------------------------------------------------------------
+
+
+def _recording_json(interview_id: str, part: dict) -> dict:
+    return {
+        **part,
+        "url": url_for("interviews.recording", interview_id=interview_id, part=part["part"], _external=True),
+    }
+
+
+@bp.get("/interviews/<interview_id>/recordings")
+@documented(schemas.RecordingListSchema)
+def interview_recordings(interview_id: str):
+    """The interview's recordings (its parts, in the order they play), for those who may read it."""
+    interview = get_interview_or_404(interview_id)
+    parts = recordings.parts(interview.record)
+    return answer({"items": [_recording_json(interview_id, p) for p in parts]})
+
+
+@bp.post("/interviews/<interview_id>/recordings")
+@documented(schemas.RecordingListSchema, status=201, upload="recording", writes=True, headers=("Location",))
+def add_recordings(interview_id: str):
+    """Add recordings after the interview's last part: one or more files in the multipart field `recording`, in
+    the order they play; answer 201 with the parts added.
+
+    Each file is probed whole first (sound: MP3, M4A, Ogg, WAV, FLAC; video: MP4, WebM); one that is not a
+    recording, or is cut short or damaged, refuses them all (422 recording-unusable)."""
+    _writer()
+    get_interview_or_404(interview_id)
+    files = [f for f in request.files.getlist("recording") if f.filename or f.content_length]
+    given = [(f.read(), f.filename or f"recording-{n}") for n, f in enumerate(files, 1)]
+    try:
+        added = services().recordings.add(interview_id, given, g.viewer.name)
+    except ConflictError as error:
+        return problems.from_error(error)
+    except recordings.RecordingError as error:
+        return problems.from_error(error, 422)
+    location = url_for("interviews.recording", interview_id=interview_id, part=added[0]["part"])
+    return answer({"items": [_recording_json(interview_id, p) for p in added]}, Location=location)
 
 
 def _located(annotation_id: str) -> tuple[str, dict]:

@@ -1,4 +1,4 @@
-"""Interview pages: the list, one interview with its transcript, its audio, and the historian's upload form."""
+"""Interview pages: the list, one interview with its transcript, its recordings, and the historian's upload forms."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, redaction, transcripts
+from .. import access, annotations, dates, recordings, redaction, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
-from .forms.interviews import InterviewUploadForm, PassageForm
+from .forms.interviews import InterviewUploadForm, PassageForm, RecordingsForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services, site_name
 from .paging import page_number
 
@@ -61,6 +61,8 @@ def show(interview_id: str):
             segments=segments,
             staff=staff,
             timed=timed(segments),
+            parts=recordings.parts(interview.record),
+            ends=segment_ends(segments, recordings.end(interview.record)),
             citation=citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
             **page_parts(interview_id, segments, notes, staff),
@@ -72,6 +74,20 @@ def show(interview_id: str):
 def timed(segments: list[dict]) -> bool:
     """Tell whether every passage has its time, so that the transcript can be given as WebVTT."""
     return bool(segments) and all(s.get("start") is not None for s in segments)
+
+
+def segment_ends(segments: list[dict], last: float | None) -> list[float | None]:
+    """Where each passage ends in continuous time: the next timed passage's start, or the end of the last part
+    (None when that is not known)."""
+    ends: list[float | None] = []
+    following = last
+    for s in reversed(segments):
+        start = s.get("start")
+        # a transcript timed beyond its recordings' end: the passage ends where it starts, never before
+        ends.append(max(following, start) if following is not None and start is not None else following)
+        if start is not None:
+            following = start
+    return ends[::-1]
 
 
 def citation(record: dict, interview_id: str) -> str:
@@ -191,16 +207,61 @@ def correct(interview_id: str, n: int):
     ), 200 if not form.errors else 422
 
 
+def playable_before_sound(interview_id: str, record: dict, part: dict, sees_redactions: bool) -> tuple[Path, str]:
+    """STAND-IN for `sound.playable` (issue 15, "sound"), replaced at the merge: the original to staff, and to
+    readers while no passage is redacted; otherwise the recording is withheld (404), as before there were silenced
+    copies."""
+    if not sees_redactions and redaction.present(annotations.items(collection(), interview_id)):
+        abort(404, N_("The recordings of this interview are withheld while some of its passages are redacted."))
+    return collection().path("interviews", interview_id, part["original"]), part["type"]
+
+
+@bp.get("/<interview_id>/recordings/<int:part>")
+def recording(interview_id: str, part: int):
+    """One part of an interview's recordings, with range requests (206) for seeking; only to those who may read the
+    interview (anyone else finds nothing here), never cached when the interview is not public."""
+    interview = get_interview_or_404(interview_id)
+    found = recordings.part(interview.record, part)
+    if found is None:
+        abort(404, N_("This interview has no such recording."))
+    path, content_type = playable_before_sound(interview_id, interview.record, found, access.sees_redactions(g.reader))
+    response = send_file(path, mimetype=content_type, conditional=True, max_age=0)
+    return private_unless_public(response, interview.record)
+
+
 @bp.get("/<interview_id>/audio")
 def audio(interview_id: str):
+    """The first part, at the address it had when an interview had one recording."""
+    return recording(interview_id, 1)
+
+
+@bp.route("/<interview_id>/recordings/new", methods=["GET", "POST"])
+def add_recordings(interview_id: str):
+    """A historian adds recordings (parts) after those the interview has."""
+    access.require(g.viewer, "edit")
     interview = get_interview_or_404(interview_id)
-    sound = interview.record.get("audio")
-    if not sound:
-        abort(404, N_("This interview has no audio."))
-    if not access.sees_redactions(g.reader) and redaction.present(annotations.items(collection(), interview_id)):
-        abort(404, N_("The audio of this interview is withheld while some of its passages are redacted."))
-    path = collection().path("interviews", interview_id, sound["original"])
-    return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
+    form = RecordingsForm()
+    if form.validate_on_submit():
+        chosen = sorted((f for f in form.recordings.data or [] if f and f.filename), key=lambda f: f.filename)
+        with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+            given = []
+            for number, upload in enumerate(chosen):
+                kept = Path(scratch) / f"recording-{number}"
+                upload.save(kept)
+                given.append((kept, upload.filename))
+            try:
+                added = services().recordings.add(interview_id, given, g.viewer.name)
+            except ConflictError as error:
+                form.form_errors.append(sentence(error))
+            except recordings.RecordingError as error:
+                form.recordings.errors = [*form.recordings.errors, sentence(error)]
+            else:
+                flash(_n("{n} recording added.", "{n} recordings added.", len(added)))
+                return redirect(url_for("interviews.show", interview_id=interview_id))
+        form.form_errors.append(_("Nothing was saved; choose the files again."))
+    return render_template(
+        "interviews/recordings.html", form=form, interview=interview
+    ), 200 if not form.errors else 422
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -210,18 +271,14 @@ def new():
     if form.validate_on_submit():
         ingester = services().ingest.ingester(g.viewer.name)
         upload = form.transcript.data
+        chosen = sorted((f for f in form.audio.data or [] if f and f.filename), key=lambda f: f.filename)
         with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
-            audio_path = None
-            if form.audio.data and form.audio.data.filename:
-                audio_path = Path(scratch) / "audio"
-                form.audio.data.save(audio_path)
-            outcome = ingester.ingest(
-                upload.read(),
-                upload.filename or "transcript",
-                form.metadata(),
-                audio_path,
-                form.audio.data.filename if audio_path else "",
-            )
+            given = []
+            for number, sound in enumerate(chosen):
+                kept = Path(scratch) / f"recording-{number}"
+                sound.save(kept)
+                given.append((kept, sound.filename))
+            outcome = ingester.ingest(upload.read(), upload.filename or "transcript", form.metadata(), parts=given)
         if outcome.status == "ingested":
             flash(_("Ingested “{name}”.", name=upload.filename) + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))

@@ -37,6 +37,7 @@ class Operation:
     media_type: str = "application/json"
     query: type[Schema] | None = None
     body: type[Schema] | None = None
+    upload: str | None = None  # a multipart/form-data body: the name of its field of one or more files
     writes: bool = False  # staff only, with a Bearer token or a session and its CSRF token
     if_match: str | None = None  # "required" or "optional"
     etag: bool = False  # the answer carries the ETag of what it shows
@@ -144,7 +145,7 @@ def _build(app: Flask) -> dict:
 HEADERS = {
     "ETag": "The version of what this answer shows (strong): name it in If-Match to change or remove it.",
     "Link": "RFC 8288 links to the first, prev, next and last pages, absolute, with the other query arguments kept.",
-    "Location": "Where the new annotation is.",
+    "Location": "Where the new annotation, or the first new recording, is.",
     "Retry-After": "Seconds to wait before trying again.",
 }
 
@@ -186,6 +187,25 @@ def _operation(view, operation: Operation, path_parameters: list[dict]) -> dict:
             "required": True,
             "content": {media_type: {"schema": operation.body} for media_type in BODY_TYPES},
         }
+    if operation.upload is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            operation.upload: {
+                                "type": "array",
+                                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                "minItems": 1,
+                            }
+                        },
+                        "required": [operation.upload],
+                    }
+                }
+            },
+        }
     described["security"] = [{"bearerAuth": []}] if operation.writes else [{}, {"bearerAuth": []}]
 
     ok: dict = {"description": "Done." if operation.answer is None else "What was asked for."}
@@ -212,6 +232,8 @@ def _operation(view, operation: Operation, path_parameters: list[dict]) -> dict:
         responses[507] = _problem("The archive's disk is full; nothing was changed (disk-full).")
     if operation.body is not None:
         responses[422] = _problem("The archive refused what was sent (annotation-invalid); `field` says where.")
+    if operation.upload is not None:
+        responses[422] = _problem("A file is not a recording the archive takes, or is damaged (recording-unusable).")
     if operation.if_match:
         responses[412] = _problem("If-Match names a version that is no longer current (version-conflict).")
     if operation.if_match == "required":

@@ -35,6 +35,12 @@ KINDS = {
         "The annotation or collection does not fit the W3C model, the transcript or the archive's vocabularies; "
         "`field` names the member at fault when one is. Nothing was stored.",
     ),
+    "recording-unusable": Kind(
+        422,
+        "Recording refused",
+        "A file sent as a recording is not sound or video the archive takes (MP3, M4A, Ogg, WAV, FLAC, MP4, WebM), "
+        "or it is cut short or damaged; `detail` names the file. Nothing was stored.",
+    ),
     "version-conflict": Kind(
         412,
         "Changed since you read it",

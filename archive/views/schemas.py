@@ -219,6 +219,43 @@ class MediaItemSchema(Open):
     interviews = fields.List(fields.String(), metadata={"description": "Those of its interviews you may open."})
 
 
+class RecordingSoundSchema(Schema):
+    codec = fields.String(required=True)
+    channels = fields.Integer(required=True, allow_none=True)
+    sample_rate = fields.Integer(required=True, allow_none=True)
+
+
+class RecordingPictureSchema(Schema):
+    codec = fields.String(required=True)
+    width = fields.Integer(required=True, allow_none=True)
+    height = fields.Integer(required=True, allow_none=True)
+
+
+class RecordingSchema(Schema):
+    """One part of an interview's recordings (a tape, a session), in continuous time: it starts at `offset` seconds
+    from the start of the first part. Lengths, sizes and codecs are null for a recording stored before they were
+    read."""
+
+    part = fields.Integer(required=True, metadata={"minimum": 1})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "The file, with range requests."})
+    file = fields.String(required=True, metadata={"description": "Its name as it was given."})
+    type = fields.String(required=True, metadata={"description": "Its content type."})
+    kind = fields.String(required=True, metadata={"enum": ["audio", "video"]})
+    container = fields.String(required=True)
+    duration = fields.Float(required=True, allow_none=True, metadata={"description": "Seconds."})
+    offset = fields.Float(required=True, metadata={"description": "Seconds from the start of the first part."})
+    bytes = fields.Integer(required=True, allow_none=True)
+    sha256 = fields.String(required=True, allow_none=True)
+    audio = fields.Nested(RecordingSoundSchema, required=True, allow_none=True)
+    video = fields.Nested(RecordingPictureSchema, required=True, allow_none=True)
+
+
+class RecordingListSchema(Schema):
+    """An interview's recordings in the order they play."""
+
+    items = fields.List(fields.Nested(RecordingSchema), required=True)
+
+
 class MediaListSchema(Schema):
     """One page of the items the reader may see."""
 

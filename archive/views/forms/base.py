@@ -18,6 +18,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields import FileField as AnyFileField  # flask_wtf's file fields, one file or several, are these
 from wtforms.fields.core import Field, UnboundField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -48,7 +49,7 @@ def _file_field_names(form_class) -> frozenset[str]:
         for name, unbound in vars(klass).items():
             if not isinstance(unbound, UnboundField):
                 continue
-            if issubclass(unbound.field_class, FileField):
+            if issubclass(unbound.field_class, AnyFileField):
                 names.add(name)
             inner = unbound.args[0] if unbound.args else None
             if issubclass(unbound.field_class, FieldList) and isinstance(inner, UnboundField):

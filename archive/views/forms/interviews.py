@@ -1,6 +1,6 @@
 """The forms of the interviews blueprint: a historian's upload, and the correction of a passage."""
 
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     HiddenField,
     SelectChoice,
@@ -17,14 +17,20 @@ from .base import ACCESS_CHOICES, ArchiveForm
 
 
 class InterviewUploadForm(ArchiveForm):
-    """A historian's upload: a transcript, its audio if any, and what is known about the interview."""
+    """A historian's upload: a transcript, its recordings if any (in order), and what is known about the interview."""
 
     transcript = FileField(
         N_("Transcript"),
         validators=[FileRequired("Choose the transcript file.")],
         description=N_("Plain text, WebVTT, SRT, OHMS XML or Word (.docx)."),
     )
-    audio = FileField(N_("Audio (optional)"), description=N_("MP3, WAV, Ogg, FLAC or M4A."))
+    audio = MultipleFileField(
+        N_("Recordings (optional)"),
+        description=N_(
+            "Sound (MP3, M4A, Ogg, WAV, FLAC) or video (MP4, WebM); several parts, such as tapes or sessions, may be "
+            "chosen together: they are played one after the other, in the order of their file names."
+        ),
+    )
     title = StringField(
         N_("Title"),
         validators=[Length(max=300)],
@@ -119,3 +125,16 @@ class PassageForm(ArchiveForm):
     )
     version = HiddenField()
     submit = SubmitField(N_("Save correction"))
+
+
+class RecordingsForm(ArchiveForm):
+    """A historian adds recordings to an interview: parts played after those it has."""
+
+    recordings = MultipleFileField(
+        N_("Recordings"),
+        description=N_(
+            "Sound (MP3, M4A, Ogg, WAV, FLAC) or video (MP4, WebM). Several parts may be chosen together: they are "
+            "added after the interview's last part, in the order of their file names."
+        ),
+    )
+    submit = SubmitField(N_("Add recordings"))
