@@ -207,6 +207,9 @@ def test_no_output_leaks_a_marker(world, viewer, state):
             assert word in body.decode(), url
     # the audio speaks the redacted words too, so it is withheld with them
     assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else 404)
+    assert fetch(client, f"/interviews/{interview_id}/recordings/1")[0] == (200 if allowed else 404)
+    listed = fetch(client, f"/api/v1/interviews/{interview_id}/recordings")[0]
+    assert listed == (200 if whole_record_readable else 404)
     # lists, the feed, the event's page, the home page and OAI-PMH: the marker only where allowed (OAI: public
     # records only; the home page lists only the few latest records)
     for url in (
