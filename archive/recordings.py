@@ -132,7 +132,7 @@ def probe(source: Path | bytes, name: str) -> Probe:
                 return _check(media, container, name, size, digest.hexdigest())
         except RecordingError:
             raise
-        except (av.FFmpegError, ValueError, OverflowError, EOFError, IndexError):
+        except Exception:  # noqa: BLE001 - whatever a damaged file makes FFmpeg or PyAV raise, the file is refused
             # FFmpeg's own reason is in English and names paths: the person is told what it means for them
             raise RecordingError(
                 N_("{name} cannot be read as a recording: it is damaged or cut short"), name=name

@@ -398,3 +398,15 @@ def test_api_adds_recordings_with_a_bearer_token_and_lists_them(client, app, sam
     nothing = client.post(url, data={}, headers=bearer, content_type="multipart/form-data")
     assert nothing.status_code == 422
     assert len(client.get(url).json["items"]) == 2
+
+
+def test_a_familys_story_recording_is_probed_and_a_broken_one_refused(tmp_path):
+    from archive.contributions import ContributionError, Upload, check_story_file
+
+    assert check_story_file(Upload(sound(tmp_path / "s.m4a", 1.0, "m4a"), "grandmother.m4a")) == "m4a"
+    assert check_story_file(Upload(wav_bytes(1.0), "story.wav")) == "wav"
+    with pytest.raises(ContributionError) as refused:
+        check_story_file(Upload(cut(wav(tmp_path / "half.wav", 4.0)), "half.wav"))
+    assert refused.value.field == "story_file" and "half.wav is cut short" in str(refused.value)
+    with pytest.raises(ContributionError):  # a film is not a story the form takes
+        check_story_file(Upload(video(tmp_path / "f.webm", 1.0), "f.webm"))

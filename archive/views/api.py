@@ -8,7 +8,9 @@ describes it all, generated from the `@documented` views and the schemas they re
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import asdict
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -295,14 +297,19 @@ def add_recordings(interview_id: str):
     recording, or is cut short or damaged, refuses them all (422 recording-unusable)."""
     _writer()
     get_interview_or_404(interview_id)
-    files = [f for f in request.files.getlist("recording") if f.filename or f.content_length]
-    given = [(f.read(), f.filename or f"recording-{n}") for n, f in enumerate(files, 1)]
-    try:
-        added = services().recordings.add(interview_id, given, g.viewer.name)
-    except ConflictError as error:
-        return problems.from_error(error)
-    except recordings.RecordingError as error:
-        return problems.from_error(error, 422)
+    files = request.files.getlist("recording")
+    with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+        given = []
+        for number, upload in enumerate(files, 1):  # kept on disk while they are probed: recordings can be large
+            kept = Path(scratch) / f"recording-{number}"
+            upload.save(kept)
+            given.append((kept, upload.filename or f"recording-{number}"))
+        try:
+            added = services().recordings.add(interview_id, given, g.viewer.name)
+        except ConflictError as error:
+            return problems.from_error(error)
+        except recordings.RecordingError as error:
+            return problems.from_error(error, 422)
     location = url_for("interviews.recording", interview_id=interview_id, part=added[0]["part"])
     return answer({"items": [_recording_json(interview_id, p) for p in added]}, Location=location)
 
