@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, redaction, transcripts
+from .. import access, dates, redaction, sound, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -53,6 +53,7 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
+    heard = recording_for_reader(interview_id, interview.record, 1) if interview.record.get("audio") else None
     response = make_response(
         render_template(
             "interviews/show.html",
@@ -61,6 +62,7 @@ def show(interview_id: str):
             segments=segments,
             staff=staff,
             timed=timed(segments),
+            recording_withheld=heard if isinstance(heard, str) else None,
             citation=citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
             **page_parts(interview_id, segments, notes, staff),
@@ -193,14 +195,23 @@ def correct(interview_id: str, n: int):
 
 @bp.get("/<interview_id>/audio")
 def audio(interview_id: str):
+    """The recording's first part as this reader may hear it (sound.playable decides: the original or its streaming
+    copy, the public copy with redacted passages silent, or nothing)."""
     interview = get_interview_or_404(interview_id)
-    sound = interview.record.get("audio")
-    if not sound:
-        abort(404, N_("This interview has no audio."))
-    if not access.sees_redactions(g.reader) and redaction.present(annotations.items(collection(), interview_id)):
-        abort(404, N_("The audio of this interview is withheld while some of its passages are redacted."))
-    path = collection().path("interviews", interview_id, sound["original"])
-    return send_file(path, mimetype=sound["type"], conditional=True, max_age=0)
+    heard = recording_for_reader(interview_id, interview.record, 1)
+    if isinstance(heard, str):
+        abort(404, heard)
+    path, mimetype = heard
+    return private_unless_public(send_file(path, mimetype=mimetype, conditional=True, max_age=0), interview.record)
+
+
+def recording_for_reader(interview_id: str, record: dict, part: int) -> tuple[Path, str] | str:
+    """What this reader gets of one part of the recording (see sound.playable): a file and its type, or why not.
+    STAND-IN until the merge with the "rec" branch, whose serving view for parts calls sound.playable itself."""
+    sees = access.sees_redactions(g.reader)
+    return sound.playable(
+        collection(), interview_id, record, part, sees, None if sees else sound.ranges(collection(), interview_id)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
