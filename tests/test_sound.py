@@ -311,3 +311,51 @@ def test_redacted_ranges_follow_segments_and_never_fail_open():
     assert sound.redacted_ranges(segments, [redaction_of(14, 16)]) is None  # a passage without times
     assert sound.redacted_ranges(segments, []) == []
     assert sound.local_ranges({"offset": 10.0, "duration": 5.0}, [(5.0, 9.5), (12.0, None)]) == [(2.0, 5.0)]
+
+
+def small_video(path: Path, codec: str, sound_codec: str, seconds: int = 2) -> None:
+    """A small video in any container PyAV writes (told by the name's extension), with a sine tone."""
+    with av.open(str(path), "w") as out:
+        pictures = out.add_stream(codec, rate=25)
+        pictures.width, pictures.height, pictures.pix_fmt = 160, 120, "yuv420p"
+        sound_out = out.add_stream(sound_codec, rate=48000, layout="mono")
+        for i in range(25 * seconds):
+            frame = av.VideoFrame(160, 120, "yuv420p")
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            out.mux(pictures.encode(frame))
+        samples = array.array("f", (0.3 * math.sin(2 * math.pi * 440 * i / 48000) for i in range(seconds * 48000)))
+        whole = av.AudioFrame(format="flt", layout="mono", samples=len(samples))
+        whole.planes[0].update(samples.tobytes())
+        whole.sample_rate, whole.pts, whole.time_base = 48000, 0, Fraction(1, 48000)
+        size = sound_out.codec_context.frame_size or 960
+        chunks = av.AudioResampler(format=sound_out.format.name, layout="mono", rate=48000, frame_size=size)
+        done = 0
+        for chunk in chunks.resample(whole) + chunks.resample(None):
+            chunk.pts, done = done, done + chunk.samples
+            out.mux(sound_out.encode(chunk))
+        out.mux(sound_out.encode(None))
+        out.mux(pictures.encode(None))
+
+
+def test_a_webm_keeps_its_vp9_pictures_and_a_video_browsers_cannot_play_gets_a_web_copy(tmp_path):
+    webm, public = tmp_path / "story.webm", tmp_path / "public.webm"
+    small_video(webm, "libvpx-vp9", "libopus")
+    found = sound.probe(webm)
+    assert sound.stream_plan(found, webm.stat().st_size, sound.Settings()) is None  # browsers play it as it is
+    plan = sound.public_plan(found)
+    assert (plan.muxer, plan.audio, plan.video) == ("webm", "libopus", "copy")
+    sound.transcode(webm, public, plan, [(1.0, None)])
+    original, silenced = decoded(webm.read_bytes()), decoded(public.read_bytes())
+    assert abs(silenced[0] - original[0]) <= 0.1
+    assert_silenced(original[1], silenced[1], {1})
+    assert sound.probe(public).video == "vp9"
+
+    mkv, web = tmp_path / "story.mkv", tmp_path / "web.mp4"
+    small_video(mkv, "mpeg4", "mp2")
+    found = sound.probe(mkv)
+    plan = sound.stream_plan(found, mkv.stat().st_size, sound.Settings())
+    assert plan is not None and (plan.type, plan.video) == ("video/mp4", "encode")
+    sound.transcode(mkv, web, plan)
+    made = sound.probe(web)
+    assert (made.video, made.audio, made.width, made.height) == ("h264", "aac", 160, 120)
+    assert abs(made.duration - found.duration) <= 0.1
