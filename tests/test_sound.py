@@ -359,3 +359,14 @@ def test_a_webm_keeps_its_vp9_pictures_and_a_video_browsers_cannot_play_gets_a_w
     made = sound.probe(web)
     assert (made.video, made.audio, made.width, made.height) == ("h264", "aac", 160, 120)
     assert abs(made.duration - found.duration) <= 0.1
+
+
+def test_a_cancelled_copy_leaves_nothing_behind_and_readers_still_wait(app, client, collection, timed):
+    redact(app, timed, "Kowalczyk")
+    with pytest.raises(sound.Cancelled):
+        app.extensions["services"].recordings.derive(timed, cancelled=lambda: True)
+    derived = collection.folder("interviews", timed) / "derived"
+    assert sorted(p.name for p in derived.iterdir() if not p.name.startswith(".recordings")) == []
+    assert heard(client, timed)[0].status_code == 404
+    [job] = run_jobs(app)  # the job queued by the redaction makes it whole
+    assert job.state == "done" and heard(client, timed)[0].status_code == 200
