@@ -66,6 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("INDEX_REPAIR_IN_BACKGROUND", True):  # a server's index work goes to its job runner
         app.extensions["search"].on_damage = lambda: queue.run_soon("repair-index")
         app.extensions["indexer"].check_soon = lambda: queue.run_soon("check-index")
+    app.extensions["services"].recordings.later = lambda interview_id, redactions, author: queue.submit(
+        "derive-recordings", {"interview": interview_id, "redactions": redactions}, author
+    )
     if app.config["ARCHIVE_INDEX_CHECK_AT_START"]:
         app.extensions["indexer"].check_later()
     views.init_app(app)

@@ -170,21 +170,31 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
 @click.argument("item_ids", nargs=-1)
 @click.option("--force", is_flag=True, help="Make every derivative again, even those made with today's settings.")
 def derive(item_ids: tuple[str, ...], force: bool) -> None:
-    """Make the display copies and thumbnails of media items (all, or those named) that are missing or stale."""
+    """Make the display copies and thumbnails of media items, and the streaming and public copies of interviews'
+    recordings (all, or the items and interviews named), that are missing or stale."""
     import getpass
 
     app = _app()
-    items = app.extensions["services"].media
-    ids = list(item_ids) or items.collection.ids("media")
+    services = app.extensions["services"]
+    collection = services.collection
+    if item_ids:
+        named = [("interviews" if collection.exists("interviews", i) else "media", i) for i in item_ids]
+    else:
+        named = [("media", i) for i in collection.ids("media")] + [
+            ("interviews", i) for i in collection.ids("interviews")
+        ]
     made = failed = 0
-    with click.progressbar(ids, label="Deriving", file=sys.stderr, show_pos=True) as bar:
-        for item_id in bar:
+    with click.progressbar(named, label="Deriving", file=sys.stderr, show_pos=True) as bar:
+        for kind, folder_id in bar:
             try:
-                made += items.derive(item_id, getpass.getuser(), force)
+                if kind == "media":
+                    made += services.media.derive(folder_id, getpass.getuser(), force)
+                else:
+                    made += bool(services.recordings.derive(folder_id, force))
             except ArchiveError as e:
                 failed += 1
-                click.echo(f"FAILED     media/{item_id}: {e}", err=True)
-    summary = f"{made} made, {len(ids) - made - failed} already current, {failed} failed"
+                click.echo(f"FAILED     {kind}/{folder_id}: {e}", err=True)
+    summary = f"{made} made, {len(named) - made - failed} already current, {failed} failed"
     if failed:
         raise ArchiveError(summary)
     click.echo(summary)

@@ -77,3 +77,10 @@ ARCHIVE_CONTRIBUTIONS_PER_HOUR = 5
 
 ARCHIVE_CONTRIBUTION_MAX_MB = 300
 """Largest file a family may send with a testimony (a story's audio, a photo), in megabytes."""
+
+ARCHIVE_STREAM_AUDIO_MB = 100
+"""Sound larger than this, in megabytes, gets a streaming copy (Opus) even when browsers play it (WAV and FLAC
+always get one)."""
+
+ARCHIVE_STREAM_VIDEO_MB = 500
+"""Video larger than this, in megabytes, gets a smaller web copy (H.264, at most 720 lines) for streaming."""

@@ -28,6 +28,7 @@ from flask import Flask
 from .accounts import immediate  # one write transaction of SQLite, as accounts take it
 from .errors import ArchiveError, Message
 from .i18n import N_
+from .sound import Cancelled as SoundCancelled
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE = ("queued", "running")
@@ -482,7 +483,32 @@ def check_index(app: Flask, job: Handle) -> str:
     )
 
 
-KINDS: dict[str, Handler] = {"reindex": reindex, "repair-index": repair_index, "check-index": check_index}
+def derive_recordings(app: Flask, job: Handle) -> str:
+    """Make an interview's streaming and public copies of its recordings (sound.py), those missing or stale: after
+    a redaction was added, changed or removed, or a recording added. Safe to run twice (what is current is kept);
+    cancelling stops between two frames and removes the unfinished copy. The argument "redactions" (a fingerprint)
+    only tells jobs for different redactions apart, so that a change during a run queues another run."""
+
+    def stop() -> bool:
+        return job.cancelled()
+
+    job.progress(0, 1)
+    try:
+        made = app.extensions["services"].recordings.derive(job.arguments["interview"], cancelled=stop)
+    except SoundCancelled:
+        raise JobCancelled from None
+    job.progress(1, 1)
+    if not made:
+        return N_("The copies of the recordings were up to date.")
+    return Message(N_("Copies of the recordings made: {count}."), count=len(made))
+
+
+KINDS: dict[str, Handler] = {
+    "reindex": reindex,
+    "repair-index": repair_index,
+    "check-index": check_index,
+    "derive-recordings": derive_recordings,
+}
 
 
 def init_app(app: Flask) -> Jobs:

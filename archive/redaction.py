@@ -29,7 +29,7 @@ def is_redaction(annotation: dict) -> bool:
 
 
 def present(items: Iterable[dict]) -> bool:
-    """Tell whether any passage is redacted (anchored or not): the audio, which cannot be masked, is then withheld."""
+    """Tell whether any passage is redacted (anchored or not). The recording is silenced by sound.py instead."""
     return any(is_redaction(a) for a in items)
 
 

@@ -13,17 +13,44 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import about, annotations, contributions, i18n, images, media, recordings, transcripts, vocab
+from . import about, annotations, contributions, i18n, images, media, recordings, sound, transcripts, vocab
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
 
 
-class Annotations:
-    """Annotations of interview passages: each write re-indexes the interview (its facets and links change)."""
+class Recordings:
+    """An interview's recordings: parts added after its last one (probed first, kept byte for byte), and the copies
+    readers hear (sound.py): streaming copies, and public copies with redacted passages silenced.
+    `later(interview_id, fingerprint, author)` queues the job that makes them (given by create_app: the services do
+    not know the job runner); `changed` is called after every write that may move a redaction or a time."""
 
-    def __init__(self, collection: Collection, indexer: Indexer):
-        self.collection, self.indexer = collection, indexer
+    def __init__(self, collection: Collection, indexer: Indexer, settings: sound.Settings):
+        self.collection, self.indexer, self.settings = collection, indexer, settings
+        self.later: Callable[[str, str, str], object] | None = None
+
+    def add(self, interview_id: str, given: list[tuple[Path | bytes, str]], author: str) -> list[dict]:
+        added = recordings.add(self.collection, interview_id, given, author)
+        self.indexer.updated(interview_id)  # the record changed: its document is made again from it
+        self.changed(interview_id, author)
+        return added
+
+    def changed(self, interview_id: str, author: str) -> None:
+        """Queue the making of a public copy if the one there is no longer matches the redactions."""
+        if self.later is not None and sound.outdated(self.collection, interview_id):
+            self.later(interview_id, sound.interview_print(self.collection, interview_id), author)
+
+    def derive(self, interview_id: str, force: bool = False, cancelled: Callable[[], bool] | None = None) -> list[str]:
+        """Make an interview's missing or stale streaming and public copies; return what was made."""
+        return sound.derive(self.collection, interview_id, self.settings, force, cancelled)
+
+
+class Annotations:
+    """Annotations of interview passages: each write re-indexes the interview (its facets and links change), and
+    a write that adds, changes or removes a redaction queues a new public copy of the recording."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, recordings: Recordings):
+        self.collection, self.indexer, self.recordings = collection, indexer, recordings
 
     def bodies(self, chosen: Mapping, tag_list: Iterable[str], text: str, redact: bool = False) -> list:
         return annotations.bodies(self.collection, chosen, tag_list, text, redact)
@@ -33,20 +60,24 @@ class Annotations:
     ) -> dict:
         made = annotations.create(self.collection, interview_id, start, end, body, author, quoted)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return made
 
     def edit(self, interview_id: str, annotation_id: str, expected: str, body: list, author: str) -> dict:
         edited = annotations.edit(self.collection, interview_id, annotation_id, expected, body, author)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return edited
 
     def delete(self, interview_id: str, annotation_id: str, expected: str, author: str) -> None:
         annotations.delete(self.collection, interview_id, annotation_id, expected, author)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
 
     def create_from_jsonld(self, interview_id: str, data: object, author: str) -> dict:
         made = annotations.from_jsonld(self.collection, interview_id, data, author)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return made
 
     def import_collection(
@@ -55,31 +86,22 @@ class Annotations:
         """Take back an AnnotationCollection, all or nothing; `expected` (a collection version) refuses a stale one."""
         counts = annotations.import_collection(self.collection, interview_id, data, author, expected)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return counts
 
 
 class Transcripts:
-    """Corrections of transcript passages; annotations move with their words (see transcripts.py)."""
+    """Corrections of transcript passages; annotations move with their words (see transcripts.py), and a
+    redaction that lost its words withholds whole segments, so the public copy of the recording may change."""
 
-    def __init__(self, collection: Collection, indexer: Indexer):
-        self.collection, self.indexer = collection, indexer
+    def __init__(self, collection: Collection, indexer: Indexer, recordings: Recordings):
+        self.collection, self.indexer, self.recordings = collection, indexer, recordings
 
     def correct_segment(self, interview_id: str, n: int, text: str, author: str, expected: str) -> list[dict]:
         flagged = transcripts.correct_segment(self.collection, interview_id, n, text, author, expected)
         self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return flagged
-
-
-class Recordings:
-    """An interview's recordings: parts added after its last one (probed first, kept byte for byte)."""
-
-    def __init__(self, collection: Collection, indexer: Indexer):
-        self.collection, self.indexer = collection, indexer
-
-    def add(self, interview_id: str, given: list[tuple[Path | bytes, str]], author: str) -> list[dict]:
-        added = recordings.add(self.collection, interview_id, given, author)
-        self.indexer.updated(interview_id)  # the record changed: its document is made again from it
-        return added
 
 
 class Vocabularies:
@@ -199,12 +221,12 @@ class Services:
     indexer: Indexer
     annotations: Annotations
     transcripts: Transcripts
-    recordings: Recordings
     vocabularies: Vocabularies
     ingest: Ingest
     media: Media
     contributions: Contributions
     about: About
+    recordings: Recordings
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -216,17 +238,18 @@ class Services:
         limits: images.Limits = app.extensions["image_limits"]
         ingest = Ingest(collection, indexer, int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20)
         items = Media(collection, indexer, limits)
+        recordings = Recordings(collection, indexer, sound.Settings.from_config(app.config))
         return cls(
             collection=collection,
             indexer=indexer,
-            annotations=Annotations(collection, indexer),
-            transcripts=Transcripts(collection, indexer),
-            recordings=Recordings(collection, indexer),
+            annotations=Annotations(collection, indexer, recordings),
+            transcripts=Transcripts(collection, indexer, recordings),
             vocabularies=Vocabularies(collection, indexer),
             ingest=ingest,
             media=items,
             contributions=Contributions(collection, indexer, limits, ingest, items),
             about=About(collection),
+            recordings=recordings,
         )
 
 

@@ -21,6 +21,7 @@ DOMAIN_WRITES = {
     "transcripts": {"correct_segment"},
     "vocab": {"save", "save_entry", "add_surname_spelling"},
     "media": {"edit", "derive", "write_derivatives"},
+    "sound": {"derive", "transcode"},
     "contributions": {
         "submit",
         "add_from_contributor",

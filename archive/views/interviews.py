@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, recordings, redaction, transcripts
+from .. import access, dates, recordings, redaction, sound, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -53,6 +53,7 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
+    parts, withheld = heard_parts(interview_id, interview.record)
     response = make_response(
         render_template(
             "interviews/show.html",
@@ -61,8 +62,9 @@ def show(interview_id: str):
             segments=segments,
             staff=staff,
             timed=timed(segments),
-            parts=recordings.parts(interview.record),
+            parts=parts,
             ends=segment_ends(segments, recordings.end(interview.record)),
+            recording_withheld=withheld,
             citation=citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
             **page_parts(interview_id, segments, notes, staff),
@@ -207,15 +209,6 @@ def correct(interview_id: str, n: int):
     ), 200 if not form.errors else 422
 
 
-def playable_before_sound(interview_id: str, record: dict, part: dict, sees_redactions: bool) -> tuple[Path, str]:
-    """STAND-IN for `sound.playable` (issue 15, "sound"), replaced at the merge: the original to staff, and to
-    readers while no passage is redacted; otherwise the recording is withheld (404), as before there were silenced
-    copies."""
-    if not sees_redactions and redaction.present(annotations.items(collection(), interview_id)):
-        abort(404, N_("The recordings of this interview are withheld while some of its passages are redacted."))
-    return collection().path("interviews", interview_id, part["original"]), part["type"]
-
-
 @bp.get("/<interview_id>/recordings/<int:part>")
 def recording(interview_id: str, part: int):
     """One part of an interview's recordings, with range requests (206) for seeking; only to those who may read the
@@ -224,7 +217,10 @@ def recording(interview_id: str, part: int):
     found = recordings.part(interview.record, part)
     if found is None:
         abort(404, N_("This interview has no such recording."))
-    path, content_type = playable_before_sound(interview_id, interview.record, found, access.sees_redactions(g.reader))
+    heard = recording_for_reader(interview_id, interview.record, part)
+    if isinstance(heard, str):
+        abort(404, heard)
+    path, content_type = heard
     response = send_file(path, mimetype=content_type, conditional=True, max_age=0)
     return private_unless_public(response, interview.record)
 
@@ -293,3 +289,24 @@ def new():
             target.errors.append(sentence(outcome.reason))
         form.form_errors.append(_("Nothing was saved. Correct what is marked below; files must be chosen again."))
     return render_template("interviews/new.html", form=form), 200 if not form.errors else 422
+
+
+def recording_for_reader(interview_id: str, record: dict, part: int) -> tuple[Path, str] | str:
+    """What this reader gets of one part of the recording (sound.playable decides: the original or its streaming
+    copy, the public copy with redacted passages silent, or nothing): a file and its type, or why not."""
+    sees = access.sees_redactions(g.reader)
+    return sound.playable(
+        collection(), interview_id, record, part, sees, None if sees else sound.ranges(collection(), interview_id)
+    )
+
+
+def heard_parts(interview_id: str, record: dict) -> tuple[list[dict], str | None]:
+    """The parts this reader may play, and why any other is withheld (the first reason), for the page's player."""
+    heard, withheld = [], None
+    for part in recordings.parts(record):
+        got = recording_for_reader(interview_id, record, part["part"])
+        if isinstance(got, str):
+            withheld = withheld or got
+        else:
+            heard.append(part)
+    return heard, withheld

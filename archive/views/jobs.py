@@ -18,6 +18,7 @@ KIND_NAMES = {
     "reindex": N_("Rebuild the search index"),
     "repair-index": N_("Repair the search index"),
     "check-index": N_("Check the search index"),
+    "derive-recordings": N_("Make the copies of an interview's recordings"),
 }
 STATE_NAMES = {
     "queued": N_("Queued"),
