@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from . import about, annotations, contributions, i18n, images, media, transcripts, vocab
+from . import about, annotations, contributions, i18n, images, interviews, media, segment_index, transcripts, vocab
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
@@ -67,6 +67,27 @@ class Transcripts:
         flagged = transcripts.correct_segment(self.collection, interview_id, n, text, author, expected)
         self.indexer.updated(interview_id)
         return flagged
+
+    def set_times(self, interview_id: str, times: dict[int, float | None], author: str, expected: str) -> list[dict]:
+        """Save passages' start times (the stamp mode) as a new version of the transcript; the passages found by
+        search then carry them."""
+        record = interviews.load(self.collection, interview_id).record
+        end = segment_index.recording_end(record, [])
+        saved = transcripts.set_times(self.collection, interview_id, times, author, expected, end)
+        self.indexer.updated(interview_id)
+        return saved
+
+
+class SegmentIndex:
+    """The segment index (table of contents) of an interview: each save is a new version, then indexed for search."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def save(self, interview_id: str, points: object, author: str, expected: str | None) -> segment_index.Index:
+        saved = segment_index.save(self.collection, interview_id, points, author, expected)
+        self.indexer.updated(interview_id)
+        return saved
 
 
 class Vocabularies:
@@ -186,6 +207,7 @@ class Services:
     indexer: Indexer
     annotations: Annotations
     transcripts: Transcripts
+    segment_index: SegmentIndex
     vocabularies: Vocabularies
     ingest: Ingest
     media: Media
@@ -207,6 +229,7 @@ class Services:
             indexer=indexer,
             annotations=Annotations(collection, indexer),
             transcripts=Transcripts(collection, indexer),
+            segment_index=SegmentIndex(collection, indexer),
             vocabularies=Vocabularies(collection, indexer),
             ingest=ingest,
             media=items,

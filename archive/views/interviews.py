@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, redaction, transcripts
+from .. import access, annotations, dates, redaction, segment_index, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -61,6 +61,7 @@ def show(interview_id: str):
             segments=segments,
             staff=staff,
             timed=timed(segments),
+            index=segment_index.read(collection(), interview_id, interview.record).points,
             citation=citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
             **page_parts(interview_id, segments, notes, staff),

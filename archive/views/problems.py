@@ -35,6 +35,13 @@ KINDS = {
         "The annotation or collection does not fit the W3C model, the transcript or the archive's vocabularies; "
         "`field` names the member at fault when one is. Nothing was stored.",
     ),
+    "segment-index-invalid": Kind(
+        422,
+        "Segment index refused",
+        "A point of the segment index is missing its start or title, repeats another's start, lies beyond the "
+        "recording, names a place the gazetteer does not know, or has a GPS point out of range or a link that is "
+        "not http(s); `field` names the point (counted from 0) and its member. Nothing was stored.",
+    ),
     "version-conflict": Kind(
         412,
         "Changed since you read it",
