@@ -289,3 +289,20 @@ def tone_wav(seconds: float, rate: int = 8000) -> bytes:
         w.setframerate(rate)
         w.writeframes(bytes(frames))
     return out.getvalue()
+
+
+def test_refusals_are_said_in_the_readers_language(client, auth, token, sample_collection):
+    refused = put(
+        client,
+        OHMS,
+        {"points": [point(1, "")]},
+        token,
+        **{"If-Match": '"initial"', "Accept-Language": "ru"},
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["detail"] == "Дайте этому разделу название."
+    auth.login("historian")
+    page = client.get(f"/interviews/{PARTLY_TIMED}/times?lang=ko")
+    data = {"csrf_token": csrf_token(page), "version": "stale", "time-1": "abc"}
+    answer = client.post(f"/interviews/{PARTLY_TIMED}/times?lang=ko", data=data).get_data(as_text=True)
+    assert "“abc”은(는) 시간이 아닙니다." in answer
