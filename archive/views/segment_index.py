@@ -46,6 +46,12 @@ def player_parts(record: dict, interview_id: str) -> list[dict]:
     return []
 
 
+@bp.app_template_global()
+def segments_version(interview_id: str) -> str:
+    """The version of an interview's transcript, which the stamp form of its page names (a stale one is refused)."""
+    return collection().read("interviews", interview_id, "segments.json").version
+
+
 @bp.route("/index/edit", methods=["GET", "POST"])
 def edit(interview_id: str):
     """A historian writes the interview's segment index: one fieldset per point; "Add a point" and "Remove this
