@@ -5,7 +5,8 @@ and readers see it beside the transcript; an untimed transcript gets its times b
 import json
 
 import pytest
-from conftest import browser_tab
+from conftest import PASSWORD, browser_tab
+from test_accessibility import axe_source  # noqa: F401 - the fixture
 from test_segment_index import tone_wav
 
 pytestmark = pytest.mark.browser
@@ -146,3 +147,26 @@ def test_a_historian_writes_the_segment_index_and_readers_see_it(app, browser, l
             reader.close()
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ko"])
+def test_the_stamp_mode_passes_axe_in_every_language(app, browser, live_server, untimed, axe_source, lang):
+    """The interview page with its stamp mode on, and the times page with its recording, checked by axe-core."""
+    from archive import accounts
+    from test_accessibility import sign_in, start_axe, violations
+
+    with app.app_context():
+        accounts.add_user(f"axe-{lang}", "historian", PASSWORD)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, f"axe-{lang}")
+        report = []
+        for path in (f"/interviews/{untimed}", f"/interviews/{untimed}/times"):
+            page.goto(f"{live_server}{path}?lang={lang}")
+            page.locator("#stamp-mode").click()
+            start_axe(page, axe_source)
+            report += [f"{path}: {rule}" for rule in violations(page)]
+        assert report == [], "\n".join(report)
+    finally:
+        context.close()
