@@ -306,3 +306,19 @@ def test_refusals_are_said_in_the_readers_language(client, auth, token, sample_c
     data = {"csrf_token": csrf_token(page), "version": "stale", "time-1": "abc"}
     answer = client.post(f"/interviews/{PARTLY_TIMED}/times?lang=ko", data=data).get_data(as_text=True)
     assert "“abc”은(는) 시간이 아닙니다." in answer
+
+
+def test_points_left_empty_are_no_points_and_errors_stay_beside_their_own_point(client, auth, sample_collection):
+    auth.login("historian")
+    page = client.get(f"/interviews/{PARTLY_TIMED}/index/edit")  # no index yet: one empty point to fill
+    assert 'name="points-0-title"' in page.get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "version": segment_index.INITIAL}
+    data.update({"points-0-start": "", "points-0-title": "", "points-1-start": "12", "points-1-title": ""})
+    data.update({"points-2-start": "20", "points-2-title": "Kept", "submit": "1"})
+    wrong = client.post(f"/interviews/{PARTLY_TIMED}/index/edit", data=data)
+    body = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert 'id="points-1-title-errors"' in body and 'id="points-0-title-errors"' not in body
+    saved = client.post(f"/interviews/{PARTLY_TIMED}/index/edit", data={**data, "points-1-title": "Now named"})
+    assert saved.status_code == 302
+    assert [p["title"] for p in segment_index.read(sample_collection, PARTLY_TIMED).points] == ["Now named", "Kept"]

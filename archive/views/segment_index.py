@@ -79,10 +79,11 @@ def edit(interview_id: str):
             form.points.append_entry()
         return _edit_page(form, interview)
     if form.validate():
+        # a point left wholly empty is no point (so removing every point and saving empties the index)
+        typed = [(i, entry.form.point()) for i, entry in enumerate(form.points)]
+        typed = [(i, p) for i, p in typed if any(v.strip() if isinstance(v, str) else v for v in p.values())]
         try:
-            services().segment_index.save(
-                interview_id, [entry.form.point() for entry in form.points], g.viewer.name, form.version.data
-            )
+            services().segment_index.save(interview_id, [p for _, p in typed], g.viewer.name, form.version.data)
         except ConflictError as error:
             form.form_errors.append(
                 sentence(error)
@@ -91,10 +92,10 @@ def edit(interview_id: str):
             )
         except segment_index.SegmentIndexError as error:
             for problem in error.problems:
-                if problem.point is None or problem.point >= len(form.points):
+                if problem.point is None or problem.point >= len(typed):
                     form.form_errors.append(sentence(problem.message))
                 else:
-                    field = getattr(form.points[problem.point].form, problem.name)
+                    field = getattr(form.points[typed[problem.point][0]].form, problem.name)
                     field.errors = [*field.errors, sentence(problem.message)]
             form.form_errors.append(_("Nothing was saved. Correct what is marked below."))
         else:
