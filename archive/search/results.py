@@ -106,10 +106,14 @@ def best_points(points: list[dict], starts: list[int], text: str, spans: list[tu
         if 0 <= i < len(points) and end < ends[i]:
             by_point.setdefault(i, []).append((start - starts[i], end - starts[i], term))
     ranked = sorted(by_point.items(), key=lambda kv: (-len({t for *_, t in kv[1]}), -len(kv[1]), kv[0]))
-    return [
-        PointHit(points[i]["start"], points[i].get("title", ""), snippet(text[starts[i] : ends[i] - 1], marks))
-        for i, marks in ranked[:SEGMENTS_PER_HIT]
-    ]
+    found = []
+    for i, marks in ranked[:SEGMENTS_PER_HIT]:
+        words, title = text[starts[i] : ends[i] - 1], points[i].get("title", "")
+        cut = len(" ".join(title.split())) + 1 if words.startswith(" ".join(title.split())) else 0
+        if cut and all(start >= cut for start, _, _ in marks) and len(words) > cut:  # the title is shown beside it
+            words, marks = words[cut:], [(start - cut, end - cut, term) for start, end, term in marks]
+        found.append(PointHit(points[i]["start"], title, snippet(words, marks)))
+    return found
 
 
 def snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:
