@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import access, annotations, interviews, media, redaction, vocab
+from . import access, annotations, interviews, media, redaction, segment_index, vocab
 from .collection import Collection
 from .errors import CollectionError
 from .metadata import earliest_day
@@ -28,12 +28,33 @@ log = logging.getLogger(__name__)
 def stamp_of(collection: Collection, interview_id: str) -> str:
     """Fingerprint the files a document is made from; a different stamp means the document is stale."""
     digest = hashlib.sha256()
-    for name in ("interview.json", "segments.json", "annotations.json"):
+    for name in ("interview.json", "segments.json", "annotations.json", segment_index.FILE):
         try:
             digest.update(collection.read("interviews", interview_id, name).version.encode())
         except CollectionError:
             digest.update(b"-")
     return digest.hexdigest()
+
+
+def point_text(points: list[dict]) -> tuple[str, list[int]]:
+    """The segment index as one text for search (each point: its title, synopsis, partial transcript, keywords and
+    subjects, points joined by a newline), and where each point starts in it: a word found there leads to its point."""
+    starts, parts, offset = [], [], 0
+    for point in points:
+        words = " ".join(
+            [
+                point.get("title", ""),
+                point.get("synopsis", ""),
+                point.get("partial_transcript", ""),
+                *point.get("keywords", []),
+                *point.get("subjects", []),
+            ]
+        )
+        words = " ".join(words.split())
+        starts.append(offset)
+        parts.append(words)
+        offset += len(words) + 1
+    return "\n".join(parts), starts
 
 
 def _decade(date: str) -> str | None:
@@ -63,6 +84,14 @@ class Documents:
     def segments(self, interview_id: str) -> tuple[list[dict], list[int]]:
         segments = redaction.for_reader(self.collection, interview_id, False)[0]  # as indexed: masked
         return segments, interviews.transcript_text(segments)[1]
+
+    def points(self, interview_id: str) -> tuple[list[dict], str, list[int]]:
+        """The interview's segment index, the text indexed from it (`contents`), and where each point starts in it."""
+        try:
+            points = segment_index.read(self.collection, interview_id).points
+        except CollectionError:
+            return [], "", []
+        return (points, *point_text(points))
 
     def passages(self, interview_id: str, wanted: set[tuple[str, str]]) -> list[tuple[str, str]]:
         found = []
@@ -112,10 +141,7 @@ class Documents:
         narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
         place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
         place_labels = [self.gazetteer().places[i].name() for i in village_ids if i in self.gazetteer().places]
-        toc = [
-            " ".join([p.get("title", ""), p.get("synopsis", ""), " ".join(p.get("keywords", []))])
-            for p in record.get("toc", [])
-        ]
+        contents, _ = point_text(segment_index.read(self.collection, interview_id, record).points)
         text, _ = interviews.transcript_text(segments)
         decade = _decade(record["date"]) if record.get("date") else None
         return {
@@ -140,13 +166,13 @@ class Documents:
                     " ".join(record.get("interviewers", [])),
                     " ".join(place_names + place_labels),
                     " ".join(record.get("surnames", [])),
-                    *toc,
                     *remarks,
                 ]
             ),
             "narrator_text": " ".join(narrator_forms),
             "interviewer_text": " ".join(record.get("interviewers", [])),
             "text": text,
+            "contents": contents,
             "pairs": text,
             **access_fields(record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import access, images, metadata, recordings
+from . import access, images, metadata, recordings, segment_index
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError, Message
 from .formats import FormatError, Transcript, encoding
@@ -196,8 +196,6 @@ class Ingester:
         ohms_rest = {k: v for k, v in found.items() if k not in _OHMS_FIELDS}
         if ohms_rest:
             record["ohms"] = ohms_rest
-        if transcript.toc:
-            record["toc"] = transcript.toc
         return record
 
     def _files(self, transcript, data, record, digest, name, given) -> dict:
@@ -222,6 +220,8 @@ class Ingester:
         files["interview.json"] = _json(record)
         language = (record.get("languages") or [None])[0]
         files["segments.json"] = _json([{**s, "lang": s["lang"] or language} for s in transcript.segments_json()])
+        if transcript.toc:  # an OHMS index: the segment index's first version
+            files[segment_index.FILE] = segment_index.encode(segment_index.from_ohms(transcript.toc))
         return files
 
 

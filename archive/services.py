@@ -13,7 +13,20 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import about, annotations, contributions, i18n, images, media, recordings, sound, transcripts, vocab
+from . import (
+    about,
+    annotations,
+    contributions,
+    i18n,
+    images,
+    interviews,
+    media,
+    recordings,
+    segment_index,
+    sound,
+    transcripts,
+    vocab,
+)
 from .collection import Collection
 from .indexing import Indexer
 from .ingest import Ingester
@@ -102,6 +115,28 @@ class Transcripts:
         self.indexer.updated(interview_id)
         self.recordings.changed(interview_id, author)
         return flagged
+
+    def set_times(self, interview_id: str, times: dict[int, float | None], author: str, expected: str) -> list[dict]:
+        """Save passages' start times (the stamp mode) as a new version of the transcript; the passages found by
+        search then carry them."""
+        record = interviews.load(self.collection, interview_id).record
+        end = segment_index.recording_end(record, [])
+        saved = transcripts.set_times(self.collection, interview_id, times, author, expected, end)
+        self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)  # a redacted passage's time range may have moved
+        return saved
+
+
+class SegmentIndex:
+    """The segment index (table of contents) of an interview: each save is a new version, then indexed for search."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def save(self, interview_id: str, points: object, author: str, expected: str | None) -> segment_index.Index:
+        saved = segment_index.save(self.collection, interview_id, points, author, expected)
+        self.indexer.updated(interview_id)
+        return saved
 
 
 class Vocabularies:
@@ -221,6 +256,7 @@ class Services:
     indexer: Indexer
     annotations: Annotations
     transcripts: Transcripts
+    segment_index: SegmentIndex
     vocabularies: Vocabularies
     ingest: Ingest
     media: Media
@@ -244,6 +280,7 @@ class Services:
             indexer=indexer,
             annotations=Annotations(collection, indexer, recordings),
             transcripts=Transcripts(collection, indexer, recordings),
+            segment_index=SegmentIndex(collection, indexer),
             vocabularies=Vocabularies(collection, indexer),
             ingest=ingest,
             media=items,

@@ -52,3 +52,68 @@ def correct_segment(
 
     collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
     return result["flagged"]
+
+
+def set_times(
+    collection: Collection,
+    interview_id: str,
+    times: dict[int, float | None],
+    author: str,
+    expected: str,
+    end: float | None = None,
+) -> list[dict]:
+    """Give passages their start times (the stamp mode, or a historian typing them): `times` maps a passage's number
+    to its start in seconds (None leaves it without a time). The times given must increase from passage to passage
+    and lie within the recording (`end`, when known); each timed passage then ends where the next timed one starts.
+    `expected` is the version of segments.json the times were made against (a stale one is refused). Annotations
+    keep their words and take the new times into their media fragments. Returns the passages as saved."""
+    saved = {}
+
+    def change(current: dict) -> dict:
+        if current["segments.json"] is None or hashlib.sha256(current["segments.json"]).hexdigest() != expected:
+            raise ConflictError(f"interviews/{interview_id}/segments.json", None, None)
+        old = json.loads(current["segments.json"])
+        known = {s["n"] for s in old}
+        stray = sorted(set(times) - known)
+        if stray:
+            raise TranscriptError(N_("This interview has no passage {n}."), f"time-{stray[0]}", n=stray[0])
+        new = [dict(s, start=times.get(s["n"], s.get("start"))) for s in old]
+        previous = None
+        for s in new:
+            if s["start"] is None:
+                continue
+            if s["start"] < 0 or (end is not None and s["start"] > end):
+                raise TranscriptError(
+                    N_("The time of passage {n} is outside the recording."), f"time-{s['n']}", n=s["n"]
+                )
+            if previous is not None and s["start"] <= previous["start"]:
+                raise TranscriptError(
+                    N_(
+                        "Times must increase from passage to passage: passage {n} starts at or before passage "
+                        "{before}. Correct one of them."
+                    ),
+                    f"time-{s['n']}",
+                    n=s["n"],
+                    before=previous["n"],
+                )
+            previous = s
+        timed = [s for s in new if s["start"] is not None]
+        following = {a["n"]: b["start"] for a, b in zip(timed, timed[1:], strict=False)}
+        for s in new:
+            if s["start"] is None:
+                s["end"] = None
+            elif s["n"] in following:
+                s["end"] = following[s["n"]]
+            else:
+                s["end"] = end if end is not None and end > s["start"] else None
+        document = annotations.parse(current[annotations.FILE], interview_id)
+        items, _flagged = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
+        document["first"]["items"] = items
+        saved["segments"] = new
+        changes = {"segments.json": (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8")}
+        if current[annotations.FILE] is not None:
+            changes[annotations.FILE] = annotations.dump(document)
+        return changes
+
+    collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
+    return saved["segments"]

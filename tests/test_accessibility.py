@@ -42,6 +42,8 @@ STAFF_PAGES = {
     "inbox": "/moderate/",
     "submission": "/moderate/{submission}",
     "annotate": "/interviews/1s12p03r/annotations/new?segment=1",
+    "segment-index": "/interviews/svqc7aeb/index/edit",  # the OHMS sample's six points, one fieldset each
+    "times": "/interviews/x3w3seda/times",  # a partly timed transcript's passages, one time field each
     "spellings": "/vocab/surnames",
     "jobs": "/jobs/",
 }

@@ -113,9 +113,12 @@ def test_batch_with_manifest_then_rerun_creates_no_duplicates(runner, app, batch
         "lang": "ru",
     }
 
-    _, ohms = by_file["ohms-legacy.xml"]  # empty manifest cells fall back to the OHMS record
+    ohms_id, ohms = by_file["ohms-legacy.xml"]  # empty manifest cells fall back to the OHMS record
     assert ohms["title"] == "Test interview: harvest at the kolkhoz" and ohms["date"] == "1998-07-02"
-    assert ohms["toc"][0]["title"] == "Opening" and ohms["ohms"]["subjects"] == ["Kolkhozes"]
+    assert ohms["ohms"]["subjects"] == ["Kolkhozes"]
+    # the OHMS index points are the segment index's first version, in its own file
+    index = json.loads((root / "interviews" / ohms_id / "index.json").read_text())
+    assert index[0]["title"] == "Opening" and "toc" not in ohms
     assert by_file["interview.vtt"][1]["access"] == "researchers"
 
     assert runner("verify").exit_code == 0

@@ -37,7 +37,7 @@ from ..access import Viewer
 from ..errors import ArchiveError
 from ..names import Gazetteer, Surnames, fold
 from .parsing import Parsed
-from .results import PAGE_SIZE, Hit, Passage, Results, best_segments, transcript_terms
+from .results import PAGE_SIZE, Hit, Passage, Results, best_points, best_segments, transcript_terms
 from .schema import FACETS, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
@@ -65,6 +65,9 @@ class Source(Protocol):
 
     def segments(self, interview_id: str) -> tuple[list[dict], list[int]]:
         """An interview's segments as indexed (redactions masked), and the offset of each in the indexed text."""
+
+    def points(self, interview_id: str) -> tuple[list[dict], str, list[int]]:
+        """An interview's segment index points, the text indexed from them (`contents`), and where each starts in it."""
 
     def passages(self, interview_id: str, wanted: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """(annotation id, quote) of the passages whose annotations link any of `wanted` ("events", id) pairs."""
@@ -124,6 +127,23 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+def _spans(searcher: Searcher, hit: WhooshHit, field: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """Where each of these words stands in one document's field (character offsets), read from the postings."""
+    spans: list[tuple[int, int, str]] = []
+    reader = searcher.reader()
+    for term in terms:
+        matcher = reader.postings(field, term) if (field, term) in reader else None
+        if matcher is None or not matcher.is_active():
+            continue  # a word left only by deleted documents (corrected or redacted since): nothing to mark
+        try:
+            matcher.skip_to(hit.docnum)
+        except ReadTooFar:
+            continue
+        if matcher.is_active() and matcher.id() == hit.docnum:
+            spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
+    return spans
 
 
 class SearchIndex:
@@ -453,7 +473,8 @@ class SearchIndex:
             )
         shown = results[(page - 1) * page_size : page * page_size]
         terms = transcript_terms(parsed.query, searcher.reader()) if parsed.query is not None else set()
-        hits = [self._hit(searcher, h, terms) for h in shown]
+        words = transcript_terms(parsed.query, searcher.reader(), "contents") if parsed.query is not None else set()
+        hits = [self._hit(searcher, h, terms, words) for h in shown]
         wanted = {
             (kind, value)
             for facet, kind in (("event", "events"), ("person", "people"), ("village", "places"))
@@ -484,24 +505,22 @@ class SearchIndex:
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
         return self.source.segments(interview_id)
 
-    def _hit(self, searcher: Searcher, hit: WhooshHit, terms: set[str]) -> Hit:
+    @lru_cache(maxsize=512)  # noqa: B019 - as _segments
+    def _points(self, interview_id: str, stamp: str) -> tuple[list[dict], str, list[int]]:
+        return self.source.points(interview_id)
+
+    def _hit(self, searcher: Searcher, hit: WhooshHit, terms: set[str], words: set[str] = frozenset()) -> Hit:
         stored = hit.fields()
-        if not terms or stored["kind"] != "interview":
+        if not (terms or words) or stored["kind"] != "interview":
             return Hit(stored["id"], stored["kind"], stored["display"], [])
-        segments, starts = self._segments(stored["id"], stored["stamp"])
-        spans: list[tuple[int, int, str]] = []
-        reader = searcher.reader()
-        for term in terms:
-            matcher = reader.postings("text", term) if ("text", term) in reader else None
-            if matcher is None or not matcher.is_active():
-                continue  # a word left only by deleted documents (corrected or redacted since): nothing to mark
-            try:
-                matcher.skip_to(hit.docnum)
-            except ReadTooFar:
-                continue
-            if matcher.is_active() and matcher.id() == hit.docnum:
-                spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
-        return Hit(stored["id"], stored["kind"], stored["display"], best_segments(segments, starts, spans))
+        found = Hit(stored["id"], stored["kind"], stored["display"], [])
+        if terms:
+            segments, starts = self._segments(stored["id"], stored["stamp"])
+            found.segments = best_segments(segments, starts, _spans(searcher, hit, "text", terms))
+        if words:
+            points, text, starts = self._points(stored["id"], stored["stamp"])
+            found.points = best_points(points, starts, text, _spans(searcher, hit, "contents", words))
+        return found
 
     def label(self, facet: str, value: str) -> str:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:

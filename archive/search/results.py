@@ -16,13 +16,14 @@ SEGMENTS_PER_HIT = 3
 SNIPPET_CHARS = 320
 
 
-def transcript_terms(q: query.Query, reader: IndexReader) -> set[str]:
-    """The transcript words a query matches, prefixes expanded. (Whoosh's own existing_terms skips every field
-    after the first it meets: its loop variable overwrites its `fieldname` argument.)"""
+def transcript_terms(q: query.Query, reader: IndexReader, field: str = "text") -> set[str]:
+    """The words of a field (the transcript, or the segment index's `contents`) a query matches, prefixes expanded.
+    (Whoosh's own existing_terms skips every field after the first it meets: its loop variable overwrites its
+    `fieldname` argument.)"""
     found = set()
     for leaf in q.leaves():
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            if fieldname == "text" and (fieldname, text) in reader:
+            if fieldname == field and (fieldname, text) in reader:
                 found.add(text.decode() if isinstance(text, bytes) else text)
     return found
 
@@ -32,6 +33,15 @@ class SegmentHit:
     n: int
     start: float | None
     speaker: str | None
+    snippet: Markup
+
+
+@dataclass
+class PointHit:
+    """A point of the segment index whose words were found: where it starts (seconds), its title, the words."""
+
+    start: float
+    title: str
     snippet: Markup
 
 
@@ -50,6 +60,7 @@ class Hit:
     display: dict
     segments: list[SegmentHit]
     passages: list[Passage] = field(default_factory=list)
+    points: list[PointHit] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +94,26 @@ def best_segments(segments: list[dict], starts: list[int], spans: list[tuple[int
         )
         for i, marks in ranked[:SEGMENTS_PER_HIT]
     ]
+
+
+def best_points(points: list[dict], starts: list[int], text: str, spans: list[tuple[int, int, str]]) -> list[PointHit]:
+    """The points of the segment index holding the words found (most distinct words first), each with its words
+    marked in the point's own text."""
+    by_point: dict[int, list[tuple[int, int, str]]] = {}
+    ends = [*starts[1:], len(text) + 1]
+    for start, end, term in spans:
+        i = bisect.bisect_right(starts, start) - 1
+        if 0 <= i < len(points) and end < ends[i]:
+            by_point.setdefault(i, []).append((start - starts[i], end - starts[i], term))
+    ranked = sorted(by_point.items(), key=lambda kv: (-len({t for *_, t in kv[1]}), -len(kv[1]), kv[0]))
+    found = []
+    for i, marks in ranked[:SEGMENTS_PER_HIT]:
+        words, title = text[starts[i] : ends[i] - 1], points[i].get("title", "")
+        cut = len(" ".join(title.split())) + 1 if words.startswith(" ".join(title.split())) else 0
+        if cut and all(start >= cut for start, _, _ in marks) and len(words) > cut:  # the title is shown beside it
+            words, marks = words[cut:], [(start - cut, end - cut, term) for start, end, term in marks]
+        found.append(PointHit(points[i]["start"], title, snippet(words, marks)))
+    return found
 
 
 def snippet(text: str, marks: list[tuple[int, int, str]]) -> Markup:

@@ -58,6 +58,7 @@ SCHEMA = fields.Schema(
     narrator_text=fields.TEXT(analyzer=ANALYZER),
     interviewer_text=fields.TEXT(analyzer=ANALYZER),
     text=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True),
+    contents=fields.TEXT(analyzer=ANALYZER, phrase=True, chars=True, field_boost=1.5),  # the segment index's words
     pairs=fields.TEXT(analyzer=PAIRS, phrase=False),
     access=fields.ID(),  # the record's level, or "withdrawn" once its contributor has withdrawn consent
     contribution=fields.ID(),  # the family contribution a `family` record came from

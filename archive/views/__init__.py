@@ -29,6 +29,7 @@ from . import (
     problems,
     public,
     search,
+    segment_index,
     vocab,
 )
 from . import media as media_views
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself, for session-signed browsers only
     app.register_blueprint(vocab.bp)
     app.register_blueprint(annotate.bp)
+    app.register_blueprint(segment_index.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(media.bp)
@@ -59,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oai.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
+    app.add_template_filter(seconds)
     app.add_template_filter(dates.say, "edtf_words")
     app.add_template_filter(lambda text: redaction.notices(text, i18n.translate(redaction.NOTICE)), "withheld")
     # a global, so that macros imported without context (the form macro) translate too
@@ -173,6 +176,13 @@ def timecode(seconds) -> str:
         return ""
     whole = int(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def seconds(value) -> str:
+    """Seconds as a link into the recording writes them (?t=754, #t=754.5): no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def _error(status: int, detail: str, code: str | None = None, headers: dict | None = None):

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import NotFound
 from wtforms import ValidationError
 
-from .. import access, annotations, interviews, recordings, redaction, vocab
+from .. import access, annotations, interviews, recordings, redaction, segment_index, vocab
 from ..errors import CollectionError, ConflictError
 from ..i18n import N_
 from ..search import FACETS
@@ -137,6 +137,16 @@ def search():
                     }
                     for s in hit.segments
                 ],
+                "points": [
+                    {
+                        "start": p.start,
+                        "title": p.title,
+                        "snippet": str(p.snippet),
+                        "url": url_for("interviews.show", interview_id=hit.id, t=_seconds(p.start), _external=True)
+                        + f"#t={_seconds(p.start)}",
+                    }
+                    for p in hit.points
+                ],
                 "passages": [
                     {
                         "quote": p.quote,
@@ -152,6 +162,10 @@ def search():
         ],
     }
     return answer(found, Link=link_header(results.page, results.pages))
+
+
+def _seconds(value: float) -> str:
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def _hit_url(hit) -> str:
@@ -382,6 +396,67 @@ def delete_annotation(annotation_id: str):
     except annotations.AnnotationError as error:
         return _problem(error)
     return answer()
+
+
+# --- the segment index -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/interviews/<interview_id>/index")
+@documented(schemas.SegmentIndexSchema, etag=True)
+def interview_index(interview_id: str):
+    """The interview's segment index (table of contents): its points in time order, each starting at `start` seconds.
+
+    Its ETag is the index's version ("initial" before it is first saved), which a PUT names in If-Match."""
+    get_interview_or_404(interview_id)
+    index = segment_index.read(collection(), interview_id)
+    return answer({"interview": interview_id, "points": index.points}, ETag=_etag(index.version))
+
+
+@bp.put("/interviews/<interview_id>/index")
+@documented(
+    schemas.SegmentIndexSchema,
+    body=schemas.SegmentIndexSchema,
+    writes=True,
+    if_match="required",
+    etag=True,
+    errors={422: "The archive refused the index (segment-index-invalid); `field` names the point and member."},
+)
+def save_interview_index(interview_id: str):
+    """Replace the interview's segment index, if it is still the version If-Match names (`*`: whatever is there).
+
+    Send the points (as GET gave them, changed); places may be gazetteer ids or names it knows. Answers the index as
+    stored, with its new ETag."""
+    _writer()
+    get_interview_or_404(interview_id)
+    current = segment_index.read(collection(), interview_id).version
+    if not request.headers.get("If-Match", "").strip():
+        raise problems.Problem(
+            "Send If-Match with the ETag of the index you read (GET it first): this replaces the whole index.",
+            "precondition-required",
+        )
+    if request.if_match.star_tag:
+        expected = None
+    elif request.if_match.contains(current):
+        expected = current
+    else:
+        raise _index_conflict(interview_id)
+    data = _json_body()
+    points = data.get("points") if isinstance(data, dict) else data
+    try:
+        saved = services().segment_index.save(interview_id, points, g.viewer.name, expected)
+    except ConflictError:
+        raise _index_conflict(interview_id) from None
+    except segment_index.SegmentIndexError as error:
+        return problems.from_error(error)
+    return answer({"interview": interview_id, "points": saved.points}, ETag=_etag(saved.version))
+
+
+def _index_conflict(interview_id: str) -> problems.Problem:
+    last = collection().last_change("interviews", interview_id, segment_index.FILE) or {}
+    author, time = str(last.get("author", "")), str(last.get("time", ""))
+    who = f"by {author} at {time}" if author else "(who and when is not recorded)"
+    detail = f"The segment index was changed {who} since the version If-Match names; GET it again and change that."
+    return problems.Problem(detail, "version-conflict", author=author or None, time=time or None)
 
 
 # --- vocabularies and the API's own description ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, dates, recordings, redaction, sound, transcripts
+from .. import access, dates, recordings, redaction, segment_index, sound, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -65,6 +65,7 @@ def show(interview_id: str):
             parts=parts,
             ends=segment_ends(segments, recordings.end(interview.record)),
             recording_withheld=withheld,
+            index=segment_index.read(collection(), interview_id, interview.record).points,
             citation=citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
             **page_parts(interview_id, segments, notes, staff),

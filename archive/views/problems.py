@@ -41,6 +41,13 @@ KINDS = {
         "A file sent as a recording is not sound or video the archive takes (MP3, M4A, Ogg, WAV, FLAC, MP4, WebM), "
         "or it is cut short or damaged; `detail` names the file. Nothing was stored.",
     ),
+    "segment-index-invalid": Kind(
+        422,
+        "Segment index refused",
+        "A point of the segment index is missing its start or title, repeats another's start, lies beyond the "
+        "recording, names a place the gazetteer does not know, or has a GPS point out of range or a link that is "
+        "not http(s); `field` names the point (counted from 0) and its member. Nothing was stored.",
+    ),
     "version-conflict": Kind(
         412,
         "Changed since you read it",

@@ -158,6 +158,13 @@ class SegmentHitSchema(Schema):
     url = fields.String(required=True, metadata={"format": "uri"})
 
 
+class PointHitSchema(Schema):
+    start = fields.Float(required=True, metadata={"description": "Seconds into the recording (continuous time)."})
+    title = fields.String(required=True)
+    snippet = fields.String(required=True, metadata={"description": "HTML: escaped text, the words found in <mark>."})
+    url = fields.String(required=True, metadata={"description": "The interview at that time (?t= and #t=)."})
+
+
 class PassageSchema(Schema):
     quote = fields.String(required=True)
     annotation = fields.String(required=True, metadata={"description": "The annotation's id (a uuid)."})
@@ -177,6 +184,9 @@ class HitSchema(Open):
     narrators = fields.List(fields.String())
     languages = fields.List(fields.String())
     segments = fields.List(fields.Nested(SegmentHitSchema), required=True)
+    points = fields.List(
+        fields.Nested(PointHitSchema), metadata={"description": "Points of the segment index whose words were found."}
+    )
     passages = fields.List(fields.Nested(PassageSchema), required=True)
 
 
@@ -302,6 +312,40 @@ class AnnotationCollectionSchema(Open):
     label = fields.Raw()
     total = fields.Integer(metadata={"minimum": 0})
     first = fields.Nested(AnnotationPageSchema, required=True)
+
+
+class GpsSchema(Schema):
+    lat = fields.Float(required=True, metadata={"minimum": -90, "maximum": 90})
+    lon = fields.Float(required=True, metadata={"minimum": -180, "maximum": 180})
+    label = fields.String()
+
+
+class LinkSchema(Schema):
+    url = fields.String(required=True, metadata={"description": "An http or https address."})
+    label = fields.String()
+
+
+class IndexPointSchema(Schema):
+    """A point of the segment index: where it starts (seconds, continuous time across the recording's parts; it ends
+    where the next begins) and what is said from there."""
+
+    start = fields.Float(required=True, metadata={"minimum": 0})
+    title = fields.String(required=True)
+    synopsis = fields.String()
+    partial_transcript = fields.String()
+    keywords = fields.List(fields.String())
+    subjects = fields.List(fields.String())
+    places = fields.List(fields.String(), metadata={"description": "Gazetteer ids (names it knows, when sent)."})
+    gps = fields.List(fields.Nested(GpsSchema))
+    links = fields.List(fields.Nested(LinkSchema))
+    alt = fields.Dict(metadata={"description": "An OHMS import's alternate-language words, kept as imported."})
+
+
+class SegmentIndexSchema(Schema):
+    """An interview's segment index (OHMS-style table of contents), what GET gives and PUT takes back."""
+
+    interview = fields.String(metadata={"description": "The interview's id (ignored when sent)."})
+    points = fields.List(fields.Nested(IndexPointSchema), required=True)
 
 
 class ImportCountsSchema(Schema):
