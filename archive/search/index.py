@@ -37,7 +37,7 @@ from ..access import Viewer
 from ..errors import ArchiveError
 from ..names import Gazetteer, Surnames, fold
 from .parsing import Parsed
-from .results import PAGE_SIZE, Hit, Passage, Results, best_segments, transcript_terms
+from .results import PAGE_SIZE, WITHIN_LIMIT, Hit, Passage, Results, SegmentHit, best_segments, transcript_terms
 from .schema import FACETS, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
@@ -484,11 +484,40 @@ class SearchIndex:
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
         return self.source.segments(interview_id)
 
+    def within(self, q: str, interview_id: str, viewer: Viewer, limit: int = WITHIN_LIMIT) -> list[SegmentHit]:
+        """Search one interview's transcript as `viewer` may (the same words, folding and access filter as the
+        archive's search): every passage that holds a word of the query, in the transcript's order, at most
+        `limit`. Nothing when the viewer may not read the interview or the query has no words."""
+        parsed = Parsed(q or "", self.gazetteer, self.surnames)
+        if parsed.query is None:
+            return []
+        whole = query.And([parsed.query, query.Term("id", interview_id), query.Term("kind", "interview")])
+        with self._guard():
+            searcher = self.searcher()
+            found = searcher.search(whole, filter=allowed(viewer), limit=1)
+            if not len(found):
+                return []
+            stored = found[0].fields()
+            terms = transcript_terms(parsed.query, searcher.reader())
+            segments, starts = self._segments(stored["id"], stored["stamp"])
+            spans = self._spans(searcher, found[0].docnum, terms)
+        hits = best_segments(segments, starts, spans, limit=None)
+        return sorted(hits, key=lambda h: h.n)[:limit]
+
     def _hit(self, searcher: Searcher, hit: WhooshHit, terms: set[str]) -> Hit:
         stored = hit.fields()
         if not terms or stored["kind"] != "interview":
             return Hit(stored["id"], stored["kind"], stored["display"], [])
         segments, starts = self._segments(stored["id"], stored["stamp"])
+        return Hit(
+            stored["id"],
+            stored["kind"],
+            stored["display"],
+            best_segments(segments, starts, self._spans(searcher, hit.docnum, terms)),
+        )
+
+    def _spans(self, searcher: Searcher, docnum: int, terms: set[str]) -> list[tuple[int, int, str]]:
+        """Where each of `terms` stands in one document's transcript text (character offsets)."""
         spans: list[tuple[int, int, str]] = []
         reader = searcher.reader()
         for term in terms:
@@ -496,12 +525,12 @@ class SearchIndex:
             if matcher is None or not matcher.is_active():
                 continue  # a word left only by deleted documents (corrected or redacted since): nothing to mark
             try:
-                matcher.skip_to(hit.docnum)
+                matcher.skip_to(docnum)
             except ReadTooFar:
                 continue
-            if matcher.is_active() and matcher.id() == hit.docnum:
+            if matcher.is_active() and matcher.id() == docnum:
                 spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
-        return Hit(stored["id"], stored["kind"], stored["display"], best_segments(segments, starts, spans))
+        return spans
 
     def label(self, facet: str, value: str) -> str:
         if facet in ("village", "place", "region") and value in self.gazetteer.places:

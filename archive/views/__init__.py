@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oai.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
+    app.add_template_filter(seconds)
     app.add_template_filter(dates.say, "edtf_words")
     app.add_template_filter(lambda text: redaction.notices(text, i18n.translate(redaction.NOTICE)), "withheld")
     # a global, so that macros imported without context (the form macro) translate too
@@ -173,6 +174,13 @@ def timecode(seconds) -> str:
         return ""
     whole = int(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def seconds(value) -> str:
+    """A time in seconds as links write it (`?t=754`, `#t=9.5`): at most three decimals, none when whole."""
+    if value is None:
+        return ""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
 
 
 def _error(status: int, detail: str, code: str | None = None, headers: dict | None = None):

@@ -25,11 +25,12 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, redaction, transcripts
+from .. import access, annotations, dates, recordings, redaction, transcripts
 from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
+from ..search import IndexUnavailable
 from .forms.interviews import InterviewUploadForm, PassageForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services, site_name
 from .paging import page_number
@@ -53,20 +54,72 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
+    parts = recordings.parts(interview.record)
     response = make_response(
         render_template(
             "interviews/show.html",
             interview=interview,
             record=interview.record,
             segments=segments,
+            ends=segment_ends(segments, parts),
+            parts=parts,
             staff=staff,
             timed=timed(segments),
             citation=citation(interview.record, interview_id),
+            moment=moment_citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
+            **search_within(interview_id),
             **page_parts(interview_id, segments, notes, staff),
         )
     )
     return private_unless_public(response, interview.record)
+
+
+def segment_ends(segments: list[dict], parts: list[dict]) -> list[float | None]:
+    """Where each timed passage ends in continuous time, as the player reads it: at the next timed passage's start,
+    the last one at the end of the last part (None when its length is unknown, or for a passage without time)."""
+    last = parts[-1] if parts else None
+    end_of_recording = last["offset"] + last["duration"] if last and last.get("duration") is not None else None
+    ends: list[float | None] = []
+    following = end_of_recording
+    for s in reversed(segments):
+        if s.get("start") is None:
+            ends.append(None)
+            continue
+        ends.append(following)
+        following = s["start"]
+    return ends[::-1]
+
+
+def search_within(interview_id: str) -> dict:
+    """The passages of this interview that hold the words of `?find=`, through the archive's search (the same
+    folding across scripts and the same access filter), with the time each starts."""
+    words = request.args.get("find", "").strip()[:200]
+    if not words:
+        return {"find": "", "found": [], "find_unavailable": False}
+    try:
+        found = search_index().within(words, interview_id, g.reader)
+    except IndexUnavailable:
+        return {"find": words, "found": [], "find_unavailable": True}
+    return {"find": words, "found": found, "find_unavailable": False}
+
+
+def moment_citation(record: dict, interview_id: str) -> str:
+    """How to cite a moment of the recording, after the common form for an oral history interview (narrator,
+    interviewer, date, archive, address, and the time within the recording). `{url}` and `{time}` are left for the
+    page's script to fill in with the permanent address of the moment and its time as hh:mm:ss."""
+    narrators = ", ".join(n["name"] for n in record.get("narrators") or [] if n.get("name"))
+    interviewers = ", ".join(record.get("interviewers") or [])
+    return _(
+        "{narrator}, interviewed by {interviewer}, {date}. “{title}”. {archive}. {url}, at {time}.",
+        narrator=narrators or _("Narrator unknown"),
+        interviewer=interviewers or _("an unknown interviewer"),
+        title=record.get("title") or interview_id,
+        date=dates.say(record["date"]) if record.get("date") else _("undated"),
+        archive=site_name(),
+        url="{url}",
+        time="{time}",
+    )
 
 
 def timed(segments: list[dict]) -> bool:
