@@ -12,7 +12,7 @@ from conftest import running_server
 from test_accessibility import AXE, start_axe, violations
 from test_listening import ingest, tones
 
-from archive import create_app
+from archive import annotations, create_app, interviews
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,13 @@ def site(tmp_path_factory):
     """One interview (12 s of tones, four passages at 0, 3, 6.5 and 9 s) served for the whole module."""
     root = tmp_path_factory.mktemp("listening")
     app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
-    interview = ingest(app, app.extensions["collection"], "By the sea", "public", audio=tones(12))
+    collection = app.extensions["collection"]
+    interview = ingest(app, collection, "By the sea", "public", audio=tones(12))
+    text = interviews.transcript_text(interviews.segments(collection, interview))[0]
+    start = text.index("dug houses")
+    body = annotations.bodies(collection, {}, [], "Dugouts, in the first winter.")
+    with app.app_context():
+        app.extensions["services"].annotations.create(interview, start, start + len("dug houses"), body, "tester")
     with running_server(root) as base:
         yield Site(base, interview)
 
@@ -246,6 +252,15 @@ def test_passages_found_within_stand_along_the_recording_and_play_when_clicked(s
     # and the list's own links too
     page.locator("#within a[data-start='6.5']").click()
     page.wait_for_function(f"{PLAYER}.currentTime >= 6.5 && {PLAYER}.currentTime < 9")
+
+
+def test_an_annotation_of_a_timed_passage_leads_to_its_time(site, page):
+    page.goto(site.url())
+    ready(page)
+    page.locator("#annotations").evaluate("(d) => { d.open = true; }")  # opened by interview.js on a wide screen
+    page.locator("a[data-annotation]").click()
+    page.wait_for_function(f"{PLAYER}.currentTime === 9")
+    assert speaking(page) == ["s4"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "ko"])

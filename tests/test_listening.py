@@ -177,3 +177,33 @@ def test_an_interview_without_a_recording_has_no_player_but_can_be_searched(app,
     page = client.get(f"/interviews/{interview}?find=sea").get_data(as_text=True)
     assert 'class="listen"' not in page and "player.js" in page
     assert "1 passage holds “sea”" in page
+
+
+def test_passages_end_where_the_next_timed_one_starts_and_the_last_where_the_recording_ends():
+    from archive.recordings import parts
+    from archive.views.interviews import segment_ends
+
+    record = {
+        "recordings": [
+            {"part": 2, "file": "b.wav", "kind": "audio", "duration": 30.0, "offset": 60.0},
+            {"part": 1, "file": "a.wav", "kind": "audio", "duration": 60.0, "offset": 0.0},
+        ]
+    }
+    assert [p["part"] for p in parts(record)] == [1, 2]
+    segments = [{"start": 0.0}, {"start": None}, {"start": 58.5}, {"start": 61.0}]
+    assert segment_ends(segments, parts(record)) == [58.5, None, 61.0, 90.0]
+    # described the old way: one part of unknown length, so the last passage's end is not known
+    legacy = parts({"audio": {"file": "a.mp3", "original": "original/audio.mp3", "type": "audio/mpeg"}})
+    assert legacy == [
+        {
+            "part": 1,
+            "file": "a.mp3",
+            "original": "original/audio.mp3",
+            "type": "audio/mpeg",
+            "kind": "audio",
+            "duration": None,
+            "offset": 0.0,
+        }
+    ]
+    assert segment_ends(segments, legacy) == [58.5, None, 61.0, None]
+    assert parts({}) == []

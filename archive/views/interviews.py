@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date
+from werkzeug.routing import BuildError
 
 from .. import access, annotations, dates, recordings, redaction, transcripts
 from ..errors import ConflictError
@@ -62,7 +63,7 @@ def show(interview_id: str):
             record=interview.record,
             segments=segments,
             ends=segment_ends(segments, parts),
-            parts=parts,
+            parts=[(p, recording_url(interview_id, p["part"])) for p in parts],
             staff=staff,
             timed=timed(segments),
             citation=citation(interview.record, interview_id),
@@ -73,6 +74,15 @@ def show(interview_id: str):
         )
     )
     return private_unless_public(response, interview.record)
+
+
+def recording_url(interview_id: str, part: int) -> str | None:
+    """Where the player fetches a part: the recordings' address (issue 15, served by the "rec" branch) when the app
+    has it, else the old audio address for part 1 (none for later parts until then)."""
+    try:
+        return url_for("interviews.recording", interview_id=interview_id, part=part)
+    except BuildError:
+        return url_for("interviews.audio", interview_id=interview_id) if part == 1 else None
 
 
 def segment_ends(segments: list[dict], parts: list[dict]) -> list[float | None]:
