@@ -313,5 +313,5 @@
   }
   placeTicks();
 
-  listen.querySelectorAll(".listen-tools").forEach((tools) => { tools.hidden = false; });
+  document.querySelectorAll(".listen-tools, details.keys").forEach((tools) => { tools.hidden = false; });
 })();
