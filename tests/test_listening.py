@@ -95,12 +95,15 @@ def test_the_page_gives_the_player_its_parts_and_each_passage_its_times(client, 
 
 def test_the_keys_are_told_on_the_page(client, listened):
     page = client.get(f"/interviews/{listened['public']}").get_data(as_text=True)
-    keys = page[
-        page.index('<details class="keys" hidden>') : page.index(
-            "</details>", page.index('<details class="keys" hidden>')
-        )
-    ]
-    for key, action in [("K", "play or pause"), ("J", "back 5 seconds"), ("L", "forward 5 seconds")]:
+    opening = page.index('<details class="keys" hidden>')  # shown by player.js, where the keys work
+    keys = page[opening : page.index("</details>", opening)]
+    for key, action in [
+        ("K", "play or pause"),
+        ("J", "back 5 seconds"),
+        ("L", "forward 5 seconds"),
+        ("N", "next passage"),
+        ("P", "previous passage"),
+    ]:
         assert f"<dt><kbd>{key}</kbd></dt><dd>{action}</dd>" in keys
     assert "Alt" not in keys  # Alt+A stays the annotator's
 
