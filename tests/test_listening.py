@@ -9,11 +9,14 @@ import re
 import wave
 
 import pytest
+import test_redaction
 
 from archive.ingest import Ingester
 from archive.names import shipped_gazetteer
 
 RATE = 8000
+SECRET = test_redaction.SECRET
+redacted = test_redaction.redacted  # the fixture: a public interview with a redacted passage
 
 CUES = """WEBVTT
 
@@ -214,3 +217,13 @@ def test_passages_end_where_the_next_timed_one_starts_and_the_last_where_the_rec
     ]
     assert segment_ends(segments, legacy) == [58.5, None, 61.0, None]
     assert parts({}) == []
+
+
+def test_search_within_never_finds_nor_quotes_a_redacted_passage(client, redacted):
+    for words in (SECRET, "Ushtobe OR kowa*", "informed"):
+        page = client.get(f"/interviews/{redacted}", query_string={"find": words}).get_data(as_text=True)
+        found = page[page.index('<section id="within"') : page.index("</section>", page.index('<section id="within"'))]
+        assert SECRET not in found.replace(html.escape(words), "") and "informed" not in found.split("</h2>")[1]
+        assert "<li>" not in found or words.startswith("Ushtobe")
+    page = client.get(f"/interviews/{redacted}", query_string={"find": "Ushtobe OR kowa*"}).get_data(as_text=True)
+    assert "1 passage holds" in page and SECRET not in page
