@@ -53,7 +53,7 @@
     whenReady(player, () => {
       const within = Math.min(target - offsetOf(player), lengthOf(player));
       player.currentTime = Math.max(0, within);
-      follow_(true);
+      keepUp(true);
       if (play) player.play().catch(() => {});
     });
   }
@@ -68,8 +68,8 @@
         next.play().catch(() => {});
       });
     });
-    player.addEventListener("timeupdate", () => { if (player === active) follow_(false); });
-    player.addEventListener("seeked", () => { if (player === active) follow_(true); });
+    player.addEventListener("timeupdate", () => { if (player === active) keepUp(false); });
+    player.addEventListener("seeked", () => { if (player === active) keepUp(true); });
     player.addEventListener("loadedmetadata", placeTicks);
   });
 
@@ -97,7 +97,7 @@
     follow.checked = localStorage.getItem(FOLLOW_KEY) !== "off";
     follow.addEventListener("change", () => {
       localStorage.setItem(FOLLOW_KEY, follow.checked ? "on" : "off");
-      if (follow.checked) follow_(true);
+      if (follow.checked) keepUp(true);
     });
   }
 
@@ -113,7 +113,7 @@
     return found;
   }
 
-  function follow_(moved) {
+  function keepUp(moved) {
     const segment = segmentAt(now());
     if (segment === speaking && !moved) return;
     if (speaking && speaking !== segment) {
