@@ -276,3 +276,48 @@ def test_the_listening_page_has_nothing_serious_for_axe(site, browser, axe_scrip
         assert re.search(r"\bspeaking\b", page.locator("#s1").get_attribute("class") or "") is None
     finally:
         context.close()
+
+
+def two_parts(page, site) -> None:
+    """Serve the interview page as it will be for a recording in two parts (issue 15's shared markup, rendered by
+    the "rec" branch): the 12-second recording as part 1 (0 to 12 s) and again as part 2 (12 to 24 s)."""
+
+    def rewrite(route):
+        answer = route.fetch()
+        body = answer.text()
+        first = re.search(r'<audio class="player"[^>]*data-offset="0"[^>]*></audio>', body).group(0)
+        one = first.replace('data-offset="0"', 'data-offset="0" data-duration="12"')
+        two = one.replace('data-part="1"', 'data-part="2"').replace('data-offset="0"', 'data-offset="12"')
+        two = two.replace("></audio>", " hidden></audio>")
+        route.fulfill(response=answer, body=body.replace(first, one + two))
+
+    page.route(re.compile(re.escape(site.url()) + r"(\?.*)?$"), rewrite)
+
+
+def part(page, n: int) -> str:
+    return f"document.querySelector('.player[data-part=\"{n}\"]')"
+
+
+def test_a_time_in_the_second_part_opens_that_part(site, page):
+    two_parts(page, site)
+    page.goto(site.url("?t=15"))
+    page.wait_for_function(f"() => !{part(page, 2)}.hidden && {part(page, 2)}.currentTime === 3")
+    assert page.evaluate(f"{part(page, 1)}.hidden")
+    # back 5 seconds crosses into part 1, at 10 s of continuous time
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    page.wait_for_function(f"() => !{part(page, 1)}.hidden && {part(page, 1)}.currentTime === 10")
+    assert page.evaluate(f"{part(page, 2)}.hidden")
+    assert page.locator("#listen-said").inner_text() == "Back 5 seconds, at 0:00:10"
+
+
+def test_the_next_part_plays_when_one_ends(site, page):
+    two_parts(page, site)
+    page.goto(site.url("?t=11.7"))
+    page.wait_for_function(f"() => {part(page, 1)}.readyState >= 1 && {part(page, 1)}.currentTime > 11.6")
+    page.locator("h1").click()
+    page.keyboard.press("k")
+    page.wait_for_function(
+        f"() => !{part(page, 2)}.hidden && {part(page, 2)}.currentTime > 0 && !{part(page, 2)}.paused"
+    )
+    assert page.evaluate(f"{part(page, 1)}.hidden")
