@@ -37,7 +37,17 @@ from ..access import Viewer
 from ..errors import ArchiveError
 from ..names import Gazetteer, Surnames, fold
 from .parsing import Parsed
-from .results import PAGE_SIZE, Hit, Passage, Results, best_points, best_segments, transcript_terms
+from .results import (
+    PAGE_SIZE,
+    WITHIN_LIMIT,
+    Hit,
+    Passage,
+    Results,
+    SegmentHit,
+    best_points,
+    best_segments,
+    transcript_terms,
+)
 from .schema import FACETS, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
@@ -504,6 +514,26 @@ class SearchIndex:
     @lru_cache(maxsize=512)  # noqa: B019 - one index per app; keyed by stamp, so an edit is never served stale
     def _segments(self, interview_id: str, stamp: str) -> tuple[list[dict], list[int]]:
         return self.source.segments(interview_id)
+
+    def within(self, q: str, interview_id: str, viewer: Viewer, limit: int = WITHIN_LIMIT) -> list[SegmentHit]:
+        """Search one interview's transcript as `viewer` may (the same words, folding and access filter as the
+        archive's search): every passage that holds a word of the query, in the transcript's order, at most
+        `limit`. Nothing when the viewer may not read the interview or the query has no words."""
+        parsed = Parsed(q or "", self.gazetteer, self.surnames)
+        if parsed.query is None:
+            return []
+        whole = query.And([parsed.query, query.Term("id", interview_id), query.Term("kind", "interview")])
+        with self._guard():
+            searcher = self.searcher()
+            found = searcher.search(whole, filter=allowed(viewer), limit=1)
+            if not len(found):
+                return []
+            stored = found[0].fields()
+            terms = transcript_terms(parsed.query, searcher.reader())
+            segments, starts = self._segments(stored["id"], stored["stamp"])
+            spans = _spans(searcher, found[0], "text", terms)
+        hits = best_segments(segments, starts, spans, limit=None)
+        return sorted(hits, key=lambda h: h.n)[:limit]
 
     @lru_cache(maxsize=512)  # noqa: B019 - as _segments
     def _points(self, interview_id: str, stamp: str) -> tuple[list[dict], str, list[int]]:

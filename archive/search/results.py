@@ -13,6 +13,7 @@ from whoosh.reading import IndexReader
 
 PAGE_SIZE = 10
 SEGMENTS_PER_HIT = 3
+WITHIN_LIMIT = 200  # passages listed by a search within one interview
 SNIPPET_CHARS = 320
 
 
@@ -78,8 +79,11 @@ class Results:
     suggestions: list[str] = field(default_factory=list)
 
 
-def best_segments(segments: list[dict], starts: list[int], spans: list[tuple[int, int, str]]) -> list[SegmentHit]:
-    """Pick the segments holding the most distinct query words, and mark each word where it stands."""
+def best_segments(
+    segments: list[dict], starts: list[int], spans: list[tuple[int, int, str]], limit: int | None = SEGMENTS_PER_HIT
+) -> list[SegmentHit]:
+    """Pick the segments holding the most distinct query words (`limit` of them, or all), and mark each word where
+    it stands."""
     if not segments or not spans:
         return []
     by_segment: dict[int, list[tuple[int, int, str]]] = {}
@@ -92,7 +96,7 @@ def best_segments(segments: list[dict], starts: list[int], spans: list[tuple[int
         SegmentHit(
             segments[i]["n"], segments[i].get("start"), segments[i].get("speaker"), snippet(segments[i]["text"], marks)
         )
-        for i, marks in ranked[:SEGMENTS_PER_HIT]
+        for i, marks in ranked[:limit]
     ]
 
 

@@ -179,7 +179,7 @@ def timecode(seconds) -> str:
 
 
 def seconds(value) -> str:
-    """Seconds as a link into the recording writes them (?t=754, #t=754.5): no trailing zeros."""
+    """A time in seconds as links write it (`?t=754`, `#t=9.5`): at most three decimals, none when whole."""
     if value is None:
         return ""
     return f"{float(value):.3f}".rstrip("0").rstrip(".")

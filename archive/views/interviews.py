@@ -30,6 +30,7 @@ from ..errors import ConflictError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
+from ..search import IndexUnavailable
 from .forms.interviews import InterviewUploadForm, PassageForm, RecordingsForm
 from .loaders import collection, get_interview_or_404, items_linking, search_index, services, site_name
 from .paging import page_number
@@ -53,44 +54,80 @@ def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     segments, notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     staff = access.is_staff(g.viewer)
-    parts, withheld = heard_parts(interview_id, interview.record)
+    heard, withheld = heard_parts(interview_id, interview.record)
     response = make_response(
         render_template(
             "interviews/show.html",
             interview=interview,
             record=interview.record,
             segments=segments,
+            ends=segment_ends(segments, recordings.parts(interview.record)),
+            parts=[(p, url_for("interviews.recording", interview_id=interview_id, part=p["part"])) for p in heard],
             staff=staff,
             timed=timed(segments),
-            parts=parts,
-            ends=segment_ends(segments, recordings.end(interview.record)),
             recording_withheld=withheld,
             index=segment_index.read(collection(), interview_id, interview.record).points,
             citation=citation(interview.record, interview_id),
+            moment=moment_citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
+            **search_within(interview_id),
             **page_parts(interview_id, segments, notes, staff),
         )
     )
     return private_unless_public(response, interview.record)
 
 
+def segment_ends(segments: list[dict], parts: list[dict]) -> list[float | None]:
+    """Where each timed passage ends in continuous time, as the player reads it: at the next timed passage's start,
+    the last one at the end of the last part (None when its length is unknown, or for a passage without time)."""
+    last = parts[-1] if parts else None
+    end_of_recording = last["offset"] + last["duration"] if last and last.get("duration") is not None else None
+    ends: list[float | None] = []
+    following = end_of_recording
+    for s in reversed(segments):
+        if s.get("start") is None:
+            ends.append(None)
+            continue
+        # a transcript timed beyond its recordings' end: the passage ends where it starts, never before
+        ends.append(max(following, s["start"]) if following is not None else None)
+        following = s["start"]
+    return ends[::-1]
+
+
+def search_within(interview_id: str) -> dict:
+    """The passages of this interview that hold the words of `?find=`, through the archive's search (the same
+    folding across scripts and the same access filter), with the time each starts."""
+    words = request.args.get("find", "").strip()[:200]
+    if not words:
+        return {"find": "", "found": [], "find_unavailable": False}
+    try:
+        found = search_index().within(words, interview_id, g.reader)
+    except IndexUnavailable:
+        return {"find": words, "found": [], "find_unavailable": True}
+    return {"find": words, "found": found, "find_unavailable": False}
+
+
+def moment_citation(record: dict, interview_id: str) -> str:
+    """How to cite a moment of the recording, after the common form for an oral history interview (narrator,
+    interviewer, date, archive, address, and the time within the recording). `{url}` and `{time}` are left for the
+    page's script to fill in with the permanent address of the moment and its time as hh:mm:ss."""
+    narrators = ", ".join(n["name"] for n in record.get("narrators") or [] if n.get("name"))
+    interviewers = ", ".join(record.get("interviewers") or [])
+    return _(
+        "{narrator}, interviewed by {interviewer}, {date}. “{title}”. {archive}. {url}, at {time}.",
+        narrator=narrators or _("Narrator unknown"),
+        interviewer=interviewers or _("an unknown interviewer"),
+        title=record.get("title") or interview_id,
+        date=dates.say(record["date"]) if record.get("date") else _("undated"),
+        archive=site_name(),
+        url="{url}",
+        time="{time}",
+    )
+
+
 def timed(segments: list[dict]) -> bool:
     """Tell whether every passage has its time, so that the transcript can be given as WebVTT."""
     return bool(segments) and all(s.get("start") is not None for s in segments)
-
-
-def segment_ends(segments: list[dict], last: float | None) -> list[float | None]:
-    """Where each passage ends in continuous time: the next timed passage's start, or the end of the last part
-    (None when that is not known)."""
-    ends: list[float | None] = []
-    following = last
-    for s in reversed(segments):
-        start = s.get("start")
-        # a transcript timed beyond its recordings' end: the passage ends where it starts, never before
-        ends.append(max(following, start) if following is not None and start is not None else following)
-        if start is not None:
-            following = start
-    return ends[::-1]
 
 
 def citation(record: dict, interview_id: str) -> str:

@@ -1,14 +1,6 @@
-// The interview page: timecodes play the audio; historians annotate a selection of the transcript.
+// The interview page: historians annotate a selection of the transcript (timecodes and the player: player.js).
 // Without this script everything still works: highlights and the list are server-rendered, and each passage has an
 // "annotate" link to a form for the whole passage.
-
-document.addEventListener("click", (event) => {
-  const link = event.target.closest("a[data-start]");
-  const player = document.querySelector("audio.player");
-  if (!link || !player) return;
-  player.currentTime = parseFloat(link.dataset.start);
-  player.play();
-});
 
 // What describes the interview is folded on a phone, so that the testimony comes first; on a wide screen it stands
 // open beside the transcript. A link to something inside a fold opens it.
