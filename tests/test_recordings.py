@@ -193,10 +193,10 @@ def test_upload_form_takes_several_recordings_and_the_page_shows_a_player_per_pa
     players = re.findall(r"<(audio|video) class=\"player\"([^>]*)>", page)
     assert [tag for tag, _ in players] == ["audio", "video"]  # in the order of the file names
     first, second = (attributes for _, attributes in players)
-    assert 'data-part="1"' in first and 'data-offset="0.0"' in first and 'data-duration="2.0"' in first
-    assert "hidden" not in first and " hidden" in second and 'data-offset="2.0"' in second
+    assert 'data-part="1"' in first and 'data-offset="0"' in first and 'data-duration="2"' in first
+    assert "hidden" not in first and " hidden" in second and 'data-offset="2"' in second
     assert f'src="/interviews/{interview_id}/recordings/2"' in second
-    assert '<section class="listen" aria-label="Recording">' in page
+    assert '<section class="listen" aria-label="Recording"' in page
     # every timed passage says where it starts and ends in continuous time; the last ends with the last part
     starts = re.findall(r'<p class="segment" id="s\d+"[^>]*data-start="([^"]+)"[^>]*data-end="([^"]+)"', page)
     assert [float(a) for a, _ in starts] == [0.5, 1.5, 2.5]
@@ -348,9 +348,18 @@ def test_recordings_are_withheld_from_readers_while_a_passage_is_redacted(client
 
     collection = app.extensions["collection"]
     interview_id = with_parts["public"]
-    segments = collection.read("interviews", interview_id, "segments.json").json()
-    assert segments
+    stored = collection.read("interviews", interview_id, "segments.json")
+    segments = stored.json()
+    segments[0]["start"] = 0.0  # the first passage, redacted below, is spoken over both short parts
+    collection.write(
+        "interviews",
+        interview_id,
+        {"segments.json": json.dumps(segments).encode()},
+        "setup",
+        {"segments.json": stored.version},
+    )
     annotations.create(collection, interview_id, 0, 5, annotations.bodies(collection, {}, [], "", True), "setup")
+    # until their silenced copies are made (tests/test_sound.py), the parts holding the redacted passage are withheld
     assert fetch(client, f"/interviews/{interview_id}/recordings/2")[0] == 404
     assert fetch(client, f"/interviews/{interview_id}/audio")[0] == 404
     auth.login("historian")
