@@ -219,10 +219,14 @@ def ranges(collection: Collection, interview_id: str) -> list[Range] | None:
     return redacted_ranges(interviews.segments(collection, interview_id), annotations.items(collection, interview_id))
 
 
-def local_ranges(part: dict, continuous: Sequence[Range]) -> list[Range]:
-    """The ranges that fall within one part, in the part's own time."""
+def local_ranges(part: dict, continuous: Sequence[Range], last: bool = False) -> list[Range]:
+    """The ranges that fall within one part, in the part's own time. A probed length may be a little short (an MP3
+    without a length header is estimated), so a part reaches a margin beyond it, and the last part, or one of
+    unknown length, reaches to the end of time: a passage timed beyond the recording is silenced there too (nothing
+    to silence, but readers wait for the public copy), never played on the strength of a length."""
     offset = float(part.get("offset") or 0.0)
-    ends = math.inf if part.get("duration") is None else offset + float(part["duration"])
+    duration = part.get("duration")
+    ends = math.inf if last or duration is None else offset + float(duration) + max(1.0, 0.02 * float(duration))
     found: list[Range] = []
     for start, end in continuous:
         low, high = max(start, offset), min(math.inf if end is None else end, ends)
@@ -276,7 +280,8 @@ def playable(
     Those who see redactions (staff) hear the original (its streaming copy when there is one). Others hear the part
     as it is when no redacted range falls in it; else its public copy, only if made from this original for exactly
     the ranges redacted now; and nothing while a redacted passage has no times (`redaction_ranges` None)."""
-    part = next((p for p in recordings.parts(record) if p.get("part") == part_no), None)
+    every = recordings.parts(record)
+    part = next((p for p in every if p.get("part") == part_no), None)
     if part is None:
         return NO_RECORDING
     folder = collection.folder("interviews", interview_id)
@@ -289,7 +294,7 @@ def playable(
         return heard
     if redaction_ranges is None:
         return UNTIMED
-    local = local_ranges(part, redaction_ranges)
+    local = local_ranges(part, redaction_ranges, last=part is every[-1])
     if not local:
         return heard
     public = described.get("public")
@@ -317,7 +322,7 @@ def outdated(collection: Collection, interview_id: str) -> bool:
     for part in parts:
         if not (folder / part["original"]).is_file():
             continue
-        local = local_ranges(part, continuous)
+        local = local_ranges(part, continuous, last=part is parts[-1])
         public = described.get(str(part["part"]), {}).get("public")
         if not local:
             if public:
@@ -358,9 +363,10 @@ def derive(
         continuous = ranges(collection, interview_id)
         (folder / DERIVED).mkdir(exist_ok=True)
         with FileLock(str(folder / LOCK)):
-            for part in recordings.parts(record):
+            every = recordings.parts(record)
+            for part in every:
                 if (folder / part["original"]).is_file():
-                    made += _derive_part(folder, part, continuous, settings, force, cancelled)
+                    made += _derive_part(folder, part, continuous, settings, force, cancelled, part is every[-1])
         if interview_print(collection, interview_id) == before:
             break
         force = False
@@ -374,6 +380,7 @@ def _derive_part(
     settings: Settings,
     force: bool,
     cancelled: Callable[[], bool] | None,
+    last: bool,
 ) -> list[str]:
     number, original = str(part["part"]), folder / part["original"]
     source = source_print(folder, part)
@@ -387,7 +394,7 @@ def _derive_part(
         path = f"{DERIVED}/recording-{number}.stream.{plan.ext}"
         _publish(folder, number, "stream", path, plan, original, (), {"source": source}, cancelled)
         made.append(path)
-    local = None if continuous is None else local_ranges(part, continuous)
+    local = None if continuous is None else local_ranges(part, continuous, last)
     if local is None:
         return made  # the whole recording is withheld; a public copy made before stays unused until times exist
     if not local:

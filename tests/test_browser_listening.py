@@ -20,11 +20,11 @@ PLAYER = "document.querySelector('section.listen .player')"
 
 
 class Site:
-    def __init__(self, base: str, interview: str):
-        self.base, self.interview = base, interview
+    def __init__(self, base: str, interview: str, two_parts: str = ""):
+        self.base, self.interview, self.two_parts = base, interview, two_parts
 
-    def url(self, tail: str = "") -> str:
-        return f"{self.base}/interviews/{self.interview}{tail}"
+    def url(self, tail: str = "", interview: str = "") -> str:
+        return f"{self.base}/interviews/{interview or self.interview}{tail}"
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,12 @@ def site(tmp_path_factory):
     body = annotations.bodies(collection, {}, [], "Dugouts, in the first winter.")
     with app.app_context():
         app.extensions["services"].annotations.create(interview, start, start + len("dug houses"), body, "tester")
+    # a second interview recorded on two tapes of 12 s each: part 2 plays from 12 s of continuous time
+    two = ingest(app, collection, "On two tapes", "public", audio=tones(12))
+    with app.app_context():
+        app.extensions["services"].recordings.add(two, [(tones(12, (330, 770)), "tape-2.wav")], "tester")
     with running_server(root) as base:
-        yield Site(base, interview)
+        yield Site(base, interview, two)
 
 
 @pytest.fixture(scope="module")
@@ -278,29 +282,12 @@ def test_the_listening_page_has_nothing_serious_for_axe(site, browser, axe_scrip
         context.close()
 
 
-def two_parts(page, site) -> None:
-    """Serve the interview page as it will be for a recording in two parts (issue 15's shared markup, rendered by
-    the "rec" branch): the 12-second recording as part 1 (0 to 12 s) and again as part 2 (12 to 24 s)."""
-
-    def rewrite(route):
-        answer = route.fetch()
-        body = answer.text()
-        first = re.search(r'<audio class="player"[^>]*data-offset="0"[^>]*></audio>', body).group(0)
-        one = first.replace('data-offset="0"', 'data-offset="0" data-duration="12"')
-        two = one.replace('data-part="1"', 'data-part="2"').replace('data-offset="0"', 'data-offset="12"')
-        two = two.replace("></audio>", " hidden></audio>")
-        route.fulfill(response=answer, body=body.replace(first, one + two))
-
-    page.route(re.compile(re.escape(site.url()) + r"(\?.*)?$"), rewrite)
-
-
 def part(page, n: int) -> str:
     return f"document.querySelector('.player[data-part=\"{n}\"]')"
 
 
 def test_a_time_in_the_second_part_opens_that_part(site, page):
-    two_parts(page, site)
-    page.goto(site.url("?t=15"))
+    page.goto(site.url("?t=15", site.two_parts))
     page.wait_for_function(f"() => !{part(page, 2)}.hidden && {part(page, 2)}.currentTime === 3")
     assert page.evaluate(f"{part(page, 1)}.hidden")
     # back 5 seconds crosses into part 1, at 10 s of continuous time
@@ -312,8 +299,7 @@ def test_a_time_in_the_second_part_opens_that_part(site, page):
 
 
 def test_the_next_part_plays_when_one_ends(site, page):
-    two_parts(page, site)
-    page.goto(site.url("?t=11.7"))
+    page.goto(site.url("?t=11.7", site.two_parts))
     page.wait_for_function(f"() => {part(page, 1)}.readyState >= 1 && {part(page, 1)}.currentTime > 11.6")
     page.locator("h1").click()
     page.keyboard.press("k")
