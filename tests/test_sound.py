@@ -2,8 +2,7 @@
 job after each change, and nothing until it exists; staff hear the recording whole; WAV gets a streaming copy.
 
 The recordings are made here, in tmp folders, with the stdlib `wave` module (tones) and PyAV (a small H.264/AAC
-video); what is heard is measured on decoded samples. (A shared `tests/media_factory.py` comes with the "rec"
-branch; these makers are this module's own until the merge.)
+video); what is heard is measured on decoded samples.
 """
 
 from __future__ import annotations
@@ -231,8 +230,8 @@ def test_restricted_recordings_stay_unreachable(app, client, auth, collection):
 
 
 def recorded_interview(collection, parts: list[tuple[str, bytes, str, str, float]]) -> str:
-    """An interview whose record lists its recordings as issue 15's contract gives them (the "rec" branch makes such
-    records on ingest): (file name, bytes, content type, kind, duration) per part."""
+    """An interview whose record lists its recordings as recordings.py writes them on ingest, made here without
+    probing: (file name, bytes, content type, kind, duration) per part."""
     files, recordings, offset = {}, [], 0.0
     for n, (name, data, content_type, kind, duration) in enumerate(parts, 1):
         original = f"original/recording-{n}{Path(name).suffix}"
