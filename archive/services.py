@@ -45,8 +45,17 @@ class Recordings:
     def add(self, interview_id: str, given: list[tuple[Path | bytes, str]], author: str) -> list[dict]:
         added = recordings.add(self.collection, interview_id, given, author)
         self.indexer.updated(interview_id)  # the record changed: its document is made again from it
-        self.changed(interview_id, author)
+        self.prepare(interview_id, author)
         return added
+
+    def prepare(self, interview_id: str, author: str) -> None:
+        """Queue the copies new recordings want: a streaming copy where the original does not play in browsers or
+        is large, and the public copy when a redaction falls in them (called when recordings arrive)."""
+        if self.later is not None and (
+            sound.outdated(self.collection, interview_id)
+            or sound.streams_missing(self.collection, interview_id, self.settings)
+        ):
+            self.later(interview_id, sound.interview_print(self.collection, interview_id), author)
 
     def changed(self, interview_id: str, author: str) -> None:
         """Queue the making of a public copy if the one there is no longer matches the redactions."""

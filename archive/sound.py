@@ -305,6 +305,28 @@ def playable(
     return PREPARING
 
 
+def streams_missing(collection: Collection, interview_id: str, settings: Settings) -> bool:
+    """Tell whether a part wants a streaming copy (a WAV, a FLAC, a large or unplayable video) that is not there
+    for its original; it probes each part (a few hundredths of a second), so it is asked when recordings arrive."""
+    if not collection.exists("interviews", interview_id):
+        return False
+    folder = collection.folder("interviews", interview_id)
+    described = descriptions(folder)
+    for part in recordings.parts(interviews.load(collection, interview_id).record):
+        original = folder / part["original"]
+        if not original.is_file():
+            continue
+        try:
+            plan = stream_plan(probe(original), original.stat().st_size, settings)
+        except SoundError:
+            continue  # refused at ingest already; `archive derive` says so
+        if plan is not None and not _current(
+            folder, described.get(str(part["part"]), {}).get("stream"), source_print(folder, part)
+        ):
+            return True
+    return False
+
+
 def outdated(collection: Collection, interview_id: str) -> bool:
     """Tell whether a public copy is missing or stale for the redactions as they are now (or one is left over), so
     that a job should run; cheap enough to ask after every write of annotations or transcript."""

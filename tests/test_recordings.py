@@ -204,6 +204,36 @@ def test_upload_form_takes_several_recordings_and_the_page_shows_a_player_per_pa
     assert float(starts[-1][1]) == pytest.approx(3.0, abs=0.05)  # the end of the last part
 
 
+def test_an_uploaded_wav_gets_its_streaming_copy_from_a_job_not_the_request(client, auth, app, tmp_path):
+    auth.login("historian")
+    token = csrf_token(client.get("/interviews/new"))
+    data = {"csrf_token": token, "transcript": (io.BytesIO(SHORT_VTT), "short.vtt"), "title": "A tape"}
+    data |= {"audio": [(io.BytesIO(wav_bytes(2.0)), "tape.wav")], "access": "public", "release_form": ""}
+    response = client.post("/interviews/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    interview_id = response.headers["Location"].rsplit("/", 1)[-1]
+    queued = app.extensions["jobs"].list()
+    assert [(j.kind, j.arguments["interview"], j.state) for j in queued] == [
+        ("derive-recordings", interview_id, "queued")
+    ]
+    assert fetch(client, f"/interviews/{interview_id}/recordings/1")[3] == "audio/wav"  # the original, meanwhile
+    [job] = app.extensions["jobs"].run_pending()
+    assert job.state == "done", job.message
+    assert fetch(client, f"/interviews/{interview_id}/recordings/1")[3] == "audio/ogg"  # the streaming copy
+    # a file browsers play as it is wants no copy, and no job is queued for it
+    token = csrf_token(client.get("/interviews/new"))
+    data = {"csrf_token": token, "transcript": (io.BytesIO(SHORT_VTT.replace(b"0.5", b"0.6")), "other.vtt")}
+    data |= {
+        "audio": [(io.BytesIO(sound(tmp_path / "t.opus", 2.0, "opus").read_bytes()), "tape.opus")],
+        "title": "B",
+        "access": "public",
+        "release_form": "",
+    }
+    second = client.post("/interviews/new", data=data, content_type="multipart/form-data")
+    assert second.status_code == 302, second.get_data(as_text=True)
+    assert len(app.extensions["jobs"].list()) == 1
+
+
 def test_historian_adds_a_part_to_an_old_record_with_one_audio(client, auth, app, collection):
     interview_id = collection.create(
         "interviews",

@@ -314,6 +314,7 @@ def new():
                 given.append((kept, sound.filename))
             outcome = ingester.ingest(upload.read(), upload.filename or "transcript", form.metadata(), parts=given)
         if outcome.status == "ingested":
+            services().recordings.prepare(outcome.interview_id, g.viewer.name)
             flash(_("Ingested “{name}”.", name=upload.filename) + "".join(f" {sentence(n)}" for n in outcome.notes))
             return redirect(url_for("interviews.show", interview_id=outcome.interview_id))
         if outcome.status == "duplicate":
