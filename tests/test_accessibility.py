@@ -79,7 +79,7 @@ def start_axe(page, axe_source: str) -> None:
 
 def violations(page) -> list[str]:
     """axe-core's serious and critical findings on the page: its rule, the elements at fault, and its help."""
-    page.wait_for_function("window.axeFound !== null", timeout=60_000)
+    page.wait_for_function("() => window.axeFound !== null", timeout=60_000)
     found = []
     for rule in page.evaluate("window.axeFound"):
         if rule["impact"] in SERIOUS:

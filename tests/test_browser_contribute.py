@@ -84,7 +84,7 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         assert "Ким Анна Петровна" in device.locator("h1").inner_text()
         assert MARKER in device.locator(".story").inner_text()
         assert device.locator(".thumbs li span").all_inner_texts() == list(CAPTIONS)
-        device.wait_for_function(f"({THUMBS_LOADED})(Array.from(document.querySelectorAll('.thumbs img')))")
+        device.wait_for_function(f"() => ({THUMBS_LOADED})(Array.from(document.querySelectorAll('.thumbs img')))")
         assert device.locator(".thumbs img").count() == 2
 
         # 3. A historian approves it from the inbox.
@@ -116,7 +116,9 @@ def test_a_family_shares_a_testimony_in_russian_and_only_researchers_find_it(app
         assert "Ким Анна Петровна" in hits.first.get_by_role("heading").inner_text()
         hits = search(researcher, live_server, PHOTO_WORD)
         assert sorted(hits.get_by_role("heading").all_inner_texts()) == sorted(CAPTIONS)
-        researcher.wait_for_function(f"({THUMBS_LOADED})(Array.from(document.querySelectorAll('.hit-thumb img')))")
+        researcher.wait_for_function(
+            f"() => ({THUMBS_LOADED})(Array.from(document.querySelectorAll('.hit-thumb img')))"
+        )
         assert researcher.locator(".hit-thumb img").count() == 2
     finally:
         for page in pages:

@@ -223,7 +223,7 @@ def test_switch_language(sample_site, browser, lang, other):
         shoot(page, lang, "timeline")
         switcher = page.get_by_role("navigation", name=said(app, lang, "Language"))
         switcher.get_by_role("link", name=i18n.NAMES[other]).click()
-        page.wait_for_function(f"document.documentElement.lang === '{other}'")
+        page.wait_for_function(f"() => document.documentElement.lang === '{other}'")
         assert page.locator("h1").inner_text() == said(app, other, "Timeline")
         assert timeline not in page.locator("header.site").inner_text()
         # the choice is remembered: a page opened without ?lang speaks it too

@@ -68,7 +68,7 @@ def page(browser):
 
 def ready(page) -> None:
     """Wait until the player knows the recording's length (its metadata is loaded)."""
-    page.wait_for_function(f"{PLAYER}.readyState >= 1 && {PLAYER}.duration > 11")
+    page.wait_for_function(f"() => {PLAYER}.readyState >= 1 && {PLAYER}.duration > 11")
 
 
 def now(page) -> float:
@@ -95,7 +95,7 @@ def test_clicking_a_timecode_plays_from_there(site, page):
     page.goto(site.url())
     ready(page)
     page.locator("#s3 a.anchor").click()
-    page.wait_for_function(f"{PLAYER}.currentTime >= 6.5")
+    page.wait_for_function(f"() => {PLAYER}.currentTime >= 6.5")
     assert 6.5 <= now(page) < 9
     page.evaluate(f"{PLAYER}.pause()")
     assert speaking(page) == ["s3"]
@@ -150,7 +150,7 @@ def test_following_scrolls_the_passage_into_view_and_the_switch_stops_it(site, p
 def test_an_address_with_a_time_opens_there(site, page, tail, seconds, passage):
     page.goto(site.url(tail))
     ready(page)
-    page.wait_for_function(f"Math.abs({PLAYER}.currentTime - {seconds}) < 0.01")
+    page.wait_for_function(f"() => Math.abs({PLAYER}.currentTime - {seconds}) < 0.01")
     assert speaking(page) == [passage]
     assert page.evaluate(f"{PLAYER}.paused")  # it waits for the reader to press play
 
@@ -158,29 +158,29 @@ def test_an_address_with_a_time_opens_there(site, page, tail, seconds, passage):
 def test_the_keys_move_time_and_say_so(site, page):
     page.goto(site.url("?t=6"))
     ready(page)
-    page.wait_for_function(f"{PLAYER}.currentTime === 6")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 6")
     said = page.locator("#listen-said")
     page.locator("h1").click()  # the focus on the page, not in a field
     page.keyboard.press("l")
-    page.wait_for_function(f"{PLAYER}.currentTime === 11")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 11")
     assert said.inner_text() == "Forward 5 seconds, at 0:00:11"
     page.keyboard.press("j")
-    page.wait_for_function(f"{PLAYER}.currentTime === 6")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 6")
     assert said.inner_text() == "Back 5 seconds, at 0:00:06"
     page.keyboard.press("n")
-    page.wait_for_function(f"{PLAYER}.currentTime === 6.5")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 6.5")
     assert said.inner_text() == "Passage at 0:00:06"
     page.keyboard.press("n")
-    page.wait_for_function(f"{PLAYER}.currentTime === 9")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 9")
     page.keyboard.press("n")
     assert said.inner_text() == "This is the last passage."
     page.keyboard.press("p")
-    page.wait_for_function(f"{PLAYER}.currentTime === 6.5")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 6.5")
     page.keyboard.press("k")
-    page.wait_for_function(f"!{PLAYER}.paused")
+    page.wait_for_function(f"() => !{PLAYER}.paused")
     assert said.inner_text().startswith("Playing, at 0:00:0")
     page.keyboard.press("k")
-    page.wait_for_function(f"{PLAYER}.paused")
+    page.wait_for_function(f"() => {PLAYER}.paused")
     assert said.inner_text().startswith("Paused, at 0:00:0")
     # typing in a field is typing: the letters stay in the field and time stays where it is
     stopped = now(page)
@@ -192,11 +192,11 @@ def test_the_keys_move_time_and_say_so(site, page):
 def test_the_keys_work_with_a_russian_keyboard_layout_too(site, page):
     page.goto(site.url("?t=2&lang=ru"))
     ready(page)
-    page.wait_for_function(f"{PLAYER}.currentTime === 2")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 2")
     page.locator("h1").click()
     # the key where L is, typed on a Russian layout, gives "д"; the key's place is what counts
     page.dispatch_event("body", "keydown", {"key": "д", "code": "KeyL", "bubbles": True})
-    page.wait_for_function(f"{PLAYER}.currentTime === 7")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 7")
     assert page.locator("#listen-said").inner_text() == "Вперёд на 5 секунд, 0:00:07"
 
 
@@ -207,9 +207,9 @@ def test_cite_this_moment_copies_the_address_with_its_time(site, browser):
     try:
         page.goto(site.url("#t=9"))
         ready(page)
-        page.wait_for_function(f"{PLAYER}.currentTime === 9")
+        page.wait_for_function(f"() => {PLAYER}.currentTime === 9")
         page.get_by_role("button", name="Cite this moment").click()
-        page.wait_for_function("document.getElementById('listen-said').textContent.includes('copied')")
+        page.wait_for_function("() => document.getElementById('listen-said').textContent.includes('copied')")
         copied = page.evaluate("navigator.clipboard.readText()")
         assert f"{site.url()}?t=9" in copied
         assert copied.startswith("Anna Tsoi, interviewed by Pyotr Kim, May 1998. “By the sea”.")
@@ -228,7 +228,7 @@ def test_where_copying_is_refused_the_citation_is_shown_to_copy(site, browser):
     try:
         page.goto(site.url("?t=3&lang=ko"))
         ready(page)
-        page.wait_for_function(f"{PLAYER}.currentTime === 3")
+        page.wait_for_function(f"() => {PLAYER}.currentTime === 3")
         page.get_by_role("button", name="이 순간 인용하기").click()
         field = page.get_by_label("이 순간의 인용")
         field.wait_for(state="visible")
@@ -250,12 +250,12 @@ def test_passages_found_within_stand_along_the_recording_and_play_when_clicked(s
         float(x.rstrip("%")) for x in lefts
     ] == pytest.approx([100 * 6.5 / 12, 100 * 9 / 12], abs=0.5)
     ticks.nth(1).click()
-    page.wait_for_function(f"{PLAYER}.currentTime >= 9")
+    page.wait_for_function(f"() => {PLAYER}.currentTime >= 9")
     assert page.url.endswith("?find=Ushtobe")  # played here, not reloaded
     page.evaluate(f"{PLAYER}.pause()")
     # and the list's own links too
     page.locator("#within a[data-start='6.5']").click()
-    page.wait_for_function(f"{PLAYER}.currentTime >= 6.5 && {PLAYER}.currentTime < 9")
+    page.wait_for_function(f"() => {PLAYER}.currentTime >= 6.5 && {PLAYER}.currentTime < 9")
 
 
 def test_an_annotation_of_a_timed_passage_leads_to_its_time(site, page):
@@ -263,7 +263,7 @@ def test_an_annotation_of_a_timed_passage_leads_to_its_time(site, page):
     ready(page)
     page.locator("#annotations").evaluate("(d) => { d.open = true; }")  # opened by interview.js on a wide screen
     page.locator("a[data-annotation]").click()
-    page.wait_for_function(f"{PLAYER}.currentTime === 9")
+    page.wait_for_function(f"() => {PLAYER}.currentTime === 9")
     assert speaking(page) == ["s4"]
 
 

@@ -32,7 +32,7 @@ def test_chromium_reads_the_parts_lengths_and_seeks_in_them(two_parts, live_serv
         players = page.locator("section.listen .player")
         assert players.count() == 2
         assert page.evaluate("[...document.querySelectorAll('.listen .player')].map((p) => p.hidden)") == [False, True]
-        page.wait_for_function("document.querySelector('audio.player').readyState >= 1")
+        page.wait_for_function("() => document.querySelector('audio.player').readyState >= 1")
         assert page.evaluate("document.querySelector('audio.player').duration") == pytest.approx(2.0, abs=0.05)
         # seeking asks for a range of the file; the element lands where it was sent
         page.evaluate(
@@ -45,7 +45,7 @@ def test_chromium_reads_the_parts_lengths_and_seeks_in_them(two_parts, live_serv
         assert page.evaluate("document.querySelector('audio.player').currentTime") == pytest.approx(1.5, abs=0.05)
         # the second part, a WebM video, is read too: its pictures' size and its length
         page.evaluate("document.querySelector('video.player').load()")
-        page.wait_for_function("document.querySelector('video.player').readyState >= 1")
+        page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
         assert page.evaluate(
             "[document.querySelector('video.player').videoWidth, document.querySelector('video.player').videoHeight]"
         ) == [160, 96]
@@ -71,7 +71,7 @@ def test_a_restricted_interviews_recording_does_not_load_for_an_anonymous_reader
         answer = page.goto(f"{live_server}/interviews/{two_parts}/recordings/1")
         assert answer.status == 404
         page.set_content(f'<audio src="{live_server}/interviews/{two_parts}/recordings/1" preload="metadata"></audio>')
-        page.wait_for_function("document.querySelector('audio').error !== null")
+        page.wait_for_function("() => document.querySelector('audio').error !== null")
         assert page.evaluate("document.querySelector('audio').readyState") == 0
     finally:
         page.close()

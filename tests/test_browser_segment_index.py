@@ -47,7 +47,7 @@ def test_a_historian_stamps_an_untimed_transcript_while_listening(app, browser, 
     page = browser_tab(app, browser, live_server, "stamper")
     try:
         page.goto(f"{live_server}/interviews/{untimed}")
-        page.wait_for_function("document.querySelector('audio.player').readyState >= 1")
+        page.wait_for_function("() => document.querySelector('audio.player').readyState >= 1")
         assert page.get_by_role("link", name="Stamp times").count() == 0  # with JavaScript, the mode is right here
         mode = page.get_by_role("button", name="Stamp times")
         mode.click()
@@ -80,7 +80,7 @@ def test_on_the_times_page_stamps_fill_the_time_fields(app, browser, live_server
     page = browser_tab(app, browser, live_server, "stamper2")
     try:
         page.goto(f"{live_server}/interviews/{untimed}/times")
-        page.wait_for_function("document.querySelector('audio.player').readyState >= 1")
+        page.wait_for_function("() => document.querySelector('audio.player').readyState >= 1")
         page.get_by_role("button", name="Stamp times").click()
         for seconds in (1.0, 3.0):
             seek(page, seconds)

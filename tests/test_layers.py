@@ -4,6 +4,7 @@ CLI command writes the index, builds a service, or calls a write of the domain m
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,17 @@ def test_the_check_catches_what_it_forbids(tmp_path):
     )
     found = offences(bad, tmp_path)
     assert len(found) == 5, found
+
+
+def test_browser_tests_wait_on_functions_never_on_strings_the_page_evaluates():
+    """Playwright polls a string expression with `eval` inside the page, which the pages' CSP (no 'unsafe-eval')
+    refuses as soon as the condition is not met at once: a test that passes on a fast machine then fails in CI.
+    Arrow functions are compiled outside the page's CSP."""
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "wait_for_function" and call.args:
+                text = ast.unparse(call.args[0])
+                if not re.match(r"f?['\"]\s*(\(\)|\w+)\s*=>", text):
+                    found.append(f"{path.name}:{call.lineno}")
+    assert found == []
