@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from . import annotations
 from .collection import Collection, now
@@ -32,26 +33,13 @@ def correct_segment(
         raise TranscriptError(N_("A passage cannot be empty; type its corrected text."))
     if len(text) > MAX_SEGMENT_CHARS:
         raise TranscriptError(N_("A passage may hold at most {limit} characters."), limit=Count(MAX_SEGMENT_CHARS))
-    result = {}
 
-    def change(current: dict) -> dict:
-        if current["segments.json"] is None or hashlib.sha256(current["segments.json"]).hexdigest() != expected:
-            raise ConflictError(f"interviews/{interview_id}/segments.json", None, None)
-        old = json.loads(current["segments.json"])
+    def edit(old: list[dict]) -> list[dict]:
         if not any(s["n"] == n for s in old):
             raise TranscriptError(N_("This interview has no passage {n}."), n=n)
-        new = [dict(s, text=text) if s["n"] == n else s for s in old]
-        document = annotations.parse(current[annotations.FILE], interview_id)
-        items, flagged = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
-        document["first"]["items"] = items
-        result["flagged"] = flagged
-        changes = {"segments.json": (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8")}
-        if current[annotations.FILE] is not None:
-            changes[annotations.FILE] = annotations.dump(document)
-        return changes
+        return [dict(s, text=text) if s["n"] == n else s for s in old]
 
-    collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
-    return result["flagged"]
+    return _rewrite(collection, interview_id, expected, author, edit)[1]
 
 
 def set_times(
@@ -67,12 +55,8 @@ def set_times(
     and lie within the recording (`end`, when known); each timed passage then ends where the next timed one starts.
     `expected` is the version of segments.json the times were made against (a stale one is refused). Annotations
     keep their words and take the new times into their media fragments. Returns the passages as saved."""
-    saved = {}
 
-    def change(current: dict) -> dict:
-        if current["segments.json"] is None or hashlib.sha256(current["segments.json"]).hexdigest() != expected:
-            raise ConflictError(f"interviews/{interview_id}/segments.json", None, None)
-        old = json.loads(current["segments.json"])
+    def edit(old: list[dict]) -> list[dict]:
         known = {s["n"] for s in old}
         stray = sorted(set(times) - known)
         if stray:
@@ -106,14 +90,32 @@ def set_times(
                 s["end"] = following[s["n"]]
             else:
                 s["end"] = end if end is not None and end > s["start"] else None
+        return new
+
+    return _rewrite(collection, interview_id, expected, author, edit)[0]
+
+
+def _rewrite(
+    collection: Collection, interview_id: str, expected: str, author: str, edit: Callable[[list[dict]], list[dict]]
+) -> tuple[list[dict], list[dict]]:
+    """Write the passages `edit` makes of the current ones, with the annotations re-anchored to them, in one change;
+    refused when segments.json is no longer the version `expected`. Returns the passages written and the
+    annotations newly flagged because their words are gone."""
+    result = {}
+
+    def change(current: dict) -> dict:
+        if current["segments.json"] is None or hashlib.sha256(current["segments.json"]).hexdigest() != expected:
+            raise ConflictError(f"interviews/{interview_id}/segments.json", None, None)
+        old = json.loads(current["segments.json"])
+        new = edit(old)
         document = annotations.parse(current[annotations.FILE], interview_id)
-        items, _flagged = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
+        items, result["flagged"] = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
         document["first"]["items"] = items
-        saved["segments"] = new
+        result["segments"] = new
         changes = {"segments.json": (json.dumps(new, ensure_ascii=False, indent=1) + "\n").encode("utf-8")}
         if current[annotations.FILE] is not None:
             changes[annotations.FILE] = annotations.dump(document)
         return changes
 
     collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
-    return saved["segments"]
+    return result["segments"], result["flagged"]

@@ -29,6 +29,16 @@ from .inbox import (
 from .receipts import CODE_LENGTH, Receipt, _digest
 
 
+def _not_a_story(upload: Upload) -> ContributionError:
+    return ContributionError(
+        N_("{name}: send the story as plain text, a Word file (.docx) or audio"),
+        "story_file",
+        "story_type",
+        upload.name,
+        name=upload.name,
+    )
+
+
 def check_story_file(upload: Upload) -> str:
     """Tell what a story file is ("txt", "docx" or the container of a sound recording, also its extension) or refuse
     it, by its content; a recording is probed whole (recordings.probe), so a damaged one is refused now."""
@@ -42,14 +52,8 @@ def check_story_file(upload: Upload) -> str:
             found = recordings.probe(upload.source, upload.name)
         except recordings.RecordingError as error:
             raise ContributionError("{error}", "story_file", "story_type", upload.name, error=error) from None
-        if found.kind != "audio":
-            raise ContributionError(
-                N_("{name}: send the story as plain text, a Word file (.docx) or audio"),
-                "story_file",
-                "story_type",
-                upload.name,
-                name=upload.name,
-            )
+        if found.kind != "audio":  # a video is not a story the form takes
+            raise _not_a_story(upload)
         return found.extension
     data = upload.source if isinstance(upload.source, bytes) else upload.source.read_bytes()
     try:
@@ -59,13 +63,7 @@ def check_story_file(upload: Upload) -> str:
             "{name}: {error}", "story_file", "story_type", upload.name, name=upload.name, error=error
         ) from None
     if transcript.format not in STORY_KINDS:
-        raise ContributionError(
-            N_("{name}: send the story as plain text, a Word file (.docx) or audio"),
-            "story_file",
-            "story_type",
-            upload.name,
-            name=upload.name,
-        )
+        raise _not_a_story(upload)
     return transcript.format
 
 

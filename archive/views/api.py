@@ -8,9 +8,7 @@ describes it all, generated from the `@documented` views and the schemas they re
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -22,7 +20,7 @@ from ..errors import CollectionError, ConflictError
 from ..i18n import N_
 from ..search import FACETS
 from . import problems, schemas
-from .loaders import collection, get_interview_or_404, get_item_or_404, search_index, services
+from .loaders import collection, get_interview_or_404, get_item_or_404, kept_uploads, search_index, services
 from .media import GALLERY_FILTERS
 from .openapi import JSON_LD, answer, arguments, documented
 from .openapi import document as openapi_document
@@ -312,12 +310,7 @@ def add_recordings(interview_id: str):
     _writer()
     get_interview_or_404(interview_id)
     files = request.files.getlist("recording")
-    with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
-        given = []
-        for number, upload in enumerate(files, 1):  # kept on disk while they are probed: recordings can be large
-            kept = Path(scratch) / f"recording-{number}"
-            upload.save(kept)
-            given.append((kept, upload.filename or f"recording-{number}"))
+    with kept_uploads(files) as given:
         try:
             added = services().recordings.add(interview_id, given, g.viewer.name)
         except ConflictError as error:

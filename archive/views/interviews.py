@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import html
 import re
-import tempfile
 from pathlib import Path
 
 import webvtt
@@ -13,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -32,7 +30,7 @@ from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from ..search import IndexUnavailable
 from .forms.interviews import InterviewUploadForm, PassageForm, RecordingsForm
-from .loaders import collection, get_interview_or_404, items_linking, search_index, services, site_name
+from .loaders import collection, get_interview_or_404, items_linking, kept_uploads, search_index, services, site_name
 from .paging import page_number
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
@@ -277,12 +275,7 @@ def add_recordings(interview_id: str):
     form = RecordingsForm()
     if form.validate_on_submit():
         chosen = sorted((f for f in form.recordings.data or [] if f and f.filename), key=lambda f: f.filename)
-        with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
-            given = []
-            for number, upload in enumerate(chosen):
-                kept = Path(scratch) / f"recording-{number}"
-                upload.save(kept)
-                given.append((kept, upload.filename))
+        with kept_uploads(chosen) as given:
             try:
                 added = services().recordings.add(interview_id, given, g.viewer.name)
             except ConflictError as error:
@@ -306,12 +299,7 @@ def new():
         ingester = services().ingest.ingester(g.viewer.name)
         upload = form.transcript.data
         chosen = sorted((f for f in form.audio.data or [] if f and f.filename), key=lambda f: f.filename)
-        with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
-            given = []
-            for number, sound in enumerate(chosen):
-                kept = Path(scratch) / f"recording-{number}"
-                sound.save(kept)
-                given.append((kept, sound.filename))
+        with kept_uploads(chosen) as given:
             outcome = ingester.ingest(upload.read(), upload.filename or "transcript", form.metadata(), parts=given)
         if outcome.status == "ingested":
             services().recordings.prepare(outcome.interview_id, g.viewer.name)

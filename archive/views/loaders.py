@@ -1,7 +1,12 @@
 """What every blueprint loads a request's records with: the app's services, and records the reader may see or a
-404 (so that nothing leaks: a record one may not read is simply not there)."""
+404 (so that nothing leaks: a record one may not read is simply not there); and uploads kept on disk."""
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from flask import abort, current_app, g
 
@@ -11,6 +16,19 @@ from ..errors import CollectionError
 from ..i18n import N_, translate
 from ..search import IndexUnavailable, SearchIndex
 from ..services import Services
+
+
+@contextmanager
+def kept_uploads(files: Iterable) -> Iterator[list[tuple[Path, str]]]:
+    """Uploaded files (werkzeug FileStorage) saved in a scratch folder of the instance, in the order given, as
+    (path, name) while the block runs: recordings can be large, so a service reads them from disk, never memory."""
+    with tempfile.TemporaryDirectory(dir=Path(current_app.instance_path)) as scratch:
+        kept = []
+        for number, upload in enumerate(files, 1):
+            path = Path(scratch) / f"upload-{number}"
+            upload.save(path)
+            kept.append((path, upload.filename or f"recording-{number}"))
+        yield kept
 
 
 def services() -> Services:
