@@ -336,6 +336,8 @@ def new_token(name: str, days: float = 365) -> str:
     if days <= 0:
         raise AccountError("a token must be valid for at least one day")
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # a prefix beginning with "-" would be read as an option by `archive user revoke`
+        token = secrets.token_urlsafe(32)
     made = now()
     db().execute(
         "INSERT INTO tokens (hash, user_id, created, prefix, expires) VALUES (?, ?, ?, ?, ?)",

@@ -395,7 +395,8 @@ def user_tokens(name: str) -> None:
 @click.argument("name")
 @click.argument("prefix", required=False)
 def user_revoke(name: str, prefix: str | None) -> None:
-    """Revoke an account's API tokens: all of them, or the one beginning with PREFIX (as `user tokens` lists)."""
+    """Revoke an account's API tokens: all of them, or the one beginning with PREFIX (as `user tokens` lists; put
+    `--` before a PREFIX that begins with "-", as tokens made before 2026-12 may)."""
     from . import accounts
 
     with _app().app_context():
