@@ -74,6 +74,11 @@ def withdrawn(record: Mapping) -> bool:
     return bool(record.get("withdrawn"))
 
 
+def deleted(record: Mapping) -> bool:
+    """Tell whether a record was deleted (a tombstone: `record["deleted"]` says who, when and why)."""
+    return bool(record.get("deleted"))
+
+
 def readable_levels(viewer: Reader | User | None) -> tuple[str, ...] | None:
     """The access levels a viewer may read whatever the record (family records are asked about one by one, by their
     contribution); None: everything, embargoed or not (staff). Search turns this and `family_grants` into its index
@@ -91,7 +96,9 @@ def family_grants(viewer: Reader | User | None) -> frozenset[str]:
 
 def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
     """Decide whether a viewer may see a record (interview or item metadata with `access`, `embargo_until`,
-    `contribution`, `withdrawn`)."""
+    `contribution`, `withdrawn`, `deleted`). A deleted record is read by nobody, staff included: see `gone`."""
+    if deleted(record):
+        return False
     levels = readable_levels(viewer)
     if levels is None:
         return True
@@ -101,6 +108,12 @@ def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
     if level == Level.FAMILY:
         return record.get("contribution") in family_grants(viewer)
     return level in levels
+
+
+def gone(viewer: Reader | User | None, record: Mapping) -> bool:
+    """Tell whether a viewer is told a record was deleted (410 Gone) rather than that there is none (404): only
+    one who could read it were it not deleted, so a deletion reveals nothing to anyone else (fail closed)."""
+    return deleted(record) and can_read(viewer, {k: v for k, v in record.items() if k != "deleted"})
 
 
 # What only staff see of a record: where the file came from, who ingested it, what the camera recorded (GPS!),

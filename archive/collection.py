@@ -28,6 +28,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from . import audit
 from .errors import CollectionError, ConflictError, DiskFullError, is_disk_full
 
 KINDS = ("interviews", "media", "vocab", "contributions", "about")  # contributions/: the untrusted inbox, never indexed
@@ -177,7 +178,9 @@ class Collection:
 
     # --- writing ------------------------------------------------------------------------------------------------
 
-    def create(self, kind: str, files: Mapping[str, Content], author: str, name: str | None = None) -> str:
+    def create(
+        self, kind: str, files: Mapping[str, Content], author: str, name: str | None = None, action: str = "created"
+    ) -> str:
         """Make a new folder holding `files` and return its new identifier (or `name`, for the fixed vocab/ and about/
         folders).
 
@@ -219,7 +222,7 @@ class Collection:
             break
         try:
             with self._lock(staging, f"{kind}/{folder_id}"):
-                self._commit(staging, dict(files), author, current={})
+                self._commit(staging, dict(files), author, current={}, record=f"{kind}/{folder_id}", action=action)
                 if (kind_dir / folder_id).exists():  # a 1 in 10**12 collision, or a named folder made meanwhile
                     raise CollectionError(f"{kind}/{folder_id} was created meanwhile; try again")
                 os.rename(staging, kind_dir / folder_id)
@@ -236,13 +239,14 @@ class Collection:
         changes: Mapping[str, Content | None],
         author: str,
         expected: Mapping[str, str | None],
+        action: str = "",
     ) -> dict[str, str]:
         """Change files of one folder together, or none of them.
 
         `changes` maps a file name to its new content (bytes, or a Path to copy from) or to None to remove it.
         `expected` maps each of those names to the version the caller read, or None for a file it expects not to
         exist. If any differs from what is on disk, nothing is written and ConflictError names who changed it.
-        Returns the new version of every file written.
+        Returns the new version of every file written. `action` is what the audit log calls the change.
         """
         folder = self.folder(kind, folder_id)
         names = {check_name(n): n for n in changes}
@@ -265,7 +269,14 @@ class Collection:
                         change["author"] if recorded else None,
                         _readable_time(change["time"]) if recorded else None,
                     )
-            return self._commit(folder, {rel: changes[name] for rel, name in names.items()}, author, current)
+            return self._commit(
+                folder,
+                {rel: changes[name] for rel, name in names.items()},
+                author,
+                current,
+                f"{kind}/{folder_id}",
+                action,
+            )
 
     def update(
         self,
@@ -274,6 +285,7 @@ class Collection:
         names: Sequence[str],
         change: Callable[[dict[str, bytes | None]], Mapping[str, Content | None]],
         author: str,
+        action: str = "",
     ) -> dict[str, str]:
         """Change files from what they hold at this moment, under the folder's lock: `change` gets the current bytes
         of each named file (None if absent) and returns the new contents of those it changes.
@@ -298,7 +310,7 @@ class Collection:
             digests = {
                 rel: hashlib.sha256(data).hexdigest() if data is not None else None for rel, data in current.items()
             }
-            return self._commit(folder, changes, author, digests)
+            return self._commit(folder, changes, author, digests, f"{kind}/{folder_id}", action)
 
     # --- checking -----------------------------------------------------------------------------------------------
 
@@ -370,12 +382,21 @@ class Collection:
         finally:
             lock.release()
 
-    def _commit(self, folder: Path, changes: Mapping[str, Content | None], author: str, current: dict) -> dict:
+    def _commit(
+        self,
+        folder: Path,
+        changes: Mapping[str, Content | None],
+        author: str,
+        current: dict,
+        record: str,
+        action: str = "",
+    ) -> dict:
         stamp = now()
-        author = author_slug(author)
+        said_author, author = str(author), author_slug(author)
         manifest = _read_manifest(folder)
         versions = _read_versions(folder)
         links, removes, renames, temps, written = [], [], [], [], {}
+        current_names = {rel for rel in changes if (folder / rel).is_file()}
         try:
             for rel, content in changes.items():
                 target = folder / rel
@@ -416,6 +437,10 @@ class Collection:
         _roll_forward(folder, journal)
         (folder / JOURNAL).unlink()
         _fsync_dir(folder)
+        files = {
+            rel: "removed" if rel in removes else "changed" if rel in current_names else "added" for rel in changes
+        }
+        audit.append(self.root, audit.Entry(stamp, said_author, record, files, action))
         return written
 
     def _recover(self, folder: Path) -> None:

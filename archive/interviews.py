@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from . import metadata
 from .collection import Collection
 from .errors import CollectionError
+from .names import Gazetteer
+
+# What interview.json holds beside its description: written by ingest, recordings, contributions and deletion, never
+# by a metadata edit (an edit keeps them as they are).
+KEPT_FIELDS = ("source", "recordings", "audio", "toc", "ohms", "contribution", "withdrawn", "deleted", "technical")
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,32 @@ def load(collection: Collection, interview_id: str) -> Interview:
         return Interview(interview_id, json.loads(stored.data), stored.version)
     except ValueError:
         raise CollectionError(f"interviews/{interview_id}/interview.json is not valid JSON") from None
+
+
+def edit(
+    collection: Collection,
+    interview_id: str,
+    raw: dict,
+    gazetteer: Gazetteer,
+    author: str,
+    version: str,
+    action: str = "edited",
+) -> Interview:
+    """Describe an interview anew through the one metadata validator (MetadataError names every wrong field);
+    `version` is the interview.json the editor read (ConflictError, naming who changed it, if it moved on). The
+    fields of KEPT_FIELDS are kept from the stored record whatever `raw` says."""
+    stored = load(collection, interview_id)
+    kept = {k: stored.record[k] for k in KEPT_FIELDS if k in stored.record}
+    given = {k: v for k, v in raw.items() if k not in KEPT_FIELDS}
+    if "contribution" in kept:
+        given["contribution"] = kept["contribution"]  # a family record's level needs it checked
+    record = metadata.validate(given, gazetteer)
+    record.update(kept)
+    data = (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    collection.write(
+        "interviews", interview_id, {"interview.json": data}, author, {"interview.json": version}, action=action
+    )
+    return load(collection, interview_id)
 
 
 def segments(collection: Collection, interview_id: str) -> list[dict]:

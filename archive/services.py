@@ -67,6 +67,22 @@ class Recordings:
         return sound.derive(self.collection, interview_id, self.settings, force, cancelled)
 
 
+class Interviews:
+    """An interview's description: edited through the one metadata validator, then indexed again."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def edit(self, interview_id: str, raw: Mapping, author: str, version: str) -> interviews.Interview:
+        """Replace the description with `raw` (every field the editor keeps; the ingest's and the system's own
+        fields stay); `version` is the interview.json read, so a stale edit is refused naming who changed it."""
+        edited = interviews.edit(
+            self.collection, interview_id, dict(raw), vocab.gazetteer(self.collection), author, version
+        )
+        self.indexer.updated(interview_id)
+        return edited
+
+
 class Annotations:
     """Annotations of interview passages: each write re-indexes the interview (its facets and links change), and
     a write that adds, changes or removes a redaction queues a new public copy of the recording."""
@@ -263,6 +279,7 @@ class Services:
 
     collection: Collection
     indexer: Indexer
+    interviews: Interviews
     annotations: Annotations
     transcripts: Transcripts
     segment_index: SegmentIndex
@@ -287,6 +304,7 @@ class Services:
         return cls(
             collection=collection,
             indexer=indexer,
+            interviews=Interviews(collection, indexer),
             annotations=Annotations(collection, indexer, recordings),
             transcripts=Transcripts(collection, indexer, recordings),
             segment_index=SegmentIndex(collection, indexer),

@@ -1,0 +1,99 @@
+"""The audit log: one line for every change written to the collection (who, when, which record, which files, and
+what the writer said it was doing), kept in `audit/log.jsonl` under the data root.
+
+It is written by `Collection` itself after each commit, so no write can forget it; it is append-only but for a purge
+(a legal takedown), which keeps of the purged record's lines only the record, the time and the author, and adds a
+"purged" line. The history of each file stays in its folder; this log is the archive-wide view of who did what.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock
+
+FOLDER = "audit"
+LOG = "log.jsonl"
+LOCK = ".lock"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change: `record` is "kind/id"; `files` maps each file to "added", "changed" or "removed"; `action` is
+    what the writer called the change ("edited", "deleted", "restored", "purged", ...), or "" when it said nothing."""
+
+    time: str
+    author: str
+    record: str
+    files: dict[str, str] = field(default_factory=dict)
+    action: str = ""
+    note: str = ""
+
+    def as_json(self) -> dict:
+        line = {"time": self.time, "author": self.author, "record": self.record}
+        if self.files:
+            line["files"] = self.files
+        if self.action:
+            line["action"] = self.action
+        if self.note:
+            line["note"] = self.note
+        return line
+
+
+def _folder(root: Path) -> Path:
+    return Path(root) / FOLDER
+
+
+def append(root: Path, entry: Entry) -> None:
+    """Add one line, whole, under the log's lock (several processes write the same collection)."""
+    folder = _folder(root)
+    folder.mkdir(exist_ok=True)
+    line = (json.dumps(entry.as_json(), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    with FileLock(str(folder / LOCK)):
+        fd = os.open(folder / LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def entries(root: Path) -> Iterator[Entry]:
+    """Every line, oldest first (a line cut by a crash is skipped)."""
+    path = _folder(root) / LOG
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                data = json.loads(line)
+                yield Entry(
+                    data["time"],
+                    data["author"],
+                    data["record"],
+                    dict(data.get("files") or {}),
+                    data.get("action", ""),
+                    data.get("note", ""),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+
+
+def purge(root: Path, record: str, time: str, author: str) -> None:
+    """Forget what the log said of a record but that it changed (when, by whom), and add that it was purged."""
+    folder = _folder(root)
+    folder.mkdir(exist_ok=True)
+    with FileLock(str(folder / LOCK)):  # entries() reads without the lock, so the read happens under it
+        kept = [Entry(e.time, e.author, e.record) if e.record == record else e for e in entries(root)]
+        kept.append(Entry(time, author, record, action="purged"))
+        tmp = folder / f".{LOG}.tmp"
+        with open(tmp, "w", encoding="utf-8") as out:
+            for entry in kept:
+                out.write(json.dumps(entry.as_json(), ensure_ascii=False, sort_keys=True) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, folder / LOG)
