@@ -143,6 +143,17 @@ def can_edit(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
+def can_read_history(viewer: Reader | User | None) -> bool:
+    """A record's earlier versions (a deleted record's too, not a purged one's) are read and restored by staff alone."""
+    return is_staff(viewer)
+
+
+def can_read_audit(viewer: Reader | User | None) -> bool:
+    """The archive's audit log (who changed what, everywhere) is read by admins alone."""
+    user = as_reader(viewer).user
+    return user is not None and user.role == "admin"
+
+
 def require(viewer: Reader | User | None, action: str, record: Mapping | None = None) -> None:
     """Raise AccessDenied unless the viewer may do `action` ("read" a record, "edit" the collection)."""
     allowed = can_read(viewer, record or {}) if action == "read" else can_edit(viewer)

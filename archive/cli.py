@@ -465,6 +465,25 @@ def _read_password() -> str:
     return line
 
 
+# --- history (issue 16): the audit log -----------------------------------------------------------------------------
+
+
+@cli.command("log")
+@click.option("--record", default=None, help="Only this record: KIND/ID (interviews/abc12345) or a bare ID.")
+@click.option("--author", default=None, help="Only changes by this person (names matched as the archive folds them).")
+@click.option("--action", default=None, help="Only this action: created, edited, deleted, restored, purged, ...")
+@click.option("--since", default=None, help="From this day (YYYY-MM-DD), included.")
+@click.option("--until", default=None, help="To this day (YYYY-MM-DD), included.")
+def log(record: str | None, author: str | None, action: str | None, since: str | None, until: str | None) -> None:
+    """Print the audit log, oldest first: time, author, action, record and files, tab separated."""
+    found = (
+        _app().extensions["services"].history.log(record=record, author=author, action=action, since=since, until=until)
+    )
+    for entry in found:
+        files = ", ".join(f"{name} {change}" for name, change in entry.files.items()) or "-"
+        click.echo("\t".join([entry.time, entry.author, entry.action or "-", entry.record, files]))
+
+
 def main() -> None:
     """Run the command line (the `archive` console script)."""
     cli(prog_name="archive")

@@ -17,6 +17,7 @@ from . import (
     about,
     annotations,
     contributions,
+    history,
     i18n,
     images,
     interviews,
@@ -273,6 +274,33 @@ class Contributions:
         return contributions.approve_photos(self.collection, submission, author, self.makers)
 
 
+class History:
+    """A record's versions, one version as it was, and a restore (a new version: nothing is lost), for interviews
+    and media items; and the audit log read with filters. A restore indexes the record again and, for an interview,
+    queues the copies of its recordings its restored redactions or recordings may need."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, recordings: Recordings):
+        self.collection, self.indexer, self.recordings = collection, indexer, recordings
+
+    def versions(self, kind: str, record_id: str) -> list[tuple[history.Version, history.Summary]]:
+        """Every version, oldest first, with what it changed."""
+        return history.summaries(self.collection, kind, record_id)
+
+    def version(self, kind: str, record_id: str, stamp: str) -> history.Shown:
+        return history.shown(self.collection, kind, record_id, stamp)
+
+    def restore(self, kind: str, record_id: str, stamp: str, author: str) -> history.Version:
+        made = history.restore(self.collection, kind, record_id, stamp, author)
+        self.indexer.updated(record_id if kind == "interviews" else f"media/{record_id}")
+        if kind == "interviews":
+            self.recordings.prepare(record_id, author)  # a public copy for the redactions, a streaming copy if needed
+        return made
+
+    def log(self, **filters: str | None) -> list:
+        """The audit log's lines matching the filters (see history.log), oldest first."""
+        return history.log(self.collection.root, **filters)
+
+
 @dataclass(frozen=True)
 class Services:
     """Every service of one app, sharing its collection, indexer and limits."""
@@ -289,6 +317,7 @@ class Services:
     contributions: Contributions
     about: About
     recordings: Recordings
+    history: History
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -314,6 +343,7 @@ class Services:
             contributions=Contributions(collection, indexer, limits, ingest, items),
             about=About(collection),
             recordings=recordings,
+            history=History(collection, indexer, recordings),
         )
 
 
