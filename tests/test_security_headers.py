@@ -112,6 +112,7 @@ def argument_values(world) -> dict[str, list[dict]]:
         "facet": [{"facet": "villages"}, {"facet": "surnames"}, {"facet": "decades"}],
         "surname_id": [{"surname_id": "kim"}],
         "filename": [{"filename": "css/archive.css"}, {"filename": "js/forms.js"}],
+        "stamp": [{"stamp": "2026-01-01T00-00-00.000000Z"}],  # a version of a record's history (none is there)
     }
 
 
@@ -134,6 +135,7 @@ def urls(app, rule, values: dict[str, list[dict]]) -> list[str]:
         "facet",
         "surname_id",
         "filename",
+        "stamp",
     ):
         if name in left:
             options = values[name]

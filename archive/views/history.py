@@ -20,7 +20,6 @@ from .loaders import collection, services
 from .paging import link_header, page_number
 
 bp = Blueprint("history", __name__)
-KIND = "<any(interviews, media):kind>"
 AUDIT_PAGE = 50
 
 # The audit log's action keywords (audit.Entry.action) as people read them; "" is a change its writer did not name.
@@ -96,8 +95,21 @@ def _record_or_404(kind: str, record_id: str) -> dict:
     return loaded.record
 
 
-@bp.get(f"/{KIND}/<record_id>/history")
-def record(kind: str, record_id: str):
+def _routes(path: str, **options):
+    """One view at an interview's and at an item's address: `kind` says which, and the identifier is named as the
+    other blueprints name it (interview_id, item_id)."""
+
+    def register(view):
+        bp.add_url_rule(f"/interviews/<interview_id>{path}", view_func=view, defaults={"kind": "interviews"}, **options)
+        bp.add_url_rule(f"/media/<item_id>{path}", view_func=view, defaults={"kind": "media"}, **options)
+        return view
+
+    return register
+
+
+@_routes("/history", methods=["GET"])
+def record(kind: str, interview_id: str | None = None, item_id: str | None = None):
+    record_id = interview_id or item_id
     current = _record_or_404(kind, record_id)
     found = services().history.versions(kind, record_id)
     return render_template(
@@ -112,8 +124,9 @@ def record(kind: str, record_id: str):
     )
 
 
-@bp.get(f"/{KIND}/<record_id>/history/<stamp>")
-def version(kind: str, record_id: str, stamp: str):
+@_routes("/history/<stamp>", methods=["GET"])
+def version(kind: str, stamp: str, interview_id: str | None = None, item_id: str | None = None):
+    record_id = interview_id or item_id
     current = _record_or_404(kind, record_id)
     try:
         shown = services().history.version(kind, record_id, stamp)
@@ -131,23 +144,32 @@ def version(kind: str, record_id: str, stamp: str):
     )
 
 
-@bp.post(f"/{KIND}/<record_id>/history/<stamp>/restore")
-def restore(kind: str, record_id: str, stamp: str):
+@_routes("/history/<stamp>/restore", methods=["POST"])
+def restore(kind: str, stamp: str, interview_id: str | None = None, item_id: str | None = None):
+    record_id = interview_id or item_id
     _record_or_404(kind, record_id)
     if not RestoreForm().validate_on_submit():  # only a CSRF token, which CSRFProtect has checked already
         abort(400)
+    here = history_url("history.version", kind, record_id, stamp=stamp)
     try:
         services().history.restore(kind, record_id, stamp, g.viewer.name)
     except HistoryError as error:
         if error.code == "no-version":
             abort(404)
         flash(sentence(error))
-        return redirect(url_for("history.version", kind=kind, record_id=record_id, stamp=stamp))
+        return redirect(here)
     except ConflictError as error:  # a write landed between reading and writing: nothing was restored
         flash(sentence(error))
-        return redirect(url_for("history.version", kind=kind, record_id=record_id, stamp=stamp))
+        return redirect(here)
     flash(_("The version is restored as a new version; the versions in between are kept."))
-    return redirect(url_for("history.record", kind=kind, record_id=record_id))
+    return redirect(history_url("history.record", kind, record_id))
+
+
+@bp.app_template_global()
+def history_url(endpoint: str, kind: str, record_id: str, **values) -> str:
+    """The address of a record's history page (or of one of its versions) by kind and identifier."""
+    named = {"interview_id": record_id} if kind == "interviews" else {"item_id": record_id}
+    return url_for(endpoint, kind=kind, **named, **values)
 
 
 @bp.get("/audit/")
