@@ -87,14 +87,23 @@ def test_an_earlier_version_is_read_back_and_restored_as_a_new_version(app, samp
     assert edited.record["title"] == "A corrected title" and noted.segments[1]["text"] == new_text
     restored_summary = found[4][1]
     assert next(c for c in restored_summary.fields if c.field == "title").after == original_title
-    search = app.extensions["search"]
-    hits = search.query('"corrected title"', {}, access.Reader(), 1)
-    assert INTERVIEW not in [h.id for h in hits.hits]
-    first_word = next(w for w in original_title.split() if len(w) > 5 and w.isalpha())
-    assert INTERVIEW in [h.id for h in search.query(first_word, {}, access.Reader(), 1).hits]
+    assert not app.extensions["search"].query('"corrected title"', {}, access.Reader(), 1).hits
     assert [e.action for e in audit.entries(sample_collection.root) if e.record == f"interviews/{INTERVIEW}"][-1] == (
         "restored"
     )
+
+
+def test_search_finds_the_restored_title(app, sample_collection):
+    with app.app_context():
+        for title in ("The zebrafinch testimony", "A plainer title"):
+            record, version = _stored(sample_collection, "interviews", INTERVIEW, "interview.json")
+            services().interviews.edit(INTERVIEW, {**record, "title": title}, "anna", version)
+        search = app.extensions["search"]
+        assert not search.query("zebrafinch", {}, access.Reader(), 1).hits
+        named = services().history.versions("interviews", INTERVIEW)[-2][0]
+        services().history.restore("interviews", INTERVIEW, named.stamp, "anna")
+        assert [hit.id for hit in search.query("zebrafinch", {}, access.Reader(), 1).hits] == [INTERVIEW]
+        assert not search.query("plainer", {}, access.Reader(), 1).hits
 
 
 def test_the_current_version_a_deleted_record_and_an_unknown_version_are_not_restored(app, sample_collection):
@@ -115,11 +124,14 @@ def test_the_current_version_a_deleted_record_and_an_unknown_version_are_not_res
     assert sample_collection.read("interviews", INTERVIEW, "interview.json").json()["deleted"]
 
 
-def _delete(collection, kind, record_id):
-    """Stand-in for the "tomb" branch's delete: the record gains `deleted`, written with the action "deleted"."""
+def _delete(collection, kind, record_id, purged=False):
+    """Stand-in for the "tomb" branch's delete (and, roughly, its purge's tombstone): the record gains `deleted`
+    (and `purged`), written with the action "deleted"."""
     name = history.DESCRIPTION[kind]
     record, version = _stored(collection, kind, record_id, name)
     record["deleted"] = {"time": "2026-12-01T10:00:00.000000Z", "author": "clara", "reason": ""}
+    if purged:
+        record["purged"] = True
     data = json.dumps(record, ensure_ascii=False).encode()
     collection.write(kind, record_id, {name: data}, "clara", {name: version}, action="deleted")
 
@@ -291,3 +303,17 @@ def test_archive_log_prints_and_filters_oldest_first(app, runner, collection):
     assert len(runner("log", "--since", today).output.splitlines()) == 3
     bad = runner("log", "--since", "soon")
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_a_purged_record_has_no_history_page_nor_link(app, client, auth, sample_collection):
+    _three_changes(app, sample_collection)
+    _delete(sample_collection, "media", ITEM, purged=True)
+    with app.app_context():
+        with pytest.raises(history.HistoryError) as refused:
+            services().history.restore("media", ITEM, services().history.versions("media", ITEM)[0][0].stamp, "a")
+    assert refused.value.code == "purged"
+    auth.login("admin")
+    assert client.get(f"/media/{ITEM}/history").status_code == 404
+    page = client.get("/audit/").get_data(as_text=True)
+    assert f"media/{ITEM}" in page and f'href="/media/{ITEM}/history"' not in page
+    assert f'href="/interviews/{INTERVIEW}/history"' in page

@@ -84,15 +84,22 @@ def _record_or_404(kind: str, record_id: str) -> dict:
     """The record whose history staff read; for anyone else, and for a record that is not there, a plain 404."""
     if not access.can_read_history(g.reader):
         abort(404)
+    found = _stored_record(kind, record_id)
+    if found is None:
+        abort(404)  # a purged record's history is gone with it; its tombstone says so at its own address
+    return found
+
+
+def _stored_record(kind: str, record_id: str) -> dict | None:
+    """An interview's or an item's description as stored (deleted ones included), or None if there is none or it
+    was purged."""
     try:
         loaded = (
             interviews.load(collection(), record_id) if kind == "interviews" else media.load(collection(), record_id)
         )
     except CollectionError:
-        abort(404)
-    if loaded.record.get("purged"):
-        abort(404)  # a purged record's history is gone with it; its tombstone says so at its own address
-    return loaded.record
+        return None
+    return None if loaded.record.get("purged") else loaded.record
 
 
 def _routes(path: str, **options):
@@ -213,7 +220,7 @@ def audit():
 def _has_history(ref: str) -> bool:
     """Whether a line of the log can link to its record's history: an interview or an item still there."""
     kind, _sep, record_id = ref.partition("/")
-    return kind in ("interviews", "media") and collection().exists(kind, record_id)
+    return kind in ("interviews", "media") and _stored_record(kind, record_id) is not None
 
 
 def _is_day(text: str) -> bool:
