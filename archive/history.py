@@ -195,9 +195,8 @@ def _versions(collection: Collection, kind: str, record_id: str, states: dict) -
     for number, time in enumerate(sorted(commits), 1):
         entry = said.get(time)
         author = entry.author if entry else commits[time]["author"]
-        made.append(
-            Version(number, time, author, entry.action if entry else "", dict(sorted(commits[time]["files"].items())))
-        )
+        action = entry.action if entry else "created" if number == 1 else ""  # records older than the audit log
+        made.append(Version(number, time, author, action, dict(sorted(commits[time]["files"].items()))))
     return made
 
 
