@@ -10,7 +10,8 @@ A restore writes the files of the chosen version back as a NEW version (action "
 file of the record is put back as it was at that moment, and a file added since is removed (it stays in history).
 For an interview that is its description, transcript, annotations and segment index together, so that annotations
 stay anchored to the words they were made on, and its originals. What only the deletion, a withdrawal or a family's
-contribution decide (`deleted`, `purged`, `withdrawn`, `contribution`) is kept as it is now. A deleted record is not
+contribution decide (`deleted`, `purged`, `withdrawn`, `contribution`) is kept as it is now, and so is an item's
+`derived` (what its display copies, which are not versioned, were made with). A deleted record is not
 restored: it must be undeleted first.
 """
 
@@ -33,7 +34,8 @@ from .errors import N_, ArchiveError, CollectionError
 KINDS = ("interviews", "media")
 DESCRIPTION = {"interviews": "interview.json", "media": "item.json"}  # the record's metadata in each kind
 TRANSCRIPT = "segments.json"
-KEPT_ON_RESTORE = ("deleted", "purged", "withdrawn", "contribution")  # decided elsewhere, never by going back
+# decided elsewhere, never by going back; and `derived`, which describes the copies in derived/ (never versioned)
+KEPT_ON_RESTORE = ("deleted", "purged", "withdrawn", "contribution", "derived")
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 
 _HISTORY_NAME = re.compile(
