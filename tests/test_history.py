@@ -5,10 +5,11 @@ import json
 import re
 
 import pytest
+from conftest import csrf_token
+from factories import wav
 
 from archive import access, audit, history, interviews
 from archive.services import services
-from tests.conftest import csrf_token
 
 INTERVIEW = "1s12p03r"  # a public sample interview
 ITEM = "2kfh28sh"  # a public sample item
@@ -106,6 +107,25 @@ def test_search_finds_the_restored_title(app, sample_collection):
         services().history.restore("interviews", INTERVIEW, named.stamp, "anna")
         assert [hit.id for hit in search.query("zebrafinch", {}, access.Reader(), 1).hits] == [INTERVIEW]
         assert not search.query("plainer", {}, access.Reader(), 1).hits
+
+
+def test_a_restore_takes_away_a_recording_added_since_and_keeps_it_in_history(app, sample_collection, tmp_path):
+    with app.app_context():
+        before = services().history.versions("interviews", INTERVIEW)[-1][0]
+        recording = tmp_path / "tape.wav"
+        recording.write_bytes(wav(8000))
+        services().recordings.add(INTERVIEW, [(recording, "tape.wav")], "Anna Historian")
+        added = services().history.versions("interviews", INTERVIEW)[-1]
+        (name,) = [n for n in added[0].files if n.startswith("original/recording-")]
+        assert added[0].files[name] == "added" and any(f.name == name and f.size > 0 for f in added[1].files)
+        made = services().history.restore("interviews", INTERVIEW, before.stamp, "Anna Historian")
+        assert made.files[name] == "removed"
+        assert not (sample_collection.folder("interviews", INTERVIEW) / name).exists()
+        again = services().history.restore("interviews", INTERVIEW, added[0].stamp, "Anna Historian")
+    assert again.files[name] == "added"
+    assert sample_collection.read("interviews", INTERVIEW, name).data == recording.read_bytes()
+    assert "recordings" in sample_collection.read("interviews", INTERVIEW, "interview.json").json()
+    assert list(sample_collection.verify()) == []
 
 
 def test_the_current_version_a_deleted_record_and_an_unknown_version_are_not_restored(app, sample_collection):
