@@ -155,8 +155,8 @@ def timeline(collection: Collection, kind: str, record_id: str) -> dict[str, lis
                 parent = path.parent.relative_to(hist).as_posix()
                 base = found["stem"] + found["suffix"]
                 names.add(base if parent == "." else f"{parent}/{base}")
-    removals = [e for e in audit.entries(collection.root) if e.record == f"{kind}/{record_id}"]
-    for entry in removals:
+    logged = [e for e in audit.entries(collection.root) if e.record == f"{kind}/{record_id}"]
+    for entry in logged:
         names.update(name for name, change in entry.files.items() if change == REMOVED)
     states: dict[str, list[FileVersion]] = {}
     for name in sorted(names):
@@ -169,7 +169,7 @@ def timeline(collection: Collection, kind: str, record_id: str) -> dict[str, lis
             change = recorded.get(name) or {}
             when = change.get("time") or _mtime(folder / name)
             found.append(FileVersion(name, when, change.get("author", "unknown"), name))
-        found += [FileVersion(name, e.time, e.author, None) for e in removals if e.files.get(name) == REMOVED]
+        found += [FileVersion(name, e.time, e.author, None) for e in logged if e.files.get(name) == REMOVED]
         states[name] = sorted(found, key=lambda v: (v.time, v.path is None))
     return states
 
@@ -185,8 +185,6 @@ def _versions(collection: Collection, kind: str, record_id: str, states: dict) -
     for name, found in states.items():
         previous = None
         for state in found:
-            if previous is not None and previous.time == state.time and state.path is not None:
-                continue  # the same write seen twice (a file with no recorded change keeps its mtime)
             commit = commits.setdefault(state.time, {"author": state.author, "files": {}})
             if state.path is None:
                 commit["files"][name] = REMOVED
