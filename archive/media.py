@@ -298,7 +298,9 @@ class MediaIngester:
 def edit(collection: Collection, item_id: str, raw: Mapping, author: str, version: str) -> Item:
     """Change an item's description; the file, its technical metadata and derivatives stay as they are."""
     item = load(collection, item_id)
-    kept = {k: item.record[k] for k in ("contribution", "withdrawn") if k in item.record}  # not the form's to change
+    kept = {
+        k: item.record[k] for k in ("contribution", "withdrawn", "deleted") if k in item.record
+    }  # not the form's to change
     record = validate({**raw, **kept}, collection)
     for name in ("source", "technical", "pages", "derived"):
         if name in item.record:

@@ -24,6 +24,7 @@ from . import (
     recordings,
     segment_index,
     sound,
+    tombstones,
     transcripts,
     vocab,
 )
@@ -273,6 +274,31 @@ class Contributions:
         return contributions.approve_photos(self.collection, submission, author, self.makers)
 
 
+class Tombstones:
+    """Deleting interviews and media items as tombstones, bringing them back, purging them (tombstones.py); each
+    write then takes the record out of search, or puts it back."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def delete(
+        self, kind: str, record_id: str, reason: str, author: str, version: str | None = None
+    ) -> tombstones.Record:
+        done = tombstones.delete(self.collection, kind, record_id, reason, author, version)
+        self.indexer.updated(done.index_ref)
+        return done
+
+    def undelete(self, kind: str, record_id: str, author: str, version: str | None = None) -> tombstones.Record:
+        done = tombstones.undelete(self.collection, kind, record_id, author, version)
+        self.indexer.updated(done.index_ref)
+        return done
+
+    def purge(self, kind: str, record_id: str, author: str) -> tombstones.Record:
+        done = tombstones.purge(self.collection, kind, record_id, author)
+        self.indexer.updated(done.index_ref)
+        return done
+
+
 @dataclass(frozen=True)
 class Services:
     """Every service of one app, sharing its collection, indexer and limits."""
@@ -289,6 +315,7 @@ class Services:
     contributions: Contributions
     about: About
     recordings: Recordings
+    tombstones: Tombstones
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -314,6 +341,7 @@ class Services:
             contributions=Contributions(collection, indexer, limits, ingest, items),
             about=About(collection),
             recordings=recordings,
+            tombstones=Tombstones(collection, indexer),
         )
 
 

@@ -292,9 +292,12 @@ def test_oai_pmh_answers_well_formed_dublin_core(world):
     )
     assert refused.find("o:error", ns).get("code") == "idDoesNotExist"
     assert fromstring(client.get("/oai?verb=Nonsense").data).find("o:error", ns).get("code") == "badVerb"
-    assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
+    identify = client.get("/oai?verb=Identify").get_data(as_text=True)
+    assert re.search(r"<deletedRecord>persistent</deletedRecord>", identify)
     posted = fromstring(client.post("/oai", data={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).data)
-    assert len(posted.findall(".//o:header", ns)) == 6  # harvesters may POST (no CSRF token: it only reads)
+    assert len(posted.findall(".//o:header", ns)) == 8  # harvesters may POST (no CSRF token: it only reads)
+    # the 6 readable, and the withdrawn public interview and photo as deleted headers (issue 16)
+    assert len(posted.findall(".//o:header[@status='deleted']", ns)) == 2
 
 
 def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile(world, monkeypatch):
@@ -326,7 +329,7 @@ def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile
         if token is None or not token.text:
             break
         url = f"/oai?verb=ListIdentifiers&resumptionToken={token.text}"
-    assert len(set(seen)) == 6
+    assert len(set(seen)) == 8  # 6 readable, and the 2 withdrawn public records as deleted headers
     for bad in ("eyJvIjoieCJ9", "bm9uc2Vuc2U", "eyJhIjpbIngiXSwicCI6Im9haV9kYyIsImYiOiIiLCJ1IjoiIn0"):
         answer = fromstring(client.get(f"/oai?verb=ListRecords&resumptionToken={bad}").data)
         assert answer.find("o:error", ns).get("code") == "badResumptionToken"
