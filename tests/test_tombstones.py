@@ -316,6 +316,9 @@ def test_purge_keeps_the_tombstone_alone_and_the_id_stays_taken(app, world, runn
         == others_before
     )
     assert runner("verify").exit_code == 0, runner("verify").output
+    derived = runner("derive")  # a purged (or deleted) record's copies are made for nobody
+    assert derived.exit_code == 0, derived.output
+    assert not (item_folder / "derived").exists() and not (folder / "derived").exists()
     with pytest.raises(tombstones.TombstoneError):
         service(app).tombstones.undelete("interviews", interview_id, "hist")
     assert runner("purge", interview_id, "--confirm").exit_code == 1  # already purged
