@@ -15,12 +15,16 @@ from .forms.tombstones import DeleteForm, UndeleteForm
 from .loaders import Gone, collection, get_interview_or_404, get_item_or_404, services
 
 bp = Blueprint("tombstones", __name__)
-KIND = "<any(interviews, media):kind>"
 LISTS = {"interviews": "interviews.index", "media": "media.gallery"}  # where a deleter goes afterwards
 GONE = {
     "interviews": N_("This interview was deleted from the archive."),
     "media": N_("This item was deleted from the archive."),
 }
+
+
+def _address(kind: str, record_id: str) -> dict:
+    """The arguments of this blueprint's URLs for a record: its kind and its id under the name the URL gives it."""
+    return {"kind": kind, "interview_id" if kind == "interviews" else "item_id": record_id}
 
 
 def _show_url(kind: str, record_id: str) -> str:
@@ -29,9 +33,20 @@ def _show_url(kind: str, record_id: str) -> str:
     return url_for("media.show", item_id=record_id)
 
 
-@bp.route(f"/{KIND}/<record_id>/delete", methods=["GET", "POST"])
-def delete(kind: str, record_id: str):
+# one endpoint per action, with the kind: /interviews/<id>/... and /media/<id>/... (url_for takes kind and the id)
+INTERVIEW = {"kind": "interviews"}
+ITEM = {"kind": "media"}
+
+
+def _record_id(interview_id: str | None, item_id: str | None) -> str:
+    return interview_id if interview_id is not None else item_id or ""
+
+
+@bp.route("/interviews/<interview_id>/delete", defaults=INTERVIEW, methods=["GET", "POST"])
+@bp.route("/media/<item_id>/delete", defaults=ITEM, methods=["GET", "POST"])
+def delete(kind: str, interview_id: str | None = None, item_id: str | None = None):
     """Staff confirm a deletion, with an optional reason; the record then answers 410 to who could read it."""
+    record_id = _record_id(interview_id, item_id)
     access.require(g.viewer, "edit")
     loaded = get_interview_or_404(record_id) if kind == "interviews" else get_item_or_404(record_id)
     form = DeleteForm()
@@ -53,9 +68,11 @@ def delete(kind: str, record_id: str):
     return page, 422 if form.errors or form.form_errors else 200
 
 
-@bp.post(f"/{KIND}/<record_id>/undelete")
-def undelete(kind: str, record_id: str):
+@bp.post("/interviews/<interview_id>/undelete", defaults=INTERVIEW)
+@bp.post("/media/<item_id>/undelete", defaults=ITEM)
+def undelete(kind: str, interview_id: str | None = None, item_id: str | None = None):
     """Staff bring a deleted (not purged) record back as it was."""
+    record_id = _record_id(interview_id, item_id)
     access.require(g.viewer, "edit")
     form = UndeleteForm()
     if not form.validate_on_submit():
@@ -92,6 +109,6 @@ def gone(error: Gone):
         time=deleted.get("time", "") if staff else "",
         purged=bool(error.record.get("purged")),
         undelete_form=UndeleteForm() if staff and not error.record.get("purged") else None,
-        undelete_url=url_for("tombstones.undelete", kind=error.kind, record_id=error.id),
+        undelete_url=url_for("tombstones.undelete", **_address(error.kind, error.id)),
     )
     return page, 410
