@@ -507,7 +507,7 @@ def purge_record(record_id: str, confirm: bool, author: str | None) -> None:
 
     services = _app().extensions["services"]
     record = tombstones.find(services.collection, record_id)
-    if record.purged:
+    if record.purged and not tombstones.unfinished(services.collection, record.kind, record_id):
         raise ArchiveError(f"{record.ref} is already purged")
     going = tombstones.what_goes(services.collection, record.kind, record_id)
     click.echo(

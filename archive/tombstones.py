@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import access, interviews, media
+from . import access, audit, interviews, media
 from .collection import MANIFEST, VERSIONS, Collection, now
 from .errors import N_, ArchiveError, CollectionError
 
@@ -134,10 +134,19 @@ def purge(collection: Collection, kind: str, record_id: str, author: str) -> Rec
     current = load(collection, kind, record_id)
     if not access.deleted(current.record):
         raise TombstoneError(N_("Only a deleted record can be purged: delete it first."), None, "not-deleted")
-    if current.purged:
+    if current.purged and not unfinished(collection, kind, record_id):
         raise TombstoneError(N_("This record is already purged."), None, "already-purged")
     collection.purge(kind, record_id, {FILES[kind]: _json(tombstone(current.record))}, author)
     return load(collection, kind, record_id)
+
+
+def unfinished(collection: Collection, kind: str, record_id: str) -> bool:
+    """Tell whether a purge was cut short (the process killed after its files went, before the audit log forgot the
+    record's details, or with folders left): purging again finishes it."""
+    if what_goes(collection, kind, record_id) or any(p.is_dir() for p in collection.folder(kind, record_id).iterdir()):
+        return True
+    ref = f"{kind}/{record_id}"
+    return any(e.files or e.action not in ("", "purged") for e in audit.entries(collection.root) if e.record == ref)
 
 
 def what_goes(collection: Collection, kind: str, record_id: str) -> list[str]:

@@ -342,3 +342,53 @@ def test_collection_purge_refuses_what_it_cannot_keep_safely(collection):
     collection.purge("media", made, {"item.json": b'{"purged": true}'}, "admin")
     assert not (collection.folder("media", made) / "notes").exists()
     assert list(collection.verify()) == []
+
+
+def test_a_deleted_interview_leaves_the_home_page_and_the_items_that_link_it(app, world, collection):
+    from archive import about
+
+    interview_id, item_id, word = world["public"]
+    about.save(collection, {"featured": [{"interview": interview_id, "quote": "We came to Ushtobe."}]}, "hist", "")
+    client = app.test_client()
+    assert f"/interviews/{interview_id}" in client.get("/").get_data(as_text=True)
+    assert f"/interviews/{interview_id}" in client.get(f"/media/{item_id}").get_data(as_text=True)
+    service(app).tombstones.delete("interviews", interview_id, "", "hist")
+    home = client.get("/").get_data(as_text=True)
+    assert f"/interviews/{interview_id}" not in home and f"Testimony {word}" not in home
+    item_page = client.get(f"/media/{item_id}")  # the photo stays, without its link to the deleted interview
+    assert item_page.status_code == 200 and f"/interviews/{interview_id}" not in item_page.get_data(as_text=True)
+
+
+def _purge_and_die(root, kind, record_id):
+    """A purge killed at its commit point: the journal is written, nothing of it is done yet."""
+    import os
+
+    import archive.collection
+    from archive.collection import Collection
+
+    archive.collection._roll_forward = lambda folder, journal: os._exit(9)
+    tombstones.purge(Collection(root), kind, record_id, "admin")
+
+
+def test_a_purge_killed_half_way_is_finished_by_the_next_one(app, world, collection, runner):
+    import multiprocessing
+
+    _, item_id, word = world["public"]
+    service(app).tombstones.delete("media", item_id, "", "hist")
+    child = multiprocessing.get_context("fork").Process(target=_purge_and_die, args=(collection.root, "media", item_id))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 9
+    folder = collection.folder("media", item_id)
+    assert (folder / ".journal").is_file() and (folder / "original").is_dir()  # killed with its journal written
+    result = runner("purge", item_id, "--confirm")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".lock") == [
+        "item.json",
+        "manifest-sha256.txt",
+        "versions.json",
+    ]
+    assert json.loads((folder / "item.json").read_text("utf-8"))["purged"] is True
+    assert all(not e.files for e in audit.entries(collection.root) if e.record == f"media/{item_id}")
+    assert list(collection.verify()) == []
+    assert runner("purge", item_id, "--confirm").exit_code == 1  # now whole: nothing left to finish
