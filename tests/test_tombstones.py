@@ -218,6 +218,10 @@ def test_staff_delete_through_the_page_and_bring_it_back(app, world):
     # brought back from its 410 page
     gone = historian.get(f"/interviews/{interview_id}")
     assert gone.status_code == 410
+    russian = historian.get(f"/interviews/{interview_id}?lang=ru").get_data(as_text=True)
+    assert "Это интервью удалено из архива." in russian and "Удалил(а) historian" in russian
+    korean = anonymous.get(f"/interviews/{interview_id}?lang=ko").get_data(as_text=True)
+    assert "이 인터뷰는 아카이브에서 삭제되었습니다." in korean and "사유: Duplicate" in korean
     assert anonymous.post(f"/interviews/{interview_id}/undelete").status_code in (302, 400)
     assert "deleted" in service(app).collection.read("interviews", interview_id, "interview.json").json()
     back = historian.post(f"/interviews/{interview_id}/undelete", data={"csrf_token": csrf_token(gone)})
