@@ -262,6 +262,8 @@ def test_delete_and_undelete_from_the_command_line(app, world, runner):
     assert app.test_client().get(f"/media/{item_id}").status_code == 410
     assert app.test_client().get(f"/api/v1/search?q={word}").get_json()["total"] == 1  # the interview alone
     assert runner("delete", "media", item_id).exit_code == 1
+    assert runner("delete", "interviews", item_id).exit_code == 1  # an item's id names no interview
+    assert runner("purge", "zzzzzzzz", "--confirm").exit_code == 1
     result = runner("undelete", "media", item_id)
     assert result.exit_code == 0, result.output
     assert app.test_client().get(f"/media/{item_id}").status_code == 200
