@@ -116,6 +116,14 @@ def gone(viewer: Reader | User | None, record: Mapping) -> bool:
     return deleted(record) and can_read(viewer, {k: v for k, v in record.items() if k != "deleted"})
 
 
+def was_public(record: Mapping) -> bool:
+    """Tell whether a deleted or withdrawn record could be read by anyone at all (no account) before: only such a
+    record is announced as deleted, to harvesters (OAI-PMH) and in the feed; of any other nothing is said."""
+    if not (deleted(record) or withdrawn(record)):
+        return False
+    return can_read(None, {k: v for k, v in record.items() if k not in ("deleted", "withdrawn")})
+
+
 # What only staff see of a record: where the file came from, who ingested it, what the camera recorded (GPS!),
 # spreadsheet columns nobody checked, and which inbox submission it came from.
 STAFF_ONLY_FIELDS = ("source", "technical", "derived", "extra", "contribution", "withdrawn")

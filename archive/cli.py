@@ -484,6 +484,65 @@ def log(record: str | None, author: str | None, action: str | None, since: str |
         click.echo("\t".join([entry.time, entry.author, entry.action or "-", entry.record, files]))
 
 
+# --- deleting and purging (issue 16: tombstones) -------------------------------------------------------------------
+
+
+@cli.command("delete")
+@click.argument("kind", type=click.Choice(["interviews", "media"]))
+@click.argument("record_id")
+@click.option("--reason", default="", help="Why it is deleted; readers who could open it see this, not who.")
+@click.option("--author", default=None, help="Name recorded with the change (default: your login name).")
+def delete_record(kind: str, record_id: str, reason: str, author: str | None) -> None:
+    """Delete an interview or a media item as a tombstone: it leaves every page, search and harvest; its address
+    answers 410 Gone to those who could read it; `archive undelete` brings it back."""
+    import getpass
+
+    done = _app().extensions["services"].tombstones.delete(kind, record_id, reason, author or getpass.getuser())
+    click.echo(f"Deleted {done.ref}; `archive undelete {kind} {record_id}` brings it back.")
+
+
+@cli.command("undelete")
+@click.argument("kind", type=click.Choice(["interviews", "media"]))
+@click.argument("record_id")
+@click.option("--author", default=None, help="Name recorded with the change (default: your login name).")
+def undelete_record(kind: str, record_id: str, author: str | None) -> None:
+    """Bring back a deleted (not purged) interview or media item as it was."""
+    import getpass
+
+    done = _app().extensions["services"].tombstones.undelete(kind, record_id, author or getpass.getuser())
+    click.echo(f"Brought back {done.ref}.")
+
+
+@cli.command("purge")
+@click.argument("record_id")
+@click.option("--confirm", is_flag=True, help="Really erase it (without this, only say what would go).")
+@click.option("--author", default=None, help="Name recorded in the audit log (default: your login name).")
+def purge_record(record_id: str, confirm: bool, author: str | None) -> None:
+    """Erase a deleted interview or media item for good (a legal takedown), keeping only its tombstone: its files,
+    history, derived copies, index entries and its details in the audit log. Backups made before still hold it."""
+    import getpass
+
+    from . import tombstones
+
+    services = _app().extensions["services"]
+    record = tombstones.find(services.collection, record_id)
+    if record.purged and not tombstones.unfinished(services.collection, record.kind, record_id):
+        raise ArchiveError(f"{record.ref} is already purged")
+    going = tombstones.what_goes(services.collection, record.kind, record_id)
+    click.echo(
+        f"WARNING: purging {record.ref} erases it for good; nothing in this archive can bring it back. This is an "
+        "administrator's operation (a legal takedown). Backups made earlier still hold it.",
+        err=True,
+    )
+    click.echo(f"{len(going)} file{'' if len(going) == 1 else 's'} would go:", err=True)
+    for rel in going:
+        click.echo(f"  {rel}", err=True)
+    if not confirm:
+        raise ArchiveError(f"nothing purged: run `archive purge {record_id} --confirm` to erase {record.ref}")
+    services.tombstones.purge(record.kind, record_id, author or getpass.getuser())
+    click.echo(f"Purged {record.ref}: only its tombstone is kept.")
+
+
 def main() -> None:
     """Run the command line (the `archive` console script)."""
     cli(prog_name="archive")

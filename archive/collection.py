@@ -312,6 +312,57 @@ class Collection:
             }
             return self._commit(folder, changes, author, digests, f"{kind}/{folder_id}", action)
 
+    def purge(self, kind: str, folder_id: str, keep: Mapping[str, bytes], author: str) -> None:
+        """Empty a folder but for `keep` (a legal takedown: the tombstone of a deleted record), under its lock: every
+        other file, its `history/` and `derived/` go, `versions.json` and the manifest are made anew for `keep` alone,
+        and the audit log forgets the record's details (`audit.purge`). Other folders are never touched.
+
+        The removals are a journal's steps like any write, so a writer killed half-way leaves either the folder as it
+        was or a journal the next writer finishes; the folder itself stays, so its identifier stays taken."""
+        folder = self.folder(kind, folder_id)
+        if not keep:
+            raise CollectionError("a purge keeps at least the record's tombstone")
+        kept = {check_name(name): data for name, data in keep.items()}
+        if any("/" in rel for rel in kept):
+            raise CollectionError("a purge keeps files of the folder's top level only")
+        if not (folder / MANIFEST).is_file():
+            raise CollectionError(f"{kind}/{folder_id} does not exist")
+        with self._lock(folder, f"{kind}/{folder_id}"):
+            self._recover(folder)
+            stamp, said_author = now(), str(author)
+            temps, renames, manifest, versions = [], [], {}, {}
+            try:
+                for rel, data in kept.items():
+                    tmp, digest = _write_temp(folder, data)
+                    temps.append(tmp)
+                    renames.append((tmp.name, rel))
+                    manifest[rel] = digest
+                    versions[rel] = {"author": author_slug(author), "time": stamp, "sha256": digest}
+                tmp, manifest[VERSIONS] = _write_temp(folder, _dump_json(versions))
+                temps.append(tmp)
+                renames.append((tmp.name, VERSIONS))
+                tmp, _ = _write_temp(folder, _dump_manifest(manifest))
+                temps.append(tmp)
+                renames.append((tmp.name, MANIFEST))
+                own = {LOCK, JOURNAL, *(t.name for t in temps)}
+                removes = sorted(
+                    rel
+                    for rel in (p.relative_to(folder).as_posix() for p in _files(folder))
+                    if rel not in own and rel not in kept and rel not in (VERSIONS, MANIFEST)
+                )
+                _write_atomic(folder / JOURNAL, _dump_json({"links": [], "removes": removes, "renames": renames}))
+            except BaseException:
+                for tmp in temps:
+                    tmp.unlink(missing_ok=True)
+                raise
+            _roll_forward(folder, json.loads((folder / JOURNAL).read_bytes()))
+            for child in folder.iterdir():  # the folders emptied (original/, history/, derived/, ...)
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+            (folder / JOURNAL).unlink()
+            _fsync_dir(folder)
+        audit.purge(self.root, f"{kind}/{folder_id}", stamp, said_author)
+
     # --- checking -----------------------------------------------------------------------------------------------
 
     def entries(self) -> list[Path]:

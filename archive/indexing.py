@@ -7,6 +7,7 @@ the `Indexer` after every write; the search package only stores and searches wha
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -114,8 +115,23 @@ class Documents:
         return f"{made_from}:{':'.join(versions)}"
 
     def present(self) -> list[str]:
-        """The ids of every document the collection calls for: interview ids, and "media/<id>" for items."""
-        return self.collection.ids("interviews") + [f"media/{i}" for i in self.collection.ids("media")]
+        """The ids of every document the collection calls for: interview ids, and "media/<id>" for items; a deleted
+        record calls for none (search, facets, lists and the map never show it)."""
+        found = [i for i in self.collection.ids("interviews") if not self._deleted("interviews", i)]
+        return found + [f"media/{i}" for i in self.collection.ids("media") if not self._deleted("media", i)]
+
+    def _deleted(self, kind: str, record_id: str) -> bool:
+        name = "interview.json" if kind == "interviews" else "item.json"
+        try:
+            data = self.collection.read(kind, record_id, name).data
+        except CollectionError:
+            return False
+        if b'"deleted"' not in data:  # most records: no need to parse them
+            return False
+        try:
+            return access.deleted(json.loads(data))
+        except ValueError:
+            return False
 
     def document(self, doc_id: str) -> dict | None:
         """Make the index document of an interview (or of "media/<id>"), or None if there is no such thing."""
@@ -127,6 +143,8 @@ class Documents:
         except CollectionError:
             return None
         record = interview.record
+        if access.deleted(record):
+            return None  # a tombstone has no document: nothing of it is found
         segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked,
         every = annotations.items(self.collection, interview_id) if segments else []  # and no redaction's words
         places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
@@ -220,6 +238,8 @@ class Documents:
         except CollectionError:
             return None
         record = item.record
+        if access.deleted(record):
+            return None
         place_ids = {p["place"] for p in record.get("places", []) if p.get("place")}
         people = record.get("people", [])
         linked = {f"places/{p}" for p in place_ids} | {f"events/{e}" for e in record.get("events", [])}

@@ -298,7 +298,8 @@ class MediaIngester:
 def edit(collection: Collection, item_id: str, raw: Mapping, author: str, version: str) -> Item:
     """Change an item's description; the file, its technical metadata and derivatives stay as they are."""
     item = load(collection, item_id)
-    kept = {k: item.record[k] for k in ("contribution", "withdrawn") if k in item.record}  # not the form's to change
+    # not the form's to change: the contribution, the withdrawal, the deletion (tombstones.py)
+    kept = {k: item.record[k] for k in ("contribution", "withdrawn", "deleted") if k in item.record}
     record = validate({**raw, **kept}, collection)
     for name in ("source", "technical", "pages", "derived"):
         if name in item.record:
@@ -356,8 +357,10 @@ def write_derivatives(collection: Collection, item_id: str, pages: list[images.P
 
 def derive(collection: Collection, item_id: str, limits: images.Limits, author: str, force: bool = False) -> bool:
     """Make an item's derivatives again from its original (when missing, made with other settings, or forced);
-    return whether anything was made."""
+    return whether anything was made. A deleted item's copies are served to nobody: none are made."""
     item = load(collection, item_id)
+    if access.deleted(item.record):
+        return False
     if not force and derivatives_current(collection, item, limits):
         return False
     original = collection.path("media", item_id, item.record["source"]["original"])

@@ -18,7 +18,8 @@ class Record:
     kind: str  # "interviews" or "media"
     id: str
     record: dict
-    changed: str  # ISO time of the last change of its description
+    changed: str  # ISO time of the last change of its description (of its deletion or withdrawal, if removed)
+    removed: bool = False  # deleted or withdrawn: announced as deleted (see `removed`), its contents never shown
 
     @property
     def ref(self) -> str:
@@ -43,5 +44,27 @@ def readable(collection: Collection, reader) -> list[Record]:
                 continue
             change = collection.last_change(kind, folder_id, name) or {}
             found.append(Record(kind, folder_id, record, change.get("time", "")))
+    found.sort(key=lambda r: r.changed, reverse=True)
+    return found
+
+
+def removed(collection: Collection) -> list[Record]:
+    """The deleted or withdrawn records that anyone could read before (`access.was_public`), as tombstones for
+    harvesters and feeds: each stamped with the time of its deletion (or the day of its withdrawal), most recent
+    first. Only their address and the stamp may be said of them: their description serves access questions alone."""
+    found = []
+    for kind, name in FILES.items():
+        for folder_id in collection.ids(kind):
+            try:
+                record = json.loads(collection.read(kind, folder_id, name).data)
+            except (CollectionError, ValueError):
+                continue
+            if not access.was_public(record):
+                continue
+            withdrawn = record.get("withdrawn")
+            when = (record.get("deleted") or {}).get("time") or (withdrawn if isinstance(withdrawn, str) else "")
+            if len(when) == 10:  # a withdrawal keeps its day
+                when += "T00:00:00"
+            found.append(Record(kind, folder_id, record, when, removed=True))
     found.sort(key=lambda r: r.changed, reverse=True)
     return found

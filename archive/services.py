@@ -25,6 +25,7 @@ from . import (
     recordings,
     segment_index,
     sound,
+    tombstones,
     transcripts,
     vocab,
 )
@@ -301,6 +302,31 @@ class History:
         return history.log(self.collection.root, **filters)
 
 
+class Tombstones:
+    """Deleting interviews and media items as tombstones, bringing them back, purging them (tombstones.py); each
+    write then takes the record out of search, or puts it back."""
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def delete(
+        self, kind: str, record_id: str, reason: str, author: str, version: str | None = None
+    ) -> tombstones.Record:
+        done = tombstones.delete(self.collection, kind, record_id, reason, author, version)
+        self.indexer.updated(done.index_ref)
+        return done
+
+    def undelete(self, kind: str, record_id: str, author: str, version: str | None = None) -> tombstones.Record:
+        done = tombstones.undelete(self.collection, kind, record_id, author, version)
+        self.indexer.updated(done.index_ref)
+        return done
+
+    def purge(self, kind: str, record_id: str, author: str) -> tombstones.Record:
+        done = tombstones.purge(self.collection, kind, record_id, author)
+        self.indexer.updated(done.index_ref)
+        return done
+
+
 @dataclass(frozen=True)
 class Services:
     """Every service of one app, sharing its collection, indexer and limits."""
@@ -318,6 +344,7 @@ class Services:
     about: About
     recordings: Recordings
     history: History
+    tombstones: Tombstones
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -344,6 +371,7 @@ class Services:
             about=About(collection),
             recordings=recordings,
             history=History(collection, indexer, recordings),
+            tombstones=Tombstones(collection, indexer),
         )
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import av
 from filelock import FileLock
 
-from . import annotations, interviews, recordings, redaction
+from . import access, annotations, interviews, recordings, redaction
 from .collection import DERIVED, Collection
 from .errors import ArchiveError
 from .i18n import N_
@@ -377,6 +377,8 @@ def derive(
     interview. If the redactions change while copies are made, it goes round again (at most `rounds` times)."""
     if not collection.exists("interviews", interview_id):
         return []
+    if access.deleted(interviews.load(collection, interview_id).record):
+        return []  # a deleted interview's recordings are heard by nobody: no copies are made (a purge removed them)
     folder = collection.folder("interviews", interview_id)
     made: list[str] = []
     for _round in range(rounds):

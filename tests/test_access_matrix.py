@@ -292,9 +292,12 @@ def test_oai_pmh_answers_well_formed_dublin_core(world):
     )
     assert refused.find("o:error", ns).get("code") == "idDoesNotExist"
     assert fromstring(client.get("/oai?verb=Nonsense").data).find("o:error", ns).get("code") == "badVerb"
-    assert re.search(r"<deletedRecord>no</deletedRecord>", client.get("/oai?verb=Identify").get_data(as_text=True))
+    identify = client.get("/oai?verb=Identify").get_data(as_text=True)
+    assert re.search(r"<deletedRecord>persistent</deletedRecord>", identify)
     posted = fromstring(client.post("/oai", data={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).data)
-    assert len(posted.findall(".//o:header", ns)) == 6  # harvesters may POST (no CSRF token: it only reads)
+    assert len(posted.findall(".//o:header", ns)) == 8  # harvesters may POST (no CSRF token: it only reads)
+    # the 6 readable, and the withdrawn public interview and photo as deleted headers (issue 16)
+    assert len(posted.findall(".//o:header[@status='deleted']", ns)) == 2
 
 
 def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile(world, monkeypatch):
@@ -326,7 +329,100 @@ def test_oai_harvesting_by_tokens_misses_nothing_when_a_record_changes_meanwhile
         if token is None or not token.text:
             break
         url = f"/oai?verb=ListIdentifiers&resumptionToken={token.text}"
-    assert len(set(seen)) == 6
+    assert len(set(seen)) == 8  # 6 readable, and the 2 withdrawn public records as deleted headers
     for bad in ("eyJvIjoieCJ9", "bm9uc2Vuc2U", "eyJhIjpbIngiXSwicCI6Im9haV9kYyIsImYiOiIiLCJ1IjoiIn0"):
         answer = fromstring(client.get(f"/oai?verb=ListRecords&resumptionToken={bad}").data)
         assert answer.find("o:error", ns).get("code") == "badResumptionToken"
+
+
+# --- issue 16: deleted and purged records of every state (tombstones) ----------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["deleted", "purged"])
+def removed_world(request, tmp_path_factory):
+    """Another archive like `world`, where every state's interview and photo is deleted (or deleted, then purged)."""
+    built = world.__wrapped__(tmp_path_factory)
+    tombs = built[0].extensions["services"].tombstones
+    for interview_id, item_id in built[1].values():
+        for kind, record_id in (("interviews", interview_id), ("media", item_id)):
+            tombs.delete(kind, record_id, "Taken down", "setup")
+            if request.param == "purged":
+                tombs.purge(kind, record_id, "setup")
+    return built
+
+
+def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_read_them(removed_world):
+    from defusedxml.ElementTree import fromstring
+
+    _, ids, _ = removed_world
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/"}
+    once_public = {"public", "embargo_past", "withdrawn", "redacted"}  # what an anonymous harvester could see before
+    for viewer in VIEWERS:
+        client = client_for(removed_world, viewer)
+        for state in STATES:
+            word = marker(state)
+            interview_id, item_id = ids[state]
+            could_read = viewer in STATES[state][1] or (state == "redacted")
+            for url in (
+                f"/interviews/{interview_id}",
+                f"/interviews/{interview_id}/transcript.txt",
+                f"/interviews/{interview_id}/transcript.vtt",
+                f"/interviews/{interview_id}/annotations",
+                f"/interviews/{interview_id}/audio",
+                f"/interviews/{interview_id}/recordings/1",
+                f"/api/v1/interviews/{interview_id}/annotations",
+                f"/api/v1/interviews/{interview_id}/recordings",
+                f"/media/{item_id}",
+                f"/media/{item_id}/thumb/1",
+                f"/media/{item_id}/display/1",
+                f"/api/v1/media/{item_id}",
+            ):
+                status, body = fetch(client, url)
+                assert status == (410 if could_read else 404), (viewer, state, url)
+                assert word not in body.decode(errors="replace"), (viewer, state, url)
+            found = client.get(f"/api/v1/search?q={word}").get_json()
+            assert found["total"] == 0 and word not in echo_free(found), (viewer, state)
+        for url in (
+            "/",
+            "/interviews/",
+            "/media/",
+            "/api/v1/media",
+            "/api/v1/search",
+            "/feed.atom",
+            f"/events/{EVENT}",
+            "/browse/surnames",
+            "/map",
+            "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+        ):
+            status, body = fetch(client, url)
+            assert status == 200, (viewer, url)
+            assert not any(marker(state) in body.decode().lower() for state in STATES), (viewer, url)
+        assert 'data-place="ushtobe"' not in client.get("/map").get_data(as_text=True)
+        # the feed tells of the records anyone could read before, and of no other
+        feed = fromstring(fetch(client, "/feed.atom")[1])
+        refs = {
+            e.get("ref").split("/", 3)[3] for e in feed.iter("{http://purl.org/atompub/tombstones/1.0}deleted-entry")
+        }
+        assert refs == {f"{kind}/{ids[s][n]}" for s in once_public for n, kind in enumerate(("interviews", "media"))}
+    harvested = fromstring(world_client(removed_world).get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc").data)
+    headers = harvested.findall(".//o:header", ns)
+    assert all(h.get("status") == "deleted" for h in headers)
+    assert {h.find("o:identifier", ns).text.split(":")[-1] for h in headers} == {
+        f"{kind}/{ids[s][n]}" for s in once_public for n, kind in enumerate(("interviews", "media"))
+    }
+    for state in STATES:
+        answer = fromstring(
+            world_client(removed_world)
+            .get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:interviews/{ids[state][0]}")
+            .data
+        )
+        if state in once_public:
+            assert (
+                answer.find(".//o:header", ns).get("status") == "deleted" and answer.find(".//o:metadata", ns) is None
+            )
+        else:
+            assert answer.find("o:error", ns).get("code") == "idDoesNotExist"
+
+
+def world_client(built):
+    return built[0].test_client()

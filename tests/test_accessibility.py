@@ -46,6 +46,7 @@ STAFF_PAGES = {
     "times": "/interviews/x3w3seda/times",  # a partly timed transcript's passages, one time field each
     "spellings": "/vocab/surnames",
     "jobs": "/jobs/",
+    "delete": "/interviews/1s12p03r/delete",  # the confirmation of a deletion, with its reason (issue 16)
 }
 
 # Every element the keyboard can reach, for the focus check.

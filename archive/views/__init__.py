@@ -31,6 +31,7 @@ from . import (
     public,
     search,
     segment_index,
+    tombstones,
     vocab,
 )
 from . import media as media_views
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(oai.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(tombstones.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
     app.add_template_filter(seconds)

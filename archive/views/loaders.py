@@ -44,12 +44,23 @@ def search_index() -> SearchIndex:
     return current_app.extensions["search"]
 
 
+class Gone(Exception):
+    """A deleted record that this reader could read were it not deleted: answered 410 Gone with its notice (the
+    handler is in views/tombstones.py); anyone else is answered 404, as for a record that never was."""
+
+    def __init__(self, kind: str, record_id: str, record: dict):
+        super().__init__(f"{kind}/{record_id} was deleted")
+        self.kind, self.id, self.record = kind, record_id, record
+
+
 def get_interview_or_404(interview_id: str) -> interviews.Interview:
     """Load an interview the viewer may read; anything else is simply not found, so nothing leaks."""
     try:
         interview = interviews.load(collection(), interview_id)
     except CollectionError:
         abort(404, N_("There is no interview here."))
+    if access.gone(g.reader, interview.record):
+        raise Gone("interviews", interview_id, interview.record)
     if not access.can_read(g.reader, interview.record):
         abort(404, N_("There is no interview here."))
     return interview
@@ -61,6 +72,8 @@ def get_item_or_404(item_id: str) -> media.Item:
         item = media.load(collection(), item_id)
     except CollectionError:
         abort(404, N_("There is no item here."))
+    if access.gone(g.reader, item.record):
+        raise Gone("media", item_id, item.record)
     if not access.can_read(g.reader, item.record):
         abort(404, N_("There is no item here."))
     return item

@@ -2,7 +2,9 @@
 
 Records are interviews and media items (`oai:<host>:interviews/<id>`, `oai:<host>:media/<id>`), stamped with the last
 change of their description. A record that becomes hidden (withdrawn, embargoed, restricted) simply stops being
-listed: deletedRecord is "no", so the repository never says anything about what it does not show.
+listed, with one exception: a record anyone could open before it was deleted or withdrawn is listed with a deleted
+header (deletedRecord is "persistent", stamped with the time of its removal), so harvesters drop their copy; of every
+other removed or hidden record the repository says nothing (access.was_public decides).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _allowed_args(args, allowed: set[str]) -> None:
 
 def _identify(root, verb, args):
     node = SubElement(root, verb)
-    shown = records.readable(collection(), access.Reader())
+    shown = _harvestable()
     earliest = min((r.changed for r in shown), default="")
     for name, value in (
         ("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
@@ -100,7 +102,7 @@ def _identify(root, verb, args):
         ("protocolVersion", "2.0"),
         ("adminEmail", "archive@localhost"),
         ("earliestDatestamp", records.utc_stamp(earliest)),
-        ("deletedRecord", "no"),
+        ("deletedRecord", "persistent"),
         ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
     ):
         SubElement(node, name).text = value
@@ -121,8 +123,13 @@ def _sets(root, verb, args):
     raise _Problem("noSetHierarchy", "this repository has no sets")
 
 
+def _harvestable() -> list[records.Record]:
+    """What anonymous harvesters may see (records) and be told of (the deleted headers of public records)."""
+    return records.readable(collection(), access.Reader()) + records.removed(collection())
+
+
 def _header(parent, rec: records.Record):
-    header = SubElement(parent, "header")
+    header = SubElement(parent, "header", {"status": "deleted"} if rec.removed else {})
     SubElement(header, "identifier").text = _identifier(rec.ref)
     SubElement(header, "datestamp").text = records.utc_stamp(rec.changed)
 
@@ -130,6 +137,8 @@ def _header(parent, rec: records.Record):
 def _record(parent, rec: records.Record):
     node = SubElement(parent, "record")
     _header(node, rec)
+    if rec.removed:
+        return  # a deleted record has a header alone
     metadata = SubElement(node, "metadata")
     endpoint = "interviews.show" if rec.kind == "interviews" else "media.show"
     key = "interview_id" if rec.kind == "interviews" else "item_id"
@@ -162,7 +171,7 @@ def _list(root, verb, args):
     found = sorted(
         (
             r
-            for r in records.readable(collection(), access.Reader())
+            for r in _harvestable()
             if (not start or records.utc_stamp(r.changed) >= _bound(start))
             and (not until or records.utc_stamp(r.changed) <= _bound(until, True))
         ),
@@ -207,7 +216,7 @@ def _get(root, verb, args):
             "cannotDisseminateFormat" if args.get("metadataPrefix") else "badArgument", "only oai_dc is offered"
         )
     ref = args.get("identifier", "").rsplit(":", 1)[-1]
-    rec = next((r for r in records.readable(collection(), access.Reader()) if r.ref == ref), None)
+    rec = next((r for r in _harvestable() if r.ref == ref), None)
     if rec is None:
         raise _Problem("idDoesNotExist", "no such record")
     _record(SubElement(root, verb), rec)

@@ -16,6 +16,7 @@ from .loaders import collection, facet_counts, services
 
 bp = Blueprint("public", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
+TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 FEED_ENTRIES = 50
 RECENT = 6  # recent additions on the home page
 TIMELINE = 8  # events on the home page's short timeline
@@ -84,11 +85,15 @@ def edit_about():
 def feed():
     """An Atom feed of the latest interviews and items this reader may open (most recently changed first)."""
     shown = records.readable(collection(), g.reader)[:FEED_ENTRIES]
-    root = Element("feed", {"xmlns": ATOM})
+    # RFC 6721: a record anyone could read before it was deleted or withdrawn is announced as deleted (its address
+    # and when, never a reason: a reason may name what was taken down), unless this reader may still read it
+    removed = [r for r in records.removed(collection()) if not access.can_read(g.reader, r.record)]
+    root = Element("feed", {"xmlns": ATOM, "xmlns:at": TOMBSTONES})
     SubElement(root, "title").text = current_app.config["ARCHIVE_SITE_NAME"]
     SubElement(root, "id").text = url_for("public.feed", _external=True)
     SubElement(root, "link", {"rel": "self", "href": url_for("public.feed", _external=True)})
-    SubElement(root, "updated").text = records.utc_stamp(shown[0].changed if shown else "")
+    latest = max([r.changed for r in shown[:1] + removed[:1]], default="")
+    SubElement(root, "updated").text = records.utc_stamp(latest)
     author = SubElement(root, "author")
     SubElement(author, "name").text = current_app.config["ARCHIVE_SITE_NAME"]
     for rec in shown:
@@ -102,4 +107,8 @@ def feed():
         summary = rec.record.get("description") or rec.record.get("caption")
         if summary:
             SubElement(entry, "summary").text = summary
+    for rec in removed[:FEED_ENTRIES]:
+        endpoint, key = ("interviews.show", "interview_id") if rec.kind == "interviews" else ("media.show", "item_id")
+        url = url_for(endpoint, **{key: rec.id}, _external=True)
+        SubElement(root, "at:deleted-entry", {"ref": url, "when": records.utc_stamp(rec.changed)})
     return Response(xmlsafe.document(root), mimetype="application/atom+xml")
