@@ -4,6 +4,7 @@ log. Real app, real files in a temporary data root, the real search index; CSRF 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -11,6 +12,7 @@ import re
 
 import pytest
 from conftest import PASSWORD, Auth
+from media_factory import cut, sound, wav
 
 from archive import accounts, audit
 
@@ -353,3 +355,76 @@ def test_a_transcript_corrected_meanwhile_is_a_conflict(app, client, auth, colle
     assert response.status_code == 409
     assert "was changed by boris at" in response.get_data(as_text=True)
     assert collection.read("interviews", interview_id, "segments.json").json()[2]["text"] == "And then spring."
+
+
+# --- replacing a recording --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def taped(app, tmp_path):
+    """A public interview with two parts (a WAV of 2 s, then one of 1 s), and the streaming copy of each made by the
+    job that ingest queues (a WAV wants one)."""
+    services = app.extensions["services"]
+    parts = [(wav(tmp_path / "tape-1.wav", 2.0), "tape-1.wav"), (wav(tmp_path / "tape-2.wav", 1.0, 220), "tape-2.wav")]
+    outcome = services.ingest.ingester("setup").ingest(
+        OLD_VTT, "talk.vtt", {"title": "Two tapes", "access": "public"}, parts=parts
+    )
+    assert outcome.status == "ingested", outcome.reason
+    services.recordings.prepare(outcome.interview_id, "setup")
+    assert all(job.state == "done" for job in app.extensions["jobs"].run_pending())
+    folder = services.collection.folder("interviews", outcome.interview_id)
+    assert set(json.loads((folder / "derived" / "recordings.json").read_text())) == {"1", "2"}
+    return outcome.interview_id
+
+
+def test_a_replaced_recording_has_its_new_length_and_moves_the_parts_after_it(
+    app, client, auth, collection, taped, tmp_path
+):
+    auth.login("historian")
+    page = client.get(f"/interviews/{taped}")
+    assert f'href="/interviews/{taped}/recordings/2/replace"' in page.get_data(as_text=True)  # the staff tools
+    form = client.get(f"/interviews/{taped}/recordings/1/replace")
+    assert form.status_code == 200
+    new = sound(tmp_path / "longer.mp3", 3.0, "mp3").read_bytes()
+    response = client.post(
+        f"/interviews/{taped}/recordings/1/replace",
+        data={**form_fields(form.get_data(as_text=True)), "recording": (io.BytesIO(new), "tape-1-better.mp3")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    first, second = collection.read("interviews", taped, "interview.json").json()["recordings"]
+    assert first["file"] == "tape-1-better.mp3" and first["original"] == "original/recording-1.mp3"
+    assert first["duration"] == pytest.approx(3.0, abs=0.1) and first["container"] == "mp3"
+    assert first["sha256"] == hashlib.sha256(new).hexdigest() and first["bytes"] == len(new)
+    assert second["offset"] == pytest.approx(first["duration"]) and second["duration"] == pytest.approx(1.0)
+    folder = collection.folder("interviews", taped)
+    assert collection.read("interviews", taped, "original/recording-1.mp3").data == new
+    assert not (folder / "original" / "recording-1.wav").exists()
+    [old] = collection.history("interviews", taped, "original/recording-1.wav")
+    assert (folder / old.path).read_bytes() == (tmp_path / "tape-1.wav").read_bytes()  # history keeps the old one
+    # the copy made from the old recording is gone; the new one plays as it is (an MP3 wants no copy)
+    described = json.loads((folder / "derived" / "recordings.json").read_text())
+    assert not described.get("1") and not list((folder / "derived").glob("recording-1.*"))
+    with client.get(f"/interviews/{taped}/recordings/1") as heard:
+        assert heard.status_code == 200 and heard.mimetype == "audio/mpeg"
+    assert actions(collection, taped)[-1] == ("historian", "replaced-recording")
+    assert not list(collection.verify())
+
+
+def test_a_broken_recording_is_refused_and_nothing_is_written(app, client, auth, collection, taped, tmp_path):
+    auth.login("historian")
+    form = client.get(f"/interviews/{taped}/recordings/2/replace")
+    version = collection.read("interviews", taped, "interview.json").version
+    lines = len(actions(collection, taped))
+    broken = cut(wav(tmp_path / "broken.wav", 4.0)).read_bytes()
+    response = client.post(
+        f"/interviews/{taped}/recordings/2/replace",
+        data={**form_fields(form.get_data(as_text=True)), "recording": (io.BytesIO(broken), "broken.wav")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    errors = re.search(r'<ul class="errors" id="recording-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    assert errors and "Broken.wav is cut short or damaged" in errors.group(1)
+    assert collection.read("interviews", taped, "interview.json").version == version
+    assert len(actions(collection, taped)) == lines
+    assert client.get(f"/interviews/{taped}/recordings/3/replace").status_code == 404  # no third part
