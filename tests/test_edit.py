@@ -428,3 +428,20 @@ def test_a_broken_recording_is_refused_and_nothing_is_written(app, client, auth,
     assert collection.read("interviews", taped, "interview.json").version == version
     assert len(actions(collection, taped)) == lines
     assert client.get(f"/interviews/{taped}/recordings/3/replace").status_code == 404  # no third part
+
+
+def test_the_api_document_describes_the_description_and_its_patch(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    operations = paths["/api/v1/interviews/{interview_id}"]
+    assert set(operations) == {"get", "patch"}
+    patching = operations["patch"]
+    assert {"412", "422", "428"} <= set(patching["responses"]) and "requestBody" in patching
+    assert "ETag" in operations["get"]["responses"]["200"]["headers"]
+
+
+def test_the_edit_form_speaks_the_readers_language(client, auth, sample_collection):
+    auth.login("historian")
+    page = client.get(f"/interviews/{PUBLIC}/edit?lang=ko").get_data(as_text=True)
+    assert "이름의 다른 표기" in page and "이야기 주인공 2" in page
+    page = client.get(f"/interviews/{PUBLIC}/transcript/replace?lang=ru").get_data(as_text=True)
+    assert "Заменить расшифровку" in page
