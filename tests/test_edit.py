@@ -445,3 +445,39 @@ def test_the_edit_form_speaks_the_readers_language(client, auth, sample_collecti
     assert "이름의 다른 표기" in page and "이야기 주인공 2" in page
     page = client.get(f"/interviews/{PUBLIC}/transcript/replace?lang=ru").get_data(as_text=True)
     assert "Заменить расшифровку" in page
+
+
+def test_the_one_recording_of_an_old_record_is_replaced_as_its_first_part(app, client, auth, collection, tmp_path):
+    old = wav(tmp_path / "take.wav", 1.5).read_bytes()
+    interview_id = collection.create(
+        "interviews",
+        {
+            "interview.json": json.dumps(
+                {
+                    "title": "Old",
+                    "access": "public",
+                    "audio": {"file": "take.wav", "original": "original/audio.wav", "type": "audio/wav"},
+                }
+            ).encode(),
+            "original/audio.wav": old,
+            "segments.json": b"[]",
+        },
+        "setup",
+    )
+    auth.login("historian")
+    form = client.get(f"/interviews/{interview_id}/recordings/1/replace")
+    new = wav(tmp_path / "take-2.wav", 2.5, 330).read_bytes()
+    response = client.post(
+        f"/interviews/{interview_id}/recordings/1/replace",
+        data={**form_fields(form.get_data(as_text=True)), "recording": (io.BytesIO(new), "take-2.wav")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = collection.read("interviews", interview_id, "interview.json").json()
+    assert "audio" not in record
+    [part] = record["recordings"]
+    assert part["original"] == "original/recording-1.wav" and part["duration"] == pytest.approx(2.5)
+    assert part["offset"] == 0.0
+    [kept] = collection.history("interviews", interview_id, "original/audio.wav")
+    assert (collection.folder("interviews", interview_id) / kept.path).read_bytes() == old
+    assert not list(collection.verify())
