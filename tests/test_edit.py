@@ -8,10 +8,13 @@ import hashlib
 import html
 import io
 import json
+import random
 import re
 
 import pytest
 from conftest import PASSWORD, Auth
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from media_factory import cut, sound, wav
 
 from archive import accounts, audit
@@ -481,3 +484,39 @@ def test_the_one_recording_of_an_old_record_is_replaced_as_its_first_part(app, c
     [kept] = collection.history("interviews", interview_id, "original/audio.wav")
     assert (collection.folder("interviews", interview_id) / kept.path).read_bytes() == old
     assert not list(collection.verify())
+
+
+# --- no server error, whatever is sent --------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = ["title", "narrators", "date", "place", "villages", "languages", "duration", "consent", "access", "extra"]
+
+
+def test_whatever_the_form_or_a_patch_sends_is_answered_without_a_server_error(app, client, auth, sample_collection):
+    auth.login("historian")
+    with app.app_context():
+        accounts.add_user("fuzzer", "historian", PASSWORD)
+        token = accounts.new_token("fuzzer")
+    base = form_fields(client.get(f"/interviews/{PUBLIC}/edit").get_data(as_text=True))
+
+    @given(st.dictionaries(st.sampled_from(sorted(base)), st.text(max_size=40), max_size=6))
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def form(changes):
+        random.seed()  # Hypothesis seeds `random` alike each time; Whoosh names index segments with it
+        changes.pop("csrf_token", None)
+        response = client.post(f"/interviews/{PUBLIC}/edit", data={**base, **changes})
+        assert response.status_code in (302, 409, 422), response.status_code
+
+    @given(st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=4))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def patched(body):
+        random.seed()
+        response = patch(client, token, body, "*")
+        assert response.status_code in (200, 400, 422), (response.status_code, response.get_data(as_text=True))
+
+    form()
+    patched()

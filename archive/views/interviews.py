@@ -379,7 +379,7 @@ def edit(interview_id: str):
         else:
             flash(_("Description saved."))
             return redirect(url_for("interviews.show", interview_id=interview_id))
-    if form.errors and status == 200:
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
         status = 422
     return render_template("interviews/edit.html", form=form, interview=interview), status
 
@@ -422,7 +422,7 @@ def replace_transcript(interview_id: str):
                     for a in flagged
                 ],
             )
-    if form.errors and status == 200:
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
         status = 422
     return render_template("interviews/replace_transcript.html", form=form, interview=interview), status
 
@@ -462,6 +462,6 @@ def replace_recording(interview_id: str, part: int):
                 flash(_("Recording {n} replaced.", n=made["part"]))
                 return redirect(url_for("interviews.show", interview_id=interview_id))
         form.form_errors.append(_("Nothing was replaced; choose the file again."))
-    if form.errors and status == 200:
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
         status = 422
     return render_template("interviews/replace_recording.html", form=form, interview=interview, part=found), status

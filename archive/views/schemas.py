@@ -448,6 +448,9 @@ def _description_fields(shown: bool) -> dict:
         "consent": fields.Nested(ConsentSchema, **nullable),
         "access": fields.String(**nullable, metadata={"enum": LEVELS}),
         "embargo_until": fields.String(**nullable, metadata={"description": "YYYY-MM-DD."}),
+        "extra": fields.Dict(
+            **nullable, metadata={"description": "Fields nobody here names, kept as given (staff alone see them)."}
+        ),
     }
 
 
