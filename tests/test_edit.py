@@ -135,7 +135,7 @@ def test_two_editors_the_second_is_told_who_changed_it_and_keeps_what_he_typed(a
     response = second.post(f"/interviews/{PUBLIC}/edit", data=b | {"title": "Second editor's title"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "was changed by historian at" in page and "What you typed is kept below" in page
+    assert "The description was changed by historian at" in page and "What you typed is kept below" in page
     assert form_fields(page)["title"] == "Second editor's title"
     assert stored(sample_collection)["title"] == "First editor's title"
 
@@ -356,7 +356,7 @@ def test_a_transcript_corrected_meanwhile_is_a_conflict(app, client, auth, colle
         content_type="multipart/form-data",
     )
     assert response.status_code == 409
-    assert "was changed by boris at" in response.get_data(as_text=True)
+    assert "The transcript was changed by boris at" in response.get_data(as_text=True)
     assert collection.read("interviews", interview_id, "segments.json").json()[2]["text"] == "And then spring."
 
 

@@ -352,8 +352,25 @@ def heard_parts(interview_id: str, record: dict) -> tuple[list[dict], str | None
 # --- editing and replacing (issue 16) ---------------------------------------------------------------------------------
 
 
+def _changed_meanwhile(error: ConflictError, what: str) -> str:
+    """Who changed the record since the page was opened, and when, in plain words (`what`: "description",
+    "transcript" or "recording"); the collection's own sentence where it did not record who."""
+    if not error.author:
+        return sentence(error)
+    said = {
+        "description": N_("The description was changed by {author} at {time}, after you opened this page."),
+        "transcript": N_("The transcript was changed by {author} at {time}, after you opened this page."),
+        "recording": N_("The recordings were changed by {author} at {time}, after you opened this page."),
+    }
+    return _(said[what], author=error.author, time=error.time or "")
+
+
 def _kept_sentence(error: ConflictError) -> str:
-    return sentence(error) + " " + _("What you typed is kept below; compare it with the interview as it is now.")
+    return (
+        _changed_meanwhile(error, "description")
+        + " "
+        + _("What you typed is kept below; compare it with the interview as it is now.")
+    )
 
 
 @bp.route("/<interview_id>/edit", methods=["GET", "POST"])
@@ -401,7 +418,7 @@ def replace_transcript(interview_id: str):
                 interview_id, upload.read(), upload.filename or "transcript", g.viewer.name, form.version.data or None
             )
         except ConflictError as error:
-            form.form_errors.append(sentence(error) + " " + _("Nothing was replaced; choose the file again."))
+            form.form_errors.append(_changed_meanwhile(error, "transcript"))
             status = 409
         except FormatError as error:
             form.transcript.errors.append(sentence(error))
@@ -422,6 +439,7 @@ def replace_transcript(interview_id: str):
                     for a in flagged
                 ],
             )
+        form.form_errors.append(_("Nothing was replaced; choose the file again."))
     if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
         status = 422
     return render_template("interviews/replace_transcript.html", form=form, interview=interview), status
@@ -454,7 +472,7 @@ def replace_recording(interview_id: str, part: int):
                     interview_id, part, source, name, g.viewer.name, form.version.data or ""
                 )
             except ConflictError as error:
-                form.form_errors.append(sentence(error))
+                form.form_errors.append(_changed_meanwhile(error, "recording"))
                 status = 409
             except recordings.RecordingError as error:
                 form.recording.errors.append(sentence(error))
