@@ -520,3 +520,38 @@ def test_whatever_the_form_or_a_patch_sends_is_answered_without_a_server_error(a
 
     form()
     patched()
+
+
+def test_the_api_shows_a_description_to_exactly_those_who_may_open_its_page(app, client, auth, sample_collection):
+    # widen the sample's states: one public interview embargoed, one withdrawn by its family
+    public = [
+        i
+        for i in sample_collection.ids("interviews")
+        if stored(sample_collection, i)["access"] == "public" and i != PUBLIC
+    ]
+    for interview_id, change in zip(
+        public, ({"embargo_until": "2999-01-01"}, {"withdrawn": "2026-01-01"}), strict=False
+    ):
+        version = sample_collection.read("interviews", interview_id, "interview.json").version
+        record = {**stored(sample_collection, interview_id), **change}
+        sample_collection.write(
+            "interviews",
+            interview_id,
+            {"interview.json": json.dumps(record).encode()},
+            "setup",
+            {"interview.json": version},
+        )
+    for role in (None, "researcher", "historian"):
+        if role:
+            auth.login(role)
+        seen = set()
+        for interview_id in sample_collection.ids("interviews"):
+            page = client.get(f"/interviews/{interview_id}").status_code
+            api = client.get(f"/api/v1/interviews/{interview_id}")
+            assert (api.status_code, page) in ((200, 200), (404, 404)), (role, interview_id)
+            seen.add(api.status_code)
+            if api.status_code == 200:
+                assert ("source" in api.json) == (role == "historian")  # staff's own fields, for staff alone
+        assert seen == ({200} if role == "historian" else {200, 404}), role
+        if role:
+            auth.logout()
