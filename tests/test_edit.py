@@ -13,11 +13,12 @@ import re
 
 import pytest
 from conftest import PASSWORD, Auth
+from factories import docx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from media_factory import cut, sound, wav
 
-from archive import accounts, audit
+from archive import accounts, annotations, audit
 
 PUBLIC = "1s12p03r"  # a public sample interview (Pavel Kim), with places and narrators' other forms
 
@@ -555,3 +556,17 @@ def test_the_api_shows_a_description_to_exactly_those_who_may_open_its_page(app,
         assert seen == ({200} if role == "historian" else {200, 404}), role
         if role:
             auth.logout()
+
+
+def test_a_word_file_replaces_a_transcript_told_by_its_content_whatever_its_name(app, collection, talk):
+    interview_id, _made = talk
+    data = docx(["Anna: Then winter came.", "Anna: And spring came late."])
+    services = app.extensions["services"]
+    with app.app_context():
+        version = collection.read("interviews", interview_id, "segments.json").version
+        segments, flagged = services.interviews.replace_transcript(interview_id, data, "notes.bin", "boris", version)
+    assert [s["text"] for s in segments] == ["Then winter came.", "And spring came late."]
+    assert [annotations.note(a) for a in flagged] == ["about October"]
+    record = collection.read("interviews", interview_id, "interview.json").json()
+    assert record["source"]["format"] == "docx" and record["source"]["original"] == "original/transcript.docx"
+    assert record["source"]["replaced_by"] == "boris" and record["source"]["by"] == "setup"
