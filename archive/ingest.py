@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from . import access, images, metadata, recordings, segment_index
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError, Message
-from .formats import FormatError, Transcript, encoding
+from .formats import ORIGINAL_EXTENSIONS, FormatError, Transcript, encoding
 from .formats import read as read_transcript
 from .i18n import N_
 from .names import Gazetteer
@@ -27,7 +27,6 @@ from .names import Gazetteer
 if TYPE_CHECKING:  # the services give an indexer; only its type is needed here
     from .search import Updates
 
-ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
 # OHMS record fields that map onto ours; the rest of the record is kept under "ohms".
 _OHMS_FIELDS = (
     "title",

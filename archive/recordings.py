@@ -27,7 +27,7 @@ from pathlib import Path
 
 import av
 
-from .collection import Collection
+from .collection import Collection, sha256_file
 from .errors import ArchiveError, Message
 from .i18n import N_
 
@@ -354,3 +354,40 @@ def add(collection: Collection, interview_id: str, given: list[tuple[Path | byte
         expected[made["original"]] = None  # a new file: a part added meanwhile by someone else is a conflict
     collection.write("interviews", interview_id, changes, author, expected)
     return added
+
+
+def replace(
+    collection: Collection, interview_id: str, number: int, source: Path | bytes, name: str, author: str, version: str
+) -> dict:
+    """Replace one part's recording with a new file, probed first (the same refusals as adding one): its original
+    is a new version of the old one (history keeps it, also when its container and so its name change), the part's
+    facts (length, codecs, size, sha256) are those of the new file, and the parts after it start where it now ends.
+    One write of the record and the files, with the action "replaced-recording"; `version` is the interview.json
+    read (a change made since is a conflict). Returns the new part."""
+    found = probe(source, name)
+    stored = collection.read("interviews", interview_id, "interview.json")
+    record = stored.json()
+    before = parts(record)
+    old = next((p for p in before if p["part"] == number), None)
+    if old is None:
+        raise RecordingError(N_("This interview has no recording {number}."), "recording", number=number)
+    new = found.part(number, name, old["offset"])
+    after, offset = [], 0.0
+    for p in before:
+        p = new if p["part"] == number else {**p, "offset": round(offset, 3)}
+        after.append(p)
+        offset += p["duration"] or 0.0  # only an old record's single recording has no known length
+    record = {k: v for k, v in record.items() if k != "audio"}
+    record["recordings"] = after
+    changes: dict[str, bytes | Path | None] = {
+        "interview.json": (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+        new["original"]: source,
+    }
+    expected: dict[str, str | None] = {"interview.json": version}
+    for path in {new["original"], old["original"]}:
+        target = collection.folder("interviews", interview_id) / path
+        expected[path] = sha256_file(target) if target.is_file() else None
+    if old["original"] != new["original"] and expected[old["original"]] is not None:
+        changes[old["original"]] = None  # its history keeps it
+    collection.write("interviews", interview_id, changes, author, expected, action="replaced-recording")
+    return new

@@ -70,10 +70,18 @@ class Recordings:
 
 
 class Interviews:
-    """An interview's description: edited through the one metadata validator, then indexed again."""
+    """An interview's description: edited through the one metadata validator, then indexed again; its transcript or
+    one of its recordings replaced by a new file (a new version of the original, history keeping the old)."""
 
-    def __init__(self, collection: Collection, indexer: Indexer):
-        self.collection, self.indexer = collection, indexer
+    def __init__(
+        self,
+        collection: Collection,
+        indexer: Indexer,
+        recordings: Recordings | None = None,
+        max_transcript_bytes: int = 20 * 2**20,
+    ):
+        self.collection, self.indexer, self.recordings = collection, indexer, recordings
+        self.max_transcript_bytes = max_transcript_bytes
 
     def edit(self, interview_id: str, raw: Mapping, author: str, version: str) -> interviews.Interview:
         """Replace the description with `raw` (every field the editor keeps; the ingest's and the system's own
@@ -83,6 +91,31 @@ class Interviews:
         )
         self.indexer.updated(interview_id)
         return edited
+
+    def replace_transcript(
+        self, interview_id: str, data: bytes, filename: str, author: str, expected: str | None
+    ) -> tuple[list[dict], list[dict]]:
+        """A new transcript file: segments made anew, annotations re-anchored (those whose words are gone flagged and
+        returned with the new passages); redacted passages may have moved, so the public copy may be made again."""
+        made = transcripts.replace(
+            self.collection, interview_id, data, filename, author, expected, self.max_transcript_bytes
+        )
+        self.indexer.updated(interview_id)
+        if self.recordings is not None:
+            self.recordings.changed(interview_id, author)
+        return made
+
+    def replace_recording(
+        self, interview_id: str, part: int, source: Path | bytes, name: str, author: str, version: str
+    ) -> dict:
+        """A new file for one part of the recording: the copies made from the old one are removed, and the new
+        ones it wants are queued."""
+        made = recordings.replace(self.collection, interview_id, part, source, name, author, version)
+        sound.drop(self.collection, interview_id, part)
+        self.indexer.updated(interview_id)
+        if self.recordings is not None:
+            self.recordings.prepare(interview_id, author)
+        return made
 
 
 class Annotations:
@@ -360,7 +393,9 @@ class Services:
         return cls(
             collection=collection,
             indexer=indexer,
-            interviews=Interviews(collection, indexer),
+            interviews=Interviews(
+                collection, indexer, recordings, int(app.config["ARCHIVE_MAX_TRANSCRIPT_MB"]) * 2**20
+            ),
             annotations=Annotations(collection, indexer, recordings),
             transcripts=Transcripts(collection, indexer, recordings),
             segment_index=SegmentIndex(collection, indexer),

@@ -435,6 +435,17 @@ def _derive_part(
     return made
 
 
+def drop(collection: Collection, interview_id: str, number: int) -> None:
+    """Remove one part's streaming and public copies (its recording was replaced: they were made from the old one),
+    under the lock `derive` holds, so that no copy of the old recording stays on disk."""
+    folder = collection.folder("interviews", interview_id)
+    if not (folder / DERIVED).is_dir():
+        return
+    with FileLock(str(folder / LOCK)):
+        for kind in ("stream", "public"):
+            _forget(folder, str(number), kind)
+
+
 def _publish(folder, number, kind, path, plan, original, silent, extra, cancelled) -> None:
     """Make a copy beside its place, then: forget the old one, put the new one in place, describe it; so that no
     reader is ever given a file its description does not match."""

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from . import annotations
+from . import annotations, formats
 from .collection import Collection, now
 from .errors import ArchiveError, ConflictError, Count
 from .i18n import N_
@@ -119,3 +119,91 @@ def _rewrite(
 
     collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
     return result["segments"], result["flagged"]
+
+
+def replace(
+    collection: Collection,
+    interview_id: str,
+    data: bytes,
+    filename: str,
+    author: str,
+    expected: str | None,
+    max_bytes: int,
+) -> tuple[list[dict], list[dict]]:
+    """Replace an interview's transcript with a new file in any of the five formats (told by content, read as ingest
+    reads it; FormatError says why one is refused). The new original is a new version of the old one (kept in
+    history, also when its format and so its name change), segments.json is made from it, and the annotations are
+    re-anchored as a correction re-anchors them, all in one change written with the action "replaced-transcript".
+    `expected` is the version of segments.json the historian saw (a correction made since is a conflict). Returns the
+    new passages and the annotations newly flagged because their words are gone."""
+    if len(data) > max_bytes:
+        raise TranscriptError(
+            N_("The file is {size} MB; transcripts over {limit} MB are refused."),
+            "transcript",
+            size=round(len(data) / 2**20, 1),
+            limit=round(max_bytes / 2**20),
+        )
+    transcript = formats.read(data, filename)
+    record = json.loads(collection.read("interviews", interview_id, "interview.json").data)
+    old_original = (record.get("source") or {}).get("original")
+    new_original = f"original/transcript.{formats.ORIGINAL_EXTENSIONS[transcript.format]}"
+    digest = hashlib.sha256(data).hexdigest()
+    if (record.get("source") or {}).get("sha256") == digest:
+        raise TranscriptError(N_("This file is the transcript the interview already has."), "transcript")
+    names = ["interview.json", "segments.json", annotations.FILE, new_original]
+    if old_original and old_original != new_original:
+        names.append(old_original)
+    result = {}
+
+    def change(current: dict) -> dict:
+        if expected is not None and (
+            current["segments.json"] is None or hashlib.sha256(current["segments.json"]).hexdigest() != expected
+        ):
+            last = collection.last_change("interviews", interview_id, "segments.json") or {}
+            when = str(last.get("time", ""))
+            raise ConflictError(
+                f"interviews/{interview_id}/segments.json",
+                last.get("author"),
+                f"{when[:10]} {when[11:16]} UTC" if when else None,
+            )
+        stored = json.loads(current["interview.json"])
+        language = (stored.get("languages") or [None])[0]
+        old = json.loads(current["segments.json"]) if current["segments.json"] is not None else []
+        new = [{**s, "lang": s["lang"] or language} for s in transcript.segments_json()]
+        document = annotations.parse(current[annotations.FILE], interview_id)
+        items, result["flagged"] = annotations.reanchor(document["first"]["items"], interview_id, old, new, now())
+        document["first"]["items"] = items
+        stored["source"] = {
+            **(stored.get("source") or {}),
+            "file": _file_name(filename),
+            "original": new_original,
+            "sha256": digest,
+            "bytes": len(data),
+            "format": transcript.format,
+            "notes": transcript.notes,
+            "replaced": now(),
+            "replaced_by": author,
+        }
+        result["segments"] = new
+        changes: dict = {
+            "interview.json": _json(stored),
+            "segments.json": _json(new),
+            new_original: data,
+        }
+        if current[annotations.FILE] is not None:
+            changes[annotations.FILE] = annotations.dump(document)
+        if old_original and old_original != new_original and current.get(old_original) is not None:
+            changes[old_original] = None  # its history keeps it
+        return changes
+
+    collection.update("interviews", interview_id, names, change, author, action="replaced-transcript")
+    return result["segments"], result["flagged"]
+
+
+def _file_name(filename: str) -> str:
+    """A file's name as it is kept in the record: without any folder a browser or a script sent with it."""
+    return filename.replace("\\", "/").rsplit("/", 1)[-1] or "transcript"
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

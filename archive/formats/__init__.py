@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from ..errors import ArchiveError, Message
 from ..i18n import N_
 
+# the extension each format's original is kept under (original/transcript.<ext>), by ingest and by a replacement
+ORIGINAL_EXTENSIONS = {"txt": "txt", "vtt": "vtt", "srt": "srt", "ohms": "xml", "docx": "docx"}
 IMAGE_SUFFIXES = {"jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "gif", "bmp", "avif"}
 TIMECODE_RE = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?")
 

@@ -8,16 +8,20 @@ describes it all, generated from the `@documented` views and the schemas they re
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
+from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound
-from wtforms import ValidationError
+from wtforms import ValidationError as FormValidationError
 
 from .. import access, annotations, interviews, recordings, redaction, segment_index, vocab
 from ..errors import CollectionError, ConflictError
-from ..i18n import N_
+from ..i18n import N_, localise
+from ..metadata import MetadataError
 from ..search import FACETS
 from . import problems, schemas
 from .loaders import collection, get_interview_or_404, get_item_or_404, kept_uploads, search_index, services
@@ -36,7 +40,7 @@ def _writer() -> None:
     if not request.headers.get("Authorization", "").startswith("Bearer "):
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
-        except ValidationError as error:
+        except FormValidationError as error:
             raise CSRFError(str(error)) from None
 
 
@@ -449,6 +453,128 @@ def _index_conflict(interview_id: str) -> problems.Problem:
     author, time = str(last.get("author", "")), str(last.get("time", ""))
     who = f"by {author} at {time}" if author else "(who and when is not recorded)"
     detail = f"The segment index was changed {who} since the version If-Match names; GET it again and change that."
+    return problems.Problem(detail, "version-conflict", author=author or None, time=time or None)
+
+
+# --- an interview's description (issue 16) ----------------------------------------------------------------------------
+
+# Members GET gives beside the description, and fields the archive itself writes: a patch may repeat them as they are
+# (a client sending back what it read) but never change them.
+_READ_ONLY = ("id", "url", *interviews.KEPT_FIELDS)
+
+
+def _interview_json(interview: interviews.Interview) -> tuple[dict, str]:
+    """An interview's description as the reader may see it, and its ETag: for staff (who may change it) the version
+    of interview.json, which a PATCH names in If-Match; for others a digest of what they were shown alone."""
+    record = access.shown_record(g.reader, interview.record)
+    shown = {
+        "id": interview.id,
+        **record,
+        "url": url_for("interviews.show", interview_id=interview.id, _external=True),
+    }
+    if access.can_edit(g.viewer):
+        return shown, interview.version
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return shown, digest
+
+
+@bp.get("/interviews/<interview_id>")
+@documented(schemas.InterviewSchema, etag=True)
+def interview(interview_id: str):
+    """An interview's description, as the reader may see it.
+
+    For staff its ETag is the version of the description, which a PATCH names in If-Match."""
+    shown, version = _interview_json(get_interview_or_404(interview_id))
+    return answer(shown, ETag=_etag(version))
+
+
+def merge_patch(target: object, patch: object) -> object:
+    """RFC 7396: a patch object's members replace the target's, null removing one, objects merged member by member;
+    anything but an object replaces the target whole."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+@bp.patch("/interviews/<interview_id>")
+@documented(
+    schemas.InterviewSchema,
+    body=schemas.InterviewPatchSchema,
+    writes=True,
+    if_match="required",
+    etag=True,
+    errors={
+        422: "The archive refused the description (metadata-invalid): `field` names the first field at fault and "
+        "`errors` says what is wrong with each."
+    },
+)
+def edit_interview(interview_id: str):
+    """Change fields of an interview's description (a JSON merge patch), if it is still the version If-Match names.
+
+    Send only the fields to change; null removes a field. Everything is checked as the edit form checks it (EDTF
+    dates, gazetteer places, BCP 47 languages, access levels). Answers the description as stored, with its new
+    ETag."""
+    _writer()
+    current = get_interview_or_404(interview_id)
+    if not request.headers.get("If-Match", "").strip():
+        raise problems.Problem(
+            "Send If-Match with the ETag of the description you read (GET it first): someone else may have "
+            "changed it since.",
+            "precondition-required",
+        )
+    if not request.if_match.star_tag and not request.if_match.contains(current.version):
+        raise _description_conflict(interview_id)
+    data = _json_body()
+    if not isinstance(data, dict):
+        raise problems.Problem("Send a JSON object of the fields to change.", "body-unreadable")
+    shown, _version = _interview_json(current)
+    for name in _READ_ONLY:
+        if name in data and data[name] != shown.get(name):
+            return problems.response(
+                422,
+                f"{name} is kept by the archive and cannot be changed here.",
+                "metadata-invalid",
+                name,
+                errors={name: "is kept by the archive and cannot be changed here"},
+            )
+    patch = {k: v for k, v in data.items() if k not in _READ_ONLY}
+    try:
+        schemas.InterviewPatchSchema().load(patch)
+    except ValidationError as error:
+        messages = {str(k): " ".join(_flat(v)) for k, v in error.normalized_messages().items()}
+        first = next(iter(messages))
+        return problems.response(422, f"{first}: {messages[first]}", "metadata-invalid", first, errors=messages)
+    try:
+        edited = services().interviews.edit(
+            interview_id, merge_patch(current.record, patch), g.viewer.name, current.version
+        )
+    except ConflictError:
+        raise _description_conflict(interview_id) from None
+    except MetadataError as error:
+        return problems.from_error(error, 422, errors={k: localise(v) for k, v in error.errors.items()})
+    shown, version = _interview_json(edited)
+    return answer(shown, ETag=_etag(version))
+
+
+def _flat(messages: object) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _flat(v)]
+    if isinstance(messages, list):
+        return [m for v in messages for m in _flat(v)]
+    return [str(messages)]
+
+
+def _description_conflict(interview_id: str) -> problems.Problem:
+    last = collection().last_change("interviews", interview_id, "interview.json") or {}
+    author, time = str(last.get("author", "")), str(last.get("time", ""))
+    who = f"by {author} at {time}" if author else "(who and when is not recorded)"
+    detail = f"The description was changed {who} since the version If-Match names; GET it again and change that."
     return problems.Problem(detail, "version-conflict", author=author or None, time=time or None)
 
 

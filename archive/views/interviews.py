@@ -23,13 +23,23 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, dates, recordings, redaction, segment_index, sound, transcripts
-from ..errors import ConflictError
+from .. import access, annotations, dates, interviews, recordings, redaction, segment_index, sound, transcripts
+from ..errors import CollectionError, ConflictError
+from ..formats import FormatError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
+from ..metadata import MetadataError
 from ..search import IndexUnavailable
-from .forms.interviews import InterviewUploadForm, PassageForm, RecordingsForm
+from .forms.base import show_error
+from .forms.interviews import (
+    InterviewForm,
+    InterviewUploadForm,
+    PassageForm,
+    RecordingReplaceForm,
+    RecordingsForm,
+    TranscriptReplaceForm,
+)
 from .loaders import collection, get_interview_or_404, items_linking, kept_uploads, search_index, services, site_name
 from .paging import page_number
 
@@ -337,3 +347,139 @@ def heard_parts(interview_id: str, record: dict) -> tuple[list[dict], str | None
         else:
             heard.append(part)
     return heard, withheld
+
+
+# --- editing and replacing (issue 16) ---------------------------------------------------------------------------------
+
+
+def _changed_meanwhile(error: ConflictError, what: str) -> str:
+    """Who changed the record since the page was opened, and when, in plain words (`what`: "description",
+    "transcript" or "recording"); the collection's own sentence where it did not record who."""
+    if not error.author:
+        return sentence(error)
+    said = {
+        "description": N_("The description was changed by {author} at {time}, after you opened this page."),
+        "transcript": N_("The transcript was changed by {author} at {time}, after you opened this page."),
+        "recording": N_("The recordings were changed by {author} at {time}, after you opened this page."),
+    }
+    return _(said[what], author=error.author, time=error.time or "")
+
+
+def _kept_sentence(error: ConflictError) -> str:
+    return (
+        _changed_meanwhile(error, "description")
+        + " "
+        + _("What you typed is kept below; compare it with the interview as it is now.")
+    )
+
+
+@bp.route("/<interview_id>/edit", methods=["GET", "POST"])
+def edit(interview_id: str):
+    """A historian edits every field of the description; what the form does not show is kept as stored."""
+    access.require(g.viewer, "edit")
+    interview = get_interview_or_404(interview_id)
+    if request.method == "GET":
+        form = InterviewForm(data=InterviewForm.prefill(interview.record, interview.version))
+    else:
+        form = InterviewForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services().interviews.edit(
+                interview_id, form.merged(interview.record), g.viewer.name, form.version.data or ""
+            )
+        except MetadataError as error:
+            form.show_errors(error.errors)
+        except ConflictError as error:
+            form.form_errors.append(_kept_sentence(error))
+            status = 409
+        else:
+            flash(_("Description saved."))
+            return redirect(url_for("interviews.show", interview_id=interview_id))
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
+        status = 422
+    return render_template("interviews/edit.html", form=form, interview=interview), status
+
+
+@bp.route("/<interview_id>/transcript/replace", methods=["GET", "POST"])
+def replace_transcript(interview_id: str):
+    """A historian replaces the transcript with a new file; the result page lists the annotations whose words are
+    gone (flagged for review)."""
+    access.require(g.viewer, "edit")
+    interview = get_interview_or_404(interview_id)
+    form = TranscriptReplaceForm()
+    if request.method == "GET":
+        form.version.data = _segments_version(interview_id)
+    status = 200
+    if form.validate_on_submit():
+        upload = form.transcript.data
+        try:
+            segments, flagged = services().interviews.replace_transcript(
+                interview_id, upload.read(), upload.filename or "transcript", g.viewer.name, form.version.data or None
+            )
+        except ConflictError as error:
+            form.form_errors.append(_changed_meanwhile(error, "transcript"))
+            status = 409
+        except FormatError as error:
+            form.transcript.errors.append(sentence(error))
+        except transcripts.TranscriptError as error:
+            show_error(form, error)
+        else:
+            return render_template(
+                "interviews/replaced_transcript.html",
+                interview=interviews.load(collection(), interview_id),
+                segments=segments,
+                flagged=[
+                    {
+                        "id": annotations.short_id(a),
+                        "quote": annotations.selector(a, "TextQuoteSelector").get("exact", ""),
+                        "note": annotations.note(a),
+                        "tags": annotations.tags(a),
+                    }
+                    for a in flagged
+                ],
+            )
+        form.form_errors.append(_("Nothing was replaced; choose the file again."))
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
+        status = 422
+    return render_template("interviews/replace_transcript.html", form=form, interview=interview), status
+
+
+def _segments_version(interview_id: str) -> str:
+    try:
+        return collection().read("interviews", interview_id, "segments.json").version
+    except CollectionError:
+        return ""
+
+
+@bp.route("/<interview_id>/recordings/<int:part>/replace", methods=["GET", "POST"])
+def replace_recording(interview_id: str, part: int):
+    """A historian replaces one part of the recording with a new file (probed as an added one is)."""
+    access.require(g.viewer, "edit")
+    interview = get_interview_or_404(interview_id)
+    found = recordings.part(interview.record, part)
+    if found is None:
+        abort(404, N_("This interview has no such recording."))
+    form = RecordingReplaceForm()
+    if request.method == "GET":
+        form.version.data = interview.version
+    status = 200
+    if form.validate_on_submit():
+        with kept_uploads([form.recording.data]) as given:
+            source, name = given[0]
+            try:
+                made = services().interviews.replace_recording(
+                    interview_id, part, source, name, g.viewer.name, form.version.data or ""
+                )
+            except ConflictError as error:
+                form.form_errors.append(_changed_meanwhile(error, "recording"))
+                status = 409
+            except recordings.RecordingError as error:
+                form.recording.errors.append(sentence(error))
+            else:
+                flash(_("Recording {n} replaced.", n=made["part"]))
+                return redirect(url_for("interviews.show", interview_id=interview_id))
+        form.form_errors.append(_("Nothing was replaced; choose the file again."))
+    if request.method == "POST" and status == 200:  # not saved: something typed or chosen is refused
+        status = 422
+    return render_template("interviews/replace_recording.html", form=form, interview=interview, part=found), status

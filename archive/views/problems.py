@@ -48,6 +48,13 @@ KINDS = {
         "recording, names a place the gazetteer does not know, or has a GPS point out of range or a link that is "
         "not http(s); `field` names the point (counted from 0) and its member. Nothing was stored.",
     ),
+    "metadata-invalid": Kind(
+        422,
+        "Description refused",
+        "A field of the description is not what the archive takes (a date that is not EDTF, a place the gazetteer "
+        "does not know, a language that is not a BCP 47 tag, an unknown access level, a missing title...); `field` "
+        "names the first, `errors` every one with what is wrong. Nothing was stored.",
+    ),
     "version-conflict": Kind(
         412,
         "Changed since you read it",

@@ -10,7 +10,7 @@ through unchanged and say so (`additionalProperties`). Request bodies are descri
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, fields, post_dump
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, post_dump
 
 from ..search import FACETS
 from .media import GALLERY_FILTERS
@@ -127,6 +127,11 @@ class ProblemSchema(Schema):
     field = fields.String(metadata={"description": "The request member (body or argument) the problem concerns."})
     author = fields.String(metadata={"description": "version-conflict: who made the change you did not see."})
     time = fields.String(metadata={"description": "version-conflict: when that change was made (UTC)."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "metadata-invalid: what is wrong with each field, by field."},
+    )
 
 
 class ProblemKindSchema(Schema):
@@ -373,3 +378,95 @@ class OpenAPISchema(Open):
     info = fields.Dict(required=True)
     paths = fields.Dict(required=True)
     components = fields.Dict()
+
+
+# --- an interview's description (issue 16) ----------------------------------------------------------------------------
+
+LEVELS = ["public", "researchers", "family", "staff"]
+
+
+class PlaceValue(fields.Field):
+    """A place: its name as written (matched to the gazetteer in any script), or {name, place} with a gazetteer id."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return value
+        if (
+            isinstance(value, dict)
+            and set(value) <= {"name", "place"}
+            and all(isinstance(v, str) for v in value.values())
+        ):
+            return value
+        raise ValidationError("A place is its name, or an object with its name and gazetteer id (place).")
+
+
+_PLACE = {
+    "oneOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "place": {"type": "string"}},
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
+class NarratorSchema(Schema):
+    name = fields.String(required=True)
+    other_forms = fields.List(fields.String(), metadata={"description": "Other scripts and spellings of the name."})
+
+
+class ConsentSchema(Schema):
+    release = fields.Boolean(allow_none=True, metadata={"description": "A release form is on file."})
+    scope = fields.String(allow_none=True)
+    date = fields.String(allow_none=True, metadata={"description": "EDTF."})
+    living_named = fields.Boolean(allow_none=True, metadata={"description": "May living people be named?"})
+
+
+def _description_fields(shown: bool) -> dict:
+    """The fields of an interview's description; in a patch each may be null (to remove it)."""
+    nullable = {"allow_none": not shown}
+    return {
+        "title": fields.String(**nullable),
+        "narrators": fields.List(fields.Nested(NarratorSchema), **nullable),
+        "interviewers": fields.List(fields.String(), **nullable),
+        "date": fields.String(**nullable, metadata={"description": "EDTF (levels 0 and 1)."}),
+        "place": PlaceValue(**nullable, metadata=_PLACE),
+        "birthplace": PlaceValue(**nullable, metadata=_PLACE),
+        "villages": fields.List(PlaceValue(metadata=_PLACE), **nullable),
+        "deported_to": fields.List(PlaceValue(metadata=_PLACE), **nullable),
+        "later_homes": fields.List(PlaceValue(metadata=_PLACE), **nullable),
+        "surnames": fields.List(fields.String(), **nullable),
+        "keywords": fields.List(fields.String(), **nullable),
+        "languages": fields.List(fields.String(), **nullable, metadata={"description": "BCP 47 tags."}),
+        "duration": fields.Integer(**nullable, metadata={"minimum": 0, "description": "Seconds."}),
+        "description": fields.String(**nullable),
+        "accession": fields.String(**nullable),
+        "collection": fields.String(**nullable),
+        "rights": fields.String(**nullable),
+        "consent": fields.Nested(ConsentSchema, **nullable),
+        "access": fields.String(**nullable, metadata={"enum": LEVELS}),
+        "embargo_until": fields.String(**nullable, metadata={"description": "YYYY-MM-DD."}),
+        "extra": fields.Dict(
+            **nullable, metadata={"description": "Fields nobody here names, kept as given (staff alone see them)."}
+        ),
+    }
+
+
+InterviewSchema = Open.from_dict(
+    {
+        "id": fields.String(required=True),
+        "url": fields.String(required=True, metadata={"format": "uri"}),
+        **_description_fields(shown=True),
+    },
+    name="InterviewSchema",
+)
+InterviewSchema.__doc__ = """An interview's description as the reader may see it (the fields of interview.json, less
+those for staff alone), with its address. What the archive itself keeps (source, recordings, ...) is shown to staff
+and cannot be changed by a PATCH."""
+
+InterviewPatchSchema = Open.from_dict(_description_fields(shown=False), name="InterviewPatchSchema")
+InterviewPatchSchema.__doc__ = """The fields of an interview's description to change, as a JSON merge patch (RFC 7396):
+a member given replaces the field, null removes it, an object (consent) is merged member by member, and a field not
+given is kept. Places may be names the gazetteer knows, in any script."""
