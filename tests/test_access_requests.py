@@ -305,3 +305,18 @@ def test_a_date_that_is_not_one_and_a_long_note_are_refused_with_a_reason(app, w
     long = decide(hanna, number, "refuse", note="x" * 2001)
     assert "Please write at most 2000 characters." in hanna.get(long.headers["Location"]).get_data(as_text=True)
     assert only_request(app).state == "asked"
+
+
+def test_a_grant_reaches_the_accounts_api_token_too(app, world):
+    rita = signed_in(app, "rita")
+    ask(rita, f"/interviews/{world['staff']}/ask", "Scripts read the transcript.")
+    with app.app_context():
+        token = accounts.new_token("rita")
+    bearer = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    url = f"/api/v1/interviews/{world['staff']}/annotations"
+    assert client.get(url, headers=bearer).status_code == 403
+    decide(signed_in(app, "hanna"), only_request(app).id, "grant")
+    assert client.get(url, headers=bearer).status_code == 200
+    assert client.get(f"/api/v1/search?q={SECRET}", headers=bearer).get_json()["total"] == 1
+    assert client.get(url).status_code == 404  # the same client without its token is nobody
