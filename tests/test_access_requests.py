@@ -320,3 +320,25 @@ def test_a_grant_reaches_the_accounts_api_token_too(app, world):
     assert client.get(url, headers=bearer).status_code == 200
     assert client.get(f"/api/v1/search?q={SECRET}", headers=bearer).get_json()["total"] == 1
     assert client.get(url).status_code == 404  # the same client without its token is nobody
+
+
+def test_the_command_line_lists_grants_and_refuses(app, world, runner):
+    for name in ("rita", "oleg"):
+        ask(signed_in(app, name), f"/interviews/{world['staff']}/ask", f"Reason of {name}.")
+    listed = runner("requests", "--waiting")
+    assert listed.exit_code == 0, listed.output
+    assert "Reason of rita." in listed.output and "Reason of oleg." in listed.output
+    with app.app_context():
+        rita, oleg = sorted(accounts.access_requests(), key=lambda r: r.user.name != "rita")
+    until = str(datetime.date.today() + datetime.timedelta(days=7))
+    granted = runner("requests", "grant", str(rita.id), "--until", until, "--author", "hanna")
+    assert granted.exit_code == 0 and f"until {until}" in granted.output
+    refused = runner("requests", "refuse", str(oleg.id), "--note", "Not yet.", "--author", "hanna")
+    assert refused.exit_code == 0, refused.output
+    again = runner("requests", "refuse", str(rita.id))
+    assert again.exit_code != 0 and "already been decided" in again.output
+    assert runner("requests", "--waiting").output == ""
+    assert signed_in(app, "rita").get(f"/interviews/{world['staff']}").status_code == 200
+    assert "Not yet." in signed_in(app, "oleg").get(f"/interviews/{world['staff']}").get_data(as_text=True)
+    logged = [e.action for e in audit.entries(app.extensions["collection"].root) if e.action.startswith("access-")]
+    assert logged == ["access-asked", "access-asked", "access-granted", "access-refused"]
