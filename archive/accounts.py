@@ -456,7 +456,7 @@ def _dummy_hash() -> str:
 # a reason; staff grant it (optionally until a date, that day included) or refuse it (with an optional note). Whether
 # a grant opens anything is access.py's decision alone: this table only keeps who asked what and what was decided.
 
-ASKED, GRANTED, REFUSED = "asked", "granted", "refused"
+ASKED, GRANTED, REFUSED, REVOKED = "asked", "granted", "refused", "revoked"  # revoked: a grant staff ended early
 MAX_REASON = 2000  # characters of a reason or a note: a paragraph or two, not a document
 
 
@@ -555,6 +555,27 @@ def decide_access(number: int, state: str, by: str, note: str = "", until: date 
         if access_request(number) is None:
             raise AccountError(N_("there is no such request"), None, "no-request")
         raise AccountError(N_("this request has already been decided"), None, "already-decided")
+    return access_request(number)
+
+
+def revoke_access(number: int, by: str, note: str = "") -> AccessRequest:
+    """End a grant before its last day (who ended it, when and the note replace the grant's; the audit log keeps
+    both)."""
+    note = (note or "").strip()
+    if len(note) > MAX_REASON:
+        raise AccountError(
+            N_("the note is too long: write at most {limit} characters"), "note", "note-too-long", limit=MAX_REASON
+        )
+    done = (
+        db()
+        .execute(
+            "UPDATE access_requests SET state = ?, decided_by = ?, decided = ?, note = ? WHERE id = ? AND state = ?",
+            (REVOKED, by, now(), note, number, GRANTED),
+        )
+        .rowcount
+    )
+    if not done:
+        raise AccountError(N_("only a grant can be ended"), None, "not-granted")
     return access_request(number)
 
 

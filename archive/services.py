@@ -320,6 +320,13 @@ class AccessRequests:
         self._log(author, decided.record, "access-refused", said)
         return decided
 
+    def revoke(self, number: int, author: str, note: str = "") -> accounts.AccessRequest:
+        """End a grant before its last day; logged as a refusal (the audit log's keyword), saying it was revoked."""
+        ended = accounts.revoke_access(number, author, note)
+        said = f"revoked for {ended.user.name}" + (f": {ended.note}" if ended.note else "")
+        self._log(author, ended.record, "access-refused", said)
+        return ended
+
     def list(self, user: accounts.User | None = None, record: str | None = None) -> list[accounts.AccessRequest]:
         """Requests (one account's, one record's, or all), waiting ones first."""
         return accounts.access_requests(user, record)

@@ -342,3 +342,21 @@ def test_the_command_line_lists_grants_and_refuses(app, world, runner):
     assert "Not yet." in signed_in(app, "oleg").get(f"/interviews/{world['staff']}").get_data(as_text=True)
     logged = [e.action for e in audit.entries(app.extensions["collection"].root) if e.action.startswith("access-")]
     assert logged == ["access-asked", "access-asked", "access-granted", "access-refused"]
+
+
+def test_staff_end_a_grant_early_and_the_record_closes_at_once(app, world):
+    rita = signed_in(app, "rita")
+    ask(rita, f"/interviews/{world['staff']}/ask", "Reason.")
+    hanna = signed_in(app, "hanna")
+    number = only_request(app).id
+    decide(hanna, number, "grant")
+    assert rita.get(f"/interviews/{world['staff']}").status_code == 200
+    assert "End this grant now" in hanna.get("/requests/").get_data(as_text=True)
+    assert decide(hanna, number, "revoke", note="The family asked us to close it.").status_code == 302
+    page = rita.get(f"/interviews/{world['staff']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 403 and "Access ended by the staff" in text and "The family asked us" in text
+    assert rita.get(f"/api/v1/search?q={SECRET}").get_json()["total"] == 0
+    assert decide(hanna, number, "revoke").status_code == 302 and only_request(app).state == "revoked"
+    logged = [e for e in audit.entries(app.extensions["collection"].root) if e.action == "access-refused"]
+    assert [e.note for e in logged] == ["revoked for rita: The family asked us to close it."]

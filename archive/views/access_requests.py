@@ -24,6 +24,7 @@ STATE_NAMES = {
     accounts.ASKED: N_("Waiting for an answer"),
     accounts.GRANTED: N_("Granted"),
     accounts.REFUSED: N_("Refused"),
+    accounts.REVOKED: N_("Access ended by the staff"),
 }
 KIND_WORDS = {
     "interviews": N_("This interview is kept for the archive's staff."),
@@ -114,7 +115,11 @@ def queue():
         staff=staff,
         titles={r.record: _title(r.record, staff) for r in listed},
         record=wanted,
-        forms={r.id: DecideForm(formdata=None, prefix=f"r{r.id}") for r in listed if r.state == accounts.ASKED},
+        forms={
+            r.id: DecideForm(formdata=None, prefix=f"r{r.id}")
+            for r in listed
+            if r.live(accounts.today()) or r.state == accounts.ASKED
+        },
         state_names=STATE_NAMES,
         moment=i18n.moment,
         today=accounts.today(),
@@ -147,7 +152,10 @@ def decide(n: int):
             flash(_("This form has expired; try again."))
         return redirect(url_for("access_requests.queue", _anchor=f"request-{n}"))
     try:
-        if form.refuse.data:
+        if form.revoke.data:
+            done = services().access_requests.revoke(n, g.viewer.name, form.note.data or "")
+            flash(_("The grant of request {n} has ended.", n=n))
+        elif form.refuse.data:
             done = services().access_requests.refuse(n, g.viewer.name, form.note.data or "")
             flash(_("Request {n} is refused.", n=n))
         else:

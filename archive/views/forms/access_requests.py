@@ -35,3 +35,4 @@ class DecideForm(ArchiveForm):
     )
     grant = SubmitField(N_("Grant"))
     refuse = SubmitField(N_("Refuse"))
+    revoke = SubmitField(N_("End this grant now"))
