@@ -5,7 +5,9 @@ Real parts throughout: the app's test client through the real forms, records ing
 the real Whoosh index, the accounts database, and the app's clock moved by hand for the end of a grant."""
 
 import datetime
+import html
 import json
+import re
 import sqlite3
 import time
 
@@ -360,3 +362,16 @@ def test_staff_end_a_grant_early_and_the_record_closes_at_once(app, world):
     assert decide(hanna, number, "revoke").status_code == 302 and only_request(app).state == "revoked"
     logged = [e for e in audit.entries(app.extensions["collection"].root) if e.action == "access-refused"]
     assert [e.note for e in logged] == ["revoked for rita: The family asked us to close it."]
+
+
+def test_the_staff_tools_link_one_records_requests(app, world):
+    for name, url in (("rita", f"/interviews/{world['staff']}/ask"), ("oleg", f"/media/{world['item']}/ask")):
+        ask(signed_in(app, name), url, f"Reason of {name}.")
+    hanna = signed_in(app, "hanna")
+    page = hanna.get(f"/interviews/{world['staff']}").get_data(as_text=True)
+    link = re.search(r'href="(/requests/\?record=[^"]+)"', page).group(1)
+    listed = hanna.get(html.unescape(link)).get_data(as_text=True)
+    assert "Reason of rita." in listed and "Reason of oleg." not in listed
+    assert "Reason of oleg." in hanna.get(f"/requests/?record=media/{world['item']}").get_data(as_text=True)
+    assert "/requests/" in hanna.get("/").get_data(as_text=True)  # the staff navigation
+    assert 'href="/requests/"' not in signed_in(app, "rita").get("/").get_data(as_text=True)
