@@ -1,4 +1,5 @@
-"""Accounts: who may sign in, their password hashes, API tokens, sign-in sessions, and the limits on attempts.
+"""Accounts: who may sign in, their password hashes, API tokens, sign-in sessions, the limits on attempts, and
+researchers' requests for access to records kept for staff (what access.py reads as `Reader.grants`).
 
 Kept in SQLite in the instance folder, not in the collection: accounts belong to one installation, the collection to
 posterity. Sessions live here too, so that signing out ends a session everywhere, even in a copied cookie.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from .. import access, accounts, i18n
+from .. import access, accounts
 from ..errors import AccountError, CollectionError
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -51,10 +51,9 @@ def _ask_page(kind: str, record_id: str, form: AskForm, status: int):
             action=ask_url(kind, record_id),
             what=KIND_WORDS[kind],
             latest=latest,
-            ended=latest is not None and latest.state == accounts.GRANTED,  # a grant that still opened it: no page
+            ended=latest is not None and latest.state == accounts.GRANTED,  # granted, yet closed: its last day passed
             form=None if waiting else form,
             state_names=STATE_NAMES,
-            moment=i18n.moment,
         ),
         status,
         {"Cache-Control": "no-store"},
@@ -80,10 +79,10 @@ def ask(kind: str, interview_id: str | None = None, item_id: str | None = None):
     except CollectionError:
         abort(404)
     ref = f"{kind}/{record_id}"
-    shown = url_for("interviews.show", interview_id=record_id) if kind == "interviews" else None
-    shown = shown or url_for("media.show", item_id=record_id)
     if access.can_read(g.reader, record, ref):
-        return redirect(shown)
+        if kind == "interviews":
+            return redirect(url_for("interviews.show", interview_id=record_id))
+        return redirect(url_for("media.show", item_id=record_id))
     if not access.may_ask(g.reader, record, ref):
         abort(404)
     form = AskForm()
@@ -121,7 +120,6 @@ def queue():
             if r.live(accounts.today()) or r.state == accounts.ASKED
         },
         state_names=STATE_NAMES,
-        moment=i18n.moment,
         today=accounts.today(),
     ), {"Cache-Control": "no-store"}
 
@@ -140,7 +138,7 @@ def _title(ref: str, staff: bool) -> str | None:
 
 @bp.post("/requests/<int:n>")
 def decide(n: int):
-    """Staff grant (optionally until a day) or refuse a waiting request."""
+    """Staff grant (optionally until a day) or refuse a waiting request, or end a grant early."""
     access.require(g.viewer, "edit")
     form = DecideForm(prefix=f"r{n}")
     if not form.validate_on_submit():
