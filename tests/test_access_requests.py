@@ -375,3 +375,32 @@ def test_the_staff_tools_link_one_records_requests(app, world):
     assert "Reason of oleg." in hanna.get(f"/requests/?record=media/{world['item']}").get_data(as_text=True)
     assert "/requests/" in hanna.get("/").get_data(as_text=True)  # the staff navigation
     assert 'href="/requests/"' not in signed_in(app, "rita").get("/").get_data(as_text=True)
+
+
+def test_access_py_decides_what_a_grant_opens_and_who_may_ask():
+    from archive import access
+
+    rita = accounts.User(1, "rita", "researcher")
+    granted = access.Reader(rita, grants=frozenset({"interviews/a", "media/b"}))
+    staff_record = {"access": "staff"}
+    assert access.can_read(granted, staff_record, "interviews/a")
+    assert access.can_read(granted, staff_record, "media/b")
+    assert not access.can_read(granted, staff_record, "interviews/b")  # another record
+    assert not access.can_read(granted, staff_record)  # a caller that names no record opens nothing
+    assert not access.can_read(access.Reader(rita), staff_record, "interviews/a")  # another reader of the account
+    for closed in (
+        {"access": "family", "contribution": "c"},
+        {"access": "staff", "embargo_until": FUTURE},
+        {"access": "staff", "withdrawn": "2026-01-01"},
+        {"access": "staff", "deleted": {"time": "2026-01-01T00:00:00Z", "author": "x", "reason": ""}},
+    ):
+        assert not access.can_read(granted, closed, "interviews/a"), closed
+        assert not access.may_ask(access.Reader(rita), closed, "interviews/a"), closed
+    assert not access.sees_redactions(granted) and not access.can_fetch_original(granted)
+    assert access.may_ask(access.Reader(rita), staff_record, "interviews/a")
+    assert not access.may_ask(granted, staff_record, "interviews/a")  # already open to it
+    assert not access.may_ask(access.Reader(), staff_record, "interviews/a")  # nobody signed in
+    assert not access.may_ask(accounts.User(2, "hanna", "historian"), staff_record, "interviews/a")
+    assert not access.may_ask(access.Reader(rita), {"access": "researchers"}, "interviews/a")  # already readable
+    # a historian's grants are not needed and not used: staff read everything but deleted records anyway
+    assert access.granted(access.Reader(accounts.User(2, "hanna", "historian"), grants=frozenset({"x"}))) == set()
