@@ -190,7 +190,7 @@ def featured_for(collection: Collection, about: About, reader: access.Viewer) ->
             interview = interviews.load(collection, entry.get("interview", ""))
         except CollectionError:
             continue
-        if not access.can_read(reader, interview.record):
+        if not access.can_read(reader, interview.record, f"interviews/{interview.id}"):
             continue
         segments, _ = redaction.for_reader(collection, interview.id, access.sees_redactions(reader))
         segment = _quoted_segment(segments, entry.get("quote", ""))

@@ -4,6 +4,10 @@ Levels: `public` (anyone), `researchers` (anyone signed in), `family` (whoever o
 for that contribution, and staff), `staff` (historians and admins). `embargo_until` hides a record from all but staff
 until that day has come; a record whose contributor withdrew consent is hidden from all but staff at once. Both are
 read at every request, so no job has to run for them to take effect.
+
+A researcher may ask for a record kept for staff (`may_ask`); a grant staff give (kept in accounts.py, loaded into
+`Reader.grants` at each request, ended by its last day) opens that one record to that account as if it were open to
+researchers: never a family's record, an embargoed, withdrawn or deleted one, and redacted passages stay withheld.
 """
 
 from __future__ import annotations
@@ -44,10 +48,12 @@ class AccessDenied(Exception):
 
 @dataclass(frozen=True)
 class Reader:
-    """Who is reading: an account (or none), and the contributions whose receipt links this browser has opened."""
+    """Who is reading: an account (or none), the contributions whose receipt links this browser has opened, and the
+    records ("interviews/<id>", "media/<id>") staff granted this account, those whose grant has ended left out."""
 
     user: User | None = None
     family: frozenset[str] = field(default_factory=frozenset)
+    grants: frozenset[str] = field(default_factory=frozenset)
 
 
 Viewer = Reader | User | None  # whoever is asked about: a reader with receipts, an account, or nobody signed in
@@ -94,9 +100,17 @@ def family_grants(viewer: Reader | User | None) -> frozenset[str]:
     return as_reader(viewer).family
 
 
-def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
+def granted(viewer: Reader | User | None) -> frozenset[str]:
+    """The records ("interviews/<id>", "media/<id>") staff granted this viewer's account and not yet ended; they open
+    only records kept for staff (see `can_read`). Search turns them into its index filter too."""
+    reader = as_reader(viewer)
+    return reader.grants if reader.user is not None and not reader.user.is_staff else frozenset()
+
+
+def can_read(viewer: Reader | User | None, record: Mapping, ref: str | None = None) -> bool:
     """Decide whether a viewer may see a record (interview or item metadata with `access`, `embargo_until`,
-    `contribution`, `withdrawn`, `deleted`). A deleted record is read by nobody, staff included: see `gone`."""
+    `contribution`, `withdrawn`, `deleted`). A deleted record is read by nobody, staff included: see `gone`.
+    `ref` ("interviews/<id>", "media/<id>") names the record, so that a grant for it counts; without it, none does."""
     if deleted(record):
         return False
     levels = readable_levels(viewer)
@@ -107,13 +121,28 @@ def can_read(viewer: Reader | User | None, record: Mapping) -> bool:
     level = level_of(record)
     if level == Level.FAMILY:
         return record.get("contribution") in family_grants(viewer)
+    if level == Level.STAFF and ref is not None and ref in granted(viewer):
+        return True
     return level in levels
 
 
-def gone(viewer: Reader | User | None, record: Mapping) -> bool:
+def may_ask(viewer: Reader | User | None, record: Mapping, ref: str | None = None) -> bool:
+    """Tell whether a viewer may ask staff for access to a record: a signed-in account that is not staff, a record
+    kept for staff (never a family's, which only the family's consent opens), not embargoed, withdrawn or deleted,
+    and not already open to it by a grant."""
+    user = as_reader(viewer).user
+    if user is None or user.is_staff:
+        return False
+    if deleted(record) or embargoed(record) or withdrawn(record) or level_of(record) != Level.STAFF:
+        return False
+    return ref is None or ref not in granted(viewer)
+
+
+def gone(viewer: Reader | User | None, record: Mapping, ref: str | None = None) -> bool:
     """Tell whether a viewer is told a record was deleted (410 Gone) rather than that there is none (404): only
-    one who could read it were it not deleted, so a deletion reveals nothing to anyone else (fail closed)."""
-    return deleted(record) and can_read(viewer, {k: v for k, v in record.items() if k != "deleted"})
+    one who could read it were it not deleted (a grant for `ref` included), so a deletion reveals nothing to anyone
+    else (fail closed)."""
+    return deleted(record) and can_read(viewer, {k: v for k, v in record.items() if k != "deleted"}, ref)
 
 
 def was_public(record: Mapping) -> bool:

@@ -1,4 +1,5 @@
-"""Accounts: who may sign in, their password hashes, API tokens, sign-in sessions, and the limits on attempts.
+"""Accounts: who may sign in, their password hashes, API tokens, sign-in sessions, the limits on attempts, and
+researchers' requests for access to records kept for staff (what access.py reads as `Reader.grants`).
 
 Kept in SQLite in the instance folder, not in the collection: accounts belong to one installation, the collection to
 posterity. Sessions live here too, so that signing out ends a session everywhere, even in a copied cookie.
@@ -19,6 +20,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -59,7 +61,22 @@ CREATE TABLE IF NOT EXISTS signin_failures (key TEXT NOT NULL, at REAL NOT NULL)
 CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_key ON attempts (key, at);
 CREATE INDEX IF NOT EXISTS signin_failures_key ON signin_failures (key, at);
+CREATE TABLE IF NOT EXISTS access_requests (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    record TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    asked REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'asked',
+    decided_by TEXT,
+    decided REAL,
+    note TEXT NOT NULL DEFAULT '',
+    until TEXT
+);
+CREATE INDEX IF NOT EXISTS access_requests_user ON access_requests (user_id, record);
 """
+# A table added after the first release is created by the CREATE TABLE IF NOT EXISTS above when an older database is
+# next opened (access_requests came with issue 16); COLUMNS below are for columns added to existing tables.
 # Columns added after the first release, each (table, column, declaration); added once, by whichever process first
 # opens an older database.
 COLUMNS = (("users", "disabled", "REAL"), ("tokens", "prefix", "TEXT"), ("tokens", "expires", "REAL"))
@@ -433,3 +450,175 @@ def _dummy_hash() -> str:
     if not _dummy:
         _dummy.append(_hasher.hash(secrets.token_urlsafe(16)))
     return _dummy[0]
+
+
+# --- researchers' requests for access (issue 16) -------------------------------------------------------------------
+# A signed-in researcher asks for a record that the archive keeps for staff ("interviews/<id>" or "media/<id>"), with
+# a reason; staff grant it (optionally until a date, that day included) or refuse it (with an optional note). Whether
+# a grant opens anything is access.py's decision alone: this table only keeps who asked what and what was decided.
+
+ASKED, GRANTED, REFUSED, REVOKED = "asked", "granted", "refused", "revoked"  # revoked: a grant staff ended early
+MAX_REASON = 2000  # characters of a reason or a note: a paragraph or two, not a document
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """One request: who asked (`user`), for which record, why, when, and what staff decided."""
+
+    id: int
+    user: User
+    record: str
+    reason: str
+    asked: float
+    state: str
+    decided_by: str | None
+    decided: float | None
+    note: str
+    until: str | None  # ISO date: the last day a grant opens the record (None: no end)
+
+    def live(self, on: date) -> bool:
+        """Tell whether this is a grant that still opens its record on that day."""
+        return self.state == GRANTED and (self.until is None or date.fromisoformat(self.until) >= on)
+
+
+_REQUEST_COLUMNS = (
+    "r.id, r.record, r.reason, r.asked, r.state, r.decided_by, r.decided, r.note, r.until, "
+    "u.id AS user_id, u.name, u.role"
+)
+
+
+def _request(row: sqlite3.Row) -> AccessRequest:
+    return AccessRequest(
+        row["id"],
+        User(row["user_id"], row["name"], row["role"]),
+        row["record"],
+        row["reason"],
+        row["asked"],
+        row["state"],
+        row["decided_by"],
+        row["decided"],
+        row["note"],
+        row["until"],
+    )
+
+
+def today() -> date:
+    """The day by the app's clock (UTC), which grants' end dates are measured by."""
+    return datetime.fromtimestamp(now(), UTC).date()
+
+
+def ask_access(user: User, record: str, reason: str) -> AccessRequest:
+    """Keep a request for `record`; refused while the same account's earlier request for it waits for a decision."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError(N_("say why you need this record"), "reason", "reason-missing")
+    if len(reason) > MAX_REASON:
+        raise AccountError(
+            N_("the reason is too long: write at most {limit} characters"),
+            "reason",
+            "reason-too-long",
+            limit=MAX_REASON,
+        )
+    conn = db()
+    with immediate(conn):
+        waiting = conn.execute(
+            "SELECT 1 FROM access_requests WHERE user_id = ? AND record = ? AND state = ?", (user.id, record, ASKED)
+        ).fetchone()
+        if waiting:
+            raise AccountError(N_("you have already asked for this record; staff will answer"), None, "already-asked")
+        number = conn.execute(
+            "INSERT INTO access_requests (user_id, record, reason, asked) VALUES (?, ?, ?, ?)",
+            (user.id, record, reason, now()),
+        ).lastrowid
+    return access_request(number)
+
+
+def decide_access(number: int, state: str, by: str, note: str = "", until: date | None = None) -> AccessRequest:
+    """Grant or refuse a waiting request, once; a grant may end on a day (not before today)."""
+    if state not in (GRANTED, REFUSED):
+        raise AccountError(f"unknown decision {state!r}")
+    note = (note or "").strip()
+    if len(note) > MAX_REASON:
+        raise AccountError(
+            N_("the note is too long: write at most {limit} characters"), "note", "note-too-long", limit=MAX_REASON
+        )
+    until = until if state == GRANTED else None
+    if until is not None and until < today():
+        raise AccountError(N_("a grant ends today or later"), "until", "until-past")
+    conn = db()
+    with immediate(conn):
+        done = conn.execute(
+            "UPDATE access_requests SET state = ?, decided_by = ?, decided = ?, note = ?, until = ? "
+            "WHERE id = ? AND state = ?",
+            (state, by, now(), note, until.isoformat() if until else None, number, ASKED),
+        ).rowcount
+    if not done:
+        if access_request(number) is None:
+            raise AccountError(N_("there is no such request"), None, "no-request")
+        raise AccountError(N_("this request has already been decided"), None, "already-decided")
+    return access_request(number)
+
+
+def revoke_access(number: int, by: str, note: str = "") -> AccessRequest:
+    """End a grant before its last day (who ended it, when and the note replace the grant's; the audit log keeps
+    both)."""
+    note = (note or "").strip()
+    if len(note) > MAX_REASON:
+        raise AccountError(
+            N_("the note is too long: write at most {limit} characters"), "note", "note-too-long", limit=MAX_REASON
+        )
+    done = (
+        db()
+        .execute(
+            "UPDATE access_requests SET state = ?, decided_by = ?, decided = ?, note = ? WHERE id = ? AND state = ?",
+            (REVOKED, by, now(), note, number, GRANTED),
+        )
+        .rowcount
+    )
+    if not done:
+        raise AccountError(N_("only a grant can be ended"), None, "not-granted")
+    return access_request(number)
+
+
+def access_request(number: int) -> AccessRequest | None:
+    """One request by its number."""
+    row = (
+        db()
+        .execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM access_requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?",
+            (number,),
+        )
+        .fetchone()
+    )
+    return _request(row) if row else None
+
+
+def access_requests(user: User | None = None, record: str | None = None) -> list[AccessRequest]:
+    """Requests, of one account or for one record or all: waiting ones first (oldest first), then the decided ones
+    (latest decision first)."""
+    where, params = [], []
+    if user is not None:
+        where.append("r.user_id = ?")
+        params.append(user.id)
+    if record is not None:
+        where.append("r.record = ?")
+        params.append(record)
+    rows = db().execute(
+        f"SELECT {_REQUEST_COLUMNS} FROM access_requests r JOIN users u ON u.id = r.user_id "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+        "ORDER BY r.state != 'asked', CASE WHEN r.state = 'asked' THEN r.asked ELSE -r.decided END, r.id",
+        params,
+    )
+    return [_request(row) for row in rows]
+
+
+def granted_records(user: User | None) -> frozenset[str]:
+    """The records ("interviews/<id>", "media/<id>") this account holds a grant for today, by the app's clock
+    (grants whose last day has passed are left out)."""
+    if user is None:
+        return frozenset()
+    rows = db().execute(
+        "SELECT record FROM access_requests WHERE user_id = ? AND state = ? AND (until IS NULL OR until >= ?)",
+        (user.id, GRANTED, today().isoformat()),
+    )
+    return frozenset(row["record"] for row in rows)

@@ -541,6 +541,60 @@ def purge_record(record_id: str, confirm: bool, author: str | None) -> None:
         raise ArchiveError(f"nothing purged: run `archive purge {record_id} --confirm` to erase {record.ref}")
     services.tombstones.purge(record.kind, record_id, author or getpass.getuser())
     click.echo(f"Purged {record.ref}: only its tombstone is kept.")
+# --- researchers' requests for access (issue 16) -------------------------------------------------------------------
+
+
+@cli.group("requests", invoke_without_command=True)
+@click.option("--waiting", is_flag=True, help="Only the requests that wait for a decision.")
+@click.pass_context
+def access_requests(ctx: click.Context, waiting: bool) -> None:
+    """Researchers' requests for access to records kept for staff: list them (waiting ones first), grant or refuse."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = _app()
+    with app.app_context():
+        listed = app.extensions["services"].access_requests.list()
+    for request in listed:
+        if waiting and request.state != "asked":
+            continue
+        state = request.state + (f" until {request.until}" if request.until else "")
+        if request.decided_by:
+            state += f" by {request.decided_by} {_moment(request.decided)}"
+        click.echo(f"{request.id}\t{request.record}\t{request.user.name}\t{_moment(request.asked)}\t{state}")
+        click.echo(f"\treason: {request.reason}")
+        if request.note:
+            click.echo(f"\tnote: {request.note}")
+
+
+@access_requests.command("grant")
+@click.argument("number", type=int)
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The last day it opens.")
+@click.option("--note", default="", help="Shown to the researcher.")
+@click.option("--author", default=None, help="Name recorded with the decision (default: your login name).")
+def access_requests_grant(number: int, until: datetime.datetime | None, note: str, author: str | None) -> None:
+    """Grant request NUMBER: its record opens to the account that asked (until the end of --until, if given)."""
+    import getpass
+
+    app = _app()
+    with app.app_context():
+        done = app.extensions["services"].access_requests.grant(
+            number, author or getpass.getuser(), until.date() if until else None, note
+        )
+    click.echo(f"Granted {done.record} to {done.user.name}" + (f" until {done.until}." if done.until else "."))
+
+
+@access_requests.command("refuse")
+@click.argument("number", type=int)
+@click.option("--note", default="", help="Shown to the researcher.")
+@click.option("--author", default=None, help="Name recorded with the decision (default: your login name).")
+def access_requests_refuse(number: int, note: str, author: str | None) -> None:
+    """Refuse request NUMBER (the note, if any, is shown to the researcher)."""
+    import getpass
+
+    app = _app()
+    with app.app_context():
+        done = app.extensions["services"].access_requests.refuse(number, author or getpass.getuser(), note)
+    click.echo(f"Refused {done.user.name}'s request for {done.record}.")
 
 
 def main() -> None:

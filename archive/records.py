@@ -40,7 +40,7 @@ def readable(collection: Collection, reader) -> list[Record]:
                 record = json.loads(collection.read(kind, folder_id, name).data)
             except (CollectionError, ValueError):
                 continue
-            if not access.can_read(reader, record):
+            if not access.can_read(reader, record, f"{kind}/{folder_id}"):
                 continue
             change = collection.last_change(kind, folder_id, name) or {}
             found.append(Record(kind, folder_id, record, change.get("time", "")))

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from . import (
     about,
+    access,
+    accounts,
     annotations,
+    audit,
     contributions,
     history,
     i18n,
@@ -29,7 +33,9 @@ from . import (
     transcripts,
     vocab,
 )
-from .collection import Collection
+from .collection import Collection, now
+from .errors import AccountError, CollectionError
+from .i18n import N_
 from .indexing import Indexer
 from .ingest import Ingester
 
@@ -358,6 +364,65 @@ class Tombstones:
         done = tombstones.purge(self.collection, kind, record_id, author)
         self.indexer.updated(done.index_ref)
         return done
+class AccessRequests:
+    """Researchers' requests for access to records kept for staff, and staff's decisions (issue 16). Requests live in
+    the accounts database (accounts.py); whether a grant opens a record is access.py's decision, read at each request
+    (`Reader.grants`). A grant or its end changes no record and no search document (the index filter adds the
+    granted ids), so nothing is reindexed. Every ask and decision is written to the audit log."""
+
+    KINDS = ("interviews", "media")
+
+    def __init__(self, collection: Collection):
+        self.collection = collection
+
+    def record(self, kind: str, record_id: str) -> dict:
+        """The record asked about, as stored; CollectionError when there is none."""
+        if kind not in self.KINDS:
+            raise CollectionError(f"unknown kind {kind!r}")
+        loaded = interviews.load if kind == "interviews" else media.load
+        return loaded(self.collection, record_id).record
+
+    def ask(self, reader: access.Reader, kind: str, record_id: str, reason: str) -> accounts.AccessRequest:
+        """Keep a signed-in researcher's request for a record they may ask for (access.may_ask), with a reason."""
+        ref = f"{kind}/{record_id}"
+        if not access.may_ask(reader, self.record(kind, record_id), ref):
+            raise AccountError(N_("access to this record cannot be asked for"), None, "may-not-ask")
+        asked = accounts.ask_access(reader.user, ref, reason)
+        self._log(reader.user.name, ref, "access-asked", asked.reason)
+        return asked
+
+    def grant(self, number: int, author: str, until: date | None = None, note: str = "") -> accounts.AccessRequest:
+        """Open the request's record to the account that asked (until the end of `until`, if given)."""
+        decided = accounts.decide_access(number, accounts.GRANTED, author, note, until)
+        said = f"for {decided.user.name}" + (f" until {decided.until}" if decided.until else "")
+        self._log(author, decided.record, "access-granted", said + (f": {decided.note}" if decided.note else ""))
+        return decided
+
+    def refuse(self, number: int, author: str, note: str = "") -> accounts.AccessRequest:
+        """Refuse a request; the note, if any, is shown to the researcher."""
+        decided = accounts.decide_access(number, accounts.REFUSED, author, note)
+        said = f"for {decided.user.name}" + (f": {decided.note}" if decided.note else "")
+        self._log(author, decided.record, "access-refused", said)
+        return decided
+
+    def revoke(self, number: int, author: str, note: str = "") -> accounts.AccessRequest:
+        """End a grant before its last day; logged as a refusal (the audit log's keyword), saying it was revoked."""
+        ended = accounts.revoke_access(number, author, note)
+        said = f"revoked for {ended.user.name}" + (f": {ended.note}" if ended.note else "")
+        self._log(author, ended.record, "access-refused", said)
+        return ended
+
+    def list(self, user: accounts.User | None = None, record: str | None = None) -> list[accounts.AccessRequest]:
+        """Requests (one account's, one record's, or all), waiting ones first."""
+        return accounts.access_requests(user, record)
+
+    def latest(self, user: accounts.User, ref: str) -> accounts.AccessRequest | None:
+        """An account's latest request for a record, for the page that asks."""
+        mine = accounts.access_requests(user, ref)
+        return max(mine, key=lambda r: r.id) if mine else None
+
+    def _log(self, author: str, ref: str, action: str, note: str) -> None:
+        audit.append(self.collection.root, audit.Entry(now(), author, ref, action=action, note=note))
 
 
 @dataclass(frozen=True)
@@ -378,6 +443,7 @@ class Services:
     recordings: Recordings
     history: History
     tombstones: Tombstones
+    access_requests: AccessRequests
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -407,6 +473,7 @@ class Services:
             recordings=recordings,
             history=History(collection, indexer, recordings),
             tombstones=Tombstones(collection, indexer),
+            access_requests=AccessRequests(collection),
         )
 
 

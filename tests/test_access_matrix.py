@@ -182,6 +182,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     interview_id, item_id = ids[state]
     client = client_for(world, viewer)
     whole_record_readable = allowed or state == "redacted"  # a redaction hides a passage, not the interview
+    closed = 403 if (viewer, state) == ("researcher", "staff") else 404  # 403: the page to ask for access (issue 16)
 
     # pages and exports of the interview: the marker iff allowed
     for url in (
@@ -192,7 +193,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         f"/api/v1/interviews/{interview_id}/annotations",
     ):
         status, body = fetch(client, url)
-        assert status == (200 if whole_record_readable else 404), url
+        assert status == (200 if whole_record_readable else closed), url
         assert (word in body.decode()) == allowed, url
     # the item and its copies: readable or simply not there (the redacted state's photo holds no marker)
     for url in (
@@ -202,14 +203,14 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         f"/media/{item_id}/display/1",
     ):
         status, body = fetch(client, url)
-        assert status == (200 if whole_record_readable else 404), url
+        assert status == (200 if whole_record_readable else closed), url
         if not url.endswith("/1") and allowed and state != "redacted":
             assert word in body.decode(), url
     # the audio speaks the redacted words too, so it is withheld with them
-    assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else 404)
-    assert fetch(client, f"/interviews/{interview_id}/recordings/1")[0] == (200 if allowed else 404)
+    assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else closed)
+    assert fetch(client, f"/interviews/{interview_id}/recordings/1")[0] == (200 if allowed else closed)
     listed = fetch(client, f"/api/v1/interviews/{interview_id}/recordings")[0]
-    assert listed == (200 if whole_record_readable else 404)
+    assert listed == (200 if whole_record_readable else closed)
     # lists, the feed, the event's page, the home page and OAI-PMH: the marker only where allowed (OAI: public
     # records only; the home page lists only the few latest records)
     for url in (
@@ -426,3 +427,70 @@ def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_
 
 def world_client(built):
     return built[0].test_client()
+def test_a_granted_researcher_opens_the_granted_record_and_nothing_else(world):
+    """Issue 16: a researcher granted the staff state's interview and photo reads them in every output, as a
+    researcher would a record open to researchers; grants written for the family, embargoed, withdrawn and redacted
+    states (which the pages never let staff grant) open nothing, and no redacted passage is revealed. 0 leaks."""
+    app, ids, _ = world
+    with app.app_context():
+        user = accounts.add_user("granted", "researcher", PASSWORD)
+        for state in ("staff", "family", "embargo_future", "withdrawn", "redacted"):
+            for ref in (f"interviews/{ids[state][0]}", f"media/{ids[state][1]}"):
+                made = accounts.ask_access(user, ref, "For the matrix.")
+                accounts.decide_access(made.id, accounts.GRANTED, "admin")
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/signin"))
+    assert (
+        client.post("/auth/signin", data={"name": "granted", "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
+    leaks = []
+    for state, (_, who) in STATES.items():
+        word = marker(state)
+        allowed = "researcher" in who or state == "staff"
+        readable = allowed or state == "redacted"
+        interview_id, item_id = ids[state]
+        pages = (
+            f"/interviews/{interview_id}",
+            f"/interviews/{interview_id}/transcript.txt",
+            f"/interviews/{interview_id}/transcript.vtt",
+            f"/interviews/{interview_id}/annotations",
+            f"/api/v1/interviews/{interview_id}/annotations",
+        )
+        for url in pages:  # the marker iff allowed (the redacted state's only inside the withheld passage)
+            status, body = fetch(client, url)
+            if status != (200 if readable else 404) or (word in body.decode()) != allowed:
+                leaks.append((state, url, status))
+        for url in (f"/media/{item_id}", f"/api/v1/media/{item_id}"):  # the redacted state's photo has no marker
+            status, body = fetch(client, url)
+            if status != (200 if readable else 404) or (word in body.decode()) != (allowed and state != "redacted"):
+                leaks.append((state, url, status))
+        for url in (
+            f"/media/{item_id}/thumb/1",
+            f"/media/{item_id}/display/1",
+            f"/api/v1/interviews/{interview_id}/recordings",
+        ):
+            if fetch(client, url)[0] != (200 if readable else 404):
+                leaks.append((state, url))
+        for url in (f"/interviews/{interview_id}/audio", f"/interviews/{interview_id}/recordings/1"):
+            if fetch(client, url)[0] != (200 if allowed else 404):
+                leaks.append((state, url))
+        for url in ("/interviews/", "/media/", "/api/v1/media", "/feed.atom", f"/events/{EVENT}", "/browse/surnames"):
+            text = fetch(client, url)[1].decode().lower()
+            if word in text and not allowed:
+                leaks.append((state, url))
+            if word not in text and allowed and state != "redacted" and url != "/browse/surnames":
+                leaks.append((state, url, "missing"))
+        found = client.get(f"/api/v1/search?q={word}").get_json()
+        if (found["total"] >= 1 and word in echo_free(found)) != (allowed and state != "redacted"):
+            leaks.append((state, "search"))
+        if (word in echo_free(client.get("/api/v1/search").get_json())) != (allowed and state != "redacted"):
+            leaks.append((state, "facets"))
+    assert leaks == []
+    page = client.get("/map").get_data(as_text=True)
+    readable_states = [s for s, (_, who) in STATES.items() if "researcher" in who or s in ("staff", "redacted")]
+    assert int(re.search(r'data-place="ushtobe" data-count="(\d+)"', page).group(1)) == 2 * len(readable_states)
+    # the other researcher's outputs are untouched by someone else's grant
+    other = client_for(world, "researcher")
+    assert fetch(other, f"/interviews/{ids['staff'][0]}")[0] == 403
+    assert other.get(f"/api/v1/search?q={marker('staff')}").get_json()["total"] == 0

@@ -90,7 +90,8 @@ def access_fields(record: dict) -> dict:
 
 def allowed(viewer: access.Viewer) -> query.Query | None:
     """Restrict results to what access.py lets the viewer read: its levels, the family records of the contributions
-    it holds receipt links for, never a withdrawn record, and no running embargo."""
+    it holds receipt links for, the staff records granted to its account (by their document ids), never a withdrawn
+    record, and no running embargo. A grant changes this filter, not a document: nothing is reindexed for it."""
     levels = access.readable_levels(viewer)
     if levels is None:
         return None
@@ -106,4 +107,20 @@ def allowed(viewer: access.Viewer) -> query.Query | None:
                 ]
             )
         )
+    granted = sorted(document_id(ref) for ref in access.granted(viewer))
+    if granted:
+        readable.append(
+            query.And(
+                [
+                    query.Term("access", access.Level.STAFF.value),
+                    query.Or([query.Term("id", doc_id) for doc_id in granted]),
+                ]
+            )
+        )
     return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])
+
+
+def document_id(ref: str) -> str:
+    """A record's search document id: an interview's is its bare id, an item's "media/<id>" (as indexing.py writes
+    them)."""
+    return ref.removeprefix("interviews/")

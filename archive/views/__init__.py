@@ -14,6 +14,7 @@ from ..errors import DiskFullError, is_disk_full
 from ..i18n import N_
 from ..search import IndexUnavailable
 from . import (
+    access_requests,
     annotate,
     api,
     auth,
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(oai.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(tombstones.bp)
+    app.register_blueprint(access_requests.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
     app.add_template_filter(seconds)

@@ -178,7 +178,9 @@ def _hit_url(hit) -> str:
 
 def _readable_interview(interview_id: str) -> bool:
     try:
-        return access.can_read(g.reader, interviews.load(collection(), interview_id).record)
+        return access.can_read(
+            g.reader, interviews.load(collection(), interview_id).record, f"interviews/{interview_id}"
+        )
     except CollectionError:
         return False
 

@@ -18,7 +18,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 @bp.before_app_request
 def load_viewer():
     """Set g.viewer from a bearer token (scripts) or the session (browsers), None for anonymous readers; and g.reader,
-    which access.py asks, from it and the receipt links this browser has opened (see views/contribute.py)."""
+    which access.py asks, from it, the receipt links this browser has opened (see views/contribute.py) and the records
+    staff granted this account (see views/access_requests.py)."""
     g.viewer = None
     g.reader = access.Reader()
     if request.endpoint == "static":
@@ -32,7 +33,8 @@ def load_viewer():
         g.viewer = accounts.user_for_session(session["sid"])
         if g.viewer is None:
             session.clear()
-    g.reader = access.Reader(g.viewer, frozenset(session.get("family", ())))
+    grants = accounts.granted_records(g.viewer) if g.viewer is not None and not g.viewer.is_staff else frozenset()
+    g.reader = access.Reader(g.viewer, frozenset(session.get("family", ())), grants)
 
 
 @bp.route("/signin", methods=["GET", "POST"])

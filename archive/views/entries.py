@@ -52,7 +52,7 @@ def readable_interview(interview_id: str) -> interviews.Interview | None:
         interview = interviews.load(collection(), interview_id)
     except CollectionError:
         return None
-    return interview if access.can_read(g.reader, interview.record) else None
+    return interview if access.can_read(g.reader, interview.record, f"interviews/{interview.id}") else None
 
 
 def passages(kind: str, entry_id: str) -> list[Passage]:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import abort, current_app, g
+from werkzeug.exceptions import Forbidden
 
 from .. import access, interviews, media
 from ..collection import Collection
@@ -53,15 +54,26 @@ class Gone(Exception):
         self.kind, self.id, self.record = kind, record_id, record
 
 
+class Restricted(Forbidden):
+    """A record kept for staff, opened by a signed-in researcher who may ask for access to it (access.may_ask):
+    answered 403 with the page to ask (views/access_requests.py), where anyone else gets the plain 404."""
+
+    def __init__(self, kind: str, record_id: str):
+        super().__init__()
+        self.kind, self.record_id = kind, record_id
+
+
 def get_interview_or_404(interview_id: str) -> interviews.Interview:
     """Load an interview the viewer may read; anything else is simply not found, so nothing leaks."""
     try:
         interview = interviews.load(collection(), interview_id)
     except CollectionError:
         abort(404, N_("There is no interview here."))
-    if access.gone(g.reader, interview.record):
+    if access.gone(g.reader, interview.record, f"interviews/{interview_id}"):
         raise Gone("interviews", interview_id, interview.record)
-    if not access.can_read(g.reader, interview.record):
+    if not access.can_read(g.reader, interview.record, f"interviews/{interview_id}"):
+        if access.may_ask(g.reader, interview.record):
+            raise Restricted("interviews", interview_id)  # 403: the page to ask for access (views/access_requests.py)
         abort(404, N_("There is no interview here."))
     return interview
 
@@ -72,9 +84,11 @@ def get_item_or_404(item_id: str) -> media.Item:
         item = media.load(collection(), item_id)
     except CollectionError:
         abort(404, N_("There is no item here."))
-    if access.gone(g.reader, item.record):
+    if access.gone(g.reader, item.record, item.ref):
         raise Gone("media", item_id, item.record)
-    if not access.can_read(g.reader, item.record):
+    if not access.can_read(g.reader, item.record, item.ref):
+        if access.may_ask(g.reader, item.record):
+            raise Restricted("media", item_id)  # 403: the page to ask for access (views/access_requests.py)
         abort(404, N_("There is no item here."))
     return item
 
@@ -103,7 +117,7 @@ def items_linking(ref: str, limit: int = 60) -> list[media.Item]:
             item = media.load(collection(), doc_id.split("/", 1)[1])
         except CollectionError:
             continue
-        if access.can_read(g.reader, item.record):
+        if access.can_read(g.reader, item.record, item.ref):
             found.append(item)
     return found
 

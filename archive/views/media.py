@@ -58,7 +58,7 @@ def show(item_id: str):
             interview = interviews.load(collection(), interview_id)
         except CollectionError:
             continue
-        if access.can_read(g.reader, interview.record):
+        if access.can_read(g.reader, interview.record, f"interviews/{interview.id}"):
             readable.append(interview)
     events = vocab.lookup(collection(), "events")
     return render_template(
