@@ -541,6 +541,8 @@ def purge_record(record_id: str, confirm: bool, author: str | None) -> None:
         raise ArchiveError(f"nothing purged: run `archive purge {record_id} --confirm` to erase {record.ref}")
     services.tombstones.purge(record.kind, record_id, author or getpass.getuser())
     click.echo(f"Purged {record.ref}: only its tombstone is kept.")
+
+
 # --- researchers' requests for access (issue 16) -------------------------------------------------------------------
 
 

@@ -364,6 +364,8 @@ class Tombstones:
         done = tombstones.purge(self.collection, kind, record_id, author)
         self.indexer.updated(done.index_ref)
         return done
+
+
 class AccessRequests:
     """Researchers' requests for access to records kept for staff, and staff's decisions (issue 16). Requests live in
     the accounts database (accounts.py); whether a grant opens a record is access.py's decision, read at each request

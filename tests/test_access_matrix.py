@@ -427,6 +427,8 @@ def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_
 
 def world_client(built):
     return built[0].test_client()
+
+
 def test_a_granted_researcher_opens_the_granted_record_and_nothing_else(world):
     """Issue 16: a researcher granted the staff state's interview and photo reads them in every output, as a
     researcher would a record open to researchers; grants written for the family, embargoed, withdrawn and redacted
