@@ -143,6 +143,13 @@ def can_edit(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
+def can_back_up(viewer: Reader | User | None) -> bool:
+    """Only admins make backups: a bag holds every record, restricted ones included, and the accounts' password
+    hashes."""
+    user = as_reader(viewer).user
+    return user is not None and user.role == "admin"
+
+
 def require(viewer: Reader | User | None, action: str, record: Mapping | None = None) -> None:
     """Raise AccessDenied unless the viewer may do `action` ("read" a record, "edit" the collection)."""
     allowed = can_read(viewer, record or {}) if action == "read" else can_edit(viewer)
