@@ -307,3 +307,31 @@ def test_new_records_are_written_in_the_current_schema(app):
         b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n", "new.vtt", {"title": "New", "access": "public"}
     )
     assert collection.read("interviews", outcome.interview_id, "interview.json").json()["schema"] == 2
+
+
+def test_a_cancelled_backup_leaves_nothing_and_a_dead_ones_leftovers_are_swept(app, sample_collection, tmp_path):
+    dest = tmp_path / "bags"
+    dest.mkdir()
+    leftover = dest / ".partial-archive-20260101T000000.000000Z.999999999"  # its process is long gone
+    (leftover / "data").mkdir(parents=True)
+    with pytest.raises(backup.Cancelled):
+        app.extensions["services"].backups.backup(dest, cancelled=lambda: True)
+    assert list(dest.iterdir()) == []
+    made = app.extensions["services"].backups.backup(dest)
+    assert [p.name for p in dest.iterdir()] == [made.name]
+
+
+def test_a_media_item_of_a_newer_schema_is_refused_and_current_ones_are_left_alone(app, sample_collection, runner):
+    item_id = sample_collection.ids("media")[0]
+    stored = sample_collection.read("media", item_id, "item.json")
+    sample_collection.write(
+        "media",
+        item_id,
+        {"item.json": json.dumps({**stored.json(), "schema": 7}).encode()},
+        "future",
+        {"item.json": stored.version},
+    )
+    refused = runner("migrate", "--dry-run")
+    assert refused.exit_code == 1
+    assert f"media/{item_id}\trefused: it follows schema 7, newer than this archive's 1" in refused.output
+    assert f"media/{sample_collection.ids('media')[1]}" not in refused.output  # current items: nothing to say
