@@ -27,7 +27,7 @@ from filelock import FileLock
 
 from . import audit
 from .collection import DERIVED, JOURNAL, KINDS, LOCK, MANIFEST, TEMP_PREFIX, Collection
-from .errors import ArchiveError
+from .errors import ArchiveError, CollectionError
 from .i18n import N_
 
 ACCOUNTS = Path("instance") / "accounts.sqlite3"  # where the accounts database sits under a data root
@@ -67,8 +67,10 @@ def backup(
     progress: Callable[[int, int], object] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Path:
-    """Make a bag of the collection in the folder `dest` and return its path. `progress(done, total)` is called as
-    each folder is copied; `cancelled()` is asked between folders (Cancelled is raised, nothing is left)."""
+    """Make a bag of the collection in the folder `dest` and return its path. The bag holds the folders there were
+    when it began, each as it was at the moment it was copied (a folder made meanwhile waits for the next backup; one
+    purged meanwhile is left out), then the audit log as it is at the end. `progress(done, total)` is called as each
+    folder is copied; `cancelled()` is asked between folders (Cancelled is raised, nothing is left)."""
     dest = Path(dest).absolute()
     dest.mkdir(parents=True, exist_ok=True)
     _sweep(dest)
@@ -91,8 +93,13 @@ def backup(
     try:
         partial.mkdir()
         for kind, folder_id in folders:
-            with collection.locked(kind, folder_id) as folder:
-                _copy_folder(folder, partial / kind / folder_id)
+            try:
+                with collection.locked(kind, folder_id) as folder:
+                    _copy_folder(folder, partial / kind / folder_id)
+            except CollectionError:
+                if collection.exists(kind, folder_id):
+                    raise  # busy for too long, or unreadable: the backup fails rather than leave it out
+                shutil.rmtree(partial / kind / folder_id, ignore_errors=True)  # removed meanwhile (a purge)
             step()
         log = collection.root / AUDIT_LOG
         with FileLock(str(log.parent / audit.LOCK)) if log.parent.is_dir() else _nothing():
@@ -273,7 +280,7 @@ def _copy_folder(folder: Path, target: Path) -> None:
 
 def _copy_database(source: Path, target: Path) -> None:
     """Copy a SQLite database that may be in use, page by page, as one consistent moment (its online backup)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(f"{Path(source).absolute().as_uri()}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target, timeout=30)
     try:
         src.backup(dst)
