@@ -200,7 +200,9 @@ def test_the_backup_job_is_started_by_an_admin_only_and_ends_with_a_bag(app, sam
     assert len(bags) == 1
     bagit.Bag(str(bags[0])).validate()
     listed = client.get("/jobs/").get_data(as_text=True)
-    assert bags[0].name in listed
+    title = listed[listed.index("<title>") : listed.index("</title>")]
+    assert "backup" not in title.lower() and listed.count('id="backups"') == 1
+    assert f"<tr><td>{bags[0].name}</td>" in listed
 
 
 def legacy_record(app, collection) -> str:
