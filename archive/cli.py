@@ -508,7 +508,10 @@ def restore(ctx: click.Context, bag: Path, into: Path | None) -> None:
     if not bags.is_empty(target):
         raise ArchiveError(f"{target} already holds a collection; restore into an empty folder with --into FOLDER")
     services = _app().extensions["services"]
-    with click.progressbar(length=1, label="Indexing", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
+    documents = sum(1 for kind in ("interviews", "media") for p in (bag / "data" / kind).glob("*") if p.is_dir())
+    with click.progressbar(
+        length=max(documents, 1), label="Indexing", file=sys.stderr, show_pos=True, hidden=not sys.stderr.isatty()
+    ) as bar:
         counts = services.backups.restore(bag, progress=bar.update, checked=True)
     said = ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "nothing"
     click.echo(f"Restored {said} into {services.collection.root}, and rebuilt its search index.")
