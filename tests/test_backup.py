@@ -26,13 +26,16 @@ def public_interview(collection) -> str:
     )
 
 
-def write_while(app, interview_id: str, stop: threading.Event, errors: list, who: int) -> None:
-    """Keep writing through the services until told to stop: even writers edit the description, odd ones annotate."""
+def write_while(app, interview_id: str, stop: threading.Event, errors: list, who: int, started) -> None:
+    """Keep writing through the services until told to stop: even writers edit the description, odd ones annotate.
+    `started` is set once this writer has written."""
     services = app.extensions["services"]
     n = 0
     try:
         with app.app_context():
             while not stop.is_set():
+                if n:
+                    started.set()
                 n += 1
                 if who % 2:
                     body = services.annotations.bodies({}, [f"writer{who}"], f"note {n} of writer {who}")
@@ -57,19 +60,27 @@ def test_a_backup_made_while_four_writers_write_validates_restores_and_verifies_
     services = app.extensions["services"]
     targets = sample_collection.ids("interviews")[:2]
     stop, errors = threading.Event(), []
+    started = [threading.Event() for _ in range(4)]
     writers = [
-        threading.Thread(target=write_while, args=(app, targets[who // 2], stop, errors, who)) for who in range(4)
+        threading.Thread(target=write_while, args=(app, targets[who // 2], stop, errors, who, started[who]))
+        for who in range(4)
     ]
     for writer in writers:
         writer.start()
     seen = []
     try:
+        for writer, has_written in zip(writers, started, strict=True):
+            while not has_written.wait(0.05) and writer.is_alive():
+                pass  # every writer is writing before the backup begins
+        lines_before = len(list(audit.entries(sample_collection.root)))
         made = services.backups.backup(tmp_path / "bags", progress=lambda done, total: seen.append((done, total)))
+        lines_during = len(list(audit.entries(sample_collection.root))) - lines_before
     finally:
         stop.set()
         for writer in writers:
             writer.join()
     assert not errors
+    assert lines_during > 0  # the writers did write while the bag was being made
     assert made.parent == tmp_path / "bags" and made.name.startswith("archive-")
     assert seen[-1][0] == seen[-1][1]
     bag = bagit.Bag(str(made))
