@@ -188,9 +188,8 @@ def test_the_command_line_backs_up_and_restores_into_a_new_folder(app, sample_co
     assert not (tmp_path / "third").exists()
 
 
-def test_the_backup_job_is_started_by_an_admin_only_and_ends_with_a_bag(app, sample_collection, client, auth, tmp_path):
-    app.config["ARCHIVE_BACKUP_DIR"] = str(tmp_path / "bags")
-    app.extensions["services"].backups.folder = tmp_path / "bags"
+def test_the_backup_job_is_started_by_an_admin_only_and_ends_with_a_bag(app, sample_collection, client, auth):
+    folder = app.config["ARCHIVE_DATA"] / "backups"  # ARCHIVE_BACKUP_DIR's default, under the data root
     page = client.get("/jobs/")
     assert page.status_code in (302, 401, 403)
     assert client.post("/jobs/backup").status_code in (302, 400, 401, 403)
@@ -204,10 +203,10 @@ def test_the_backup_job_is_started_by_an_admin_only_and_ends_with_a_bag(app, sam
     assert "jobs/backup" in page.get_data(as_text=True)
     asked = client.post("/jobs/backup", data={"csrf_token": csrf_token(page)})
     assert asked.status_code == 302
-    assert not (tmp_path / "bags").exists()  # queued, not made by the request
+    assert not folder.exists()  # queued, not made by the request
     ran = app.extensions["jobs"].run_pending()
     assert [(job.kind, job.state) for job in ran] == [("backup", "done")]
-    bags = list((tmp_path / "bags").iterdir())
+    bags = list(folder.iterdir())
     assert len(bags) == 1
     bagit.Bag(str(bags[0])).validate()
     listed = client.get("/jobs/").get_data(as_text=True)
