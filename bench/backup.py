@@ -2,8 +2,9 @@
 by archive/backup.py, then the bag restored into an empty data root (checked fully first) and its index rebuilt.
 
 Run by hand: .venv/bin/python bench/backup.py [--interviews 1000]
-Prints the corpus size, the backup's time, the bag's size and the backup's peak memory, then the same for the
-restore. Each phase runs in its own process so that peak memory is that phase's alone.
+Prints the corpus size, the backup's time, the bag's size and the backup's peak memory, then the restore's time (the
+full check and the copy, and apart the rebuild of the index) and its peak memory. Each phase runs in its own
+process so that peak memory is that phase's alone.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ def _restore(bag: Path, root: Path, results) -> None:
     from archive import create_app
 
     app = create_app({"ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False, "INDEX_REPAIR_IN_BACKGROUND": False})
+    from archive import backup
+
     started = time.perf_counter()
-    app.extensions["services"].backups.restore(bag)
-    results.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    backup.restore(bag, root)  # what services.backups.restore does before it rebuilds the index, timed apart
+    copied = time.perf_counter()
+    app.extensions["indexer"].rebuild()
+    ended = time.perf_counter()
+    results.put((copied - started, ended - copied, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
 def phase(target, *args):
@@ -69,8 +75,11 @@ def main() -> None:
             f"backup: {seconds:.1f} s, {corpus / 2**20 / seconds:.1f} MB/s, bag {size / 2**20:.1f} MB,"
             f" peak memory {peak / 1024:.0f} MB"
         )
-        seconds, peak = phase(_restore, Path(bag), restored)
-        print(f"restore (full check, copy, index rebuilt): {seconds:.1f} s, peak memory {peak / 1024:.0f} MB")
+        seconds, indexing, peak = phase(_restore, Path(bag), restored)
+        print(
+            f"restore: full check and copy {seconds:.1f} s, then the index rebuilt {indexing:.1f} s,"
+            f" peak memory {peak / 1024:.0f} MB"
+        )
 
 
 if __name__ == "__main__":
