@@ -72,6 +72,9 @@ def backup(
     purged meanwhile is left out), then the audit log as it is at the end. `progress(done, total)` is called as each
     folder is copied; `cancelled()` is asked between folders (Cancelled is raised, nothing is left)."""
     dest = Path(dest).absolute()
+    inside = [collection.root / name for name in (*KINDS, audit.FOLDER, "index", "instance")]
+    if any(dest.resolve().is_relative_to(folder.resolve()) for folder in inside):
+        raise BackupError(N_("{dest} is inside the collection: choose a folder outside it"), "inside", dest=dest)
     dest.mkdir(parents=True, exist_ok=True)
     _sweep(dest)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")

@@ -347,3 +347,10 @@ def test_a_media_item_of_a_newer_schema_is_refused_and_current_ones_are_left_alo
     assert refused.exit_code == 1
     assert f"media/{item_id}\trefused: it follows schema 7, newer than this archive's 1" in refused.output
     assert f"media/{sample_collection.ids('media')[1]}" not in refused.output  # current items: nothing to say
+
+
+def test_a_bag_is_never_made_inside_the_collection(app, sample_collection):
+    inside = sample_collection.root / "interviews" / "bags"
+    with pytest.raises(BackupError) as refused:
+        app.extensions["services"].backups.backup(inside)
+    assert refused.value.code == "inside" and not inside.exists()
