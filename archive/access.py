@@ -191,6 +191,13 @@ def can_read_audit(viewer: Reader | User | None) -> bool:
     return user is not None and user.role == "admin"
 
 
+def can_back_up(viewer: Reader | User | None) -> bool:
+    """Only admins make backups: a bag holds every record, restricted ones included, and the accounts' password
+    hashes."""
+    user = as_reader(viewer).user
+    return user is not None and user.role == "admin"
+
+
 def require(viewer: Reader | User | None, action: str, record: Mapping | None = None) -> None:
     """Raise AccessDenied unless the viewer may do `action` ("read" a record, "edit" the collection)."""
     allowed = can_read(viewer, record or {}) if action == "read" else can_edit(viewer)

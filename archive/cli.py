@@ -599,6 +599,83 @@ def access_requests_refuse(number: int, note: str, author: str | None) -> None:
     click.echo(f"Refused {done.user.name}'s request for {done.record}.")
 
 
+# --- backup, restore and migration: BagIt bags (archive/backup.py) and old schemas (archive/migrations.py) ----------
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+def backup(dest: Path) -> None:
+    """Make a BagIt bag of the whole collection in the folder DEST, while the archive may be running (the index and
+    the derived copies are left out: they are rebuilt). Keep the bag as safely as the server: it holds the accounts'
+    password hashes."""
+    backups = _app().extensions["services"].backups
+    with click.progressbar(
+        length=1, label="Backing up", file=sys.stderr, show_pos=True, hidden=not sys.stderr.isatty()
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        made = backups.backup(dest, progress=progress)
+    click.echo(f"Made and checked the bag {made}.")
+
+
+@cli.command()
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to restore into, empty or new (default: the data root, which must hold no collection).",
+)
+@click.pass_context
+def restore(ctx: click.Context, bag: Path, into: Path | None) -> None:
+    """Check the bag BAG fully (every file against the bag's manifests and each folder's own), then copy it into an
+    empty data root and rebuild the search index. A bag that fails a check is refused and nothing is written."""
+    from . import backup as bags
+
+    bags.check(bag)  # before anything is made on disk, the app's folders included
+    state = ctx.find_object(_State)
+    if into is not None:
+        state.data = into
+    target = Path(into or state.data or os.environ.get("ARCHIVE_DATA") or ".")
+    if not bags.is_empty(target):
+        raise ArchiveError(f"{target} already holds a collection; restore into an empty folder with --into FOLDER")
+    services = _app().extensions["services"]
+    documents = sum(1 for kind in ("interviews", "media") for p in (bag / "data" / kind).glob("*") if p.is_dir())
+    with click.progressbar(
+        length=max(documents, 1), label="Indexing", file=sys.stderr, show_pos=True, hidden=not sys.stderr.isatty()
+    ) as bar:
+        counts = services.backups.restore(bag, progress=bar.update, checked=True)
+    said = ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "nothing"
+    click.echo(f"Restored {said} into {services.collection.root}, and rebuilt its search index.")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Say what would be upgraded; write nothing.")
+@click.option("--author", default=None, help="Name recorded with each upgrade (default: your login name).")
+def migrate(dry_run: bool, author: str | None) -> None:
+    """Upgrade every record written in an older schema to this archive's, step by step, each as a new version (the
+    old one kept in its history). A record of a newer schema is refused and left as it is."""
+    import getpass
+
+    outcomes = _app().extensions["services"].backups.migrate(author or getpass.getuser(), dry_run)
+    refused = [o for o in outcomes if o.state == "refused"]
+    for outcome in outcomes:
+        if outcome.state == "refused":
+            click.echo(f"{outcome.ref}\trefused: {outcome.reason}")
+        else:
+            click.echo(f"{outcome.ref}\t{outcome.state}: schema {outcome.before} to {outcome.after}")
+    upgraded = len(outcomes) - len(refused)
+    verb = "would be upgraded" if dry_run else "upgraded"
+    click.echo(f"{upgraded} record{'' if upgraded == 1 else 's'} {verb}.")
+    if refused:
+        raise ArchiveError(
+            f"{len(refused)} record{'' if len(refused) == 1 else 's'} refused, left as they are:"
+            f" {', '.join(o.ref for o in refused)}"
+        )
+
+
 def main() -> None:
     """Run the command line (the `archive` console script)."""
     cli(prog_name="archive")

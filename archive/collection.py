@@ -363,6 +363,18 @@ class Collection:
             _fsync_dir(folder)
         audit.purge(self.root, f"{kind}/{folder_id}", stamp, said_author)
 
+    @contextmanager
+    def locked(self, kind: str, folder_id: str) -> Iterator[Path]:
+        """Hold a folder's lock (the one every write takes) for a moment that must see it whole, such as a backup's
+        copy: an unfinished write is finished or swept first, and no write starts until the block ends. Yields the
+        folder."""
+        folder = self.folder(kind, folder_id)
+        if not (folder / MANIFEST).is_file():
+            raise CollectionError(f"{kind}/{folder_id} does not exist")
+        with self._lock(folder, f"{kind}/{folder_id}"):
+            self._recover(folder)
+            yield folder
+
     # --- checking -----------------------------------------------------------------------------------------------
 
     def entries(self) -> list[Path]:

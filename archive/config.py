@@ -84,3 +84,8 @@ always get one)."""
 
 ARCHIVE_STREAM_VIDEO_MB = 500
 """Video larger than this, in megabytes, gets a smaller web copy (H.264, at most 720 lines) for streaming."""
+
+ARCHIVE_BACKUP_DIR = "backups"
+"""Folder where backups started from /jobs/ are written as BagIt bags, one folder each (relative: under the data
+root). Put it on another disk, and keep it as safely as the server: a bag holds restricted records and the accounts'
+password hashes."""

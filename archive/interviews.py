@@ -13,6 +13,7 @@ from .names import Gazetteer
 # What interview.json holds beside its description: written by ingest, recordings, contributions and deletion, never
 # by a metadata edit (an edit keeps them as they are).
 KEPT_FIELDS = ("source", "recordings", "audio", "toc", "ohms", "contribution", "withdrawn", "deleted", "technical")
+KEPT_FIELDS += ("schema",)  # only `archive migrate` (migrations.py) moves a record to a newer layout; an edit keeps it
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from .accounts import immediate  # one write transaction of SQLite, as accounts take it
+from .backup import Cancelled as BackupCancelled
 from .errors import ArchiveError, Message
 from .i18n import N_
 from .sound import Cancelled as SoundCancelled
@@ -503,11 +504,24 @@ def derive_recordings(app: Flask, job: Handle) -> str:
     return Message(N_("Copies of the recordings made: {count}."), count=len(made))
 
 
+def backup(app: Flask, job: Handle) -> str:
+    """Make a bag of the whole collection in the backup folder (ARCHIVE_BACKUP_DIR), folder by folder under each
+    folder's lock while the archive runs. Safe to run twice: a run that stopped leaves a hidden unfinished bag that
+    the next backup sweeps, and each run makes a bag of its own. Cancelling stops between two folders and removes
+    the unfinished bag."""
+    try:
+        made = app.extensions["services"].backups.backup(progress=job.progress, cancelled=job.cancelled)
+    except BackupCancelled:
+        raise JobCancelled from None
+    return Message(N_("The backup was made and checked: {name}."), name=made.name)
+
+
 KINDS: dict[str, Handler] = {
     "reindex": reindex,
     "repair-index": repair_index,
     "check-index": check_index,
     "derive-recordings": derive_recordings,
+    "backup": backup,
 }
 
 

@@ -26,7 +26,7 @@ with warnings.catch_warnings():  # edtf's grammar trips a pyparsing diagnostic a
     from edtf import parse_edtf
     from edtf.parser.edtf_exceptions import EDTFParseException
 
-SCHEMA = 1
+SCHEMA = 2  # 2: an interview's recordings are always the `recordings` list (migrations.py upgrades schema 1)
 LIST_SEPARATOR = ";"
 
 TEXT_FIELDS = ("title", "accession", "collection", "description", "rights")

@@ -20,12 +20,14 @@ from . import (
     accounts,
     annotations,
     audit,
+    backup,
     contributions,
     history,
     i18n,
     images,
     interviews,
     media,
+    migrations,
     recordings,
     segment_index,
     sound,
@@ -427,6 +429,68 @@ class AccessRequests:
         audit.append(self.collection.root, audit.Entry(now(), author, ref, action=action, note=note))
 
 
+class Backups:
+    """Backups of the whole collection as BagIt bags (backup.py) in the backup folder, their restore into an empty
+    data root (the index then rebuilt), and the migration of records written in an older schema (migrations.py)."""
+
+    def __init__(self, collection: Collection, indexer: Indexer, accounts: Path, folder: Path, site_name: str):
+        self.collection, self.indexer = collection, indexer
+        self.accounts, self.folder, self.site_name = accounts, folder, site_name
+
+    @classmethod
+    def build(cls, app: Flask, collection: Collection, indexer: Indexer) -> Backups:
+        """The app's backups: its accounts database, and ARCHIVE_BACKUP_DIR (a relative one under the data root)."""
+        folder = Path(app.config["ARCHIVE_BACKUP_DIR"]).expanduser()
+        root = Path(app.config["ARCHIVE_DATA"])
+        accounts = Path(app.instance_path) / "accounts.sqlite3"
+        return cls(
+            collection,
+            indexer,
+            accounts,
+            folder if folder.is_absolute() else root / folder,
+            app.config["ARCHIVE_SITE_NAME"],
+        )
+
+    def organization(self) -> str:
+        """Who keeps the collection, for the bag's Source-Organization: the collection's English title, or the
+        site's name."""
+        text = about.load(self.collection).text("en")
+        return text.title if text is not None and text.title else self.site_name
+
+    def backup(
+        self,
+        dest: Path | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Path:
+        """Make a bag of the collection in `dest` (default: the backup folder); return its path."""
+        return backup.backup(
+            self.collection, dest or self.folder, self.accounts, self.organization(), progress, cancelled
+        )
+
+    def bags(self) -> list[backup.Bag]:
+        """The finished bags of the backup folder, the newest first."""
+        return backup.bags(self.folder)
+
+    def restore(
+        self, bag: Path, progress: Callable[[int], object] | None = None, checked: bool = False
+    ) -> dict[str, int]:
+        """Check a bag fully (unless `checked` just now) and restore it into this data root, which must hold no
+        collection, then rebuild the index from it."""
+        counts = backup.restore(bag, self.collection.root, checked)
+        self.indexer.rebuild(progress=progress)
+        return counts
+
+    def migrate(self, author: str, dry_run: bool = False) -> list[migrations.Outcome]:
+        """Bring every record to the code's schema, each a new version with the action "migrated"."""
+        outcomes = []
+        for outcome in migrations.migrate(self.collection, author, dry_run):
+            if outcome.state == "migrated":
+                self.indexer.updated(outcome.id if outcome.kind == "interviews" else outcome.ref)
+            outcomes.append(outcome)
+        return outcomes
+
+
 @dataclass(frozen=True)
 class Services:
     """Every service of one app, sharing its collection, indexer and limits."""
@@ -446,6 +510,7 @@ class Services:
     history: History
     tombstones: Tombstones
     access_requests: AccessRequests
+    backups: Backups
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -476,6 +541,7 @@ class Services:
             history=History(collection, indexer, recordings),
             tombstones=Tombstones(collection, indexer),
             access_requests=AccessRequests(collection),
+            backups=Backups.build(app, collection, indexer),
         )
 
 

@@ -9,7 +9,8 @@ from .. import access, i18n
 from ..i18n import N_
 from ..i18n import translate as _
 from ..jobs import JobError, Jobs
-from .forms.jobs import CancelJobForm, ReindexForm
+from .forms.jobs import BackupForm, CancelJobForm, ReindexForm
+from .loaders import services
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -19,6 +20,7 @@ KIND_NAMES = {
     "repair-index": N_("Repair the search index"),
     "check-index": N_("Check the search index"),
     "derive-recordings": N_("Make the copies of an interview's recordings"),
+    "backup": N_("Make a backup of the whole collection"),
 }
 STATE_NAMES = {
     "queued": N_("Queued"),
@@ -48,6 +50,8 @@ def index():
         "jobs/index.html",
         jobs=queue().list(limit=50),
         reindex_form=ReindexForm(),
+        backup_form=BackupForm() if access.can_back_up(g.viewer) else None,
+        bags=services().backups.bags() if access.can_back_up(g.viewer) else [],
         kind_names=KIND_NAMES,
         state_names=STATE_NAMES,
         moment=moment,
@@ -64,6 +68,21 @@ def reindex():
         flash(_("A rebuild of the search index is queued (job {id}).", id=job.id))
     else:
         flash(_("The search index is already being rebuilt (job {id}).", id=job.id))
+    return redirect(url_for("jobs.index"))
+
+
+@bp.post("/backup")
+def backup():
+    """Queue a backup of the whole collection (admins only: a bag holds every record and the password hashes)."""
+    if not access.can_back_up(g.viewer):
+        abort(403)
+    if not BackupForm().validate_on_submit():
+        abort(400)
+    job = queue().submit("backup", {}, g.viewer.name)
+    if job.state == "queued":
+        flash(_("A backup is queued (job {id}).", id=job.id))
+    else:
+        flash(_("A backup is already being made (job {id}).", id=job.id))
     return redirect(url_for("jobs.index"))
 
 

@@ -21,3 +21,9 @@ class CancelJobForm(ArchiveForm):
 
     job = IntegerField(validators=[DataRequired()])
     submit = SubmitField(N_("Cancel"))
+
+
+class BackupForm(ArchiveForm):
+    """Only a CSRF token: a backup (a BagIt bag in ARCHIVE_BACKUP_DIR) is asked for with a POST by an admin."""
+
+    submit = SubmitField(N_("Make a backup now"))
