@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from . import metadata
 from .collection import Collection
-from .errors import CollectionError
+from .errors import CollectionError, Message
+from .i18n import N_
 from .names import Gazetteer
 
 # What interview.json holds beside its description: written by ingest, recordings, contributions and deletion, never
@@ -55,6 +56,19 @@ def edit(
     `version` is the interview.json the editor read (ConflictError, naming who changed it, if it moved on). The
     fields of KEPT_FIELDS are kept from the stored record whatever `raw` says."""
     stored = load(collection, interview_id)
+    schema = stored.record.get("schema", 1)
+    if not isinstance(schema, int) or schema > metadata.SCHEMA:  # written by a later archive: fields it may not know
+        raise metadata.MetadataError(
+            {
+                "schema": Message(
+                    N_(
+                        "this record follows schema {schema}, newer than this archive's {current}: upgrade the archive to change it"
+                    ),
+                    schema=schema,
+                    current=metadata.SCHEMA,
+                )
+            }
+        )
     kept = {k: stored.record[k] for k in KEPT_FIELDS if k in stored.record}
     given = {k: v for k, v in raw.items() if k not in KEPT_FIELDS}
     if "contribution" in kept:

@@ -12,6 +12,7 @@ from conftest import csrf_token
 from archive import access, audit, backup, create_app, interviews, migrations, recordings
 from archive.backup import BackupError
 from archive.collection import Collection
+from archive.metadata import MetadataError
 
 
 def new_app(root: Path):
@@ -297,6 +298,10 @@ def test_a_record_of_a_newer_schema_is_refused_clearly_left_alone_and_still_show
         migrations.upgrade("interviews", record)
     auth.login("historian")
     assert client.get(f"/interviews/{interview_id}").status_code == 200
+    with app.app_context(), pytest.raises(MetadataError) as not_edited:  # fields it may hold are unknown here
+        app.extensions["services"].interviews.edit(interview_id, {**record, "title": "Renamed"}, "hist", version)
+    assert "follows schema 99, newer than this archive's 2" in str(not_edited.value)
+    assert collection.read("interviews", interview_id, "interview.json").version == version
 
 
 def test_an_edit_keeps_the_schema_a_record_was_written_in(app):
