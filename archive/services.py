@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from flask import Flask, current_app
 
@@ -24,10 +25,12 @@ from . import (
     recordings,
     segment_index,
     sound,
+    spreadsheets,
     transcripts,
     vocab,
 )
 from .collection import Collection
+from .errors import ArchiveError
 from .indexing import Indexer
 from .ingest import Ingester
 
@@ -73,11 +76,14 @@ class Interviews:
     def __init__(self, collection: Collection, indexer: Indexer):
         self.collection, self.indexer = collection, indexer
 
-    def edit(self, interview_id: str, raw: Mapping, author: str, version: str) -> interviews.Interview:
+    def edit(
+        self, interview_id: str, raw: Mapping, author: str, version: str, action: str = "edited"
+    ) -> interviews.Interview:
         """Replace the description with `raw` (every field the editor keeps; the ingest's and the system's own
-        fields stay); `version` is the interview.json read, so a stale edit is refused naming who changed it."""
+        fields stay); `version` is the interview.json read, so a stale edit is refused naming who changed it;
+        `action` is what the audit log calls the change ("edited", "imported-csv", "bulk-edited")."""
         edited = interviews.edit(
-            self.collection, interview_id, dict(raw), vocab.gazetteer(self.collection), author, version
+            self.collection, interview_id, dict(raw), vocab.gazetteer(self.collection), author, version, action
         )
         self.indexer.updated(interview_id)
         return edited
@@ -215,8 +221,8 @@ class Media:
         """An ingester for one batch of images by one author."""
         return media.MediaIngester(self.collection, self.limits, author, self.indexer)
 
-    def edit(self, item_id: str, raw: Mapping, author: str, version: str) -> media.Item:
-        item = media.edit(self.collection, item_id, raw, author, version)
+    def edit(self, item_id: str, raw: Mapping, author: str, version: str, action: str = "edited") -> media.Item:
+        item = media.edit(self.collection, item_id, raw, author, version, action)
         self.indexer.updated(item.ref)
         return item
 
@@ -273,6 +279,66 @@ class Contributions:
         return contributions.approve_photos(self.collection, submission, author, self.makers)
 
 
+class Spreadsheets:
+    """The CSV sheet of every record, corrections taken back from it, bulk changes, and the staff's list of records
+    (spreadsheets.py): every write goes through the interviews' and items' own edits (one version per record, the
+    index updated), with the action the audit log names."""
+
+    def __init__(self, collection: Collection, interviews: Interviews, items: Media):
+        self.collection, self.interviews, self.items = collection, interviews, items
+
+    def export(self, out: TextIO) -> int:
+        """Write the sheet to a text stream; return how many records it holds."""
+        return spreadsheets.export(self.collection, out)
+
+    def plan_import(self, source: bytes | str | Path) -> spreadsheets.Plan:
+        """What a sheet would change, row by row, and its problems; nothing is written."""
+        return spreadsheets.plan(self.collection, source)
+
+    def apply_import(self, plan: spreadsheets.Plan, author: str) -> spreadsheets.Applied:
+        """Write each changed row that has no problem (once, with the version of the row); a record changed since
+        is refused as stale, the others written."""
+        done = spreadsheets.Applied()
+        for row in plan.changing():
+            try:
+                self._edit(row.kind, row.id, row.raw or {}, author, row.version, "imported-csv")
+            except ArchiveError as error:
+                done.problems.append(spreadsheets.Problem(row.number, error.field or "version", error.message))
+            else:
+                done.written.append(row.ref)
+        return done
+
+    def bulk_preview(self, refs: Iterable[str], change: str, value: str) -> list[spreadsheets.Bulk]:
+        return spreadsheets.bulk_plan(self.collection, refs, change, value)
+
+    def bulk_apply(
+        self, refs: Iterable[str], change: str, value: str, versions: Mapping[str, str], author: str
+    ) -> list[spreadsheets.Bulk]:
+        """Apply a previewed change: each record once, refused where it changed since its `versions` (as previewed);
+        a record's problem stops only that record."""
+        planned = spreadsheets.bulk_plan(self.collection, refs, change, value)
+        for entry in planned:
+            if entry.problem is not None or not entry.changes:
+                continue
+            kind, _, record_id = entry.ref.partition("/")
+            try:
+                self._edit(kind, record_id, entry.raw or {}, author, versions.get(entry.ref, ""), "bulk-edited")
+            except ArchiveError as error:
+                entry.problem = error.message
+            else:
+                entry.done = True
+        return planned
+
+    def records(self, filters: spreadsheets.Filters, sort: str) -> list[spreadsheets.Listed]:
+        return spreadsheets.chosen(spreadsheets.listed(self.collection), filters, sort)
+
+    def _edit(self, kind: str, record_id: str, raw: dict, author: str, version: str, action: str) -> None:
+        if kind == "interviews":
+            self.interviews.edit(record_id, raw, author, version, action)
+        else:
+            self.items.edit(record_id, raw, author, version, action)
+
+
 @dataclass(frozen=True)
 class Services:
     """Every service of one app, sharing its collection, indexer and limits."""
@@ -289,6 +355,7 @@ class Services:
     contributions: Contributions
     about: About
     recordings: Recordings
+    spreadsheets: Spreadsheets
 
     def rebuild_index(self, progress: Callable[[int], object] | None = None) -> int:
         """Make the search index anew from the collection (it is derived); return how many documents it holds."""
@@ -314,6 +381,7 @@ class Services:
             contributions=Contributions(collection, indexer, limits, ingest, items),
             about=About(collection),
             recordings=recordings,
+            spreadsheets=Spreadsheets(collection, Interviews(collection, indexer), items),
         )
 
 

@@ -1,0 +1,220 @@
+"""The CSV round trip of every interview and item (export, import with its dry run, apply), bulk changes and the
+staff's list of records: through the real services, a real Whoosh index and real files."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from archive import access, audit, spreadsheets
+from archive.services import services
+
+PUBLIC_INTERVIEW = "1s12p03r"  # Pavel Kim, public
+RESEARCHERS_ITEM = "452pad32"
+
+
+def sheet(app) -> str:
+    with app.app_context():
+        return spreadsheets.export_text(services().collection)
+
+
+def rows_of(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix(spreadsheets.BOM), newline="")))
+
+
+def written(rows: list[dict], columns: list[str] | None = None) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, columns or list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return (spreadsheets.BOM + out.getvalue()).encode("utf-8")
+
+
+def row_for(rows: list[dict], record_id: str) -> dict:
+    return next(r for r in rows if r["id"] == record_id)
+
+
+def stored(collection, kind: str, record_id: str) -> dict:
+    return json.loads(collection.read(kind, record_id, spreadsheets.FILES[kind]).data)
+
+
+def edit_interview(app, collection, interview_id: str, **changes) -> None:
+    with app.app_context():
+        current = collection.read("interviews", interview_id, "interview.json")
+        services().interviews.edit(interview_id, {**current.json(), **changes}, "setup", current.version)
+
+
+@pytest.fixture
+def awkward(app, sample_collection):
+    """The samples with values a sheet must carry whole: quotes, a `;` inside a list item and inside text, a newline,
+    a backslash, Cyrillic and Hangul, an extra field."""
+    edit_interview(
+        app,
+        sample_collection,
+        PUBLIC_INTERVIEW,
+        title='Pavel Kim: "the train" (Павел; 파벨)',
+        description="First line; with a semicolon.\nSecond line, after a newline.",
+        keywords=["rice; millet", "back\\slash", "кукуруза", "옥수수"],
+        extra={"box": "B-7; shelf 2", "note": 'said "yes"'},
+    )
+    return sample_collection
+
+
+def test_export_then_unchanged_import_then_export_gives_the_same_bytes(app, awkward):
+    first = sheet(app)
+    assert first.startswith(spreadsheets.BOM + "kind,id,version,title,")
+    assert first.count("\r\n") == len(awkward.ids("interviews")) + len(awkward.ids("media")) + 1
+    assert first.count("\n") == first.count("\r\n") + 1  # the one newline inside a description, kept as it is
+    row = row_for(rows_of(first), PUBLIC_INTERVIEW)
+    assert row["title"] == 'Pavel Kim: "the train" (Павел; 파벨)'
+    assert row["keywords"] == "rice\\; millet; back\\\\slash; кукуруза; 옥수수"
+    assert row["description"] == "First line; with a semicolon.\nSecond line, after a newline."
+    assert row["extra.box"] == "B-7; shelf 2" and row["narrator.1.other_forms"] == "Ким Павел; 김 파벨"
+    assert row["villages"].startswith("Vladivostok [vladivostok]; Khabarovsk [khabarovsk]")
+    assert {r["kind"] for r in rows_of(first)} == {"interviews", "media"}
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(first.encode("utf-8"))
+        assert plan.every_problem() == [] and plan.changing() == []
+        assert len(plan.rows) == len(awkward.ids("interviews")) + len(awkward.ids("media"))
+        lines_before = len(list(audit.entries(awkward.root)))
+        assert services().spreadsheets.apply_import(plan, "historian").written == []
+    assert len(list(audit.entries(awkward.root))) == lines_before  # nothing written at all
+    assert sheet(app).encode("utf-8") == first.encode("utf-8")
+    assert stored(awkward, "interviews", PUBLIC_INTERVIEW)["keywords"][0] == "rice; millet"
+
+
+def test_list_cells_split_only_at_unescaped_semicolons():
+    assert spreadsheets.split("a\\; b; c\\\\; d;; ") == ["a; b", "c\\", "d"]
+    items = ["x;y", "back\\", "Ушто́бе", "우슈토베"]
+    assert spreadsheets.split(spreadsheets.join(items)) == items
+
+
+def test_a_changed_title_and_place_are_applied_once_and_found(app, sample_collection):
+    rows = rows_of(sheet(app))
+    row = row_for(rows, PUBLIC_INTERVIEW)
+    row["title"] = "Pavel Kim and the quincebloom orchard"
+    row["later_homes"] += "; Tashkent"
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(rows))
+        assert plan.every_problem() == []
+        [changed] = plan.changing()
+        assert changed.changes == {
+            "title": ("Sample (fictional): Pavel Kim, from Vladivostok to Ushtobe and Karaganda", row["title"]),
+            "later_homes": ("Karaganda [karaganda]; Almaty [almaty]", row["later_homes"] + " [tashkent]"),
+        }
+        done = services().spreadsheets.apply_import(plan, "historian")
+        assert done.written == [f"interviews/{PUBLIC_INTERVIEW}"] and done.problems == []
+        hits = app.extensions["search"].query("quincebloom", {}, access.Reader(), 1).hits
+        assert [h.id for h in hits] == [PUBLIC_INTERVIEW]
+        hits = app.extensions["search"].query("", {"village": ["tashkent"]}, access.Reader(), 1).hits
+        assert PUBLIC_INTERVIEW in [h.id for h in hits]
+    record = stored(sample_collection, "interviews", PUBLIC_INTERVIEW)
+    assert record["later_homes"][-1] == {"name": "Tashkent", "place": "tashkent"}
+    assert record["source"]  # what ingest wrote stays
+    [earlier] = sample_collection.history("interviews", PUBLIC_INTERVIEW, "interview.json")
+    assert earlier.author != "historian"
+    lines = [e for e in audit.entries(sample_collection.root) if e.record == f"interviews/{PUBLIC_INTERVIEW}"]
+    assert (lines[-1].author, lines[-1].action) == ("historian", "imported-csv")
+
+
+def test_bad_cells_and_a_stale_row_change_nothing_while_good_rows_apply(app, sample_collection):
+    rows = rows_of(sheet(app))
+    bad = row_for(rows, "x3w3seda")
+    bad["villages"] += "; Atlantis"
+    bad["date"] = "yesterday"
+    bad["title"] = "Should not be written"
+    stale = row_for(rows, "667hyfv6")
+    stale["title"] = "Nor this"
+    good = row_for(rows, RESEARCHERS_ITEM)
+    good["caption"] = "A wooden tool, photographed in its case"
+    edit_interview(app, sample_collection, "667hyfv6", rights="Changed after the export")
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(rows))
+        problems = {(p.row, p.column) for p in plan.every_problem()}
+        number = {r["id"]: n for n, r in enumerate(rows, 2)}
+        assert problems == {
+            (number["x3w3seda"], "villages"),
+            (number["x3w3seda"], "date"),
+            (number["667hyfv6"], "version"),
+        }
+        said = {p.column: str(p.message) for p in plan.every_problem()}
+        assert "Atlantis" in said["villages"] and "setup" in said["version"]
+        assert [r.ref for r in plan.changing()] == [f"media/{RESEARCHERS_ITEM}"]
+        done = services().spreadsheets.apply_import(plan, "historian")
+    assert done.written == [f"media/{RESEARCHERS_ITEM}"]
+    assert stored(sample_collection, "media", RESEARCHERS_ITEM)["caption"] == good["caption"]
+    assert stored(sample_collection, "interviews", "x3w3seda")["title"].startswith("Sample (fictional): Tsoi Anna")
+    assert stored(sample_collection, "interviews", "667hyfv6")["title"].startswith("Sample (fictional): Tsoi Maria")
+
+
+def test_unknown_ids_columns_and_cells_of_the_other_kind_are_reported(app, sample_collection):
+    rows = rows_of(sheet(app))
+    columns = list(rows[0])
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(rows, [*columns, "titel"]))
+        assert [(p.row, p.column) for p in plan.every_problem()] == [(1, "titel")] and plan.rows == []
+        only = [{"kind": "interviews", "id": "zzzzzzzz", "version": "x", "title": "Who?"}]
+        only.append({"kind": "records", "id": PUBLIC_INTERVIEW, "version": "x", "title": "What?"})
+        item = row_for(rows, RESEARCHERS_ITEM)
+        only.append({"kind": "media", "id": RESEARCHERS_ITEM, "version": item["version"], "title": item["title"]})
+        plan = services().spreadsheets.plan_import(written(only, ["kind", "id", "version", "title", "keywords"]))
+        assert [(p.row, p.column) for p in plan.every_problem()] == [(2, "id"), (3, "kind")]
+        only[2]["keywords"] = "tools"
+        plan = services().spreadsheets.plan_import(written(only, ["kind", "id", "version", "title", "keywords"]))
+        assert (4, "keywords") in [(p.row, p.column) for p in plan.every_problem()]
+        assert services().spreadsheets.plan_import(b"kind,id\r\n").problems[0].column == "version"
+        assert services().spreadsheets.plan_import(b"\xff\xfe k").problems[0].row == 1
+
+
+def test_a_partial_sheet_changes_only_its_columns(app, sample_collection):
+    row = row_for(rows_of(sheet(app)), PUBLIC_INTERVIEW)
+    partial = [{"kind": "interviews", "id": PUBLIC_INTERVIEW, "version": row["version"], "surnames": "Kim; Tsoi; Li"}]
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(partial))
+        assert [r.changes for r in plan.rows] == [{"surnames": ("Kim; Tsoi", "Kim; Tsoi; Li")}]
+        services().spreadsheets.apply_import(plan, "historian")
+    record = stored(sample_collection, "interviews", PUBLIC_INTERVIEW)
+    assert record["surnames"] == ["Kim", "Tsoi", "Li"] and record["title"] == row["title"]
+
+
+def test_bulk_change_previews_then_applies_one_version_per_record(app, sample_collection, client):
+    refs = [f"interviews/{PUBLIC_INTERVIEW}", "interviews/x3w3seda", "media/5t10wwwf"]
+    assert client.get(f"/interviews/{PUBLIC_INTERVIEW}").status_code == 200
+    with app.app_context():
+        preview = services().spreadsheets.bulk_preview(refs, "access", "staff")
+        assert [(b.ref, b.changes) for b in preview] == [(ref, {"access": ("public", "staff")}) for ref in refs]
+        versions = {b.ref: b.version for b in preview}
+        assert stored(sample_collection, "interviews", PUBLIC_INTERVIEW)["access"] == "public"  # a preview writes not
+        edit_interview(app, sample_collection, "x3w3seda", rights="Changed after the preview")
+        done = services().spreadsheets.bulk_apply(refs, "access", "staff", versions, "historian")
+        assert [(b.ref, b.done) for b in done] == [(refs[0], True), (refs[1], False), (refs[2], True)]
+        assert "setup" in str(done[1].problem)
+        hits = app.extensions["search"].query("Pavel", {}, access.Reader(), 1).hits
+        assert PUBLIC_INTERVIEW not in [h.id for h in hits]
+    assert client.get(f"/interviews/{PUBLIC_INTERVIEW}").status_code == 404
+    assert client.get("/media/5t10wwwf").status_code == 404
+    for kind, record_id in (("interviews", PUBLIC_INTERVIEW), ("media", "5t10wwwf")):
+        assert len(sample_collection.history(kind, record_id, spreadsheets.FILES[kind])) == 1
+        lines = [e for e in audit.entries(sample_collection.root) if e.record == f"{kind}/{record_id}"]
+        assert lines[-1].action == "bulk-edited"
+
+
+def test_bulk_additions_skip_what_is_there_and_say_what_cannot_be(app, sample_collection):
+    refs = [f"interviews/{PUBLIC_INTERVIEW}", "media/2kfh28sh"]
+    with app.app_context():
+        place = services().spreadsheets.bulk_preview(refs, "add_place", "Ushtobe")
+        assert [b.changes for b in place] == [{}, {}]  # both already name Ushtobe
+        place = services().spreadsheets.bulk_preview(refs, "add_place", "Tashkent")
+        assert place[0].changes["villages"][1].endswith("; Tashkent [tashkent]")
+        assert place[1].changes == {"places": ("Ushtobe [ushtobe]", "Ushtobe [ushtobe]; Tashkent [tashkent]")}
+        surname = services().spreadsheets.bulk_preview(refs, "add_surname", "kim")
+        assert surname[0].changes == {} and surname[1].changes == {"surnames": ("Tsoi", "Tsoi; kim")}
+        event = services().spreadsheets.bulk_preview(refs, "add_event", "arrival-ushtobe-1937")
+        assert event[0].problem is not None and event[1].changes == {}
+        wrong = services().spreadsheets.bulk_preview(refs, "embargo_until", "soon")
+        assert all(b.problem is not None and not b.changes for b in wrong)
+        nowhere = services().spreadsheets.bulk_preview(refs, "add_place", "Atlantis")
+        assert all("Atlantis" in str(b.problem) for b in nowhere)
+        collection_ = services().spreadsheets.bulk_preview(refs, "collection", "Family papers")
+        assert collection_[0].changes and collection_[1].problem is not None
