@@ -218,3 +218,29 @@ def test_bulk_additions_skip_what_is_there_and_say_what_cannot_be(app, sample_co
         assert all("Atlantis" in str(b.problem) for b in nowhere)
         collection_ = services().spreadsheets.bulk_preview(refs, "collection", "Family papers")
         assert collection_[0].changes and collection_[1].problem is not None
+
+
+def test_the_command_line_exports_checks_and_applies(app, sample_collection, runner, tmp_path):
+    result = runner("export", "csv")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == sheet(app).encode("utf-8")
+    out = tmp_path / "sheet.csv"
+    assert runner("export", "csv", "--out", str(out)).exit_code == 0
+    assert out.read_bytes() == result.stdout_bytes
+    unchanged = runner("import", "csv", str(out), "--dry-run")
+    assert unchanged.exit_code == 0 and "0 records would change" in unchanged.output
+    rows = rows_of(out.read_text("utf-8"))
+    row_for(rows, PUBLIC_INTERVIEW)["date"] = "2018-10-21"
+    row_for(rows, "x3w3seda")["access"] = "everyone"
+    out.write_bytes(written(rows))
+    dry = runner("import", "csv", str(out), "--dry-run")
+    assert dry.exit_code == 1
+    assert f"interviews/{PUBLIC_INTERVIEW} (row 3):\n  date: 2018-10 -> 2018-10-21\n" in dry.output
+    assert 'row 6, column access: "everyone" is not an access level' in dry.output
+    assert stored(sample_collection, "interviews", PUBLIC_INTERVIEW)["date"] == "2018-10"
+    applied = runner("import", "csv", str(out), "--apply", "--author", "Helen Nam")
+    assert applied.exit_code == 1 and "1 records changed." in applied.output
+    assert stored(sample_collection, "interviews", PUBLIC_INTERVIEW)["date"] == "2018-10-21"
+    assert stored(sample_collection, "interviews", "x3w3seda")["access"] == "public"
+    again = runner("import", "csv", str(out), "--apply")
+    assert "version" in again.output and stored(sample_collection, "interviews", "x3w3seda")["access"] == "public"
