@@ -329,8 +329,10 @@ class Spreadsheets:
                 entry.done = True
         return planned
 
-    def records(self, filters: spreadsheets.Filters, sort: str) -> list[spreadsheets.Listed]:
-        return spreadsheets.chosen(spreadsheets.listed(self.collection), filters, sort)
+    def records(self, filters: spreadsheets.Filters, sort: str) -> tuple[list[spreadsheets.Listed], list[str]]:
+        """The staff list: the records that pass the filters, sorted, and every collection named (for its filter)."""
+        every = spreadsheets.listed(self.collection)
+        return spreadsheets.chosen(every, filters, sort), sorted({r.collection for r in every if r.collection})
 
     def _edit(self, kind: str, record_id: str, raw: dict, author: str, version: str, action: str) -> None:
         if kind == "interviews":

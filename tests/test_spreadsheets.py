@@ -39,9 +39,9 @@ def stored(collection, kind: str, record_id: str) -> dict:
     return json.loads(collection.read(kind, record_id, spreadsheets.FILES[kind]).data)
 
 
-def edit_interview(app, collection, interview_id: str, **changes) -> None:
+def edit_interview(app, store, interview_id: str, **changes) -> None:
     with app.app_context():
-        current = collection.read("interviews", interview_id, "interview.json")
+        current = store.read("interviews", interview_id, "interview.json")
         services().interviews.edit(interview_id, {**current.json(), **changes}, "setup", current.version)
 
 
@@ -244,3 +244,122 @@ def test_the_command_line_exports_checks_and_applies(app, sample_collection, run
     assert stored(sample_collection, "interviews", "x3w3seda")["access"] == "public"
     again = runner("import", "csv", str(out), "--apply")
     assert "version" in again.output and stored(sample_collection, "interviews", "x3w3seda")["access"] == "public"
+
+
+def test_the_staff_list_is_for_staff_alone(app, sample_collection, client, auth):
+    for path in ("/records/", "/records/export.csv"):
+        assert client.get(path).status_code == 404
+    assert client.post("/records/bulk", data={"ref": [f"interviews/{PUBLIC_INTERVIEW}"]}).status_code in (400, 404)
+    auth.login("researcher")
+    for path in ("/records/", "/records/export.csv"):
+        assert client.get(path).status_code == 404
+    assert "Records" not in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("historian")
+    page = client.get("/records/")
+    assert page.status_code == 200 and 'href="/records/"' in client.get("/").get_data(as_text=True)
+    download = client.get("/records/export.csv")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert download.data == sheet(app).encode("utf-8")
+
+
+def listed_titles(client, query: str = "") -> list[str]:
+    import re
+
+    html = client.get(f"/records/{query}").get_data(as_text=True)
+    return re.findall(r'<input type="checkbox" name="ref" value="([^"]+)"', html)
+
+
+def test_the_staff_list_filters_sorts_and_pages(app, sample_collection, client, auth):
+    auth.login("historian")
+    everything = listed_titles(client)
+    assert len(everything) == 8 and f"media/{RESEARCHERS_ITEM}" in everything
+    assert listed_titles(client, "?access=researchers") == [f"media/{RESEARCHERS_ITEM}", "interviews/0ayd1wnd"]
+    assert listed_titles(client, "?review=1") == [] and listed_titles(client, "?deleted=1") == []
+    edit_interview(app, sample_collection, "x3w3seda", collection="Family papers")
+    assert listed_titles(client, "?collection=Family+papers") == ["interviews/x3w3seda"]
+    assert listed_titles(client, "?sort=changed")[0] == "interviews/x3w3seda"
+    assert listed_titles(client, "?sort=date") == [
+        "media/2kfh28sh",
+        "media/5t10wwwf",
+        f"media/{RESEARCHERS_ITEM}",
+        "interviews/0ayd1wnd",
+        "interviews/667hyfv6",
+        f"interviews/{PUBLIC_INTERVIEW}",
+        "interviews/x3w3seda",
+        "interviews/svqc7aeb",
+    ]
+    with app.app_context():
+        notes = services().annotations
+        notes.create("0ayd1wnd", 0, 10, notes.bodies({}, [], "private", redact=True), "historian")
+        notes.create(PUBLIC_INTERVIEW, 0, 10, notes.bodies({}, ["first words"], ""), "historian")
+        version = sample_collection.read("interviews", PUBLIC_INTERVIEW, "segments.json").version
+        first = sample_collection.read("interviews", PUBLIC_INTERVIEW, "segments.json").json()[0]["n"]
+        services().transcripts.correct_segment(PUBLIC_INTERVIEW, first, "Entirely other words.", "historian", version)
+    assert listed_titles(client, "?redacted=1") == ["interviews/0ayd1wnd"]
+    assert listed_titles(client, "?review=1") == [f"interviews/{PUBLIC_INTERVIEW}"]
+    assert listed_titles(client, "?review=1&access=staff") == []
+    for n in range(30):
+        sample_collection.create("media", {"item.json": json.dumps({"title": f"Extra {n:02d}"}).encode()}, "setup")
+    first = client.get("/records/?size=25&sort=title")
+    assert len(listed_titles(client, "?size=25")) == 25 and len(listed_titles(client, "?size=25&page=2")) == 13
+    assert 'rel="next"' in first.headers["Link"] and "size=25" in first.headers["Link"]
+    assert len(listed_titles(client, "?size=50")) == 38
+
+
+def test_bulk_change_through_the_pages_without_script(app, sample_collection, client, auth):
+    from tests.conftest import csrf_token
+
+    auth.login("historian")
+    token = csrf_token(client.get("/records/"))
+    refs = [f"interviews/{PUBLIC_INTERVIEW}", "media/5t10wwwf"]
+    preview = client.post(
+        "/records/bulk", data={"csrf_token": token, "ref": refs, "change": "access", "value": "staff", "preview": "1"}
+    )
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and html.count("<del>public</del> → <ins>staff</ins>") == 2
+    assert stored(sample_collection, "interviews", PUBLIC_INTERVIEW)["access"] == "public"
+    import re
+
+    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    import html as markup
+
+    done = client.post(
+        "/records/bulk",
+        data={
+            "csrf_token": token,
+            "ref": refs,
+            "change": "access",
+            "value": "staff",
+            "versions": markup.unescape(versions),
+            "apply": "1",
+        },
+    )
+    assert done.status_code == 200 and "2 records changed." in done.get_data(as_text=True)
+    assert stored(sample_collection, "interviews", PUBLIC_INTERVIEW)["access"] == "staff"
+    auth.logout()
+    assert client.get(f"/interviews/{PUBLIC_INTERVIEW}").status_code == 404
+    assert PUBLIC_INTERVIEW not in client.get("/search?q=Pavel").get_data(as_text=True)
+
+
+def test_deleted_records_are_listed_only_when_asked_and_never_exported_or_changed(app, sample_collection, client, auth):
+    deleted = {"time": "2026-12-01T10:00:00.000000Z", "author": "admin", "reason": ""}
+    gone = sample_collection.create(
+        "media", {"item.json": json.dumps({"title": "Gone", "access": "public", "deleted": deleted}).encode()}, "setup"
+    )
+    family = {"title": "A family photo", "access": "family", "contribution": "7k2m9qax"}
+    given = sample_collection.create("media", {"item.json": json.dumps(family).encode()}, "setup")
+    auth.login("historian")
+    assert f"media/{gone}" not in listed_titles(client)
+    assert listed_titles(client, "?deleted=1") == [f"media/{gone}"]
+    assert listed_titles(client, "?contributed=1") == [f"media/{given}"]
+    assert f",{gone}," not in sheet(app)
+    version = sample_collection.read("media", gone, "item.json").version
+    row = [{"kind": "media", "id": gone, "version": version, "title": "Back again"}]
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(row))
+        assert [(p.row, p.column) for p in plan.every_problem()] == [(2, "id")]
+        [refused] = services().spreadsheets.bulk_apply([f"media/{gone}"], "access", "staff", {}, "historian")
+        assert refused.problem is not None and not refused.done
+    assert stored(sample_collection, "media", gone)["title"] == "Gone"

@@ -28,6 +28,7 @@ from . import (
     oai,
     problems,
     public,
+    records,
     search,
     segment_index,
     vocab,
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(jobs.bp)
+    app.register_blueprint(records.bp)
     app.register_blueprint(oai.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
