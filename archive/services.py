@@ -281,11 +281,15 @@ class Contributions:
 
 class Spreadsheets:
     """The CSV sheet of every record, corrections taken back from it, bulk changes, and the staff's list of records
-    (spreadsheets.py): every write goes through the interviews' and items' own edits (one version per record, the
-    index updated), with the action the audit log names."""
+    (spreadsheets.py). Each changed record is written once by the same edit as a form's (interviews.edit,
+    media.edit: the one validator, the version read, the action the audit log names), and the index is brought up
+    to date for the written records in batches (one index commit per batch, not per record: a sheet may change
+    thousands)."""
 
-    def __init__(self, collection: Collection, interviews: Interviews, items: Media):
-        self.collection, self.interviews, self.items = collection, interviews, items
+    BATCH = 100
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
 
     def export(self, out: TextIO) -> int:
         """Write the sheet to a text stream; return how many records it holds."""
@@ -299,6 +303,7 @@ class Spreadsheets:
         """Write each changed row that has no problem (once, with the version of the row); a record changed since
         is refused as stale, the others written."""
         done = spreadsheets.Applied()
+        pending: list[str] = []
         for row in plan.changing():
             try:
                 self._edit(row.kind, row.id, row.raw or {}, author, row.version, "imported-csv")
@@ -306,6 +311,9 @@ class Spreadsheets:
                 done.problems.append(spreadsheets.Problem(row.number, error.field or "version", error.message))
             else:
                 done.written.append(row.ref)
+                pending.append(row.ref)
+                self._index(pending)
+        self._index(pending, every=True)
         return done
 
     def bulk_preview(self, refs: Iterable[str], change: str, value: str) -> list[spreadsheets.Bulk]:
@@ -317,6 +325,7 @@ class Spreadsheets:
         """Apply a previewed change: each record once, refused where it changed since its `versions` (as previewed);
         a record's problem stops only that record."""
         planned = spreadsheets.bulk_plan(self.collection, refs, change, value)
+        pending: list[str] = []
         for entry in planned:
             if entry.problem is not None or not entry.changes:
                 continue
@@ -327,6 +336,9 @@ class Spreadsheets:
                 entry.problem = error.message
             else:
                 entry.done = True
+                pending.append(entry.ref)
+                self._index(pending)
+        self._index(pending, every=True)
         return planned
 
     def records(self, filters: spreadsheets.Filters, sort: str) -> tuple[list[spreadsheets.Listed], list[str]]:
@@ -336,9 +348,15 @@ class Spreadsheets:
 
     def _edit(self, kind: str, record_id: str, raw: dict, author: str, version: str, action: str) -> None:
         if kind == "interviews":
-            self.interviews.edit(record_id, raw, author, version, action)
+            interviews.edit(self.collection, record_id, raw, vocab.gazetteer(self.collection), author, version, action)
         else:
-            self.items.edit(record_id, raw, author, version, action)
+            media.edit(self.collection, record_id, raw, author, version, action)
+
+    def _index(self, pending: list[str], every: bool = False) -> None:
+        """Index the written records once a batch is full (or, at the end, whatever is left)."""
+        if pending and (every or len(pending) >= self.BATCH):
+            self.indexer.updated(*(ref.removeprefix("interviews/") for ref in pending))
+            pending.clear()
 
 
 @dataclass(frozen=True)
@@ -383,7 +401,7 @@ class Services:
             contributions=Contributions(collection, indexer, limits, ingest, items),
             about=About(collection),
             recordings=recordings,
-            spreadsheets=Spreadsheets(collection, Interviews(collection, indexer), items),
+            spreadsheets=Spreadsheets(collection, indexer),
         )
 
 

@@ -401,6 +401,11 @@ def _plan_row(collection, gazetteer, number: int, columns: list[str], values: li
             row.problems.append(Problem(number, column, what))
     if row.problems:
         return row
+    narrators = sum(1 for c in given if _NARRATOR_RE.fullmatch(c) and not c.endswith("other_forms"))
+    extra = [c[6:] for c in given if c.startswith("extra.")]
+    now = cells(kind, stored.record, narrators, extra)
+    if all(cell == now.get(column, "") for column, cell in given.items() if column not in HEAD):
+        return row  # every cell as the export wrote it: nothing to check, nothing to write
     raw, errors = _raw(stored.record, kind, given, gazetteer)
     after, more = _checked(collection, gazetteer, stored, raw)
     errors.update(more)
@@ -452,15 +457,17 @@ def _raw(record: dict, kind: str, given: Mapping[str, str], gazetteer) -> tuple[
                 consent[column[8:]] = cell
         except SheetError as error:
             errors[column] = error.args[0]
-    if narrators:
-        people = []
-        for n in sorted(narrators):
-            person = narrators[n]
-            if person.get("name"):
-                people.append({"name": person["name"], "other_forms": person.get("other_forms", [])})
-            elif person.get("other_forms"):
+    if narrators:  # the narrators the sheet names by position, the others as stored
+        people = [dict(p) for p in record.get("narrators") or [] if isinstance(p, dict)]
+        people += [{} for _ in range(max(narrators) - len(people))]
+        for n, given_parts in narrators.items():
+            people[n - 1].update(given_parts)
+        for n, person in enumerate(people, 1):
+            if not person.get("name") and person.get("other_forms"):
                 errors[f"narrator.{n}"] = N_("other forms of a name need the name itself")
-        raw["narrators"] = people
+        raw["narrators"] = [
+            {"name": p["name"], "other_forms": p.get("other_forms", [])} for p in people if p.get("name")
+        ]
     raw["extra"] = extra
     return raw, errors
 

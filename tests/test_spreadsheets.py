@@ -363,3 +363,35 @@ def test_deleted_records_are_listed_only_when_asked_and_never_exported_or_change
         [refused] = services().spreadsheets.bulk_apply([f"media/{gone}"], "access", "staff", {}, "historian")
         assert refused.problem is not None and not refused.done
     assert stored(sample_collection, "media", gone)["title"] == "Gone"
+
+
+def test_narrators_are_changed_by_position_and_the_others_kept(app, sample_collection):
+    edit_interview(
+        app,
+        sample_collection,
+        PUBLIC_INTERVIEW,
+        narrators=[{"name": "Pavel Kim", "other_forms": ["Ким Павел"]}, {"name": "Ли Ирина", "other_forms": []}],
+    )
+    row = row_for(rows_of(sheet(app)), PUBLIC_INTERVIEW)
+    assert (row["narrator.2"], row["narrator.2.other_forms"]) == ("Ли Ирина", "")
+    partial = [
+        {
+            "kind": "interviews",
+            "id": PUBLIC_INTERVIEW,
+            "version": row["version"],
+            "narrator.1.other_forms": "Ким Павел; 김 파벨",
+        }
+    ]
+    with app.app_context():
+        plan = services().spreadsheets.plan_import(written(partial))
+        assert [r.changes for r in plan.rows] == [{"narrator.1.other_forms": ("Ким Павел", "Ким Павел; 김 파벨")}]
+        services().spreadsheets.apply_import(plan, "historian")
+        record = stored(sample_collection, "interviews", PUBLIC_INTERVIEW)
+        assert [n["name"] for n in record["narrators"]] == ["Pavel Kim", "Ли Ирина"]
+        version = sample_collection.read("interviews", PUBLIC_INTERVIEW, "interview.json").version
+        cleared = [{"kind": "interviews", "id": PUBLIC_INTERVIEW, "version": version, "narrator.2": ""}]
+        plan = services().spreadsheets.plan_import(written(cleared))
+        assert plan.rows[0].changes == {"narrator.2": ("Ли Ирина", "")}
+        orphan = [{**cleared[0], "narrator.2.other_forms": "Lee Irina"}]
+        problems = services().spreadsheets.plan_import(written(orphan)).every_problem()
+        assert [(p.row, p.column) for p in problems] == [(2, "narrator.2")]
