@@ -76,14 +76,11 @@ class Interviews:
     def __init__(self, collection: Collection, indexer: Indexer):
         self.collection, self.indexer = collection, indexer
 
-    def edit(
-        self, interview_id: str, raw: Mapping, author: str, version: str, action: str = "edited"
-    ) -> interviews.Interview:
+    def edit(self, interview_id: str, raw: Mapping, author: str, version: str) -> interviews.Interview:
         """Replace the description with `raw` (every field the editor keeps; the ingest's and the system's own
-        fields stay); `version` is the interview.json read, so a stale edit is refused naming who changed it;
-        `action` is what the audit log calls the change ("edited", "imported-csv", "bulk-edited")."""
+        fields stay); `version` is the interview.json read, so a stale edit is refused naming who changed it."""
         edited = interviews.edit(
-            self.collection, interview_id, dict(raw), vocab.gazetteer(self.collection), author, version, action
+            self.collection, interview_id, dict(raw), vocab.gazetteer(self.collection), author, version
         )
         self.indexer.updated(interview_id)
         return edited
@@ -221,8 +218,8 @@ class Media:
         """An ingester for one batch of images by one author."""
         return media.MediaIngester(self.collection, self.limits, author, self.indexer)
 
-    def edit(self, item_id: str, raw: Mapping, author: str, version: str, action: str = "edited") -> media.Item:
-        item = media.edit(self.collection, item_id, raw, author, version, action)
+    def edit(self, item_id: str, raw: Mapping, author: str, version: str) -> media.Item:
+        item = media.edit(self.collection, item_id, raw, author, version)
         self.indexer.updated(item.ref)
         return item
 
