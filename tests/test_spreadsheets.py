@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from conftest import csrf_token
 
 from archive import access, audit, spreadsheets
 from archive.services import services
@@ -249,11 +250,14 @@ def test_the_command_line_exports_checks_and_applies(app, sample_collection, run
 def test_the_staff_list_is_for_staff_alone(app, sample_collection, client, auth):
     for path in ("/records/", "/records/export.csv"):
         assert client.get(path).status_code == 404
-    assert client.post("/records/bulk", data={"ref": [f"interviews/{PUBLIC_INTERVIEW}"]}).status_code in (400, 404)
+    token = csrf_token(client.get("/auth/signin"))
+    asked = {"csrf_token": token, "ref": [f"interviews/{PUBLIC_INTERVIEW}"], "change": "access", "value": "staff"}
+    assert client.post("/records/bulk", data={**asked, "preview": "1"}).status_code == 404
     auth.login("researcher")
     for path in ("/records/", "/records/export.csv"):
         assert client.get(path).status_code == 404
     assert "Records" not in client.get("/").get_data(as_text=True)
+    assert client.post("/records/bulk", data={**asked, "csrf_token": csrf_token(client.get("/"))}).status_code == 404
     auth.logout()
     auth.login("historian")
     page = client.get("/records/")
@@ -309,8 +313,6 @@ def test_the_staff_list_filters_sorts_and_pages(app, sample_collection, client, 
 
 
 def test_bulk_change_through_the_pages_without_script(app, sample_collection, client, auth):
-    from tests.conftest import csrf_token
-
     auth.login("historian")
     token = csrf_token(client.get("/records/"))
     refs = [f"interviews/{PUBLIC_INTERVIEW}", "media/5t10wwwf"]
