@@ -15,7 +15,8 @@ How a cell is written:
 - narrators take two columns each, `narrator.1` and `narrator.1.other_forms` (a list), as many as the record with
   the most narrators needs;
 - consent is `consent.release`, `consent.scope`, `consent.date`, `consent.living_named` (yes / no / empty);
-- a duration is h:mm:ss; an extra field that is not text is written as JSON.
+- a duration is h:mm:ss; an extra field that is not text is written as JSON;
+- a cell that would begin like a formula (=, +, -, @) is written after an apostrophe, which an import takes off.
 
 An import (`plan`) reads a sheet with any subset of these columns (`kind`, `id` and `version` are needed): a field
 whose column is absent stays as it is. Each row is checked whole through the same validator as every other edit;
@@ -121,6 +122,21 @@ def split(cell: str) -> list[str]:
             current.append(char)
     items.append("".join(current))
     return [item.strip() for item in items if item.strip()]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def guard(cell: str) -> str:
+    """A cell as the file holds it: one beginning like a formula (=, +, -, @, a tab or a carriage return) is written
+    after an apostrophe, so that a spreadsheet program shows it as text and never runs it (a description may come
+    from anyone: OWASP's "CSV injection"); one beginning with an apostrophe gets another, so that `unguard` is exact."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def unguard(cell: str) -> str:
+    """A cell's value: the apostrophe `guard` put before it taken off (a spreadsheet program may have done so)."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def linked(name: str, entry_id: str | None) -> str:
@@ -244,7 +260,7 @@ def export(collection: Collection, out: io.TextIOBase) -> int:
     writer.writerow(columns)
     for r in records:
         row = cells(r.kind, r.record, narrators, extra)
-        writer.writerow([r.kind, r.id, r.version, *(row.get(c, "") for c in columns[3:])])
+        writer.writerow([r.kind, r.id, r.version, *(guard(row.get(c, "")) for c in columns[3:])])
     return len(records)
 
 
@@ -362,7 +378,7 @@ def plan(collection: Collection, source: bytes | str | Path) -> Plan:
 def _plan_row(collection, gazetteer, number: int, columns: list[str], values: list[str], seen: dict) -> Row:
     if len(values) > len(columns):
         return Row(number, "", "", "", problems=[Problem(number, None, N_("this row has more cells than columns"))])
-    given = dict(zip(columns, values, strict=False))
+    given = {c: v if c in HEAD else unguard(v) for c, v in zip(columns, values, strict=False)}
     kind, record_id, version = (given.get(c, "").strip() for c in HEAD)
     row = Row(number, kind, record_id, version)
     if kind not in FILES:

@@ -85,6 +85,22 @@ def test_export_then_unchanged_import_then_export_gives_the_same_bytes(app, awkw
     assert stored(awkward, "interviews", PUBLIC_INTERVIEW)["keywords"][0] == "rice; millet"
 
 
+def test_cells_that_look_like_formulas_are_written_as_text_and_read_back_whole(app, sample_collection):
+    edit_interview(app, sample_collection, PUBLIC_INTERVIEW, title='=HYPERLINK("http://x")', accession="'quoted")
+    first = sheet(app)
+    row = row_for(rows_of(first), PUBLIC_INTERVIEW)
+    assert row["title"] == '\'=HYPERLINK("http://x")' and row["accession"] == "''quoted"
+    with app.app_context():
+        assert services().spreadsheets.plan_import(first.encode("utf-8")).changing() == []
+        row["title"] = '=HYPERLINK("http://x") and more'  # as a spreadsheet program saves it: no apostrophe
+        row["accession"] = "'quoted"
+        plan = services().spreadsheets.plan_import(written([row]))
+        assert plan.rows[0].changes == {
+            "title": ('=HYPERLINK("http://x")', row["title"]),
+            "accession": ("'quoted", "quoted"),
+        }
+
+
 def test_list_cells_split_only_at_unescaped_semicolons():
     assert spreadsheets.split("a\\; b; c\\\\; d;; ") == ["a; b", "c\\", "d"]
     items = ["x;y", "back\\", "Ушто́бе", "우슈토베"]
