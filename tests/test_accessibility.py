@@ -46,6 +46,7 @@ STAFF_PAGES = {
     "times": "/interviews/x3w3seda/times",  # a partly timed transcript's passages, one time field each
     "spellings": "/vocab/surnames",
     "jobs": "/jobs/",
+    "records": "/records/?size=25",  # the staff list: filters, a table of tick boxes, the bulk change
 }
 
 # Every element the keyboard can reach, for the focus check.
