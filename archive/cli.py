@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import sys
@@ -674,6 +675,75 @@ def migrate(dry_run: bool, author: str | None) -> None:
             f"{len(refused)} record{'' if len(refused) == 1 else 's'} refused, left as they are:"
             f" {', '.join(o.ref for o in refused)}"
         )
+
+
+# --- the CSV sheet of every record (issue 16, "csv") ------------------------------------------------------------
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Write the archive's records out."""
+
+
+@export_group.command("csv")
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="File to write (default: stdout)."
+)
+def export_csv(out: Path | None) -> None:
+    """Write every interview and item (deleted ones left out) as one CSV sheet: UTF-8 with a BOM, CRLF lines."""
+    services = _app().extensions["services"]
+    if out is None:
+        text = io.StringIO(newline="")
+        services.spreadsheets.export(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.getvalue().encode("utf-8"))  # the bytes as written: BOM and CRLF kept
+        sys.stdout.buffer.flush()
+        return
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        count = services.spreadsheets.export(f)
+    click.echo(f"Wrote {count} records to {out}.", err=True)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Take corrections back into the archive's records."""
+
+
+@import_group.command("csv")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--dry-run/--apply", "dry_run", default=True, help="Only say what would change (the default), or write it."
+)
+@click.option("--author", default=None, help="Name recorded with the change (default: your login name).")
+def import_csv(source: Path, dry_run: bool, author: str | None) -> None:
+    """Check a CSV sheet (as `archive export csv` writes it) and say per record what would change; with --apply,
+    write the rows that have no problem. Exit status 1 if any row has a problem."""
+    import getpass
+
+    services = _app().extensions["services"]
+    plan = services.spreadsheets.plan_import(source)
+    for row in plan.changing():
+        click.echo(f"{row.ref} (row {row.number}):")
+        for column, (before, after) in row.changes.items():
+            click.echo(f"  {column}: {_cell(before)} -> {_cell(after)}")
+    problems = plan.every_problem()
+    if not dry_run:
+        done = services.spreadsheets.apply_import(plan, author or getpass.getuser())
+        problems += done.problems
+        click.echo(f"{len(done.written)} records changed.")
+    elif not problems:
+        click.echo(f"{len(plan.changing())} records would change; nothing was written (--apply writes them).")
+    for problem in problems:
+        where = f"row {problem.row}" + (f", column {problem.column}" if problem.column else "")
+        click.echo(f"{where}: {' '.join(str(problem.message).split())}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problems; nothing was written from those rows.", err=True)
+        sys.exit(1)
+
+
+def _cell(value: str) -> str:
+    """A cell on one line: empty said so, newlines shown as \\n."""
+    return value.replace("\n", "\\n") if value else "(empty)"
 
 
 def main() -> None:

@@ -295,8 +295,9 @@ class MediaIngester:
         return Outcome(name, "ingested", item_id, notes=notes, kind="media")
 
 
-def edit(collection: Collection, item_id: str, raw: Mapping, author: str, version: str) -> Item:
-    """Change an item's description; the file, its technical metadata and derivatives stay as they are."""
+def edit(collection: Collection, item_id: str, raw: Mapping, author: str, version: str, action: str = "edited") -> Item:
+    """Change an item's description; the file, its technical metadata and derivatives stay as they are. `action`
+    is what the audit log calls the change."""
     item = load(collection, item_id)
     # not the form's to change: the contribution, the withdrawal, the deletion (tombstones.py)
     kept = {k: item.record[k] for k in ("contribution", "withdrawn", "deleted") if k in item.record}
@@ -304,7 +305,7 @@ def edit(collection: Collection, item_id: str, raw: Mapping, author: str, versio
     for name in ("source", "technical", "pages", "derived"):
         if name in item.record:
             record[name] = item.record[name]
-    collection.write("media", item_id, {"item.json": _json(record)}, author, {"item.json": version})
+    collection.write("media", item_id, {"item.json": _json(record)}, author, {"item.json": version}, action=action)
     return load(collection, item_id)
 
 

@@ -283,7 +283,7 @@ def edtf_date(value) -> str:
     if not text:
         return ""
     try:
-        parse_edtf(text)
+        parsed_edtf(text)  # cached: a sheet or a bulk change checks the same dates again and again
     except EDTFParseException:
         raise ValueError(
             Message(

@@ -47,6 +47,7 @@ STAFF_PAGES = {
     "spellings": "/vocab/surnames",
     "jobs": "/jobs/",
     "delete": "/interviews/1s12p03r/delete",  # the confirmation of a deletion, with its reason (issue 16)
+    "records": "/records/?size=25",  # the staff list: filters, a table of tick boxes, the bulk change
 }
 
 # Every element the keyboard can reach, for the focus check.

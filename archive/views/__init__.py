@@ -30,6 +30,7 @@ from . import (
     oai,
     problems,
     public,
+    records,
     search,
     segment_index,
     tombstones,
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(jobs.bp)
+    app.register_blueprint(records.bp)
     app.register_blueprint(oai.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(tombstones.bp)
