@@ -62,7 +62,8 @@ def edit(
             {
                 "schema": Message(
                     N_(
-                        "this record follows schema {schema}, newer than this archive's {current}: upgrade the archive to change it"
+                        "this record follows schema {schema}, newer than this archive's {current}: upgrade the "
+                        "archive to change it"
                     ),
                     schema=schema,
                     current=metadata.SCHEMA,
