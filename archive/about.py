@@ -177,7 +177,7 @@ def save(collection: Collection, data: dict, author: str, version: str) -> About
     if not version:
         collection.create("about", {FILE: body}, author, name=FOLDER)
     else:
-        collection.write("about", FOLDER, {FILE: body}, author, {FILE: version})
+        collection.write("about", FOLDER, {FILE: body}, author, {FILE: version}, action="edited")
     return load(collection)
 
 

@@ -390,7 +390,13 @@ def _segments(collection: Collection, interview_id: str) -> list[dict]:
     return segments
 
 
-def _change(collection: Collection, interview_id: str, author: str, apply: Callable[[list[dict], list[dict]], object]):
+def _change(
+    collection: Collection,
+    interview_id: str,
+    author: str,
+    apply: Callable[[list[dict], list[dict]], object],
+    action: str,
+):
     """Apply a change to the annotations as they are at this moment (with the transcript as it is), under the
     folder's lock, so that writers at the same time all keep their work."""
     result = {}
@@ -401,7 +407,7 @@ def _change(collection: Collection, interview_id: str, author: str, apply: Calla
         result["value"] = apply(document["first"]["items"], segments)
         return {FILE: dump(document)}
 
-    collection.update("interviews", interview_id, [FILE, "segments.json"], change, author)
+    collection.update("interviews", interview_id, [FILE, "segments.json"], change, author, action=action)
     return result["value"]
 
 
@@ -441,7 +447,7 @@ def create(
         annotations.append(annotation)
         return annotation
 
-    return _change(collection, interview_id, author, apply)
+    return _change(collection, interview_id, author, apply, "annotation-added")
 
 
 def edit(collection: Collection, interview_id: str, annotation_id: str, expected: str, body: list, author: str) -> dict:
@@ -454,7 +460,7 @@ def edit(collection: Collection, interview_id: str, annotation_id: str, expected
         annotations[i] = changed
         return changed
 
-    return _change(collection, interview_id, author, apply)
+    return _change(collection, interview_id, author, apply, "annotation-changed")
 
 
 def delete(collection: Collection, interview_id: str, annotation_id: str, expected: str, author: str) -> None:
@@ -463,7 +469,7 @@ def delete(collection: Collection, interview_id: str, annotation_id: str, expect
     def apply(annotations: list[dict], _segments: list[dict]) -> None:
         del annotations[_find(annotations, annotation_id, expected)]
 
-    _change(collection, interview_id, author, apply)
+    _change(collection, interview_id, author, apply, "annotation-removed")
 
 
 def find(collection: Collection, interview_id: str, annotation_id: str) -> dict:
@@ -535,7 +541,7 @@ def import_collection(
                 counts["added"] += 1
         return counts
 
-    return _change(collection, interview_id, author, apply)
+    return _change(collection, interview_id, author, apply, "annotations-imported")
 
 
 def _check_kept_fields(stored: dict, label: str) -> None:

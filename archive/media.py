@@ -370,7 +370,9 @@ def derive(collection: Collection, item_id: str, limits: images.Limits, author: 
     pages = [{"width": p.width, "height": p.height} for p in processed.pages]
     if item.record.get("derived") != _settings(limits) or item.record.get("pages") != pages:
         record = {**item.record, "derived": _settings(limits), "pages": pages}
-        collection.write("media", item_id, {"item.json": _json(record)}, author, {"item.json": item.version})
+        collection.write(
+            "media", item_id, {"item.json": _json(record)}, author, {"item.json": item.version}, action="derived"
+        )
     return True
 
 

@@ -352,7 +352,7 @@ def add(collection: Collection, interview_id: str, given: list[tuple[Path | byte
     for made, (source, _name) in zip(added, given, strict=True):
         changes[made["original"]] = source
         expected[made["original"]] = None  # a new file: a part added meanwhile by someone else is a conflict
-    collection.write("interviews", interview_id, changes, author, expected)
+    collection.write("interviews", interview_id, changes, author, expected, action="added-recording")
     return added
 
 

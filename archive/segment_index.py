@@ -368,10 +368,17 @@ def save(collection: Collection, interview_id: str, raw: object, author: str, ex
     points = validate(raw, vocab.gazetteer(collection), end)
     data = encode(points)
     if expected is None:
-        collection.update("interviews", interview_id, [FILE], lambda current: {FILE: data}, author)
+        collection.update(
+            "interviews", interview_id, [FILE], lambda current: {FILE: data}, author, action="edited-index"
+        )
     else:
         collection.write(
-            "interviews", interview_id, {FILE: data}, author, {FILE: None if expected == INITIAL else expected}
+            "interviews",
+            interview_id,
+            {FILE: data},
+            author,
+            {FILE: None if expected == INITIAL else expected},
+            action="edited-index",
         )
     return Index(points, hashlib.sha256(data).hexdigest(), True)
 

@@ -349,16 +349,6 @@ class Tombstones:
     """Deleting interviews and media items as tombstones, bringing them back, purging them (tombstones.py); each
     write then takes the record out of search, or puts it back."""
 
-
-class Spreadsheets:
-    """The CSV sheet of every record, corrections taken back from it, bulk changes, and the staff's list of records
-    (spreadsheets.py). Each changed record is written once by the same edit as a form's (interviews.edit,
-    media.edit: the one validator, the version read, the action the audit log names), and the index is brought up
-    to date for the written records in batches (one index commit per batch, not per record: a sheet may change
-    thousands)."""
-
-    BATCH = 100
-
     def __init__(self, collection: Collection, indexer: Indexer):
         self.collection, self.indexer = collection, indexer
 
@@ -378,6 +368,86 @@ class Spreadsheets:
         done = tombstones.purge(self.collection, kind, record_id, author)
         self.indexer.updated(done.index_ref)
         return done
+
+
+class Spreadsheets:
+    """The CSV sheet of every record, corrections taken back from it, bulk changes, and the staff's list of records
+    (spreadsheets.py). Each changed record is written once by the same edit as a form's (interviews.edit,
+    media.edit: the one validator, the version read, the action the audit log names), and the index is brought up
+    to date for the written records in batches (one index commit per batch, not per record: a sheet may change
+    thousands)."""
+
+    BATCH = 100
+
+    def __init__(self, collection: Collection, indexer: Indexer):
+        self.collection, self.indexer = collection, indexer
+
+    def export(self, out: TextIO) -> int:
+        """Write the sheet to a text stream; return how many records it holds."""
+        return spreadsheets.export(self.collection, out)
+
+    def plan_import(self, source: bytes | str | Path) -> spreadsheets.Plan:
+        """What a sheet would change, row by row, and its problems; nothing is written."""
+        return spreadsheets.plan(self.collection, source)
+
+    def apply_import(self, plan: spreadsheets.Plan, author: str) -> spreadsheets.Applied:
+        """Write each changed row that has no problem (once, with the version of the row); a record changed since
+        is refused as stale, the others written."""
+        done = spreadsheets.Applied()
+        pending: list[str] = []
+        for row in plan.changing():
+            try:
+                self._edit(row.kind, row.id, row.raw or {}, author, row.version, "imported-csv")
+            except ArchiveError as error:
+                done.problems.append(spreadsheets.Problem(row.number, error.field or "version", error.message))
+            else:
+                done.written.append(row.ref)
+                pending.append(row.ref)
+                self._index(pending)
+        self._index(pending, every=True)
+        return done
+
+    def bulk_preview(self, refs: Iterable[str], change: str, value: str) -> list[spreadsheets.Bulk]:
+        return spreadsheets.bulk_plan(self.collection, refs, change, value)
+
+    def bulk_apply(
+        self, refs: Iterable[str], change: str, value: str, versions: Mapping[str, str], author: str
+    ) -> list[spreadsheets.Bulk]:
+        """Apply a previewed change: each record once, refused where it changed since its `versions` (as previewed);
+        a record's problem stops only that record."""
+        planned = spreadsheets.bulk_plan(self.collection, refs, change, value)
+        pending: list[str] = []
+        for entry in planned:
+            if entry.problem is not None or not entry.changes:
+                continue
+            kind, _, record_id = entry.ref.partition("/")
+            try:
+                self._edit(kind, record_id, entry.raw or {}, author, versions.get(entry.ref, ""), "bulk-edited")
+            except ArchiveError as error:
+                entry.problem = error.message
+            else:
+                entry.done = True
+                pending.append(entry.ref)
+                self._index(pending)
+        self._index(pending, every=True)
+        return planned
+
+    def records(self, filters: spreadsheets.Filters, sort: str) -> tuple[list[spreadsheets.Listed], list[str]]:
+        """The staff list: the records that pass the filters, sorted, and every collection named (for its filter)."""
+        every = spreadsheets.listed(self.collection)
+        return spreadsheets.chosen(every, filters, sort), sorted({r.collection for r in every if r.collection})
+
+    def _edit(self, kind: str, record_id: str, raw: dict, author: str, version: str, action: str) -> None:
+        if kind == "interviews":
+            interviews.edit(self.collection, record_id, raw, vocab.gazetteer(self.collection), author, version, action)
+        else:
+            media.edit(self.collection, record_id, raw, author, version, action)
+
+    def _index(self, pending: list[str], every: bool = False) -> None:
+        """Index the written records once a batch is full (or, at the end, whatever is left)."""
+        if pending and (every or len(pending) >= self.BATCH):
+            self.indexer.updated(*(ref.removeprefix("interviews/") for ref in pending))
+            pending.clear()
 
 
 class AccessRequests:

@@ -39,7 +39,7 @@ def correct_segment(
             raise TranscriptError(N_("This interview has no passage {n}."), n=n)
         return [dict(s, text=text) if s["n"] == n else s for s in old]
 
-    return _rewrite(collection, interview_id, expected, author, edit)[1]
+    return _rewrite(collection, interview_id, expected, author, edit, "corrected-transcript")[1]
 
 
 def set_times(
@@ -92,11 +92,16 @@ def set_times(
                 s["end"] = end if end is not None and end > s["start"] else None
         return new
 
-    return _rewrite(collection, interview_id, expected, author, edit)[0]
+    return _rewrite(collection, interview_id, expected, author, edit, "timed-transcript")[0]
 
 
 def _rewrite(
-    collection: Collection, interview_id: str, expected: str, author: str, edit: Callable[[list[dict]], list[dict]]
+    collection: Collection,
+    interview_id: str,
+    expected: str,
+    author: str,
+    edit: Callable[[list[dict]], list[dict]],
+    action: str,
 ) -> tuple[list[dict], list[dict]]:
     """Write the passages `edit` makes of the current ones, with the annotations re-anchored to them, in one change;
     refused when segments.json is no longer the version `expected`. Returns the passages written and the
@@ -117,7 +122,7 @@ def _rewrite(
             changes[annotations.FILE] = annotations.dump(document)
         return changes
 
-    collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author)
+    collection.update("interviews", interview_id, ["segments.json", annotations.FILE], change, author, action=action)
     return result["segments"], result["flagged"]
 
 

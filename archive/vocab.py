@@ -150,7 +150,9 @@ def save(collection: Collection, name: str, data: dict, author: str, version: st
     if not version:
         collection.create("vocab", {FILES[name]: body}, author, name=name)
         return load(collection, name).version
-    return collection.write("vocab", name, {FILES[name]: body}, author, {FILES[name]: version})[FILES[name]]
+    return collection.write(
+        "vocab", name, {FILES[name]: body}, author, {FILES[name]: version}, action="edited-vocabulary"
+    )[FILES[name]]
 
 
 def add_surname_spelling(collection: Collection, surname_id: str, spelling: str, author: str, version: str) -> str:

@@ -97,3 +97,26 @@ def test_a_deleted_record_is_read_by_nobody_and_gone_only_for_who_could_read_it(
     assert access.gone(None, public) and access.gone(staff, public)
     assert access.gone(staff, restricted) and not access.gone(None, restricted)
     assert not access.gone(None, {"access": "public"})
+
+
+def test_each_kind_of_change_to_an_interview_names_its_action(app, sample_collection):
+    from archive import interviews
+
+    interview_id = "1s12p03r"
+    with app.app_context():
+        body = services().annotations.bodies({}, [], "a note")
+        made = services().annotations.create(interview_id, 0, 10, body, "anna")
+        services().annotations.delete(interview_id, made["id"], access_version(made), "anna")
+        segments = sample_collection.read("interviews", interview_id, "segments.json")
+        first = interviews.segments(sample_collection, interview_id)[0]
+        services().transcripts.correct_segment(
+            interview_id, first["n"], first["text"] + " (sic)", "boris", segments.version
+        )
+    actions = [e.action for e in audit.entries(sample_collection.root) if e.record == f"interviews/{interview_id}"]
+    assert actions == ["annotation-added", "annotation-removed", "corrected-transcript"]
+
+
+def access_version(annotation):
+    from archive import annotations
+
+    return annotations.version(annotation)

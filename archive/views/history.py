@@ -38,6 +38,16 @@ ACTION_NAMES = {
     "access-asked": N_("Access asked for"),
     "access-granted": N_("Access granted"),
     "access-refused": N_("Access refused"),
+    "annotation-added": N_("Annotation added"),
+    "annotation-changed": N_("Annotation changed"),
+    "annotation-removed": N_("Annotation removed"),
+    "annotations-imported": N_("Annotations imported"),
+    "corrected-transcript": N_("Transcript corrected"),
+    "timed-transcript": N_("Passage times set"),
+    "edited-index": N_("Segment index edited"),
+    "added-recording": N_("Recording added"),
+    "edited-vocabulary": N_("Vocabulary edited"),
+    "derived": N_("Display copies made"),
     "": N_("Changed"),
 }
 CHANGE_NAMES = {"added": N_("added"), "changed": N_("changed"), "removed": N_("removed")}
