@@ -472,7 +472,7 @@ def _raw(record: dict, kind: str, given: Mapping[str, str], gazetteer) -> tuple[
                 consent = raw["consent"] = dict(raw.get("consent") or {})
                 consent[column[8:]] = cell
         except SheetError as error:
-            errors[column] = error.args[0]
+            errors[column] = metadata.said(error)
     if narrators:  # the narrators the sheet names by position, the others as stored
         people = [dict(p) for p in record.get("narrators") or [] if isinstance(p, dict)]
         people += [{} for _ in range(max(narrators) - len(people))]
@@ -595,7 +595,7 @@ def bulk_plan(collection: Collection, refs: Iterable[str], change: str, value: s
         try:
             raw = _bulk_raw(collection, gazetteer, stored, change, value)
         except SheetError as error:
-            entry.problem = error.args[0]
+            entry.problem = metadata.said(error)
             continue
         after, errors = _checked(collection, gazetteer, stored, raw)
         if errors:
