@@ -185,17 +185,20 @@ def can_read_history(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
-def can_read_audit(viewer: Reader | User | None) -> bool:
-    """The archive's audit log (who changed what, everywhere) is read by admins alone."""
+def is_admin(viewer: Reader | User | None) -> bool:
     user = as_reader(viewer).user
     return user is not None and user.role == "admin"
+
+
+def can_read_audit(viewer: Reader | User | None) -> bool:
+    """The archive's audit log (who changed what, everywhere) is read by admins alone."""
+    return is_admin(viewer)
 
 
 def can_back_up(viewer: Reader | User | None) -> bool:
     """Only admins make backups: a bag holds every record, restricted ones included, and the accounts' password
     hashes."""
-    user = as_reader(viewer).user
-    return user is not None and user.role == "admin"
+    return is_admin(viewer)
 
 
 def require(viewer: Reader | User | None, action: str, record: Mapping | None = None) -> None:

@@ -4,6 +4,7 @@ feed): each with when it last changed, and filtered by access.py for the reader 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import access
@@ -31,18 +32,22 @@ def utc_stamp(iso: str) -> str:
     return (iso or "1970-01-01T00:00:00")[:19] + "Z"
 
 
-def readable(collection: Collection, reader) -> list[Record]:
-    """The records this reader may see, most recently changed first."""
-    found = []
+def _stored(collection: Collection) -> Iterator[tuple[str, str, dict]]:
+    """Every interview's and item's description as stored (kind, id, record); one that cannot be read is passed by."""
     for kind, name in FILES.items():
         for folder_id in collection.ids(kind):
             try:
-                record = json.loads(collection.read(kind, folder_id, name).data)
+                yield kind, folder_id, json.loads(collection.read(kind, folder_id, name).data)
             except (CollectionError, ValueError):
                 continue
-            if not access.can_read(reader, record, f"{kind}/{folder_id}"):
-                continue
-            change = collection.last_change(kind, folder_id, name) or {}
+
+
+def readable(collection: Collection, reader) -> list[Record]:
+    """The records this reader may see, most recently changed first."""
+    found = []
+    for kind, folder_id, record in _stored(collection):
+        if access.can_read(reader, record, f"{kind}/{folder_id}"):
+            change = collection.last_change(kind, folder_id, FILES[kind]) or {}
             found.append(Record(kind, folder_id, record, change.get("time", "")))
     found.sort(key=lambda r: r.changed, reverse=True)
     return found
@@ -53,18 +58,13 @@ def removed(collection: Collection) -> list[Record]:
     harvesters and feeds: each stamped with the time of its deletion (or the day of its withdrawal), most recent
     first. Only their address and the stamp may be said of them: their description serves access questions alone."""
     found = []
-    for kind, name in FILES.items():
-        for folder_id in collection.ids(kind):
-            try:
-                record = json.loads(collection.read(kind, folder_id, name).data)
-            except (CollectionError, ValueError):
-                continue
-            if not access.was_public(record):
-                continue
-            withdrawn = record.get("withdrawn")
-            when = (record.get("deleted") or {}).get("time") or (withdrawn if isinstance(withdrawn, str) else "")
-            if len(when) == 10:  # a withdrawal keeps its day
-                when += "T00:00:00"
-            found.append(Record(kind, folder_id, record, when, removed=True))
+    for kind, folder_id, record in _stored(collection):
+        if not access.was_public(record):
+            continue
+        withdrawn = record.get("withdrawn")
+        when = (record.get("deleted") or {}).get("time") or (withdrawn if isinstance(withdrawn, str) else "")
+        if len(when) == 10:  # a withdrawal keeps its day
+            when += "T00:00:00"
+        found.append(Record(kind, folder_id, record, when, removed=True))
     found.sort(key=lambda r: r.changed, reverse=True)
     return found

@@ -5,7 +5,6 @@ audit log of the whole archive for admins. The versions and the restore are the 
 from __future__ import annotations
 
 import datetime
-import math
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 
@@ -17,7 +16,7 @@ from ..i18n import N_, sentence
 from ..i18n import translate as _
 from .forms.history import RestoreForm
 from .loaders import collection, services
-from .paging import link_header, page_number
+from .paging import link_header, page_of
 
 bp = Blueprint("history", __name__)
 AUDIT_PAGE = 50
@@ -205,9 +204,7 @@ def audit():
         filters["action"] = ""
     found = services().history.log(**{k: v or None for k, v in filters.items()})
     found.reverse()  # the newest first
-    pages = max(1, math.ceil(len(found) / AUDIT_PAGE))
-    page = min(page_number(request.args.get("page")), pages)
-    shown = found[(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE]
+    shown, page, pages = page_of(found, AUDIT_PAGE)
     existing = {e.record for e in shown if _has_history(e.record)}
     response = make_response(
         render_template(

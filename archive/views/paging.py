@@ -15,6 +15,14 @@ def page_number(text: str | None) -> int:
     return min(max(1, int(text)), MAX_PAGE)
 
 
+def page_of(items: list, size: int) -> tuple[list, int, int]:
+    """The slice of a whole list that this request's ?page= shows, with the page number (kept within the list) and
+    how many pages there are (at least one)."""
+    pages = max(1, -(-len(items) // size))
+    page = min(page_number(request.args.get("page")), pages)
+    return items[(page - 1) * size : page * size], page, pages
+
+
 def link_header(page: int, pages: int) -> str:
     """The RFC 8288 Link header of a page of a list: first, prev, next and last, each an absolute URL that keeps
     every other query argument of this request (filters, sort), so a script can follow them without building URLs."""

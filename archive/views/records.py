@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import math
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
@@ -17,7 +16,7 @@ from ..i18n import translate as _
 from ..spreadsheets import BULK_CHANGES, PAGE_SIZES, SORTS, Filters
 from .forms.records import BulkForm
 from .loaders import services
-from .paging import link_header, page_number
+from .paging import link_header, page_of
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -53,9 +52,7 @@ def chosen_filters() -> tuple[Filters, str, int]:
 def index():
     filters, sort, size = chosen_filters()
     records, collections = services().spreadsheets.records(filters, sort)
-    pages = max(1, math.ceil(len(records) / size))
-    page = min(page_number(request.args.get("page")), pages)
-    shown = records[(page - 1) * size : page * size]
+    shown, page, pages = page_of(records, size)
     kept = {k: v for k, v in request.args.items() if k != "page"}
     response = Response(
         render_template(
