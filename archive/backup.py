@@ -124,6 +124,8 @@ def backup(
             "Bag-Group-Identifier": name,
             **{f"Archive-{kind.capitalize()}": str(count) for kind, count in counts.items()},
         }
+        if not any(path.is_file() for path in partial.rglob("*")):
+            raise BackupError(N_("there is nothing to back up: the collection is empty"), "empty")
         made = bagit.make_bag(str(partial), info, checksums=CHECKSUMS)
         made.validate()  # every file read back against both manifests before the bag gets its name
         final = dest / name

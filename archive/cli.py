@@ -737,7 +737,10 @@ def import_csv(source: Path, dry_run: bool, author: str | None) -> None:
         where = f"row {problem.row}" + (f", column {problem.column}" if problem.column else "")
         click.echo(f"{where}: {' '.join(str(problem.message).split())}", err=True)
     if problems:
-        click.echo(f"{len(problems)} problems; nothing was written from those rows.", err=True)
+        click.echo(
+            f"{len(problems)} problem{'' if len(problems) == 1 else 's'}; nothing was written from those rows.",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -359,3 +359,11 @@ def test_a_bag_is_never_made_inside_the_collection(app, sample_collection):
     with pytest.raises(BackupError) as refused:
         app.extensions["services"].backups.backup(inside)
     assert refused.value.code == "inside" and not inside.exists()
+
+
+def test_an_empty_collection_is_refused_clearly_and_leaves_nothing(app, tmp_path):
+    dest = tmp_path / "bags"
+    with pytest.raises(BackupError) as refused:
+        app.extensions["services"].backups.backup(dest)
+    assert refused.value.code == "empty" and "nothing to back up" in str(refused.value)
+    assert list(dest.iterdir()) == []
