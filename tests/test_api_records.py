@@ -14,7 +14,7 @@ import pytest
 from factories import bare_docx, png
 
 from archive import accounts, annotations, contributions, create_app, interviews
-from archive.views import api, api_records
+from archive.views import api, api_records, api_reference, openapi
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 PUBLIC, RESEARCHERS_ONLY = "1s12p03r", "0ayd1wnd"  # Pavel Kim (public, WebVTT), and one for signed-in readers
@@ -277,6 +277,7 @@ def test_the_reference_page_shows_every_operation_of_the_document(world):
         for operation in item.values():
             assert f'id="op-{operation["operationId"]}"' in html
             assert operation["summary"].replace("'", "&#39;").replace('"', "&#34;") in html
+    assert set(api_reference.TAG_NAMES) == set(openapi.TAGS) == {t["name"] for t in document["tags"]}
     for tag in document["tags"]:
         assert f'id="tag-{tag["name"]}"' in html
     for name in document["components"]["schemas"]:

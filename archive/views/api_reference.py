@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from ..i18n import N_
-from .openapi import TAGS
 from .openapi import document as openapi_document
 
 bp = Blueprint("api_reference", __name__, url_prefix="/api")
@@ -23,7 +22,6 @@ TAG_NAMES = {  # openapi.TAGS in words
     "about": N_("About the API"),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
-_REF = "#/components/"
 
 
 def _ref_name(ref: str) -> str:
@@ -145,6 +143,5 @@ def show():
         info=document["info"],
         version=document["openapi"],
         tag_names=TAG_NAMES,
-        known_tags=TAGS,
         **reference(document),
     )
