@@ -191,6 +191,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         f"/interviews/{interview_id}/transcript.vtt",  # the transcripts are timed
         f"/interviews/{interview_id}/annotations",
         f"/api/v1/interviews/{interview_id}/annotations",
+        f"/api/v1/interviews/{interview_id}/segments",
     ):
         status, body = fetch(client, url)
         assert status == (200 if whole_record_readable else closed), url
@@ -206,6 +207,15 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         assert status == (200 if whole_record_readable else closed), url
         if not url.endswith("/1") and allowed and state != "redacted":
             assert word in body.decode(), url
+    # what staff alone read (issue 17): a record's history, not there for anyone else; the inbox and the requests,
+    # refused as every staff-only request is
+    staff = viewer in ("historian", "admin")
+    for url in (f"/api/v1/interviews/{interview_id}/history", f"/api/v1/media/{item_id}/history"):
+        status, body = fetch(client, url)
+        assert status == (200 if staff else 404) and (staff or word not in body.decode()), url
+    for url in ("/api/v1/submissions", "/api/v1/requests"):
+        status, body = fetch(client, url)
+        assert status == (200 if staff else 403 if viewer == "researcher" else 401) and word not in body.decode(), url
     # the audio speaks the redacted words too, so it is withheld with them
     assert fetch(client, f"/interviews/{interview_id}/audio")[0] == (200 if allowed else closed)
     assert fetch(client, f"/interviews/{interview_id}/recordings/1")[0] == (200 if allowed else closed)
@@ -218,6 +228,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         "/interviews/",
         "/media/",
         "/api/v1/media",
+        "/api/v1/interviews",
         "/feed.atom",
         f"/events/{EVENT}",
         "/browse/surnames",
@@ -373,6 +384,7 @@ def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_
                 f"/interviews/{interview_id}/recordings/1",
                 f"/api/v1/interviews/{interview_id}/annotations",
                 f"/api/v1/interviews/{interview_id}/recordings",
+                f"/api/v1/interviews/{interview_id}/segments",
                 f"/media/{item_id}",
                 f"/media/{item_id}/thumb/1",
                 f"/media/{item_id}/display/1",
@@ -388,6 +400,7 @@ def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_
             "/interviews/",
             "/media/",
             "/api/v1/media",
+            "/api/v1/interviews",
             "/api/v1/search",
             "/feed.atom",
             f"/events/{EVENT}",
@@ -458,6 +471,7 @@ def test_a_granted_researcher_opens_the_granted_record_and_nothing_else(world):
             f"/interviews/{interview_id}/transcript.vtt",
             f"/interviews/{interview_id}/annotations",
             f"/api/v1/interviews/{interview_id}/annotations",
+            f"/api/v1/interviews/{interview_id}/segments",
         )
         for url in pages:  # the marker iff allowed (the redacted state's only inside the withheld passage)
             status, body = fetch(client, url)
@@ -477,7 +491,15 @@ def test_a_granted_researcher_opens_the_granted_record_and_nothing_else(world):
         for url in (f"/interviews/{interview_id}/audio", f"/interviews/{interview_id}/recordings/1"):
             if fetch(client, url)[0] != (200 if allowed else 404):
                 leaks.append((state, url))
-        for url in ("/interviews/", "/media/", "/api/v1/media", "/feed.atom", f"/events/{EVENT}", "/browse/surnames"):
+        for url in (
+            "/interviews/",
+            "/media/",
+            "/api/v1/media",
+            "/api/v1/interviews",
+            "/feed.atom",
+            f"/events/{EVENT}",
+            "/browse/surnames",
+        ):
             text = fetch(client, url)[1].decode().lower()
             if word in text and not allowed:
                 leaks.append((state, url))

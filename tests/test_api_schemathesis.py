@@ -6,7 +6,8 @@ app must log no error meanwhile (a failed index update is logged, not answered).
 The document is loaded from the app itself (WSGI, no server). The app holds the sample collection, a staff account
 and an annotation. Each operation is tried with generated ids (nearly always unknown: 404) and again with each
 combination of ids that exist (a public and a researchers-only interview and item, the annotation, made again when
-a DELETE removed it). The default run tries FAST examples of each; the slow one (`-m slow`) SLOW.
+a DELETE removed it, a family's submission, and an entry of each vocabulary). The default run tries FAST examples of
+each; the slow one (`-m slow`) SLOW.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from archive import accounts, annotations, create_app
+from archive import accounts, annotations, contributions, create_app
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 INTERVIEW, RESEARCHERS_ONLY = "1s12p03r", "0ayd1wnd"  # a public interview, and one for signed-in readers
@@ -58,6 +59,20 @@ class World:
         with self.app.app_context():
             accounts.add_user("hist", "historian", "a long enough password")
             self.token = accounts.new_token("hist")
+        self.submission = contributions.submit(
+            self.app.extensions["collection"],
+            {
+                "name": "A family",
+                "relation": "son",
+                "narrator": "Someone",
+                "story_text": "A story.",
+                "visibility": "family",
+            },
+            None,
+            [],
+            self.app.extensions["image_limits"],
+            "en",
+        ).submission_id
         self.annotation = ""
 
     def known(self) -> dict[str, list[str]]:
@@ -71,6 +86,10 @@ class World:
             "interview_id": [INTERVIEW, RESEARCHERS_ONLY],
             "item_id": list(ITEMS),
             "annotation_id": [self.annotation],
+            "submission_id": [self.submission],
+            # one entry of each vocabulary (every kind is tried with each: the others' ids are unknown there, 404)
+            "kind": ["events", "places", "people"],
+            "entry_id": ["arrival-ushtobe-1937", "ushtobe", "joseph-stalin"],
         }
 
 

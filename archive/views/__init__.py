@@ -17,6 +17,8 @@ from . import (
     access_requests,
     annotate,
     api,
+    api_records,  # noqa: F401 - adds its routes to api.bp
+    api_reference,
     auth,
     contribute,
     entries,
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(interviews.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_reference.bp)
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself, for session-signed browsers only
     app.register_blueprint(vocab.bp)
     app.register_blueprint(annotate.bp)

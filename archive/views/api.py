@@ -28,7 +28,7 @@ from .loaders import collection, get_interview_or_404, get_item_or_404, kept_upl
 from .media import GALLERY_FILTERS
 from .openapi import JSON_LD, answer, arguments, documented
 from .openapi import document as openapi_document
-from .paging import link_header
+from .paging import link_header, page_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -583,11 +583,18 @@ def _description_conflict(interview_id: str) -> problems.Problem:
 # --- vocabularies and the API's own description ---------------------------------------------------------------------
 
 
+VOCABULARY_PAGE = 100
+
+
 @bp.get("/<any(events, places, people):kind>")
-@documented(schemas.VocabularySchema)
+@documented(schemas.VocabularySchema, query=schemas.PageArgs, paged=True)
 def vocabulary(kind: str):
-    """A vocabulary as the archive uses it (its own copy once edited), with its sources."""
-    return answer(vocab.load(collection(), kind).data)
+    """A vocabulary as the archive uses it (its own copy once edited), with its sources, 100 entries a page."""
+    data = dict(vocab.load(collection(), kind).data)
+    entries = list(data.get(kind) or [])
+    shown, page, pages = page_of(entries, VOCABULARY_PAGE)
+    document = {**data, kind: shown, "total": len(entries), "page": page, "pages": pages}
+    return answer(document, Link=link_header(page, pages))
 
 
 @bp.get("/openapi.json")

@@ -38,6 +38,7 @@ class Operation:
     query: type[Schema] | None = None
     body: type[Schema] | None = None
     upload: str | None = None  # a multipart/form-data body: the name of its field of one or more files
+    form: dict | None = None  # a multipart/form-data body of files and text fields: its JSON Schema (instead)
     writes: bool = False  # staff only, with a Bearer token or a session and its CSRF token
     if_match: str | None = None  # "required" or "optional"
     etag: bool = False  # the answer carries the ETag of what it shows
@@ -114,6 +115,8 @@ def _build(app: Flask) -> dict:
             "page's CSRF token in X-CSRFToken.",
         },
     )
+    for name, description in TAGS.items():
+        spec.tag({"name": name, "description": description})
     spec.components.schema("Problem", schema=ProblemSchema)
     for name, description in HEADERS.items():
         spec.components.header(name, {"description": description, "schema": {"type": "string"}})
@@ -135,17 +138,48 @@ def _build(app: Flask) -> dict:
             raise LookupError(f"the API view {rule.endpoint} is not @documented")
         path, parameters = _path(rule.rule)
         operations = {
-            method.lower(): _operation(view, operation, parameters)
+            method.lower(): _operation(view, operation, path, parameters)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
         }
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
+# The groups of operations (OpenAPI tags), in the order the reference page (/api/) shows them.
+TAGS = {
+    "interviews": "Interviews: the list, one description, a new one by upload, the transcript, recordings and the "
+    "segment index.",
+    "annotations": "W3C Web Annotations of the transcripts' passages.",
+    "media": "Photographs, documents and objects.",
+    "search": "Search across interviews and items.",
+    "vocabularies": "The events, places and people annotations and records link to.",
+    "history": "A record's earlier versions (staff).",
+    "staff": "Families' submissions and researchers' access requests (staff).",
+    "about": "This API's own description and its kinds of problem.",
+}
+
+
+def tag_of(path: str) -> str:
+    """The group of an operation, from its path."""
+    parts = path.removeprefix("/api/v1/").split("/")
+    if parts[-1] == "history":
+        return "history"
+    if "annotations" in parts:
+        return "annotations"
+    first = parts[0]
+    if first in ("submissions", "requests"):
+        return "staff"
+    if first in ("openapi.json", "problems"):
+        return "about"
+    if first == "{kind}":
+        return "vocabularies"
+    return first if first in TAGS else "about"
+
+
 HEADERS = {
     "ETag": "The version of what this answer shows (strong): name it in If-Match to change or remove it.",
     "Link": "RFC 8288 links to the first, prev, next and last pages, absolute, with the other query arguments kept.",
-    "Location": "Where the new annotation, or the first new recording, is.",
+    "Location": "Where what was made is: the new annotation or interview, or the first new recording.",
     "Retry-After": "Seconds to wait before trying again.",
 }
 
@@ -168,11 +202,12 @@ def _problem(description: str, headers: dict | None = None) -> dict:
     return answer
 
 
-def _operation(view, operation: Operation, path_parameters: list[dict]) -> dict:
+def _operation(view, operation: Operation, path: str, path_parameters: list[dict]) -> dict:
     summary, _, description = (view.__doc__ or view.__name__).strip().partition("\n")
     described = {
         "operationId": view.__name__,
         "summary": summary.strip(),
+        "tags": [tag_of(path)],
         "parameters": list(path_parameters),
         "responses": {},
     }
@@ -187,6 +222,8 @@ def _operation(view, operation: Operation, path_parameters: list[dict]) -> dict:
             "required": True,
             "content": {media_type: {"schema": operation.body} for media_type in BODY_TYPES},
         }
+    if operation.form is not None:
+        described["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": operation.form}}}
     if operation.upload is not None:
         described["requestBody"] = {
             "required": True,

@@ -55,6 +55,19 @@ KINDS = {
         "does not know, a language that is not a BCP 47 tag, an unknown access level, a missing title...); `field` "
         "names the first, `errors` every one with what is wrong. Nothing was stored.",
     ),
+    "transcript-unusable": Kind(
+        422,
+        "Transcript refused",
+        "No transcript was sent (the multipart field `transcript`), or the file is not one the archive reads (plain "
+        "text with speaker turns, WebVTT, SRT, OHMS XML, Word .docx), or it is empty, damaged or too large; `detail` "
+        "says which. Nothing was stored.",
+    ),
+    "already-ingested": Kind(
+        409,
+        "Already in the archive",
+        "A transcript with exactly the same content is already an interview, which `interview` names. Nothing was "
+        "stored; change that interview instead.",
+    ),
     "version-conflict": Kind(
         412,
         "Changed since you read it",

@@ -89,6 +89,23 @@ SearchArgs = Query.from_dict(
     name="SearchArgs",
 )
 
+PageArgs = Query.from_dict({"page": _page_field()}, name="PageArgs")
+
+INTERVIEW_SORTS = ("title", "date", "relevance")
+
+InterviewListArgs = Query.from_dict(
+    {
+        "q": fields.String(
+            load_default="",
+            metadata={"description": "Only interviews holding these words (the search box's language); none: all."},
+        ),
+        "page": _page_field(),
+        "sort": Choice(INTERVIEW_SORTS, metadata={"description": "By title (the default), by date, or best first."}),
+        **{name: _filter_field(name) for name in FACETS if name != "kind"},
+    },
+    name="InterviewListArgs",
+)
+
 MediaArgs = Query.from_dict(
     {"page": _page_field(), **{name: _filter_field(name) for name in GALLERY_FILTERS}}, name="MediaArgs"
 )
@@ -132,6 +149,7 @@ class ProblemSchema(Schema):
         values=fields.String(),
         metadata={"description": "metadata-invalid: what is wrong with each field, by field."},
     )
+    interview = fields.String(metadata={"description": "already-ingested: the interview that holds the file."})
 
 
 class ProblemKindSchema(Schema):
@@ -361,14 +379,28 @@ class ImportCountsSchema(Schema):
 
 
 class VocabularySchema(Open):
-    """A vocabulary as the archive uses it (its own edited copy once historians change it): what it is, its entries
-    (under events, places or people) with stable ids and labels in several languages, and its sources."""
+    """One page of a vocabulary as the archive uses it (its own edited copy once historians change it): what it is,
+    its sources, and this page's entries (under events, places or people, 100 a page, in the vocabulary's order) with
+    stable ids and labels in several languages."""
 
     about = fields.String()
     sources = fields.Raw()
+    total = fields.Integer(required=True, metadata={"minimum": 0, "description": "How many entries it has."})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
     events = fields.List(fields.Dict())
     places = fields.List(fields.Dict())
     people = fields.List(fields.Dict())
+
+
+class EntrySchema(Open):
+    """One entry of a vocabulary (an event, a place of the gazetteer or a person) as stored, with its page, whose
+    address is the IRI annotations link it by."""
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["events", "places", "people"]})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "Its page (and IRI)."})
+    label = fields.Raw(metadata={"description": "Its name by language."})
 
 
 class OpenAPISchema(Open):
@@ -470,3 +502,235 @@ InterviewPatchSchema = Open.from_dict(_description_fields(shown=False), name="In
 InterviewPatchSchema.__doc__ = """The fields of an interview's description to change, as a JSON merge patch (RFC 7396):
 a member given replaces the field, null removes it, an object (consent) is merged member by member, and a field not
 given is kept. Places may be names the gazetteer knows, in any script."""
+
+
+# --- lists and records of issue 17 ------------------------------------------------------------------------------------
+
+
+class InterviewSummarySchema(Schema):
+    """An interview in a list: what tells it apart, and where to read it (its page, and its description here)."""
+
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    date = fields.String(metadata={"description": "EDTF."})
+    narrators = fields.List(fields.String(), required=True, metadata={"description": "Their names as written."})
+    languages = fields.List(fields.String(), required=True, metadata={"description": "BCP 47 tags."})
+    access = fields.String(required=True, metadata={"enum": LEVELS})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "Its page."})
+    api = fields.String(required=True, metadata={"format": "uri", "description": "Its description in this API."})
+
+
+class InterviewListSchema(Schema):
+    """One page of the interviews the reader may open (50 a page)."""
+
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    items = fields.List(fields.Nested(InterviewSummarySchema), required=True)
+
+
+UPLOAD_TEXT_FIELDS = (
+    "title",
+    "narrator",
+    "narrator_other_forms",
+    "interviewer",
+    "date",
+    "place",
+    "villages",
+    "birthplace",
+    "deported_to",
+    "later_homes",
+    "surnames",
+    "languages",
+    "duration",
+    "accession",
+    "collection",
+    "description",
+    "keywords",
+    "rights",
+    "release_form",
+    "consent_scope",
+    "consent_date",
+    "access",
+    "embargo_until",
+)
+_UPLOAD_NOTES = {
+    "title": "Required here (the upload page takes the file's name instead).",
+    "narrator": "Names as written; several separated by ';'.",
+    "narrator_other_forms": "The first narrator's name in other scripts, separated by ';'.",
+    "interviewer": "Names separated by ';'.",
+    "date": "EDTF: 2008-05-14, 2008-05, 1937~, 193X.",
+    "villages": "Places named, separated by ';', in any script (matched to the gazetteer).",
+    "surnames": "Separated by ';'.",
+    "languages": "BCP 47 tags separated by ';'.",
+    "duration": "hh:mm:ss.",
+    "keywords": "Separated by ';'.",
+    "release_form": "yes, no, or empty (unknown).",
+    "embargo_until": "YYYY-MM-DD: hidden from all but staff until then.",
+}
+INTERVIEW_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "transcript": {
+            "type": "string",
+            "contentMediaType": "application/octet-stream",
+            "description": "Plain text, WebVTT, SRT, OHMS XML or Word (.docx), told by its content.",
+        },
+        "audio": {
+            "type": "array",
+            "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+            "description": "Recordings (optional), in the order they play: MP3, M4A, Ogg, WAV, FLAC, MP4, WebM.",
+        },
+        **{
+            name: {"type": "string", **({"description": _UPLOAD_NOTES[name]} if name in _UPLOAD_NOTES else {})}
+            for name in UPLOAD_TEXT_FIELDS
+        },
+        "access": {"type": "string", "enum": LEVELS, "description": "Who may see it (staff if absent)."},
+        "release_form": {"type": "string", "enum": ["", "yes", "no"], "description": _UPLOAD_NOTES["release_form"]},
+    },
+    "required": ["transcript", "title"],
+}
+
+
+class SegmentSchema(Schema):
+    """A passage of the transcript as the reader may read it: a redacted passage's words are replaced, for all but
+    staff, by a notice in the reader's language (`withheld` is then true)."""
+
+    n = fields.Integer(required=True, metadata={"description": "Its number in the transcript."})
+    start = fields.Float(required=True, allow_none=True, metadata={"description": "Seconds (continuous time)."})
+    end = fields.Float(required=True, allow_none=True)
+    speaker = fields.String(required=True, allow_none=True)
+    lang = fields.String(required=True, allow_none=True, metadata={"description": "BCP 47, when known."})
+    text = fields.String(required=True)
+    withheld = fields.Boolean(required=True, metadata={"description": "Some of its words are withheld from you."})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "The passage on its page."})
+
+
+class SegmentListSchema(Schema):
+    """One page of an interview's transcript (100 passages a page), in order."""
+
+    interview = fields.String(required=True)
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    segments = fields.List(fields.Nested(SegmentSchema), required=True)
+
+
+class FieldChangeSchema(Schema):
+    field = fields.String(required=True)
+    before = fields.String(required=True)
+    after = fields.String(required=True)
+
+
+class VersionSchema(Schema):
+    """One version of a record: who made it, when, what kind of change it was and what it changed."""
+
+    number = fields.Integer(required=True, metadata={"minimum": 1, "description": "1 for the first version."})
+    stamp = fields.String(required=True, metadata={"description": "Its name in the history pages' addresses."})
+    time = fields.String(required=True, metadata={"description": "UTC."})
+    author = fields.String(required=True)
+    action = fields.String(required=True, metadata={"description": "The audit log's keyword (edited, ...)."})
+    summary = fields.String(required=True, metadata={"description": "The kind of change, in the reader's language."})
+    files = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True, metadata={"description": "Each file: added, ..."}
+    )
+    fields_changed = fields.List(fields.Nested(FieldChangeSchema), required=True, data_key="fields")
+    passages_changed = fields.Integer(required=True, metadata={"description": "Passages added, removed or changed."})
+    retimed = fields.Integer(required=True, metadata={"description": "Passages whose times alone changed."})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "The version as it was."})
+
+
+class HistorySchema(Schema):
+    """One page of a record's versions (50 a page), the newest first."""
+
+    kind = fields.String(required=True, metadata={"enum": ["interviews", "media"]})
+    id = fields.String(required=True)
+    deleted = fields.Boolean(required=True)
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    versions = fields.List(fields.Nested(VersionSchema), required=True)
+
+
+SUBMISSION_STATUSES = ("", "new", "questioned", "approving", "approved", "declined", "withdrawn")
+
+SubmissionArgs = Query.from_dict(
+    {
+        "page": _page_field(),
+        "status": Choice(SUBMISSION_STATUSES, metadata={"description": "Only those in this status; empty: all."}),
+    },
+    name="SubmissionArgs",
+)
+
+
+class SubmissionSummarySchema(Schema):
+    """A family's submission in the inbox list."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(SUBMISSION_STATUSES[1:])})
+    received = fields.String(required=True, metadata={"description": "UTC."})
+    language = fields.String(required=True, allow_none=True)
+    narrator = fields.String(required=True, metadata={"description": "The narrator's name as the family wrote it."})
+    contributor = fields.String(required=True, metadata={"description": "Who sent it, as they said."})
+    url = fields.String(required=True, metadata={"format": "uri", "description": "Its page in the inbox."})
+    api = fields.String(required=True, metadata={"format": "uri"})
+
+
+class SubmissionListSchema(Schema):
+    """One page of the inbox (50 a page), the newest first, with how many there are in each status."""
+
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    items = fields.List(fields.Nested(SubmissionSummarySchema), required=True)
+
+
+class SubmissionSchema(Open):
+    """A family's submission as stored (submission.json: contributor, narrator, places, story, consent, photos,
+    the historians' description and the log of what was done), less its receipt's secrets, with its addresses."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(SUBMISSION_STATUSES[1:])})
+    received = fields.String(required=True)
+    url = fields.String(required=True, metadata={"format": "uri", "description": "Its page in the inbox."})
+
+
+REQUEST_STATES = ("", "asked", "granted", "refused", "revoked")
+
+AccessRequestArgs = Query.from_dict(
+    {
+        "page": _page_field(),
+        "state": Choice(REQUEST_STATES, metadata={"description": "Only those in this state; empty: all."}),
+        "record": fields.String(
+            load_default="", metadata={"description": "Only those for this record (interviews/<id> or media/<id>)."}
+        ),
+    },
+    name="AccessRequestArgs",
+)
+
+
+class AccessRequestSchema(Schema):
+    """A researcher's request for access to a record kept for staff, and what staff decided."""
+
+    id = fields.Integer(required=True)
+    user = fields.String(required=True, metadata={"description": "The account that asked."})
+    record = fields.String(required=True, metadata={"description": "interviews/<id> or media/<id>."})
+    title = fields.String(required=True, allow_none=True, metadata={"description": "The record's title (if any)."})
+    reason = fields.String(required=True)
+    asked = fields.String(required=True, metadata={"description": "UTC."})
+    state = fields.String(required=True, metadata={"enum": list(REQUEST_STATES[1:])})
+    decided_by = fields.String(required=True, allow_none=True)
+    decided = fields.String(required=True, allow_none=True, metadata={"description": "UTC."})
+    note = fields.String(required=True)
+    until = fields.String(required=True, allow_none=True, metadata={"description": "A grant's last day."})
+    live = fields.Boolean(required=True, metadata={"description": "A grant that opens its record today."})
+
+
+class AccessRequestListSchema(Schema):
+    """One page of the access requests (50 a page), waiting ones first."""
+
+    total = fields.Integer(required=True, metadata={"minimum": 0})
+    page = fields.Integer(required=True, metadata={"minimum": 1})
+    pages = fields.Integer(required=True, metadata={"minimum": 1})
+    items = fields.List(fields.Nested(AccessRequestSchema), required=True)
