@@ -29,7 +29,9 @@ def test_a_historian_adds_photographs_and_readers_see_them_upright(app, tmp_path
     tab.wait_for_url(live_server + "/media/")
     assert "Added 2 items." in tab.content()
     # thumbnails load lazily; under load the first may still be on its way when the page settles
-    tab.wait_for_function("() => [...document.querySelectorAll('.thumbs img')].every(i => i.complete && i.naturalWidth)")
+    tab.wait_for_function(
+        "() => [...document.querySelectorAll('.thumbs img')].every(i => i.complete && i.naturalWidth)"
+    )
     sizes = tab.eval_on_selector_all(
         ".thumbs img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
     )
