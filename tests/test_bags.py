@@ -145,3 +145,15 @@ def test_one_function_makes_a_bag_of_one_record_a_filtered_set_or_the_whole_coll
     with pytest.raises(backup.BackupError) as refused:
         backup.restore(one, tmp_path / "restored")
     assert refused.value.code == "not_whole"
+
+
+def test_an_import_that_fails_part_way_leaves_no_record_behind(source, tmp_path):
+    _, bag, made, _ = source
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "media").write_text("not a folder")  # the item cannot be placed, after the interview was staged
+    app = make_app(target)
+    with pytest.raises(OSError):
+        backup.take_in(app.extensions["collection"], bag, "clara")
+    assert [p.name for p in (target / "interviews").iterdir()] == []
+    assert not (target / "audit" / "log.jsonl").exists()

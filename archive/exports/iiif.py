@@ -268,7 +268,7 @@ def interview_manifest(
             }
         )
     passages = []
-    for s, end in zip(timed, _ends(timed, duration), strict=True):
+    for number, (s, end) in enumerate(zip(timed, _ends(timed, duration), strict=True), 1):
         if s["start"] > duration:
             continue
         text = redaction.plain(s.get("text", ""), in_language(s.get("lang") or lang, redaction.NOTICE))
@@ -278,7 +278,7 @@ def interview_manifest(
             body["language"] = s.get("lang") or lang
         passages.append(
             {
-                "id": f"{canvas}/annotation/passage-{s['n']}",
+                "id": f"{canvas}/annotation/passage-{s.get('n', number)}",
                 "type": "Annotation",
                 "motivation": "supplementing",
                 "body": body,
