@@ -704,6 +704,46 @@ def export_csv(out: Path | None) -> None:
     click.echo(f"Wrote {count} records to {out}.", err=True)
 
 
+@export_group.command("bag")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="The bag to make (a new folder)."
+)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Also every record whose FIELD is VALUE or holds it: access=public, surnames=Kim (repeated: all must hold).",
+)
+def export_bag(ids: tuple[str, ...], out: Path, where: tuple[str, ...]) -> None:
+    """Make a BagIt bag of some interviews and items (IDS: bare ids or kind/id), with their history and the audit
+    log's lines about them, for another archive to take in with `archive import-bag`. A whole collection's bag is
+    `archive backup`."""
+    wanted = {}
+    for condition in where:
+        field, sep, value = condition.partition("=")
+        if not sep or not field.strip():
+            raise click.BadParameter(f"{condition!r} is not FIELD=VALUE", param_hint="--where")
+        wanted[field.strip()] = value.strip()
+    if not ids and not wanted:
+        raise click.UsageError("Name at least one record, or choose some with --where.")
+    made = _app().extensions["services"].backups.export_bag(out, list(ids), wanted or None)
+    click.echo(f"Made and checked the bag {made}.")
+
+
+@cli.command("import-bag")
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--author", default=None, help="Name recorded with the import (default: your login name).")
+def import_bag(bag: Path, author: str | None) -> None:
+    """Take in the records of a bag made by `archive export bag`: the bag is checked fully first (every file against
+    its manifests, nothing missing or extra, each record against its own manifest, the bag's description), and a
+    record whose id this archive already has refuses the whole bag. Nothing is written unless all can be taken in."""
+    import getpass
+
+    taken = _app().extensions["services"].backups.import_bag(bag, author or getpass.getuser())
+    click.echo(f"Imported {len(taken)} record{'' if len(taken) == 1 else 's'}: {', '.join(taken)}.")
+
+
 @cli.group("import")
 def import_group() -> None:
     """Take corrections back into the archive's records."""

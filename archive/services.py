@@ -550,6 +550,21 @@ class Backups:
             self.collection, dest or self.folder, self.accounts, self.organization(), progress, cancelled
         )
 
+    def export_bag(self, target: Path, ids: list[str] | None = None, where: dict[str, str] | None = None) -> Path:
+        """Make the bag `target` of some records: those named by id and those matching `where` (backup.selected),
+        with their history and the audit log's lines about them; return its path."""
+        chosen = backup.selected(self.collection, ids, where)
+        return backup.make_bag(self.collection, target, chosen, organization=self.organization())
+
+    def import_bag(self, bag: Path, author: str) -> list[str]:
+        """Check a bag of records fully, take its records in (each new to this archive, else nothing is taken), and
+        index them; return them ("kind/id")."""
+        taken = backup.take_in(self.collection, bag, author)
+        for ref in taken:
+            kind, record_id = ref.split("/", 1)
+            self.indexer.updated(record_id if kind == "interviews" else ref)
+        return taken
+
     def bags(self) -> list[backup.Bag]:
         """The finished bags of the backup folder, the newest first."""
         return backup.bags(self.folder)

@@ -192,6 +192,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         f"/interviews/{interview_id}/annotations",
         f"/api/v1/interviews/{interview_id}/annotations",
         f"/api/v1/interviews/{interview_id}/segments",
+        f"/iiif/interviews/{interview_id}/manifest.json",
     ):
         status, body = fetch(client, url)
         assert status == (200 if whole_record_readable else closed), url
@@ -200,6 +201,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     for url in (
         f"/media/{item_id}",
         f"/api/v1/media/{item_id}",
+        f"/iiif/media/{item_id}/manifest.json",
         f"/media/{item_id}/thumb/1",
         f"/media/{item_id}/display/1",
     ):

@@ -24,6 +24,7 @@ from . import (
     entries,
     headers,
     history,
+    iiif,
     interviews,
     jobs,
     maps,
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(history.bp)
     app.register_blueprint(tombstones.bp)
     app.register_blueprint(access_requests.bp)
+    app.register_blueprint(iiif.bp)
     app.extensions["csrf"].exempt(oai.bp)  # OAI-PMH harvesters may POST; it only ever reads
     app.add_template_filter(timecode)
     app.add_template_filter(seconds)

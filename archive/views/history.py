@@ -32,6 +32,7 @@ ACTION_NAMES = {
     "restored": N_("Earlier version restored"),
     "migrated": N_("Migrated to a newer format"),
     "imported-csv": N_("Imported from a spreadsheet"),
+    "imported-bag": N_("Imported from a bag of records"),
     "bulk-edited": N_("Changed with others at once"),
     "purged": N_("Purged"),
     "access-asked": N_("Access asked for"),
