@@ -175,6 +175,18 @@ def sees_redactions(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
+def can_export_ohms(viewer: Reader | User | None) -> bool:
+    """The OHMS XML of an interview (the whole record, to move it into another archive's OHMS) is a staff tool;
+    readers have the transcript downloads and the citations."""
+    return is_staff(viewer)
+
+
+def keeper() -> Reader:
+    """Whoever runs the command line on a data root: the archive's keeper, who reads every record as staff do
+    (`archive export csv` writes every record; `archive export ohms` and `citations` read as staff through this)."""
+    return Reader(User(0, "archive keeper", "admin"))
+
+
 def can_edit(viewer: Reader | User | None) -> bool:
     """Only staff add to or change the collection."""
     return is_staff(viewer)

@@ -744,6 +744,92 @@ def import_bag(bag: Path, author: str | None) -> None:
     click.echo(f"Imported {len(taken)} record{'' if len(taken) == 1 else 's'}: {', '.join(taken)}.")
 
 
+def _export_ids(ids: tuple[str, ...], out: Path | None, extension: str, write) -> None:
+    """Check every id first (unknown and deleted ones refused, nothing written), then write one file per id into the
+    folder `out` (made if missing), or for one id the file `out` (stdout without it). `write(record, id)` gives the
+    file's bytes."""
+    from . import access, interviews
+    from .errors import CollectionError
+
+    records = {}
+    for interview_id in ids:
+        try:
+            records[interview_id] = interviews.load(_app().extensions["collection"], interview_id).record
+        except CollectionError:
+            raise ArchiveError(f"there is no interview {interview_id}") from None
+        if access.deleted(records[interview_id]):
+            raise ArchiveError(f"interview {interview_id} was deleted; a deleted interview is not exported")
+    single = len(ids) == 1 and out is not None and not out.is_dir() and out.suffix != ""
+    if out is None:
+        if len(ids) > 1:
+            raise ArchiveError("several interviews need --out FOLDER (one file each)")
+        sys.stdout.buffer.write(write(records[ids[0]], ids[0]))
+        return
+    if not single and out.exists() and not out.is_dir():
+        raise ArchiveError(f"{out} is a file; give a folder for one file per interview")
+    if not single:
+        out.mkdir(parents=True, exist_ok=True)
+    for interview_id, record in records.items():
+        target = out if single else out / f"{interview_id}.{extension}"
+        target.write_bytes(write(record, interview_id))
+    click.echo(f"Wrote {len(ids)} file{'' if len(ids) == 1 else 's'} to {out}.", err=True)
+
+
+def _export_context(base_url: str | None):
+    """A request context at the archive's public address, so exports name their pages as the web does."""
+    app = _app()
+    return app.test_request_context(base_url=base_url or app.config["ARCHIVE_BASE_URL"])
+
+
+_BASE_URL_HELP = "The archive's public address, for the links written (default: ARCHIVE_BASE_URL)."
+
+
+@export_group.command("ohms")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Folder (or, for one id, file) to write.")
+@click.option("--base-url", default=None, help=_BASE_URL_HELP)
+def export_ohms(ids: tuple[str, ...], out: Path | None, base_url: str | None) -> None:
+    """Write interviews as OHMS XML (as staff read them: redacted passages included), one file per interview."""
+    from flask import url_for
+
+    from . import access, recordings
+    from .exports import ohms
+
+    def write(record: dict, interview_id: str) -> bytes:
+        media = None
+        if len(recordings.parts(record)) == 1:
+            media = url_for("interviews.recording", interview_id=interview_id, part=1, _external=True)
+        name = _app().config["ARCHIVE_SITE_NAME"]
+        return ohms.build(
+            _app().extensions["collection"], interview_id, access.keeper(), repository=name, media_url=media
+        )
+
+    with _export_context(base_url):
+        _export_ids(ids, out, "ohms.xml", write)
+
+
+@export_group.command("citations")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--format", "form", type=click.Choice(["csl", "bibtex", "ris"]), default="csl", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Folder (or, for one id, file) to write.")
+@click.option("--base-url", default=None, help=_BASE_URL_HELP)
+def export_citations(ids: tuple[str, ...], form: str, out: Path | None, base_url: str | None) -> None:
+    """Write the citation of each interview as CSL-JSON, BibTeX or RIS, one file per interview."""
+    from flask import url_for
+
+    from . import access
+    from .exports import citations
+
+    def write(record: dict, interview_id: str) -> bytes:
+        url = url_for("interviews.show", interview_id=interview_id, _external=True)
+        name = _app().config["ARCHIVE_SITE_NAME"]
+        found = citations.item(_app().extensions["collection"], interview_id, access.keeper(), url=url, archive=name)
+        return citations.write(found, form, record).encode("utf-8")
+
+    with _export_context(base_url):
+        _export_ids(ids, out, citations.FORMATS[form][0], write)
+
+
 @cli.group("import")
 def import_group() -> None:
     """Take corrections back into the archive's records."""

@@ -6,6 +6,10 @@ ARCHIVE_DATA = "."
 ARCHIVE_SITE_NAME = "Oral history archive"
 """Name shown in the header and page titles."""
 
+ARCHIVE_BASE_URL = "http://127.0.0.1:5000/"
+"""The archive's public address, for the links in what the command line exports (`archive export ohms`, `citations`;
+`--base-url` overrides it); pages and downloads use the address they were asked at."""
+
 ARCHIVE_LOCK_TIMEOUT = 30.0
 """Seconds a write waits for another writer to finish with the same folder before it gives up."""
 

@@ -197,6 +197,20 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         status, body = fetch(client, url)
         assert status == (200 if whole_record_readable else closed), url
         assert (word in body.decode()) == allowed, url
+    # the citations name the title, which holds the marker (but for the redacted state, whose title has none)
+    for url in (
+        f"/interviews/{interview_id}/cite.json",
+        f"/interviews/{interview_id}/cite.bib?t=5",
+        f"/interviews/{interview_id}/cite.ris",
+    ):
+        status, body = fetch(client, url)
+        assert status == (200 if whole_record_readable else closed), url
+        assert (word in body.decode()) == (allowed and state != "redacted"), url
+    # the OHMS XML is a staff tool: staff have every passage of it, anyone else no such file
+    status, body = fetch(client, f"/interviews/{interview_id}/ohms.xml")
+    staff = viewer in ("historian", "admin")
+    assert status == (200 if staff else 404 if whole_record_readable else closed)
+    assert (word in body.decode()) == staff
     # the item and its copies: readable or simply not there (the redacted state's photo holds no marker)
     for url in (
         f"/media/{item_id}",

@@ -85,3 +85,30 @@ def _check_timings(text: str, kind: str) -> list[tuple[float, float]]:
         where = Message(N_("cue {number}"), number=number)
         timings.append((parse_timecode(timing.group(1), where), parse_timecode(timing.group(2), where)))
     return timings
+
+
+_BLANK_LINES_RE = re.compile(r"\n\s*\n")
+
+
+def cue_time(seconds: float) -> str:
+    """Seconds as a WebVTT timestamp, hh:mm:ss.mmm."""
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
+def write(segments: list[dict]) -> str:
+    """Timed passages (each with a `start`; `text` as it may be shown) as WebVTT, written by webvtt-py: one cue per
+    passage, numbered as the passages are, its speaker as the cue's voice. A passage without an end ends where the
+    next begins (the last where it starts). Cue text is escaped as WebVTT asks (&, < and >, so never "-->"), with no
+    blank line inside a cue; `read` takes it back to the same passages."""
+    captions = webvtt.WebVTT()
+    for s, following in zip(segments, [*segments[1:], None], strict=True):
+        end = s.get("end")
+        if end is None:
+            end = following["start"] if following else s["start"]
+        text = html.escape(_BLANK_LINES_RE.sub("\n", s["text"].strip()), quote=False) or "…"
+        voice = f"<v {html.escape(s['speaker'], quote=False)}>" if s.get("speaker") else ""
+        captions.captions.append(
+            webvtt.Caption(cue_time(s["start"]), cue_time(max(end, s["start"])), voice + text, identifier=str(s["n"]))
+        )
+    return captions.content

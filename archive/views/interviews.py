@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import html
-import re
 from pathlib import Path
 
-import webvtt
 from flask import (
     Blueprint,
     Response,
@@ -25,7 +22,8 @@ from flask_babel import format_date
 
 from .. import access, annotations, dates, interviews, recordings, redaction, segment_index, sound, transcripts
 from ..errors import CollectionError, ConflictError
-from ..formats import FormatError
+from ..exports import citations, ohms
+from ..formats import FormatError, vtt
 from ..i18n import N_, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
@@ -139,18 +137,69 @@ def timed(segments: list[dict]) -> bool:
 
 
 def citation(record: dict, interview_id: str) -> str:
-    """How to cite the interview, in the reader's language: narrator, title, date, the archive, the stable address of
-    the page and the day it was read."""
-    narrators = ", ".join(n["name"] for n in record.get("narrators") or [] if n.get("name"))
+    """How to cite the interview, in the reader's language, said from its CSL item (exports/citations.py: the
+    downloads' one builder): narrator, title, date, the archive, the stable address of the page and the day it was
+    read."""
+    found = cite_item(record, interview_id, None)
+    date = citations.edtf(found.get("issued"))
     return _(
         "{narrator}. “{title}”. Interview, {date}. {archive}. {url} (accessed {accessed}).",
-        narrator=narrators or _("Narrator unknown"),
-        title=record.get("title") or interview_id,
-        date=dates.say(record["date"]) if record.get("date") else _("undated"),
-        archive=site_name(),
-        url=url_for("interviews.show", interview_id=interview_id, _external=True),
-        accessed=format_date(datetime.date.today(), "long"),
+        narrator=", ".join(citations.names(found.get("author"))) or _("Narrator unknown"),
+        title=found["title"],
+        date=dates.say(date) if date else _("undated"),
+        archive=found["archive"],
+        url=found["URL"],
+        accessed=format_date(datetime.date(*found["accessed"]["date-parts"][0]), "long"),
     )
+
+
+def cite_item(record: dict, interview_id: str, at: float | None) -> dict:
+    """The CSL item of a readable interview (or of a moment of it, `at` seconds in), with this archive's name and
+    address."""
+    moment = {} if at is None else {"t": f"{at:g}", "_anchor": f"t={at:g}"}
+    url = url_for("interviews.show", interview_id=interview_id, _external=True, **moment)
+    return citations.csl(record, interview_id, url=url, archive=site_name(), at=at)
+
+
+@bp.get("/<interview_id>/cite.<any(json, bib, ris):extension>")
+def cite(interview_id: str, extension: str):
+    """The citation of an interview, or with `?t=SECONDS` of a moment of it, as CSL-JSON, BibTeX or RIS, for
+    whoever may read the interview."""
+    interview = get_interview_or_404(interview_id)
+    at = None
+    if request.args.get("t") is not None:
+        at = segment_index.parse_time(request.args["t"])
+        if at is None:
+            abort(400, N_("The time to cite is not a time: give seconds (754) or hh:mm:ss."))
+    form = {"json": "csl", "bib": "bibtex", "ris": "ris"}[extension]
+    body = citations.write(cite_item(interview.record, interview_id, at), form, interview.record)
+    name = f"citation-{interview_id}{'' if at is None else f'-t{int(at)}'}.{extension}"
+    response = download(body, citations.FORMATS[form][1], name, interview.record)
+    response.headers["Content-Type"] = citations.FORMATS[form][1]
+    return response
+
+
+@bp.get("/<interview_id>/ohms.xml")
+def ohms_xml(interview_id: str):
+    """The interview as OHMS XML (exports/ohms.py), a staff tool: for anyone else there is no such file."""
+    interview = get_interview_or_404(interview_id)
+    if not access.can_export_ohms(g.reader):
+        abort(404)
+    media = (
+        url_for("interviews.recording", interview_id=interview_id, part=1, _external=True)
+        if len(recordings.parts(interview.record)) == 1
+        else None
+    )
+    body = ohms.build(
+        collection(), interview_id, g.reader, repository=site_name(), media_url=media, notice=_(redaction.NOTICE)
+    )
+    response = Response(
+        body,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="ohms-{interview_id}.xml"'},
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def private_unless_public(response: Response, record: dict) -> Response:
@@ -181,37 +230,16 @@ def transcript(interview_id: str):
     return download("\n\n".join(lines) + "\n", "text/plain", f"transcript-{interview_id}.txt", interview.record)
 
 
-_BLANK_LINES_RE = re.compile(r"\n\s*\n")
-
-
-def _cue_time(seconds: float) -> str:
-    millis = round(seconds * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
-
-
 @bp.get("/<interview_id>/transcript.vtt")
 def transcript_vtt(interview_id: str):
-    """A timed transcript as WebVTT (written by webvtt-py): one cue per passage, numbered as the passages are, its
-    speaker as the cue's voice, and a notice where a passage is withheld."""
+    """A timed transcript as WebVTT (formats.vtt.write): one cue per passage, and a notice where a passage is
+    withheld."""
     interview = get_interview_or_404(interview_id)
     segments, _notes = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))
     if not timed(segments):
         abort(404, N_("This transcript has no times, so there is no WebVTT file of it."))
-    captions = webvtt.WebVTT()
-    for s, following in zip(segments, [*segments[1:], None], strict=True):
-        end = s.get("end")
-        if end is None:
-            end = following["start"] if following else s["start"]
-        # cue text escaped as WebVTT asks (&, < and >, so never "-->"), with no blank line inside a cue
-        text = (
-            html.escape(_BLANK_LINES_RE.sub("\n", redaction.plain(s["text"], _(redaction.NOTICE)).strip()), quote=False)
-            or "…"
-        )
-        voice = f"<v {html.escape(s['speaker'], quote=False)}>" if s.get("speaker") else ""
-        captions.captions.append(
-            webvtt.Caption(_cue_time(s["start"]), _cue_time(max(end, s["start"])), voice + text, identifier=str(s["n"]))
-        )
-    return download(captions.content, "text/vtt", f"transcript-{interview_id}.vtt", interview.record)
+    shown = [{**s, "text": redaction.plain(s["text"], _(redaction.NOTICE))} for s in segments]
+    return download(vtt.write(shown), "text/vtt", f"transcript-{interview_id}.vtt", interview.record)
 
 
 @bp.route("/<interview_id>/passages/<int:n>", methods=["GET", "POST"])
