@@ -28,7 +28,7 @@ def _public(record: dict, ref: str) -> bool:
     return access.can_read(access.Reader(), record, ref)
 
 
-def _places(record: dict, gazetteer: names.Gazetteer, link: Callable[[str], str]) -> list[dict]:
+def _places(record: dict, gazetteer: names.Gazetteer, link: Callable[[str], str], geo: bool = True) -> list[dict]:
     found: dict[str, dict] = {}
     for field in PLACE_FIELDS:
         value = record.get(field)
@@ -46,7 +46,7 @@ def _places(record: dict, gazetteer: names.Gazetteer, link: Callable[[str], str]
                 others = sorted({v for v in known.label.values() if v != entry["name"]})
                 if others:
                     entry["alternateName"] = others
-                if known.lat is not None and known.lon is not None:
+                if geo and known.lat is not None and known.lon is not None:
                     entry["geo"] = {"@type": "GeoCoordinates", "latitude": known.lat, "longitude": known.lon}
             found[key] = entry
     return list(found.values())
@@ -145,7 +145,9 @@ def item(
     about += [{"@type": "Thing", "name": s} for s in record.get("surnames", [])]
     if about:
         data["about"] = about
-    places = _places(record, gazetteer, place_url)
+    # no coordinates on an item's page, not even the gazetteer's: a photograph's page never says where it was taken
+    # more precisely than the place's name (its camera's GPS stays with staff)
+    places = _places(record, gazetteer, place_url, geo=False)
     if places:
         data["contentLocation"] = places
     if image_url:
