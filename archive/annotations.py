@@ -69,25 +69,64 @@ def source_of(interview_id: str) -> str:
     return f"/interviews/{interview_id}"
 
 
+def collection_id(interview_id: str) -> str:
+    return f"{source_of(interview_id)}/annotations"
+
+
+def page_id(interview_id: str) -> str:
+    """The IRI of the collection's one page. The model (section 5.2) requires a page to have an IRI; the collection
+    URL with `?page=0` is how the Web Annotation Protocol names the pages of a container, and that address serves
+    the page alone (views/annotate.py)."""
+    return f"{collection_id(interview_id)}?page=0"
+
+
 def empty_collection(interview_id: str) -> dict:
     return {
         "@context": CONTEXT,
-        "id": f"{source_of(interview_id)}/annotations",
+        "id": collection_id(interview_id),
         "type": "AnnotationCollection",
         "label": f"Annotations of interview {interview_id}",
         "total": 0,
-        "first": {"type": "AnnotationPage", "items": []},
+        "first": _page(interview_id, []),
+    }
+
+
+def _page(interview_id: str, items: list) -> dict:
+    return {
+        "id": page_id(interview_id),
+        "type": "AnnotationPage",
+        "partOf": collection_id(interview_id),
+        "startIndex": 0,
+        "items": items,
     }
 
 
 def parse(data: bytes | None, interview_id: str) -> dict:
-    """Read annotations.json as stored (None: the interview has none yet)."""
+    """Read annotations.json as stored (None: the interview has none yet); a page stored before it had an id (or a
+    link to its collection) is given them as it is read."""
     if data is None:
         return empty_collection(interview_id)
     try:
-        return json.loads(data)
+        document = json.loads(data)
     except ValueError:
         raise CollectionError(f"interviews/{interview_id}/{FILE} is not valid JSON") from None
+    page = document.get("first") if isinstance(document, dict) else None
+    if isinstance(page, dict) and isinstance(page.get("items"), list):
+        document["first"] = {**_page(interview_id, page["items"]), **page}
+    return document
+
+
+def page_alone(document: dict) -> dict:
+    """The collection's first page as a document of its own (what its id serves), with the collection it is part of
+    described in `partOf`."""
+    page = dict(document["first"])
+    page["partOf"] = {
+        "id": document["id"],
+        "type": "AnnotationCollection",
+        "total": len(page["items"]),
+        **({"label": document["label"]} if "label" in document else {}),
+    }
+    return {"@context": CONTEXT, **page}
 
 
 def dump(document: dict) -> bytes:

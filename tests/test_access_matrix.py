@@ -86,10 +86,11 @@ def world(tmp_path_factory):
                 f"[00:00:05] Anna: We came to Ushtobe. The word {word} was said.",
                 word,
             )
+        kept_in = {"collection": f"Collection {word}"} if state != "redacted" else {}  # names a set in OAI-PMH
         outcome = ingester.ingest(
             text.encode(),
             f"{state}.txt",
-            {"title": title, "surnames": surnames, "villages": "Ushtobe", **overrides, **extra},
+            {"title": title, "surnames": surnames, "villages": "Ushtobe", **kept_in, **overrides, **extra},
             wav(),
             "a.wav",
         )
@@ -249,6 +250,9 @@ def test_no_output_leaks_a_marker(world, viewer, state):
         f"/events/{EVENT}",
         "/browse/surnames",
         "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+        "/oai?verb=ListRecords&metadataPrefix=oai_archive",
+        "/oai?verb=ListRecords&metadataPrefix=oai_dc&set=place:ushtobe",
+        "/oai?verb=ListSets",
     ):
         status, body = fetch(client, url)
         assert status == 200, url
@@ -423,6 +427,8 @@ def test_deleted_and_purged_records_leak_nothing_and_are_gone_only_to_who_could_
             "/browse/surnames",
             "/map",
             "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+            "/oai?verb=ListRecords&metadataPrefix=oai_archive",
+            "/oai?verb=ListSets",
         ):
             status, body = fetch(client, url)
             assert status == 200, (viewer, url)

@@ -137,6 +137,47 @@ def test_put_imports_an_exported_collection_exactly(client, token, sample_collec
     )
 
 
+def test_the_page_of_a_collection_has_its_own_id_and_an_empty_copy_takes_every_annotation_back(
+    client, token, sample_collection, tmp_path
+):
+    import shutil
+
+    from archive import create_app
+
+    for quote in (QUOTE, "How long were you on the way?"):
+        assert post(client, annotation(quote), token).status_code == 201
+    exported = client.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json()
+    # the model's MUST rules for a collection and its page (Web Annotation Data Model, sections 5.1 and 5.2)
+    assert exported["type"] == "AnnotationCollection" and isinstance(exported["id"], str)
+    assert exported["total"] == len(exported["first"]["items"]) == 2
+    page = exported["first"]
+    assert page["type"] == "AnnotationPage" and page["id"] == f"/interviews/{INTERVIEW}/annotations?page=0"
+    assert page["partOf"] == exported["id"] and page["startIndex"] == 0
+    assert all(a["type"] == "Annotation" and a["id"] and a["target"] for a in page["items"])
+    # the page's id serves the page alone, with the collection it is part of
+    alone = client.get(page["id"])
+    assert alone.status_code == 200 and alone.mimetype == "application/ld+json"
+    served = alone.get_json()
+    assert served["@context"] == annotations.CONTEXT and served["id"] == page["id"]
+    assert served["items"] == page["items"] and served["partOf"]["id"] == exported["id"]
+    assert served["partOf"]["type"] == "AnnotationCollection" and served["partOf"]["total"] == 2
+    assert client.get(f"/interviews/{INTERVIEW}/annotations?page=1").status_code == 404
+    # a copy of the interview elsewhere, without annotations, takes the whole collection back as it was
+    copy = tmp_path / "copy"
+    shutil.copytree(sample_collection.root / "interviews" / INTERVIEW, copy / "interviews" / INTERVIEW)
+    (copy / "interviews" / INTERVIEW / annotations.FILE).unlink()
+    other = create_app({"TESTING": True, "ARCHIVE_DATA": copy, "ARCHIVE_INDEX_CHECK_AT_START": False})
+    with other.app_context():
+        accounts.add_user("hist", "historian", "a long enough password")
+        other_token = accounts.new_token("hist")
+    elsewhere = other.test_client()
+    assert elsewhere.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json()["first"]["items"] == []
+    put = {"headers": {"Authorization": f"Bearer {other_token}"}}
+    response = elsewhere.put(f"/api/v1/interviews/{INTERVIEW}/annotations", json=exported, **put)
+    assert response.get_json() == {"added": 2, "replaced": 0}
+    assert elsewhere.get(f"/api/v1/interviews/{INTERVIEW}/annotations").get_json() == exported
+
+
 def test_hidden_interviews_keep_their_annotations_hidden(client, token, sample_collection):
     researchers_only = "0ayd1wnd"
     text = interviews.transcript_text(interviews.segments(sample_collection, researchers_only))[0]

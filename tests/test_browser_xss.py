@@ -776,12 +776,15 @@ def resolve(path: str, world: World) -> str:
 # --- what must never happen on a page ----------------------------------------------------------------------------
 
 # What a payload would leave in the DOM had it been parsed as markup. The app itself has none of it: its CSP allows
-# no inline script, event handler or javascript: URL, and it embeds no other document.
+# no inline script (but JSON-LD data blocks, which are not run), event handler or javascript: URL, and it embeds no
+# other document.
 INJECTED = """() => {
   const found = [];
   for (const el of document.querySelectorAll('*')) {
     const tag = el.localName;
-    if (tag === 'script' && !el.src) found.push('inline <script>: ' + el.textContent.slice(0, 80));
+    // a JSON-LD data block (schema.org, issue 17) is data, never run: the one inline script type allowed
+    if (tag === 'script' && !el.src && el.type !== 'application/ld+json')
+      found.push('inline <script>: ' + el.textContent.slice(0, 80));
     if (tag === 'img' && el.getAttribute('src') === 'x') found.push('<img src=x>: ' + el.outerHTML.slice(0, 80));
     if (['iframe', 'frame', 'object', 'embed', 'base'].includes(tag)) found.push('<' + tag + '> element');
     for (const a of el.attributes) {

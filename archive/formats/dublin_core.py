@@ -22,12 +22,15 @@ TYPES = {
 }
 
 
+def bare(parent: Element | None = None) -> Element:
+    """An empty <oai_dc:dc> element (under `parent` if given), for a record or a set's description."""
+    attrs = {"xmlns:oai_dc": OAI_DC, "xmlns:dc": DC, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{OAI_DC} {SCHEMA}"}
+    return Element("oai_dc:dc", attrs) if parent is None else SubElement(parent, "oai_dc:dc", attrs)
+
+
 def element(kind: str, record: dict, url: str) -> Element:
     """The <oai_dc:dc> element of one record."""
-    root = Element(
-        "oai_dc:dc",
-        {"xmlns:oai_dc": OAI_DC, "xmlns:dc": DC, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{OAI_DC} {SCHEMA}"},
-    )
+    root = bare()
 
     def add(name: str, value) -> None:
         if value:

@@ -239,9 +239,14 @@ def delete(interview_id: str, annotation_id: str):
 
 @bp.get("")
 def export(interview_id: str):
-    """The interview's annotations as a Web Annotation collection: this URL is the collection's id."""
+    """The interview's annotations as a Web Annotation collection: this URL is the collection's id, and with
+    `?page=0` the id of its one page, which it then serves alone."""
     get_interview_or_404(interview_id)
     document = redaction.export(collection(), interview_id, access.sees_redactions(g.reader))
+    if "page" in request.args:
+        if request.args["page"] != "0":
+            abort(404, N_("There is no such page of annotations."))
+        document = annotations.page_alone(document)
     body = json.dumps(document, ensure_ascii=False, indent=2)
     headers = (
         {"Content-Disposition": f'attachment; filename="annotations-{interview_id}.jsonld"'}

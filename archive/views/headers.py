@@ -1,6 +1,8 @@
 """The headers every response carries, set in one place: a strict Content-Security-Policy (no inline script or
 style anywhere), no sniffing, no framing, no Referer beyond this site (a receipt link is a secret), and caching
-rules that keep what a signed-in or family reader receives out of every cache.
+rules that keep what a signed-in or family reader receives out of every cache. A page's schema.org data block
+(`<script type="application/ld+json">`, exports/schema_org.py) is data the browser never runs, so the policy needs no
+exception for it.
 
 Caching: anything sent to a reader with an account or a receipt (`access.Reader`), anything that sets a cookie, and
 the account pages are `no-store`. What anonymous readers get keeps the view's own rule (derivatives of public

@@ -20,9 +20,9 @@ from flask import (
 )
 from flask_babel import format_date
 
-from .. import access, annotations, dates, interviews, recordings, redaction, segment_index, sound, transcripts
+from .. import access, annotations, dates, interviews, recordings, redaction, segment_index, sound, transcripts, vocab
 from ..errors import CollectionError, ConflictError
-from ..exports import citations, ohms
+from ..exports import citations, ohms, schema_org
 from ..formats import FormatError, vtt
 from ..i18n import N_, sentence
 from ..i18n import translate as _
@@ -76,11 +76,25 @@ def show(interview_id: str):
             citation=citation(interview.record, interview_id),
             moment=moment_citation(interview.record, interview_id),
             items=items_linking(f"interviews/{interview_id}"),
+            jsonld=schema_org.interview(
+                interview.record,
+                interview_id,
+                url_for("interviews.show", interview_id=interview_id, _external=True),
+                segment_index.read(collection(), interview_id, interview.record).points,
+                bool(recordings.parts(interview.record)),
+                vocab.gazetteer(collection()),
+                _place_url,
+                site_name(),
+            ),
             **search_within(interview_id),
             **page_parts(interview_id, segments, notes, staff),
         )
     )
     return private_unless_public(response, interview.record)
+
+
+def _place_url(place_id: str) -> str:
+    return url_for("entries.show", kind="places", entry_id=place_id, _external=True)
 
 
 def segment_ends(segments: list[dict], parts: list[dict]) -> list[float | None]:

@@ -10,11 +10,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from .. import access, images, interviews, media, vocab
 from ..errors import CollectionError, ConflictError
+from ..exports import schema_org
 from ..i18n import N_, localise, sentence
 from ..i18n import translate as _
 from ..i18n import translate_plural as _n
 from .forms.media import MediaForm, MediaUploadForm
-from .loaders import collection, get_item_or_404, search_index, services
+from .loaders import collection, get_item_or_404, search_index, services, site_name
 from .paging import page_number
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -69,6 +70,16 @@ def show(item_id: str):
         events=[events[e] for e in record.get("events", []) if e in events],
         staff=access.is_staff(g.viewer),
         suggested_date=images.suggested_date(record.get("technical", {})),
+        jsonld=schema_org.item(
+            item.record,
+            item_id,
+            url_for("media.show", item_id=item_id, _external=True),
+            url_for("media.display", item_id=item_id, page=1, _external=True) if item.pages else None,
+            url_for("media.thumbnail", item_id=item_id, page=1, _external=True) if item.pages else None,
+            vocab.gazetteer(collection()),
+            lambda place_id: url_for("entries.show", kind="places", entry_id=place_id, _external=True),
+            site_name(),
+        ),
     )
 
 

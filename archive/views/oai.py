@@ -1,4 +1,8 @@
-"""OAI-PMH 2.0 at /oai: aggregators harvest the Dublin Core of what an anonymous reader may open, nothing more.
+"""OAI-PMH 2.0 at /oai: aggregators harvest the description of what an anonymous reader may open, nothing more.
+
+Two formats: `oai_dc` (Dublin Core) and `oai_archive`, the archive's own (exports/oai_archive.py, its XSD served at
+/oai/oai_archive.xsd). Sets (exports/oai_sets.py): `kind:interviews`, `kind:media[:<kind>]`, `place:<gazetteer
+id>`, `collection:<slug>`; `set=` takes a set with its subsets, and a resumption token keeps it.
 
 Records are interviews and media items (`oai:<host>:interviews/<id>`, `oai:<host>:media/<id>`), stamped with the last
 change of their description. A record that becomes hidden (withdrawn, embargoed, restricted) simply stops being
@@ -16,7 +20,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from .. import access, records
+from .. import access, records, segment_index, vocab
+from ..exports import oai_archive, oai_sets
 from ..formats import dublin_core, xmlsafe
 from .loaders import collection
 
@@ -33,6 +38,7 @@ ARGUMENTS = {
     "GetRecord": ("identifier", "metadataPrefix"),
 }
 VERBS = tuple(ARGUMENTS)
+PREFIXES = ("oai_dc", oai_archive.PREFIX)
 
 
 @bp.get("/oai")
@@ -108,19 +114,46 @@ def _identify(root, verb, args):
         SubElement(node, name).text = value
 
 
+def _archive_namespace() -> str:
+    return url_for("oai.endpoint", _external=True) + "/oai_archive/1"
+
+
+@bp.get("/oai/oai_archive.xsd")
+def archive_schema():
+    """The XSD of the oai_archive format, in this archive's namespace."""
+    return Response(oai_archive.schema(_archive_namespace()), mimetype="application/xml")
+
+
 def _formats(root, verb, args):
+    if "identifier" in args:
+        _find(args["identifier"])  # a record that is not there has no formats to tell of
     node = SubElement(root, verb)
-    fmt = SubElement(node, "metadataFormat")
-    for name, value in (
-        ("metadataPrefix", "oai_dc"),
-        ("schema", dublin_core.SCHEMA),
-        ("metadataNamespace", dublin_core.OAI_DC),
+    for prefix, schema, namespace in (
+        ("oai_dc", dublin_core.SCHEMA, dublin_core.OAI_DC),
+        (oai_archive.PREFIX, url_for("oai.archive_schema", _external=True), _archive_namespace()),
     ):
-        SubElement(fmt, name).text = value
+        fmt = SubElement(node, "metadataFormat")
+        SubElement(fmt, "metadataPrefix").text = prefix
+        SubElement(fmt, "schema").text = schema
+        SubElement(fmt, "metadataNamespace").text = namespace
 
 
 def _sets(root, verb, args):
-    raise _Problem("noSetHierarchy", "this repository has no sets")
+    if "resumptionToken" in args:
+        raise _Problem("badResumptionToken", "the list of sets is given whole, without resumption tokens")
+    node = SubElement(root, verb)
+    for found in oai_sets.listed(_harvestable(), vocab.gazetteer(collection())):
+        entry = SubElement(node, "set")
+        SubElement(entry, "setSpec").text = found.spec
+        SubElement(entry, "setName").text = found.name
+        if found.description or found.labels or found.coordinates:
+            about = dublin_core.bare(SubElement(entry, "setDescription"))
+            if found.description:
+                SubElement(about, "dc:description").text = found.description
+            for language, label in found.labels:
+                SubElement(about, "dc:title", {"xml:lang": language}).text = label
+            if found.coordinates:
+                SubElement(about, "dc:coverage").text = "lat={}; lon={}".format(*found.coordinates)
 
 
 def _harvestable() -> list[records.Record]:
@@ -132,9 +165,11 @@ def _header(parent, rec: records.Record):
     header = SubElement(parent, "header", {"status": "deleted"} if rec.removed else {})
     SubElement(header, "identifier").text = _identifier(rec.ref)
     SubElement(header, "datestamp").text = records.utc_stamp(rec.changed)
+    for spec in oai_sets.specs(rec):
+        SubElement(header, "setSpec").text = spec
 
 
-def _record(parent, rec: records.Record):
+def _record(parent, rec: records.Record, prefix: str):
     node = SubElement(parent, "record")
     _header(node, rec)
     if rec.removed:
@@ -142,7 +177,30 @@ def _record(parent, rec: records.Record):
     metadata = SubElement(node, "metadata")
     endpoint = "interviews.show" if rec.kind == "interviews" else "media.show"
     key = "interview_id" if rec.kind == "interviews" else "item_id"
-    metadata.append(dublin_core.element(rec.kind, rec.record, url_for(endpoint, **{key: rec.id}, _external=True)))
+    url = url_for(endpoint, **{key: rec.id}, _external=True)
+    if prefix == "oai_dc":
+        metadata.append(dublin_core.element(rec.kind, rec.record, url))
+        return
+    points = segment_index.read(collection(), rec.id, rec.record).points if rec.kind == "interviews" else []
+    metadata.append(
+        oai_archive.element(
+            rec.kind,
+            rec.record,
+            url,
+            points,
+            vocab.gazetteer(collection()),
+            _archive_namespace(),
+            url_for("oai.archive_schema", _external=True),
+        )
+    )
+
+
+def _prefix(prefix: str | None) -> str:
+    if not prefix:
+        raise _Problem("badArgument", "metadataPrefix is required")
+    if prefix not in PREFIXES:
+        raise _Problem("cannotDisseminateFormat", f"the formats offered are {' and '.join(PREFIXES)}")
+    return prefix
 
 
 def _list(root, verb, args):
@@ -150,8 +208,8 @@ def _list(root, verb, args):
         _allowed_args(args, {"resumptionToken"})  # an exclusive argument: nothing else beside it
         try:
             state = json.loads(base64.urlsafe_b64decode(args["resumptionToken"].encode()))
-            after, prefix, start, until = state["a"], state["p"], state["f"], state["u"]
-            if not all(isinstance(v, str) for v in (prefix, start, until)) or not (
+            after, prefix, start, until, wanted = state["a"], state["p"], state["f"], state["u"], state["s"]
+            if not all(isinstance(v, str) for v in (prefix, start, until, wanted)) or not (
                 isinstance(after, list) and len(after) == 2 and all(isinstance(v, str) for v in after)
             ):
                 raise ValueError
@@ -159,13 +217,12 @@ def _list(root, verb, args):
             raise _Problem("badResumptionToken", "this resumption token is not one of ours") from None
     else:
         prefix, start, until, after = args.get("metadataPrefix"), args.get("from", ""), args.get("until", ""), None
-        if "set" in args:
-            raise _Problem("noSetHierarchy", "this repository has no sets")
-    if prefix != "oai_dc":
-        raise _Problem(
-            "cannotDisseminateFormat" if prefix else "badArgument",
-            "only oai_dc is offered" if prefix else "metadataPrefix is required",
-        )
+        wanted = args.get("set", "")
+        if "set" in args and not oai_sets.is_spec(wanted):
+            raise _Problem("badArgument", f"{wanted!r} is not a setSpec")
+        if start and until and len(start) != len(until):
+            raise _Problem("badArgument", "from and until must have the same granularity")
+    prefix = _prefix(prefix)
     # oldest change first, ties by id; a token names the last record sent, so a record changed during a harvest
     # moves to the end of the list (and is sent again) rather than shifting the rest past the harvester
     found = sorted(
@@ -174,6 +231,7 @@ def _list(root, verb, args):
             for r in _harvestable()
             if (not start or records.utc_stamp(r.changed) >= _bound(start))
             and (not until or records.utc_stamp(r.changed) <= _bound(until, True))
+            and (not wanted or oai_sets.member(r, wanted))
         ),
         key=lambda r: (r.changed, r.ref),
     )
@@ -184,7 +242,10 @@ def _list(root, verb, args):
         raise _Problem("badResumptionToken", "this resumption token has nothing left to give")
     node = SubElement(root, verb)
     for rec in rest[:PAGE]:
-        (_header if verb == "ListIdentifiers" else _record)(node, rec)
+        if verb == "ListIdentifiers":
+            _header(node, rec)
+        else:
+            _record(node, rec, prefix)
     if len(rest) > PAGE or after is not None:
         token = SubElement(
             node, "resumptionToken", {"completeListSize": str(len(found)), "cursor": str(len(found) - len(rest))}
@@ -192,7 +253,7 @@ def _list(root, verb, args):
         if len(rest) > PAGE:
             last = rest[PAGE - 1]
             token.text = base64.urlsafe_b64encode(
-                json.dumps({"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until}).encode()
+                json.dumps({"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until, "s": wanted}).encode()
             ).decode()
 
 
@@ -211,12 +272,15 @@ def _bound(value: str, upper: bool = False) -> str:
 
 
 def _get(root, verb, args):
-    if args.get("metadataPrefix") != "oai_dc":
-        raise _Problem(
-            "cannotDisseminateFormat" if args.get("metadataPrefix") else "badArgument", "only oai_dc is offered"
-        )
-    ref = args.get("identifier", "").rsplit(":", 1)[-1]
+    if "identifier" not in args:
+        raise _Problem("badArgument", "identifier is required")
+    prefix = _prefix(args.get("metadataPrefix"))
+    _record(SubElement(root, verb), _find(args["identifier"]), prefix)
+
+
+def _find(identifier: str) -> records.Record:
+    ref = identifier.rsplit(":", 1)[-1]
     rec = next((r for r in _harvestable() if r.ref == ref), None)
     if rec is None:
         raise _Problem("idDoesNotExist", "no such record")
-    _record(SubElement(root, verb), rec)
+    return rec

@@ -319,7 +319,10 @@ class AnnotationSchema(Open):
 
 
 class AnnotationPageSchema(Open):
+    id = fields.String(metadata={"description": "The page's IRI: the collection's with ?page=0."})
     type = fields.String(metadata={"enum": ["AnnotationPage"]})
+    partOf = fields.Raw(metadata={"description": "The collection the page is part of."})  # noqa: N815 - the W3C name
+    startIndex = fields.Integer(metadata={"minimum": 0})  # noqa: N815 - the W3C name
     items = fields.List(fields.Nested(AnnotationSchema), required=True)
 
 
