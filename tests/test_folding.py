@@ -153,6 +153,8 @@ def test_browse_and_api_show_the_entered_form(world):
     assert {"value": "zaleski", "label": "Załęski", "count": 3} in data["facets"]["surname"]
     search = client.get("/search", query_string={"q": "Семья"}).get_data(as_text=True)
     assert "Glück" in search and "Gluck<" not in search
+    chosen = client.get("/search", query_string={"surname": "zaleski"}).get_data(as_text=True)
+    assert "Surname: Załęski ×" in chosen and "Surname: zaleski" not in chosen  # the filter's chip, named as entered
 
 
 def test_an_index_of_the_older_folding_is_rebuilt(world):
