@@ -168,13 +168,15 @@ def _spans(searcher: Searcher, hit: WhooshHit, field: str, terms: set[str]) -> l
 
 
 def _commonest_forms(counts: dict[str, int]) -> dict[str, str]:
-    """Each facet value's commonest entered form, from the counts of "<value>\t<form>" (ties: the first in order)."""
-    best: dict[str, tuple[int, str]] = {}
+    """Each facet value's commonest entered form, from the counts of "<value>\t<form>". A tie goes to the fuller
+    spelling (Glück before Gluck: its letters say more), then to one not in capitals (Załęski before ZAŁĘSKI)."""
+    best: dict[str, tuple] = {}
     for pair, n in counts.items():
         value, _, form = (pair or "").partition("\t")
-        if form and (value not in best or (-n, form) < (-best[value][0], best[value][1])):
-            best[value] = (n, form)
-    return {value: form for value, (_, form) in best.items()}
+        if form:
+            rank = (-n, -sum(not c.isascii() for c in form), form.isupper(), form)
+            best[value] = min(best.get(value, rank), rank)
+    return {value: rank[-1] for value, rank in best.items()}
 
 
 class SearchIndex:
