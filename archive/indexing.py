@@ -21,7 +21,7 @@ from .errors import CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold
 from .search import SearchIndex
-from .search.schema import access_fields, clean
+from .search.schema import access_fields, clean, entered_form
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,6 @@ class Documents:
         village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
         remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
         regions = self._regions(village_ids | ({record["place"]["place"]} if record.get("place") else set()))
-        surname_ids = self._surname_ids(record.get("surnames", []))
         narrators = [n["name"] for n in record.get("narrators", [])]
         narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
         place_names = [p["name"] for p in places] + ([record["place"]["name"]] if record.get("place") else [])
@@ -198,7 +197,7 @@ class Documents:
             "f_village": ",".join(sorted(village_ids)),
             "f_place": record["place"]["place"] if record.get("place", {}).get("place") else "",
             "f_region": ",".join(sorted(regions)),
-            "f_surname": ",".join(sorted(clean(s) for s in surname_ids)),
+            **self._surnames(record.get("surnames", [])),
             "f_decade": decade or "",
             "f_language": ",".join(record.get("languages", [])),
             "f_kind": "interview",
@@ -225,12 +224,18 @@ class Documents:
                 place = self.gazetteer().places.get(place.within)
         return regions
 
-    def _surname_ids(self, names: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _surnames(self, names: list[str]) -> dict[str, str]:
+        """The surname facet's fields: the families these names belong to (their ids), or a name's folded key when
+        the vocabulary does not know it, with each value's form as entered (its label, by the commonest form)."""
+        found: dict[str, str] = {}
         for name in names:
             matched = self.surnames().match(name)
-            found.update(s.id for s in matched) if matched else found.add(fold(name))
-        return found
+            for value in [s.id for s in matched] if matched else [fold(name)]:
+                found.setdefault(clean(value), name)
+        return {
+            "f_surname": ",".join(sorted(found)),
+            "surname_forms": ",".join(entered_form(value, form) for value, form in sorted(found.items())),
+        }
 
     def _item_document(self, item_id: str) -> dict | None:
         try:
@@ -283,7 +288,7 @@ class Documents:
             "title_sort": item.title.casefold(),
             "f_village": ",".join(sorted(place_ids)),
             "f_region": ",".join(sorted(self._regions(place_ids))),
-            "f_surname": ",".join(sorted(clean(s) for s in self._surname_ids(record.get("surnames", [])))),
+            **self._surnames(record.get("surnames", [])),
             "f_decade": _decade(record["date"]) or "" if record.get("date") else "",
             "f_kind": record.get("kind", media.DEFAULT_KIND),
             "f_event": ",".join(sorted(record.get("events", []))),

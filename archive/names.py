@@ -1,7 +1,12 @@
-"""Names across scripts: the one place that knows how Уштобе, Ushtobe and Uştöbe are the same place.
+"""Names across scripts: the one place that knows how Уштобе, Ushtobe and Uştöbe are the same place, and how every
+script's letters fold for search.
 
 `fold` reduces a name to a key that ignores case, accents and script (Cyrillic is transliterated; Hangul is kept), so
-that every written form of a place in the gazetteer can be found from any other. Surname variants will live here too.
+that every written form of a place in the gazetteer can be found from any other; `fold_word` folds one word of running
+text for the search index (Cyrillic stays Cyrillic there: other scripts reach it through `transliterations`). Both
+share the rules below: Latin letters that Unicode does not decompose (ł, đ, ø, æ, œ, ß, ı, ħ, þ) become their plain
+letters, the Kazakh and Uzbek letters of either alphabet meet their counterparts (қ and q, ң and ñ, ş and ш, oʻ and
+ў), and the apostrophes of Uzbek Latin (ʻ ʼ ' ’ ‘ `) are dropped inside words. Surname variants live here too.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from pathlib import Path
 
 VOCAB = Path(__file__).resolve().parent / "vocab"
 
-# Russian, Kazakh and Uzbek Cyrillic to plain Latin: a matching key, not a romanization to show anyone.
+# Russian, Kazakh and Uzbek Cyrillic to plain Latin: a matching key, not a romanization to show anyone. The Kazakh and
+# Uzbek letters go where their Latin alphabets put them (қ q, ғ ğ/gʻ g, ң ñ n, ө ö o, ұ ū u, ү ü u, ә ä a, ў oʻ o).
 _CYRILLIC = str.maketrans(
     {
         "а": "a",
@@ -53,9 +59,9 @@ _CYRILLIC = str.maketrans(
         "ю": "yu",
         "я": "ya",
         "ә": "a",
-        "ғ": "gh",
+        "ғ": "g",
         "қ": "q",
-        "ң": "ng",
+        "ң": "n",
         "ө": "o",
         "ұ": "u",
         "ү": "u",
@@ -65,15 +71,61 @@ _CYRILLIC = str.maketrans(
         "ҳ": "h",
     }
 )
-_SEPARATORS_RE = re.compile(r"[\s\-‐‑–—_.,'’ʻʼ`\"()]+")
+# The Kazakh and Uzbek Cyrillic letters as the Russian letters a Latin spelling is read back into (see
+# _LATIN_TO_CYRILLIC: q is read as к, so қ is folded to к), for search words, which stay Cyrillic.
+_KAZAKH_UZBEK_LETTERS = {
+    "ә": "а",
+    "ғ": "г",
+    "қ": "к",
+    "ң": "н",
+    "ө": "о",
+    "ұ": "у",
+    "ү": "у",
+    "һ": "х",
+    "і": "и",
+    "ў": "о",
+    "ҳ": "х",
+}
+_KAZAKH_UZBEK = str.maketrans(
+    {**_KAZAKH_UZBEK_LETTERS, **{k.upper(): v.upper() for k, v in _KAZAKH_UZBEK_LETTERS.items()}}
+)
+# Latin letters Unicode does not decompose into a letter and an accent, and the Turkic ş read as two letters (before
+# accents go: decomposed, ş would be left a bare s, and Kazakh Latin Şymkent would not meet Шымкент). After casefold.
+_LATIN = str.maketrans(
+    {
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ß": "ss",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "þ": "th",
+        "ş": "sh",
+    }
+)
+# Inside a word an apostrophe is dropped (Uzbek oʻ and gʻ, Pos'et for Посьет, O'Brien), in every form people type it.
+APOSTROPHES = "'’‘ʻʼ`´"
+_NO_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, ""))
+# A word of running text, as the search index cuts it: letters and digits, with apostrophes inside.
+WORD = r"\w+(?:[" + APOSTROPHES + r"]\w+)*"
+_SEPARATORS_RE = re.compile(r"[\s\-‐‑–—_.,\"()]+")
+
+
+def _plain(text: str) -> str:
+    """Drop the accents of a casefolded text: Latin letters without a decomposition first, then every combining mark."""
+    text = text.translate(_LATIN)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def fold(name: str) -> str:
-    """Reduce a name to its matching key: NFKC, case-folded, Cyrillic transliterated, accents and separators dropped."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_CYRILLIC)
-    # Turkic letters said as two Latin ones, before accents go (decomposed, ş would be left a bare s)
-    text = text.replace("ı", "i").replace("ş", "sh").replace("ç", "ch").replace("ğ", "g")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """Reduce a name to its matching key: NFKC, case-folded, Cyrillic transliterated, accents, apostrophes and
+    separators dropped (Załęski and Zaleski, Ушқоңыр and Uşqoñyr, Oʻzbekiston and Ўзбекистон are one key each)."""
+    text = unicodedata.normalize("NFKC", name.translate(_NO_APOSTROPHES)).casefold().translate(_CYRILLIC)
+    text = _plain(text.replace("ç", "ch"))  # Çimkent: in a name, ç is Turkic ч (running text keeps French ç a c)
     return unicodedata.normalize("NFC", _SEPARATORS_RE.sub(" ", text).strip())
 
 
@@ -89,19 +141,19 @@ _HOMOGLYPHS_TO_LATIN = str.maketrans("асеорхукмтвн", "aceopxykmtbh")
 
 
 def fold_word(text: str) -> tuple[str, str | None] | None:
-    """Fold one word of running text for search: NFKC, case, look-alike letters, Latin accents, ё. Return it with
+    """Fold one word of running text for search: NFKC, case, apostrophes, look-alike letters, Latin accents and the
+    letters without one (ł, ø, ß, ...), Kazakh and Uzbek Cyrillic letters as Russian ones (қ к, ў о), ё. Return it with
     the script it was written in ("cyrillic", "latin" or None), which decides how search stems it; None when nothing
     is left of it."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    cyrillic = sum("а" <= c <= "я" or c == "ё" for c in text)
+    text = unicodedata.normalize("NFKC", text.translate(_NO_APOSTROPHES)).casefold()
+    text = text.translate(_KAZAKH_UZBEK).replace("ё", "е")
+    cyrillic = sum("а" <= c <= "я" for c in text)
     latin = sum("a" <= c <= "z" for c in text)
     if cyrillic and latin:  # "Цoй" typed with a Latin o: follow the script most of the word is in
         text = text.translate(_HOMOGLYPHS_TO_CYRILLIC if cyrillic >= latin else _HOMOGLYPHS_TO_LATIN)
         latin = 0 if cyrillic >= latin else latin
     if latin or any(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in text):
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-        text = text.replace("ı", "i").replace("'", "")
-    text = text.replace("ё", "е")
+        text = _plain(text)
     if not text:
         return None
     return text, "cyrillic" if cyrillic else "latin" if text.isascii() else None
@@ -263,8 +315,12 @@ def transliterations(word: str) -> frozenset[str]:
     script = _script(word)
     found: set[str] = set()
     if script == "cyrillic":
+        russian = word.translate(_KAZAKH_UZBEK)  # the Russian systems know no қ or ў
         for system in _CYRILLIC_SYSTEMS:
-            found.add(getattr(iuliia, system).translate(word))
+            found.add(getattr(iuliia, system).translate(russian))
+        latin = fold(word)  # Kazakh or Uzbek: also as their Latin alphabets write it (Ушқоңыр, Ushqonyr)
+        if russian != word and latin not in {fold(f) for f in found}:
+            found.add(latin.upper() if word.isupper() else latin.capitalize() if word[:1].isupper() else latin)
     elif script == "latin":
         text = fold(word).replace(" ", "")
         out, i = [], 0

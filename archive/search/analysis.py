@@ -10,7 +10,7 @@ from functools import lru_cache
 from whoosh.analysis import Filter, RegexTokenizer, Token
 from whoosh.lang import stemmer_for_language
 
-from ..names import fold_word
+from ..names import WORD, fold_word
 
 STOP = frozenset(
     """
@@ -78,5 +78,5 @@ class _Normalise(Filter):
 
 
 MAX_HANGUL = 8
-ANALYZER = RegexTokenizer(r"\w+(?:['’]\w+)*") | _Normalise()
-PAIRS = RegexTokenizer(r"\w+(?:['’]\w+)*") | _Normalise(pairs=True)
+ANALYZER = RegexTokenizer(WORD) | _Normalise()
+PAIRS = RegexTokenizer(WORD) | _Normalise(pairs=True)

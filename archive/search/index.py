@@ -48,7 +48,7 @@ from .results import (
     best_segments,
     transcript_terms,
 )
-from .schema import FACETS, SCHEMA, allowed
+from .schema import FACETS, LAYOUT, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 
@@ -131,6 +131,17 @@ def _close_files_left_by(error: BaseException) -> None:
         trace = trace.tb_next
 
 
+LAYOUT_FILE = "layout"  # beside Whoosh's files (which it leaves alone): the LAYOUT the index was made with
+
+
+def _layout(path: Path) -> str | None:
+    """The layout an index folder was made with (schema.LAYOUT), or None for one made before it was written down."""
+    try:
+        return (path / LAYOUT_FILE).read_text("utf-8").strip()
+    except OSError:
+        return None
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
@@ -154,6 +165,18 @@ def _spans(searcher: Searcher, hit: WhooshHit, field: str, terms: set[str]) -> l
         if matcher.is_active() and matcher.id() == hit.docnum:
             spans.extend((start, end, term) for _, start, end in matcher.value_as("characters"))
     return spans
+
+
+def _commonest_forms(counts: dict[str, int]) -> dict[str, str]:
+    """Each facet value's commonest entered form, from the counts of "<value>\t<form>". A tie goes to the fuller
+    spelling (Glück before Gluck: its letters say more), then to one not in capitals (Załęski before ZAŁĘSKI)."""
+    best: dict[str, tuple] = {}
+    for pair, n in counts.items():
+        value, _, form = (pair or "").partition("\t")
+        if form:
+            rank = (-n, -sum(not c.isascii() for c in form), form.isupper(), form)
+            best[value] = min(best.get(value, rank), rank)
+    return {value: rank[-1] for value, rank in best.items()}
 
 
 class SearchIndex:
@@ -209,7 +232,7 @@ class SearchIndex:
         except Exception as error:  # noqa: BLE001 - whatever a damaged table of contents raises
             _close_files_left_by(error)
             raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
-        if set(opened.schema.names()) != set(SCHEMA.names()):
+        if set(opened.schema.names()) != set(SCHEMA.names()) or _layout(self.path) != LAYOUT:
             opened.close()
             raise IndexUnavailable("made by another version of the archive")
         try:
@@ -386,6 +409,7 @@ class SearchIndex:
             fresh.mkdir()
             try:
                 made = index.create_in(str(fresh), SCHEMA)
+                (fresh / LAYOUT_FILE).write_text(LAYOUT + "\n", "utf-8")
                 ids = self.source.present()
                 writer = made.writer(timeout=60, limitmb=256)
                 try:
@@ -472,6 +496,7 @@ class SearchIndex:
         readable = allowed(viewer)
         searcher = self.searcher()
         facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count) for name in FACETS}
+        facets["surname_forms"] = sorting.FieldFacet("surname_forms", allow_overlap=True, maptype=sorting.Count)
         sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
         page = max(1, page)
         results = searcher.search(whole, filter=readable, limit=page * page_size, groupedby=facets, sortedby=sortedby)
@@ -497,12 +522,13 @@ class SearchIndex:
             name: sorted(((v, n) for v, n in results.groups(name).items() if v), key=lambda kv: (-kv[1], kv[0]))
             for name in FACETS
         }
+        entered = _commonest_forms(results.groups("surname_forms"))
         return Results(
             hits=hits,
             total=total,
             page=page,
             pages=max(1, -(-total // page_size)),
-            facets={k: [(v, self.label(k, v), n) for v, n in vs if v] for k, vs in counts.items()},
+            facets={k: [(v, self.label(k, v, entered), n) for v, n in vs if v] for k, vs in counts.items()},
             query=q,
             filters=filters,
             sort=sort,
@@ -552,13 +578,16 @@ class SearchIndex:
             found.points = best_points(points, starts, text, _spans(searcher, hit, "contents", words))
         return found
 
-    def label(self, facet: str, value: str) -> str:
+    def label(self, facet: str, value: str, entered: dict[str, str] | None = None) -> str:
+        """What a facet value is called: a vocabulary entry by its name, a surname the vocabulary does not know as it
+        was entered (the commonest of its forms among the records counted, `entered`), anything else as it is."""
         if facet in ("village", "place", "region") and value in self.gazetteer.places:
             return self.gazetteer.places[value].name()
         if facet in ("event", "person"):
             return self.source.entry_label("events" if facet == "event" else "people", value) or value
         if facet == "surname":
-            return self.surnames.surnames[value].label() if value in self.surnames.surnames else value.title()
+            known = self.surnames.surnames.get(value)
+            return known.label() if known else (entered or {}).get(value, value)
         return value
 
     def suggestions(self, words: list[str]) -> list[str]:

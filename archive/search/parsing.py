@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 from whoosh import query
 
-from ..names import Gazetteer, Surnames, fold, variants
+from ..names import WORD, Gazetteer, Surnames, fold, variants
 from .analysis import HANGUL_RE, MAX_HANGUL, STOP, fold_token
 from .schema import FIELD_QUERIES, clean
 
 _TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+(?:"[^"]*"?)?))')
 _TEXT_FIELDS = ("text", "contents", "meta", "title")
-_WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+_WORD_RE = re.compile(WORD)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 MAX_NESTING = 8  # parentheses within parentheses; deeper ones are read as if they were not there
 

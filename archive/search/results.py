@@ -78,6 +78,10 @@ class Results:
     message: str = ""
     suggestions: list[str] = field(default_factory=list)
 
+    def label_of(self, facet: str, value: str) -> str:
+        """What a chosen filter is called: its facet label (a surname as entered, a place by its name), else itself."""
+        return next((label for v, label, _ in self.facets.get(facet, []) if v == value), value)
+
 
 def best_segments(
     segments: list[dict], starts: list[int], spans: list[tuple[int, int, str]], limit: int | None = SEGMENTS_PER_HIT

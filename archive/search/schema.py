@@ -44,6 +44,12 @@ FIELD_QUERIES = {
 }
 
 
+# The layout of what an index holds: bumped whenever the terms or values it stores change (the fields, the folding of
+# words in names.py, the analyzer), so that an index made by an older version is rebuilt, never searched wrongly.
+# 2: ł, ø, ß, ... and the Kazakh and Uzbek letters folded; surnames' entered forms kept for their facet labels.
+LAYOUT = "2"
+
+
 def _facet() -> fields.KEYWORD:
     return fields.KEYWORD(commas=True, scorable=False, sortable=True, lowercase=False)
 
@@ -67,6 +73,7 @@ SCHEMA = fields.Schema(
     title_sort=fields.ID(sortable=True),
     linked=fields.KEYWORD(commas=True, scorable=False, lowercase=False),  # "events/<id>": what annotations link
     **{f"f_{name}": _facet() for name in FACETS},
+    surname_forms=_facet(),  # "<f_surname value>\t<the name as entered>": a surname facet's label is its commonest
 )
 
 
@@ -76,6 +83,11 @@ WITHDRAWN = "withdrawn"  # stored as the access of a record whose contributor wi
 def clean(value: str) -> str:
     """A facet value as stored: facets are comma-separated, so a comma inside a value becomes a space."""
     return value.replace(",", " ").strip()
+
+
+def entered_form(value: str, form: str) -> str:
+    """A facet value with one of the forms it was entered as (see `surname_forms`)."""
+    return f"{clean(value)}\t{' '.join(clean(form).split())}"
 
 
 def access_fields(record: dict) -> dict:
