@@ -135,3 +135,15 @@ def test_a_kept_cue_is_ingested_and_the_report_names_it(runner, app, tmp_path):
         ("Anna", 1.0, "We lived by the sea."),
         ("Anna", None, "Then the trains came."),
     ]
+
+
+def test_webvtt_inside_an_ohms_export_is_read_the_same_way_and_its_notes_are_kept():
+    blob = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<ROOT xmlns="https://www.weareavp.com/nunncenter/ohms"><record>'
+        b"<version>6.0</version><title>Test</title><index/><vtt_transcript><![CDATA[WEBVTT\n\n"
+        b"00:00:01.000 --> 00:00:02.000 align:middle\n<v KIM>We came in <[?]> autumn.\n]]></vtt_transcript>"
+        b"</record></ROOT>"
+    )
+    t = read(blob, "ohms.xml")
+    assert turns(t) == [("KIM", 1.0, 2.0, "We came in [?] autumn.")]
+    assert t.notes == ['in <vtt_transcript>: cue 1 (line 3): "<[?]>" is not subtitle markup; its text "[?]" was kept']
