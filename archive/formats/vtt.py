@@ -272,21 +272,23 @@ class _Reader:
         raw = "\n".join(block.text)
         if "<" not in raw and "&" not in raw:
             return None, raw
-        voice, pieces, position = None, [], 0
+        voice, pieces, position, before_text = None, [], 0, True
         for match in _TAG_RE.finditer(raw):
             pieces.append(self._decode(raw[position : match.start()]))
+            before_text = before_text and not pieces[-1].strip()
             position = match.end()
             inner, closed = match.group(1), match.group(2) == ">"
             name = re.split(r"[ \t\n\f.]", inner, maxsplit=1)[0].rstrip("/").lower()
             if closed and (not inner.strip() or inner.startswith("/") or name in _MARKUP or _is_timestamp(inner)):
                 if name == "br":
                     pieces.append(_BR)
-                elif name == "v" and voice is None and not "".join(pieces).strip():
+                elif name == "v" and voice is None and before_text:
                     annotation = re.split(r"[ \t\n\f]", inner, maxsplit=1)[1:]
                     voice = " ".join(self._decode(annotation[0]).split()) if annotation else None
                 continue
             shown = self._decode(inner) if closed else self._decode(match.group(0))
             pieces.append(shown)
+            before_text = before_text and not shown.strip()
             mark = self.marks.setdefault(match.group(0), [shown, block.where, 0])
             mark[2] += 1
         pieces.append(self._decode(raw[position:]))
