@@ -87,7 +87,7 @@ def test_webvtt_voices_notes_settings_and_real_world_oddities():
         ("Anna Tsoi", 11.0, "And then the trains came."),  # no voice: the speaker goes on
     ]
     assert t.segments[1].end == 9.0  # ended before it started: end set to start, and said
-    assert any(n.startswith("cue 2: ends (00:00:05.000) before it starts") for n in t.notes)
+    assert any(n.startswith("cue 2 (line 11): ends (00:00:05.000) before it starts") for n in t.notes)
     assert t.segments[2].start == t.segments[2].end == 10.0
 
 
@@ -104,9 +104,8 @@ def test_srt_with_labels_in_hangul():
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("bad-time.vtt", 'cue 3: timecode "00:61:00.000" is not a valid time'),
         ("no-header.vtt", 'does not start with the "WEBVTT" header'),
-        ("bad-time.srt", 'cue 2: timecode "00:00:99,000" is not a valid time'),
+        ("bad-time.srt", r'cue 2 \(line 6\): timecode "00:00:99,000" is not a valid time'),
         ("broken.xml", r"line 5, column \d+: the XML is broken \(mismatched tag\)"),
         ("external-entity.xml", "declares a DTD or entities"),
         ("billion-laughs.xml", "declares a DTD or entities"),
@@ -118,9 +117,18 @@ def test_broken_subtitles_and_xml_are_refused_with_a_reason(name, message):
         read(data(name), name)
 
 
-def test_cue_without_timing_is_named():
-    with pytest.raises(FormatError, match="cue 2: no timing line"):
-        read(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\njust some text\n", "x.vtt")
+def test_words_the_webvtt_rules_would_drop_are_kept_without_a_time_and_named():
+    # the specification skips a block with no timing line, and a cue whose timing line it cannot read (61 minutes)
+    t = read(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\njust some text\n", "x.vtt")
+    assert turns(t) == [(None, 1.0, "ok"), (None, None, "just some text")]
+    assert t.notes == ["cue 2 (line 6): no timing line (start --> end); its text was kept without a time"]
+    t = read(data("bad-time.vtt"), "bad-time.vtt")
+    assert turns(t) == [(None, 1.0, "fine"), (None, 2.0, "fine too"), (None, None, "broken")]
+    assert t.segments[2].end is None
+    assert t.notes == [
+        'cue 3 (line 9): the timing line "00:00:03.000 --> 00:61:00.000" cannot be read; '
+        "its text was kept without a time"
+    ]
 
 
 def test_ohms_legacy_transcript_with_sync_index_and_footnotes():

@@ -130,7 +130,7 @@ def test_batch_with_manifest_then_rerun_creates_no_duplicates(runner, app, batch
 
 
 def test_bad_files_are_reported_and_skipped_and_leave_nothing(runner, app, batch):
-    for name in ("bad-time.vtt", "no-header.vtt", "billion-laughs.xml", "external-entity.xml", "broken.xml"):
+    for name in ("bad-time.srt", "no-header.vtt", "billion-laughs.xml", "external-entity.xml", "broken.xml"):
         shutil.copy(DATA / name, batch / name)
     (batch / "empty.txt").write_bytes(b"")
     (batch / "junk.txt").write_bytes(bytes(range(256)) * 4)
@@ -138,7 +138,7 @@ def test_bad_files_are_reported_and_skipped_and_leave_nothing(runner, app, batch
     result = runner("ingest", str(batch))
     assert result.exit_code == 1
     out = result.stdout
-    assert 'FAILED     bad-time.vtt: cue 3: timecode "00:61:00.000" is not a valid time' in out
+    assert 'FAILED     bad-time.srt: cue 2 (line 6): timecode "00:00:99,000" is not a valid time' in out
     assert 'FAILED     no-header.vtt: this WebVTT file does not start with the "WEBVTT" header line' in out
     assert "FAILED     billion-laughs.xml: this XML declares a DTD or entities" in out
     assert "FAILED     broken.xml: line 5, column" in out

@@ -154,7 +154,11 @@ def test_wrong_fields_are_shown_beside_each_and_typed_text_is_kept(client, auth,
 @pytest.mark.parametrize(
     "filename, blob, message",
     [
-        ("bad.vtt", (DATA / "bad-time.vtt").read_bytes(), 'Cue 3: timecode "00:61:00.000" is not a valid time'),
+        (
+            "bad.srt",
+            (DATA / "bad-time.srt").read_bytes(),
+            'Cue 2 (line 6): timecode "00:00:99,000" is not a valid time',
+        ),
         ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "This is a JPEG image, not a transcript"),
         ("empty.txt", b"", "The file is empty"),
     ],

@@ -52,9 +52,9 @@ def test_a_message_is_english_as_a_string_and_keeps_its_template_and_values():
         ("ko", PDF, "story.txt", "이것은 PDF 문서이며, 녹취록이 아닙니다."),
         (
             "ru",
-            (DATA / "bad-time.vtt").read_bytes(),
-            "bad.vtt",
-            "Титр 3: отметка времени «00:61:00.000» — не настоящее",
+            (DATA / "bad-time.srt").read_bytes(),
+            "bad.srt",
+            "Титр 2 (строка 6): отметка времени «00:00:99,000» — не настоящее",
         ),
         ("ko", b"", "empty.txt", "파일이 비어 있습니다."),
     ],
@@ -68,6 +68,20 @@ def test_a_broken_transcript_is_refused_in_the_page_language(client, auth, app, 
     assert message in page and page.index(message) > page.index('id="transcript"')
     assert "not a transcript" not in page and "is not a valid time" not in page and "The file is empty" not in page
     assert app.extensions["collection"].ids("interviews") == []
+
+
+def test_words_kept_from_a_broken_webvtt_cue_are_reported_in_the_page_language(client, auth, app):
+    auth.login("historian")
+    speak(client, "ru")
+    response = upload_transcript(
+        client, transcript=(io.BytesIO((DATA / "bad-time.vtt").read_bytes()), "bad.vtt"), title="x"
+    )
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert (
+        "Титр 3 (строка 9): строку времени «00:00:03.000 --> 00:61:00.000» не удалось прочитать; "
+        "текст сохранён без времени." in page
+    )
 
 
 def test_a_wrong_description_is_refused_field_by_field_in_russian(client, auth, app):

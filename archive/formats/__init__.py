@@ -93,6 +93,8 @@ def detect(data: bytes, filename: str = "") -> str:
         raise FormatError(
             N_("this is an old Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx")
         )
+    if data.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
+        return "vtt"  # before the test for binary data: WebVTT's own rules read a NUL or a form feed in a cue
     binary = encoding.binary_kind(data)
     if binary:
         raise FormatError(N_("this is {what}, not a transcript"), what=Message(binary))

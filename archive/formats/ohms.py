@@ -15,6 +15,7 @@ from xml.parsers.expat import errors as expat_errors
 import defusedxml.ElementTree as ElementTree
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from ..errors import Message
 from ..i18n import N_
 from . import FormatError, Transcript
 from .txt import parse_turns
@@ -37,7 +38,10 @@ def read(data: bytes) -> Transcript:
     vtt_text = _text(record, "vtt_transcript")
     legacy = _text(record, "transcript")
     if vtt_text.strip():
-        segments = parse_vtt(vtt_text, "vtt").segments
+        embedded = parse_vtt(vtt_text, "vtt")
+        segments = embedded.segments
+        # what the WebVTT reader kept or set right is said too; its lines are counted in the <vtt_transcript> text
+        notes += [Message(N_("in <vtt_transcript>: {note}"), note=note) for note in embedded.notes]
     elif legacy.strip().lower() not in _EMPTY_TRANSCRIPTS:
         segments, footnotes = _legacy(legacy, _text(record, "sync"))
         if footnotes:
