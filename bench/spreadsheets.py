@@ -1,6 +1,6 @@
 """Measure the CSV round trip: export of every record, the import's dry run, and an import that changes some rows.
 
-Run by hand: .venv/bin/python bench/csv.py --records 10000
+Run by hand: .venv/bin/python bench/spreadsheets.py --records 10000
 Generates that many records in a temporary data root (four interviews to each item; names, surnames and villages in
 Russian, English and Korean from the same word lists as bench/search.py, with a short transcript each), builds the
 search index, then runs each phase in a fresh process (so that its peak memory is its own) and prints its time, the
