@@ -236,3 +236,152 @@ def test_every_real_ohms_export_parses(shared_data):
     assert any(point["links"] for point in hyperlinks.toc)
     v6 = read((shared_data / "ohms_scihist/chappelear-ohmsvtt-example.xml").read_bytes())
     assert v6.segments[0].speaker == "SCHNEIDER"
+
+
+def test_tab_separated_export_with_a_header_is_one_segment_a_row():
+    t = read(data("columns-header.tsv"), "export.tsv")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("Interviewer", 1.5, 4.0, "Where were you born?"),
+        ("Anna Tsoi", 4.0, 9.25, '"We had a boat," my father said. We lived by the sea.'),
+        ("Interviewer", 9.25, 62.0, "And then?"),  # no end given: it ends where the next row begins
+        ("Анна Цой", 62.0, 90.0, "Потом нас повезли."),
+    ]
+    assert t.notes[-5:] == [
+        "read as a table of 4 rows with columns separated by tabs, the first row its header",
+        'column 1 ("Speaker") read as the speaker',
+        'column 2 ("Start Time") read as the start time',
+        'column 3 ("End Time") read as the end time',
+        'column 4 ("Text") read as the text',
+    ]
+
+
+def test_headerless_tab_separated_columns_are_told_by_content():
+    t = read(data("columns-headerless.tsv"), "export.txt")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("INT", 1.0, 4.0, "Where were you born?"),
+        ("TSOI", 4.0, 70.0, "In Posyet, by the sea, near the border with Korea."),
+        ("INT", 70.0, 75.0, "And then?"),
+        ("TSOI", 75.0, None, "Then the train, for a month."),
+    ]
+    assert t.notes == [
+        "read as a table of 4 rows with columns separated by tabs, without a header row",
+        'column 1 ("[00:00:01]") read as the start time',
+        'column 2 ("INT") read as the speaker',
+        'column 3 ("Where were you born?") read as the text',
+    ]
+
+
+def test_comma_separated_quoted_text_keeps_its_commas_quotes_and_line_breaks():
+    t = read(data("columns-quoted.csv"), "export.csv")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("Interviewer", 1.0, 4.0, "Where, exactly, were you born?"),
+        ("Anna Tsoi", 4.0, 9.0, 'In Posyet.\nBy the sea, "near" Korea.'),
+    ]
+    assert 'column 1 ("text") read as the text' in t.notes
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Sprecher\tBeginn\tEnde\tTranskript", "спикер\tначало\tконец\tтекст", "говорящий\tin\tout\ttranscript"],
+)
+def test_header_names_in_german_russian_and_english(header):
+    t = read(f"{header}\nA\t0:05\t0:07\tJa.\nB\t0:07\t0:09\tNein.\n".encode(), "x.txt")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("A", 5.0, 7.0, "Ja."),
+        ("B", 7.0, 9.0, "Nein."),
+    ]
+
+
+def test_prose_with_commas_and_a_tab_indented_paragraph_is_not_a_table():
+    prose = (
+        "We came in autumn, when the leaves fell, and stayed.\n"
+        "The train was cold, crowded, slow.\n"
+        "Mother said, be patient, and we were.\n"
+        "\tLater, in spring, we built a house.\n"
+    )
+    t = read(prose.encode(), "x.txt")
+    assert len(t.segments) == 1 and t.segments[0].text.startswith("We came in autumn, when")
+    assert not any("table" in note for note in t.notes)
+
+
+def test_turns_marked_with_chevrons_with_and_without_a_name():
+    lines = []
+    for i in range(100):
+        lines.append(f">> REPORTER: Question {i}, asked in court?")
+        lines.append(f">> Answer {i}, given plainly." if i % 2 else f">>WITNESS: Answer {i}.")
+    t = read("\n".join(lines).encode(), "court.txt")
+    assert len(t.segments) == 200
+    expected = []
+    for i in range(100):
+        expected.append(("REPORTER", None, f"Question {i}, asked in court?"))
+        expected.append((None, None, f"Answer {i}, given plainly.") if i % 2 else ("WITNESS", None, f"Answer {i}."))
+    assert turns(t) == expected
+
+
+def test_question_and_answer_markers_in_three_languages():
+    text = "Q: Where were you born?\nA: In Posyet.\nВ: Где?\nО: В Посьете.\n문: 어디서?\n답: 포시예트에서.\n"
+    assert turns(read(text.encode(), "x.txt")) == [
+        ("Q", None, "Where were you born?"),
+        ("A", None, "In Posyet."),
+        ("В", None, "Где?"),
+        ("О", None, "В Посьете."),
+        ("문", None, "어디서?"),
+        ("답", None, "포시예트에서."),
+    ]
+
+
+def test_bracketed_names_open_turns_but_bracketed_remarks_stay_in_the_text():
+    text = (
+        "[Interviewer] Where were you born?\n"
+        "[Anna Tsoi] In Posyet. [Laughs]\n"
+        "[Laughs] It was long ago.\n"
+        "[Laughs] Very long.\n"
+        "[Interviewer]\n"
+        "And then?\n"
+        "[Anna Tsoi] [00:01:10] We went by train.\n"
+    )
+    assert turns(read(text.encode(), "x.txt")) == [
+        ("Interviewer", None, "Where were you born?"),
+        ("Anna Tsoi", None, "In Posyet. [Laughs] [Laughs] It was long ago. [Laughs] Very long."),
+        ("Interviewer", None, "And then?"),
+        ("Anna Tsoi", 70.0, "We went by train."),
+    ]
+
+
+def test_speaker_names_alone_on_their_own_line():
+    text = (
+        "INTERVIEWER\nWhere were you born?\n\n"
+        "Anna Tsoi\nIn Posyet, by the sea.\nWe lived near the school.\n\n"
+        "INTERVIEWER\nAnd then?\n\n"
+        "Anna Tsoi\nThen the train.\n\n"
+        "Afterword\nA heading seen once is not a speaker.\n"
+    )
+    assert turns(read(text.encode(), "x.txt")) == [
+        ("INTERVIEWER", None, "Where were you born?"),
+        ("Anna Tsoi", None, "In Posyet, by the sea. We lived near the school."),
+        ("INTERVIEWER", None, "And then?"),
+        ("Anna Tsoi", None, "Then the train."),
+        ("Anna Tsoi", None, "Afterword A heading seen once is not a speaker."),
+    ]
+
+
+def test_a_timecode_column_beside_labelled_text_keeps_the_labels_as_speakers():
+    text = (
+        "00:00:05\tINTERVIEWER: Where were you born?\n00:00:09\tTSOI: In Posyet.\n00:00:12\tAnd the school was near.\n"
+    )
+    t = read(text.encode(), "x.txt")
+    assert turns(t) == [
+        ("INTERVIEWER", 5.0, "Where were you born?"),
+        ("TSOI", 9.0, "In Posyet."),
+        ("TSOI", 12.0, "And the school was near."),  # a row without a label goes on with the voice before
+    ]
+
+
+def test_a_row_number_column_is_left_unread_and_said_so():
+    text = "1\t00:00:01\t00:00:03\tANNA\tGood morning to you all.\n2\t00:00:03\t00:00:06\tBORIS\tAnd to you.\n"
+    t = read(text.encode(), "x.txt")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("ANNA", 1.0, 3.0, "Good morning to you all."),
+        ("BORIS", 3.0, 6.0, "And to you."),
+    ]
+    assert t.notes[-1] == "columns not read: 1"
