@@ -116,7 +116,7 @@ def _single_byte(data: bytes, error: UnicodeDecodeError) -> tuple[str, str]:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        strange, lower, cyrillic = _oddities(text)
+        strange, lower, cyrillic = _oddities(_sample(text))
         # Cyrillic prose is mostly lower case; the wrong code page swaps cases or brings symbols and foreign letters
         if cyrillic and strange <= 0.1 * cyrillic and lower >= 0.5 * cyrillic:
             readings.append((strange, -lower, rank, text, name))
@@ -150,13 +150,26 @@ def _korean(data: bytes) -> tuple[str, str] | None:
     return text, "EUC-KR"
 
 
+def _sample(text: str, size: int = 8192) -> str:
+    """The first lines holding letters beyond ASCII, about `size` characters of them: enough to tell the code pages
+    apart, and a transcript of megabytes is judged in milliseconds."""
+    taken, length = [], 0
+    for line in text.split("\n"):
+        if not line.isascii():
+            taken.append(line)
+            length += len(line)
+            if length >= size:
+                break
+    return "\n".join(taken)
+
+
 def _oddities(text: str) -> tuple[int, int, int]:
     """Count, in a decoded text, the characters that do not belong (foreign to the alphabets above, a capital after a
     lower-case letter, a Cyrillic letter in a word with Latin ones), its lower-case Cyrillic letters and all of them."""
     strange = sum(1 for c in text if ord(c) > 127 and c not in _EXPECTED)
     lower = cyrillic = 0
     for word in _WORD_RE.findall(text):
-        letters = [c for c in word if "CYRILLIC" in unicodedata.name(c, "")]
+        letters = [c for c in word if "\u0400" <= c <= "\u04ff"]
         cyrillic += len(letters)
         lower += sum(c.islower() for c in letters)
         if letters and any(c.isascii() for c in word):
