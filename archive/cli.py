@@ -156,12 +156,15 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -
             click.echo(f"ingested   {outcome.source} -> {outcome.where}")
             for note in outcome.notes:
                 click.echo(f"           note: {note}")
-        elif outcome.status == "duplicate":
+        elif outcome.status in ("duplicate", "skipped"):
             click.echo(f"skipped    {outcome.source}: {outcome.reason}")
         else:
             click.echo(f"FAILED     {outcome.source}: {outcome.reason}")
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "failed")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "failed", "skipped")}
     summary = f"{counts['ingested']} ingested, {counts['duplicate']} already present, {counts['failed']} failed"
+    if counts["skipped"]:
+        rows_skipped = "row" if counts["skipped"] == 1 else "rows"
+        summary += f"; {counts['skipped']} manifest {rows_skipped} for files not given skipped"
     if counts["failed"]:
         raise ArchiveError(summary)
     click.echo(summary)

@@ -49,6 +49,7 @@ class IngestError(ArchiveError):
 
 
 NOT_YET_SEARCHABLE = N_("not yet searchable; the next index check adds it")
+NOT_GIVEN = N_("in the manifest, but not among the files given in this run")
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Outcome:
     as strings, said in the reader's language by a page (`i18n.localise`)."""
 
     source: str
-    status: str  # "ingested", "duplicate" or "failed"
+    status: str  # "ingested", "duplicate", "failed", or "skipped" (a manifest row for a file not given)
     interview_id: str | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
@@ -325,7 +326,8 @@ def plan(
     if rows is not None:
         given = {p.name for p, _ in pairs} | {o.source for o in problems}
         for name in sorted(set(rows) - given):
-            problems.append(Outcome(name, "failed", reason="listed in the manifest but not among the files given"))
+            # a manifest describes a whole collection; a run may give only some of its files
+            problems.append(Outcome(name, "skipped", reason=NOT_GIVEN))
     return pairs, problems
 
 

@@ -46,6 +46,51 @@ def test_russian_encodings_are_detected_and_converted(codec, name):
         assert any(name in note for note in t.notes)
 
 
+KAZAKH = (
+    "АЙГҮЛ: Біз Қазақстанда тұрамыз. Әкем ауылда өсті, үйі өзеннің жағасында; Ғалым ағамыз ұзақ жылдар мұғалім болды.\n"
+)
+KOREAN = "최 마리아: 우리는 1937년 가을에 우슈토베에 도착했어요. 겨울에는 땅굴에서 살았습니다.\n"
+RUSSIAN = "ЦОЙ: Где вы родились? В Посьете, у самого моря. Осенью нас посадили в вагоны.\n"
+
+
+@pytest.mark.parametrize(
+    "text, codec, name",
+    [
+        (KOREAN, "euc_kr", "EUC-KR"),
+        (KOREAN.replace("땅굴", "똠방"), "cp949", "CP949"),  # 똠 is one of CP949's additions to EUC-KR
+        (KAZAKH, "kz1048", "KZ-1048"),
+        (KAZAKH, "ptcp154", "PTCP154"),
+        ("НОДИРА: Бизнинг қишлоғимизда ҳамма ўзбекча гапиради.\n", "ptcp154", "PTCP154"),
+        (RUSSIAN, "mac_cyrillic", "MacCyrillic"),
+    ],
+)
+def test_korean_kazakh_uzbek_and_mac_encodings_are_read_word_for_word(text, codec, name):
+    t = read(text.encode(codec), "interview.txt")
+    speaker, words = text.strip().split(": ", 1)
+    assert turns(t) == [(speaker, None, words)]
+    assert any(f"detected as {name};" in note for note in t.notes)
+
+
+def test_a_refusal_of_an_unknown_encoding_names_what_was_tried_and_how_to_save_as_utf8():
+    with pytest.raises(FormatError) as refused:
+        read("A: Crème brûlée\nB: déjà vu, naïve façade".encode("latin-1"), "interview.txt")
+    message = str(refused.value)
+    assert message.startswith("line 1: the text is in none of the encodings tried")
+    for name in ("UTF-8", "UTF-16", "Windows-1251", "KOI8-R", "KZ-1048", "PTCP154", "MacCyrillic", "EUC-KR", "CP949"):
+        assert name in message
+    assert "save it as UTF-8" in message
+
+
+def test_text_without_turns_or_timecodes_is_read_as_untimed_and_said():
+    untimed = "no speaker turns (NAME: text) and no timecodes ([hh:mm:ss]) were found"
+    prose = "Anna Tsoi >> We lived by the sea.\n\nOleg Ten >> Which year?\n"
+    for t in (read(prose.encode(), "x.txt"), read(docx(prose.split("\n\n")), "x.docx")):
+        assert [s.text for s in t.segments] == ["Anna Tsoi >> We lived by the sea.", "Oleg Ten >> Which year?"]
+        assert any(note.startswith(untimed) for note in t.notes)
+    assert not any(untimed in note for note in read(data("speakers.txt"), "speakers.txt").notes)
+    assert not read(prose.encode(), "story.txt", line_breaks=True).notes  # a family's story is prose by nature
+
+
 def test_double_encoded_utf8_is_repaired_and_reported():
     t = read("INTERVIEWER: CafÃ© in Ushtobe? NAM: Oui, le cafÃ©.\n".encode(), "x.txt")
     assert "Café in Ushtobe" in t.segments[0].text
@@ -66,8 +111,8 @@ def test_decomposed_text_is_stored_as_nfc():
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
         (b"%PDF-1.7\n", "PDF document"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Word 97-2003 (.doc)"),
-        ("Привет, это текст".encode("cp1251") + b"\x81\x83\x98" * 20, "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
-        ("Crème brûlée à Paris, déjà vu, naïve façade".encode("latin-1"), "not UTF-8, UTF-16, Windows-1251 or KOI8-R"),
+        ("Привет, это текст".encode("cp1251") + b"\x81\x83\x98" * 20, "none of the encodings tried"),
+        ("Crème brûlée à Paris, déjà vu, naïve façade".encode("latin-1"), "none of the encodings tried"),
         (b"A: [00:61:00] too many minutes", 'line 1: timecode "00:61:00" is not a valid time'),
         (b"one\ntwo\nB: (00:10:75) bad seconds", 'line 3: timecode "00:10:75" is not a valid time'),
     ],

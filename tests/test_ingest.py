@@ -187,13 +187,27 @@ def test_manifest_without_required_columns_is_refused_before_anything(runner, ap
     assert not (app.config["ARCHIVE_DATA"] / "interviews").exists() or not interviews(app.config["ARCHIVE_DATA"])
 
 
-def test_manifest_in_windows_1251_and_rows_for_missing_files(runner, app, batch):
-    rows = [row("speakers.txt", title="Цой Анна: Посьет", narrator_other_forms="Tsoi Anna"), row("gone.txt")]
+def test_manifest_in_windows_1251_and_rows_for_files_not_given_are_skipped(runner, app, batch):
+    rows = [row("speakers.txt", title="Цой Анна: Посьет"), row("gone.txt"), row("interview.vtt")]
     path = manifest(batch, [{**r, "narrator_other_forms": "Tsoi Anna"} for r in rows], encoding="cp1251")
     result = runner("ingest", str(batch / "speakers.txt"), "--metadata", str(path))
-    assert "FAILED     gone.txt: listed in the manifest but not among the files given" in result.stdout
+    assert result.exit_code == 0, result.output
+    for name in ("gone.txt", "interview.vtt"):  # one missing everywhere, one present but not given: both skipped
+        assert f"skipped    {name}: in the manifest, but not among the files given in this run" in result.stdout
+    assert "FAILED" not in result.stdout
+    assert "1 ingested, 0 already present, 0 failed; 2 manifest rows for files not given skipped" in result.stdout
     [record] = interviews(app.config["ARCHIVE_DATA"]).values()
     assert record["title"] == "Цой Анна: Посьет"
+
+
+def test_a_transcript_read_as_untimed_text_is_said_in_the_report(runner, app, tmp_path):
+    path = tmp_path / "trint-export.txt"  # tab-separated columns: no turns or timecodes this reader knows
+    path.write_text("Speaker\tStart\tText\nAnna Tsoi\t00:00:01\tWe lived by the sea.\nOleg\t00:00:09\tWhich year?\n")
+    result = runner("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert "note: no speaker turns (NAME: text) and no timecodes ([hh:mm:ss]) were found" in result.stdout
+    [record] = interviews(app.config["ARCHIVE_DATA"]).values()
+    assert any(note.startswith("no speaker turns") for note in record["source"]["notes"])
 
 
 def test_audio_is_paired_by_name_and_kept(runner, app, batch):

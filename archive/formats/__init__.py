@@ -137,4 +137,17 @@ def read(data: bytes, filename: str = "", line_breaks: bool = False) -> Transcri
     transcript = readers[kind](data, line_breaks) if kind in ("txt", "docx") else readers[kind](data)
     if not transcript.segments and not transcript.toc:
         raise FormatError(N_("no transcript text was found in the file"))
+    if (
+        kind in ("txt", "docx")
+        and not line_breaks
+        and all(s.start is None and not s.speaker for s in transcript.segments)
+    ):
+        # a family's story (line_breaks) is prose by nature; a transcript read so has probably lost its turns
+        transcript.notes.append(Message(UNTIMED))
     return transcript
+
+
+UNTIMED = N_(
+    "no speaker turns (NAME: text) and no timecodes ([hh:mm:ss]) were found, so the text is kept as it is, without "
+    "speakers or times; if the file marks them in another way, write them in this form and replace the transcript"
+)

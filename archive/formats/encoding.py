@@ -1,18 +1,22 @@
-"""Text decoding: UTF-8 (with or without BOM), UTF-16 with BOM, and the two Russian single-byte encodings.
+"""Text decoding: UTF-8 (with or without BOM), UTF-16 with BOM, Korean EUC-KR/CP949 and the Cyrillic code pages.
 
-Volunteers typed transcripts on Windows machines in Windows-1251 and on older systems in KOI8-R; both map every byte
-to some character, so "it decoded" proves nothing. The choice between them is made by charset-normalizer, and accepted
-only when the result reads as Cyrillic text. Double-encoded UTF-8 ("Ã©" for "é") is repaired by ftfy when it is
+Volunteers typed transcripts on Windows machines in Windows-1251 (Russian), KZ-1048 or PTCP154 (Kazakh, Uzbek), on
+older systems in KOI8-R, on Macs in MacCyrillic, and in Korea in EUC-KR or CP949. The Cyrillic ones map nearly every
+byte to some character, and agree on most of them, so "it decoded" proves nothing: the text is read in each, and the
+reading that looks most like Cyrillic prose is kept, and only when it does (see `_single_byte`). General detectors
+(charset-normalizer) took MacCyrillic Russian for Windows-1251 and found nothing in PTCP154 Kazakh, so the choice
+is made here. Double-encoded UTF-8 ("Ã©" for "é") is repaired by ftfy when it is
 unambiguous, and the repair is reported.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-import charset_normalizer
 import ftfy
 
+from ..errors import Message
 from ..i18n import N_
 from . import FormatError
 
@@ -64,8 +68,13 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         try:
             text, name = data.decode("utf-8"), "UTF-8"
         except UnicodeDecodeError as e:
-            text, name = _russian_single_byte(data, e)
-            notes.append(f"text encoding detected as {name}; converted to UTF-8 (the original is kept as received)")
+            text, name = _single_byte(data, e)
+            notes.append(
+                Message(
+                    N_("text encoding detected as {name}; converted to UTF-8 (the original is kept as received)"),
+                    name=name,
+                )
+            )
     fixed, explanation = ftfy.fix_encoding_and_explain(text)
     if explanation and fixed != text:
         pairs = [(a, b) for a, b in zip(text.split(), fixed.split(), strict=False) if a != b]
@@ -78,20 +87,92 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     return text, notes
 
 
-def _russian_single_byte(data: bytes, error: UnicodeDecodeError) -> tuple[str, str]:
-    result = charset_normalizer.from_bytes(data, cp_isolation=["cp1251", "koi8_r"]).best()
-    if result is not None:
-        text = str(result)
-        letters = [c for c in text if ord(c) > 127 and c.isalpha()]
-        cyrillic = [c for c in letters if "CYRILLIC" in unicodedata.name(c, "")]
-        lower = [c for c in cyrillic if c.islower()]
-        # Russian prose is mostly lower case; the wrong one of the two encodings swaps the cases
-        if letters and len(cyrillic) >= 0.9 * len(letters) and len(lower) >= 0.5 * len(cyrillic):
-            return text, {"cp1251": "Windows-1251", "koi8_r": "KOI8-R"}.get(result.encoding, result.encoding)
+# Tried in this order when the text is not UTF-8; on a tie (a Russian text that uses none of the bytes where these
+# code pages differ reads the same in four of them) the first is named.
+_CYRILLIC = [
+    ("cp1251", "Windows-1251"),
+    ("koi8_r", "KOI8-R"),
+    ("kz1048", "KZ-1048"),
+    ("ptcp154", "PTCP154"),
+    ("mac_cyrillic", "MacCyrillic"),
+]
+TRIED = "UTF-8, UTF-16, Windows-1251, KOI8-R, KZ-1048, PTCP154, MacCyrillic, EUC-KR, CP949"
+# the letters of the Russian, Ukrainian, Belarusian, Kazakh and Uzbek Cyrillic alphabets, and the marks their texts use
+_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" + "әғқңөұүһі" + "ўҳ" + "єїґ"
+_EXPECTED = frozenset(_LETTERS + _LETTERS.upper() + "«»—–“”„‘’№…\u00a0")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _single_byte(data: bytes, error: UnicodeDecodeError) -> tuple[str, str]:
+    """Korean (EUC-KR, or CP949 that extends it) when the bytes read as Hangul; else the Cyrillic code page under
+    which the text reads most like Cyrillic prose: fewest characters foreign to these alphabets, fewest capitals in
+    the middle of a word, no word mixing Latin and Cyrillic letters, then most lower case."""
+    korean = _korean(data)
+    if korean:
+        return korean
+    readings = []
+    for rank, (codec, name) in enumerate(_CYRILLIC):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        strange, lower, cyrillic = _oddities(_sample(text))
+        # Cyrillic prose is mostly lower case; the wrong code page swaps cases or brings symbols and foreign letters
+        if cyrillic and strange <= 0.1 * cyrillic and lower >= 0.5 * cyrillic:
+            readings.append((strange, -lower, rank, text, name))
+    if readings:
+        _, _, _, text, name = min(readings)
+        return text, name
     line = data[: error.start].count(b"\n") + 1
     raise FormatError(
         N_(
-            "line {line}: the text is not UTF-8, UTF-16, Windows-1251 or KOI8-R Russian; save it as UTF-8 and try again"
+            "line {line}: the text is in none of the encodings tried ({tried}); save it as UTF-8 and try again "
+            "(in Notepad or LibreOffice Writer: Save As, then choose the encoding UTF-8)"
         ),
         line=line,
+        tried=TRIED,
     )
+
+
+def _korean(data: bytes) -> tuple[str, str] | None:
+    try:
+        text = data.decode("cp949")
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in text if ord(c) > 127 and not c.isspace()]
+    hangul = [c for c in wide if "\uac00" <= c <= "\ud7a3"]
+    if not wide or len(hangul) < 0.6 * len(wide):
+        return None
+    try:
+        data.decode("euc_kr")
+    except UnicodeDecodeError:
+        return text, "CP949"
+    return text, "EUC-KR"
+
+
+def _sample(text: str, size: int = 8192) -> str:
+    """The first lines holding letters beyond ASCII, about `size` characters of them: enough to tell the code pages
+    apart, and a transcript of megabytes is judged in milliseconds."""
+    taken, length = [], 0
+    for line in text.split("\n"):
+        if not line.isascii():
+            taken.append(line)
+            length += len(line)
+            if length >= size:
+                break
+    return "\n".join(taken)
+
+
+def _oddities(text: str) -> tuple[int, int, int]:
+    """Count, in a decoded text, the characters that do not belong (foreign to the alphabets above, a capital after a
+    lower-case letter, a Cyrillic letter in a word with Latin ones), its lower-case Cyrillic letters and all of them."""
+    strange = sum(1 for c in text if ord(c) > 127 and c not in _EXPECTED)
+    lower = cyrillic = 0
+    for word in _WORD_RE.findall(text):
+        letters = [c for c in word if "\u0400" <= c <= "\u04ff"]
+        cyrillic += len(letters)
+        lower += sum(c.islower() for c in letters)
+        if letters and any(c.isascii() for c in word):
+            strange += len(letters)
+        strange += sum(a.islower() and b.isupper() for a, b in zip(word, word[1:], strict=False))
+    return strange, lower, cyrillic
