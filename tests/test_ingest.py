@@ -201,8 +201,8 @@ def test_manifest_in_windows_1251_and_rows_for_files_not_given_are_skipped(runne
 
 
 def test_a_transcript_read_as_untimed_text_is_said_in_the_report(runner, app, tmp_path):
-    path = tmp_path / "trint-export.txt"  # tab-separated columns: no turns or timecodes this reader knows
-    path.write_text("Speaker\tStart\tText\nAnna Tsoi\t00:00:01\tWe lived by the sea.\nOleg\t00:00:09\tWhich year?\n")
+    path = tmp_path / "memoir.txt"  # prose: no turns, no timecodes, no columns
+    path.write_text("We lived by the sea in Posyet.\n\nIn 1937 the trains came, and we went west for a month.\n")
     result = runner("ingest", str(path))
     assert result.exit_code == 0, result.output
     assert "note: no speaker turns (NAME: text) and no timecodes ([hh:mm:ss]) were found" in result.stdout
