@@ -113,6 +113,7 @@ def argument_values(world) -> dict[str, list[dict]]:
         "surname_id": [{"surname_id": "kim"}],
         "filename": [{"filename": "css/archive.css"}, {"filename": "js/forms.js"}],
         "stamp": [{"stamp": "2026-01-01T00-00-00.000000Z"}],  # a version of a record's history (none is there)
+        "extension": [{"extension": e} for e in ("json", "bib", "ris")],  # the citation's formats
     }
 
 
@@ -136,6 +137,7 @@ def urls(app, rule, values: dict[str, list[dict]]) -> list[str]:
         "surname_id",
         "filename",
         "stamp",
+        "extension",
     ):
         if name in left:
             options = values[name]
