@@ -181,6 +181,12 @@ def can_export_ohms(viewer: Reader | User | None) -> bool:
     return is_staff(viewer)
 
 
+def answers_as_anyone(viewer: Reader | User | None, record: Mapping) -> bool:
+    """Whether what this viewer gets of the record is what anyone gets: a public record, asked for with no account
+    and no receipt. Only such an answer may be shared with other sites (a wildcard CORS header) or kept by caches."""
+    return can_read(None, record) and as_reader(viewer) == Reader()
+
+
 def keeper() -> Reader:
     """Whoever runs the command line on a data root: the archive's keeper, who reads every record as staff do
     (`archive export csv` writes every record; `archive export ohms` and `citations` read as staff through this)."""
