@@ -305,20 +305,48 @@ def _place(value, gazetteer: Gazetteer) -> dict | None:
     if not isinstance(value, str):
         raise ValueError(N_("must be a place name"))
     name = " ".join(value.split())
-    found = gazetteer.match(name)
-    if len(found) == 1:
-        return {"name": name, "place": found[0].id}
-    if len(found) > 1:
-        options = ", ".join(f"{p.name()} ({p.id})" for p in found)
+    choice = gazetteer.choose(name)
+    if choice.place is not None:
+        return {"name": name, "place": choice.place.id}
+    options = " / ".join(f"{gazetteer.path(p)} ({p.id})" for p in choice.candidates)
+    if choice.why == "several":
         raise ValueError(
             Message(
-                N_('"{name}" could be several places: {options}; write the place id instead'),
+                N_(
+                    '"{name}" could be several places: {options}; write the place id, or the name with what it lies '
+                    'in (for example "{example}")'
+                ),
+                name=name,
+                options=options,
+                example=gazetteer.path(choice.candidates[0]),
+            )
+        )
+    if choice.why == "outside":
+        place = choice.candidates[0]
+        raise ValueError(
+            Message(
+                N_(
+                    '"{name}" is {place} ({id}), outside the countries this archive is about ({countries}): write '
+                    "its id {id} to link it, or add the place you mean to the places vocabulary"
+                ),
+                name=name,
+                place=gazetteer.path(place),
+                id=place.id,
+                countries=", ".join(gazetteer.countries),
+            )
+        )
+    if choice.why == "elsewhere":
+        raise ValueError(
+            Message(
+                N_(
+                    '"{name}" is not in the gazetteer: the places of that name it knows are {options}; add the place '
+                    "you mean to the places vocabulary, or write the id of one of these"
+                ),
                 name=name,
                 options=options,
             )
         )
-    suggestions = gazetteer.suggest(name)
-    if suggestions:
+    if choice.candidates:
         raise ValueError(
             Message(
                 N_(
@@ -326,7 +354,7 @@ def _place(value, gazetteer: Gazetteer) -> dict | None:
                     "places vocabulary)"
                 ),
                 name=name,
-                suggestions=" / ".join(p.name() for p in suggestions),
+                suggestions=" / ".join(p.name() for p in choice.candidates),
             )
         )
     raise ValueError(

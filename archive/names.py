@@ -175,6 +175,42 @@ class Place:
     def name(self, lang: str = "en") -> str:
         return self.label.get(lang) or self.label.get("en") or self.id
 
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The present-day countries its land lies in: one code, or several for a historical place (Korea)."""
+        return tuple(self.country.split())
+
+    @property
+    def rank(self) -> int:
+        return RANKS.get(self.type, RANKS["village"])
+
+
+# The hierarchy of places: a place lies within one of a lower rank (a country holds regions, a region districts, a
+# district settlements, a settlement its quarters), so that a name can be told apart by what it lies in.
+RANKS = {
+    "country": 0,
+    "region": 1,
+    "district": 2,
+    "city": 3,
+    "town": 3,
+    "village": 3,
+    "kolkhoz": 3,
+    "station": 3,
+    "quarter": 4,
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a written place name was found to mean: `place` when exactly one place and nothing to ask; otherwise
+    `place` is None and `why` says what a person must decide among `candidates`:
+    "several" (a name of more than one place), "outside" (the one place lies outside the archive's countries),
+    "elsewhere" (the name is known, but not within what the text names after its comma), "unknown"."""
+
+    place: Place | None
+    candidates: tuple = ()
+    why: str = ""
+
 
 class _Spellings:
     """Entries found by any of their spellings, folded; shared by the gazetteer and the surname families."""
@@ -182,6 +218,7 @@ class _Spellings:
     def __init__(self, entries: dict, spellings_of, cutoff: float):
         self.entries = entries
         self.cutoff = cutoff
+        self._spellings = spellings_of
         self._by_key: dict[str, set[str]] = {}
         for entry_id, entry in entries.items():
             for spelling in spellings_of(entry):
@@ -203,9 +240,59 @@ class _Spellings:
 class Gazetteer(_Spellings):
     """Places and every written form of their names."""
 
-    def __init__(self, places: list[Place]):
+    def __init__(self, places: list[Place], countries: tuple[str, ...] = ()):
         self.places = {p.id: p for p in places}
+        self.countries = countries  # the countries the archive's collections are about; empty: anywhere
         super().__init__(self.places, lambda p: {*p.names, *p.label.values(), p.id}, cutoff=0.7)
+
+    def ancestors(self, place: Place) -> list[Place]:
+        """The places it lies within, nearest first (Ushtobe: Zhetysu Region, Kazakhstan)."""
+        found, seen = [], {place.id}
+        while place.within in self.places and place.within not in seen:
+            place = self.places[place.within]
+            seen.add(place.id)
+            found.append(place)
+        return found
+
+    def path(self, place: Place, lang: str = "en") -> str:
+        """The place named with what it lies in, as people write it to tell places apart: "Moscow, Russia"."""
+        return ", ".join(p.name(lang) for p in [place, *self.ancestors(place)])
+
+    def outside(self, place: Place) -> bool:
+        """Tell whether a place lies outside every country the archive's collections are about."""
+        return bool(self.countries) and not set(place.countries) & set(self.countries)
+
+    def choose(self, written: str) -> Choice:
+        """Decide which place a written name means, never silently: an id or a name of one place within the
+        archive's countries is linked; a name followed by what it lies in ("Moscow, Russia", "Moscow, Idaho") is
+        linked only when one place named so lies within all of those; anything else is a question with candidates."""
+        name = " ".join(written.split())
+        if name in self.places:  # an id is a choice already made, wherever the place lies
+            return Choice(self.places[name])
+        head, _, rest = name.partition(",")
+        qualifiers = [q for q in (part.strip() for part in rest.split(",")) if q]
+        found = self.match(name)
+        if qualifiers and not found:
+            named = self.match(head)
+            within = [p for p in named if all(self._lies_in(p, q) for q in qualifiers)]
+            if len(within) == 1:
+                return Choice(within[0])
+            if named:
+                return Choice(None, tuple(within or named), "several" if within else "elsewhere")
+            return Choice(None, tuple(self.suggest(head)), "unknown")
+        if len(found) > 1:
+            return Choice(None, tuple(found), "several")
+        if found and self.outside(found[0]) and not qualifiers:
+            return Choice(None, tuple(found), "outside")
+        if found:
+            return Choice(found[0])
+        return Choice(None, tuple(self.suggest(name)), "unknown")
+
+    def _lies_in(self, place: Place, qualifier: str) -> bool:
+        key = fold(qualifier)
+        if qualifier.upper() in place.countries:
+            return True
+        return any(key == fold(spelling) for p in self.ancestors(place) for spelling in self._spellings(p))
 
     @classmethod
     def load(cls, path: Path = VOCAB / "places.json") -> Gazetteer:
@@ -226,7 +313,8 @@ class Gazetteer(_Spellings):
                     p.get("within"),
                 )
                 for p in data["places"]
-            ]
+            ],
+            tuple(data.get("countries", ())),
         )
 
 

@@ -13,8 +13,20 @@ from .collection import Collection
 from .errors import ArchiveError
 from .i18n import N_
 from .metadata import earliest_day, edtf_date, said
-from .names import VOCAB, Gazetteer, Surnames, contains, fold, transliterations
+from .names import RANKS, VOCAB, Gazetteer, Surnames, contains, fold, transliterations
 
+# The kinds of place, in the order of the hierarchy (names.RANKS), as a form offers them.
+PLACE_KINDS = {
+    "country": N_("country"),
+    "region": N_("region"),
+    "district": N_("district"),
+    "city": N_("city"),
+    "town": N_("town"),
+    "village": N_("village"),
+    "kolkhoz": N_("kolkhoz"),
+    "station": N_("station"),
+    "quarter": N_("quarter of a settlement"),
+}
 FILES = {"surnames": "surnames.json", "places": "places.json", "events": "events.json", "people": "people.json"}
 _SPELLING_RE = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
 
@@ -303,8 +315,8 @@ def _link_back(events: list[dict], event_id: str, related: set[str], before: set
 
 
 def _check_place(new: dict, entry: dict, data: dict) -> None:
-    country = entry.get("country", "")
-    if not re.fullmatch(r"[A-Z]{2}", country):
+    country = " ".join(str(entry.get("country", "")).replace(",", " ").split())
+    if not re.fullmatch(r"[A-Z]{2}( [A-Z]{2})*", country):
         raise VocabularyError(
             N_('"{country}" is not a country code: use two letters such as KZ, UZ, RU.'), "country", country=country
         )
@@ -332,18 +344,49 @@ def _check_place(new: dict, entry: dict, data: dict) -> None:
     if within == new["id"]:
         raise VocabularyError(N_("A place cannot be within itself."), "within")
     if within:
+        _check_within(new, within, data)
         new["within"] = within
     else:
         new.pop("within", None)
     mine = {fold(n): n for n in new["names"]}
     for other in data["places"]:
-        if other["id"] != new["id"] and not other.get("ambiguous"):
-            shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
-            if shared:
-                raise VocabularyError(
-                    N_("“{name}” is already a name of {place} ({id}); a name form may belong to one place only."),
-                    "names",
-                    name=mine[sorted(shared)[0]],
-                    place=other["label"].get("en"),
-                    id=other["id"],
-                )
+        if other["id"] == new["id"] or other.get("ambiguous"):
+            continue
+        if (other.get("within", ""), other.get("country")) != (within, country):
+            continue  # told apart by what each lies in: the archive asks which is meant, never guesses
+        shared = set(mine) & {fold(n) for n in [*other.get("names", []), *other.get("label", {}).values()]}
+        if shared:
+            raise VocabularyError(
+                N_(
+                    "“{name}” is already a name of {place} ({id}), which lies in the same place: give this one a "
+                    "different place it lies within, or a different name."
+                ),
+                "names",
+                name=mine[sorted(shared)[0]],
+                place=other["label"].get("en"),
+                id=other["id"],
+            )
+
+
+def _check_within(new: dict, within: str, data: dict) -> None:
+    """A place lies within one of a higher rank (a country holds regions, a region districts, and so on), and never
+    within itself by a longer way round."""
+    by_id = {p["id"]: p for p in data["places"]}
+    if within not in by_id:
+        raise VocabularyError(N_("There is no place “{id}” to lie within."), "within", id=within)
+    outer = by_id[within]
+    if RANKS.get(outer.get("type"), RANKS["village"]) >= RANKS.get(new["type"], RANKS["village"]):
+        raise VocabularyError(
+            N_(
+                "{place} is not a larger kind of place than this one: a place lies within a country, region, "
+                "district or settlement above it (country > region > district > settlement > quarter)."
+            ),
+            "within",
+            place=outer["label"].get("en", within),
+        )
+    seen, step = {new["id"]}, within
+    while step in by_id:
+        if step in seen:
+            raise VocabularyError(N_("A place cannot be within itself."), "within")
+        seen.add(step)
+        step = by_id[step].get("within")

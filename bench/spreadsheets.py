@@ -20,16 +20,13 @@ import json
 import multiprocessing
 import random
 import resource
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-# This file is named csv.py and Python puts its folder first on the path: take it off, so that `import csv` (here and
-# in the archive) finds the standard library's module. bench/search.py, whose word lists are reused, is loaded by path.
+# bench/search.py, whose word lists are reused, is loaded by path.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 _spec = importlib.util.spec_from_file_location("bench_search", HERE / "search.py")
 _search = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_search)

@@ -245,13 +245,37 @@ def test_places_edited_in_the_app_are_the_ones_search_uses(client, historian):
         lon="78.1",
         within="ushtobe",
     )
+    assert response.status_code == 422  # a kolkhoz is a settlement: it lies within a district or region, not a town
+    assert "Ushtobe is not a larger kind of place than this one" in response.get_data(as_text=True)
+    response = edit_entry(
+        client,
+        "places",
+        label_en="Kolkhoz Avangard",
+        label_ru="Колхоз Авангард",
+        names="Avangard\nАвангард",
+        type="kolkhoz",
+        country="KZ",
+        lat="44.9",
+        lon="78.1",
+        within="zhetysu-region",
+    )
     assert response.status_code == 302
     assert "kolkhoz-avangard" in vocab.gazetteer(historian).places
     assert [p.id for p in client.application.extensions["search"].gazetteer.match("Авангард")] == ["kolkhoz-avangard"]
     taken = edit_entry(
-        client, "places", label_en="Another", label_ru="Другой", names="Уштобе", type="village", country="KZ"
+        client,
+        "places",
+        label_en="Another",
+        label_ru="Другой",
+        names="Уштобе",
+        type="village",
+        country="KZ",
+        within="zhetysu-region",
     )
-    assert taken.status_code == 422 and "“Уштобе” is already a name of Ushtobe" in taken.get_data(as_text=True)
+    assert taken.status_code == 422  # the same name in the same region could never be told apart
+    assert "“Уштобе” is already a name of Ushtobe (ushtobe), which lies in the same place" in taken.get_data(
+        as_text=True
+    )
     bad = edit_entry(client, "places", label_en="Far", label_ru="Далеко", type="village", country="KZ", lat="95")
     assert bad.status_code == 422 and "is not a latitude" in bad.get_data(as_text=True)
 

@@ -245,3 +245,68 @@ def test_oversize_transcript_is_refused_without_reading_it(runner, tmp_path, mon
         f.truncate(3 * 2**20)  # sparse: costs no disk, and would cost 3 MB of memory if read
     result = runner("ingest", str(big))
     assert "FAILED     huge.txt: is 3.0 MB; transcripts over 1 MB are refused" in result.stdout
+
+
+def test_a_place_name_is_linked_only_when_the_gazetteer_is_sure_which_place_it_means(runner, app, batch):
+    """The outside test's Idaho manifest: "Moscow" must never be linked to Moscow, Russia without a word."""
+    from archive import vocab
+    from archive.collection import Collection
+
+    root = app.config["ARCHIVE_DATA"]
+    result = runner(
+        "ingest",
+        str(batch / "speakers.txt"),
+        "--metadata",
+        str(manifest(batch, [row("speakers.txt", village="Moscow, Idaho")])),
+    )
+    assert result.exit_code == 1
+    assert (
+        'villages: "Moscow, Idaho" is not in the gazetteer: the places of that name it knows are Moscow, Russia '
+        "(moscow); add the place you mean to the places vocabulary, or write the id of one of these"
+    ) in result.stdout
+    assert not (root / "interviews").exists() or not interviews(root)
+
+    # A historian adds Idaho and its Moscow (as the places form does); now "Moscow" alone could mean either.
+    collection = Collection(root)
+    places = vocab.current(collection, "places")[1]
+    idaho = {"label": {"en": "Idaho", "ru": "Айдахо"}, "type": "region", "country": "US"}
+    vocab.save_entry(collection, "places", None, idaho, "historian", places)
+    moscow = {"label": {"en": "Moscow", "ru": "Москва"}, "names": ["Moscow, ID"], "country": "US", "within": "idaho"}
+    assert (
+        vocab.save_entry(collection, "places", None, moscow, "historian", vocab.current(collection, "places")[1])["id"]
+        == "moscow-2"
+    )
+    rows = [
+        row("speakers.txt", village="Moscow, Idaho"),
+        row("interview.vtt", village="Moscow"),
+        row("interview.srt", village="moscow-2;Москва, Россия"),
+    ]
+    result = runner("ingest", str(batch), "--metadata", str(manifest(batch, rows)))
+    assert (
+        'interview.vtt: metadata: villages: "Moscow" could be several places: Moscow, Russia (moscow) / Moscow, Idaho '
+        '(moscow-2); write the place id, or the name with what it lies in (for example "Moscow, Russia")'
+    ) in result.stdout
+    linked = {r["source"]["file"]: [v["place"] for v in r["villages"]] for r in interviews(root).values()}
+    assert linked == {"speakers.txt": ["moscow-2"], "interview.srt": ["moscow-2", "moscow"]}
+
+
+def test_a_place_outside_the_archives_countries_is_asked_about(runner, app, batch):
+    """The countries a collection is about are a setting of the gazetteer: an archive of Idaho interviews lists US,
+    and then Moscow, Russia is linked only when named by its id."""
+    from archive import vocab
+    from archive.collection import Collection
+
+    collection = Collection(app.config["ARCHIVE_DATA"])
+    data = vocab.load(collection, "places").data
+    vocab.save(collection, "places", {**data, "countries": ["US"]}, "admin", "")
+    rows = [row("speakers.txt", village="Москва", birthplace=""), row("interview.vtt", village="moscow", birthplace="")]
+    result = runner(
+        "ingest", str(batch / "speakers.txt"), str(batch / "interview.vtt"), "--metadata", str(manifest(batch, rows))
+    )
+    assert (
+        'speakers.txt: metadata: villages: "Москва" is Moscow, Russia (moscow), outside the countries this archive is '
+        "about (US): write its id moscow to link it, or add the place you mean to the places vocabulary"
+    ) in result.stdout
+    assert [[v["place"] for v in r["villages"]] for r in interviews(app.config["ARCHIVE_DATA"]).values()] == [
+        ["moscow"]
+    ]

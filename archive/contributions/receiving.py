@@ -78,17 +78,18 @@ def check_photo(upload: Upload, limits: images.Limits) -> images.Processed:
 
 
 def places(typed: Mapping[str, object], collection: Collection) -> dict:
-    """Keep villages as typed, each with the gazetteer place it names (when exactly one) or suggestions."""
+    """Keep villages as typed, each with the gazetteer place it names (when the gazetteer is sure which, as metadata
+    is) or the places it may mean, for a historian to choose."""
     gazetteer = vocab.gazetteer(collection)
 
     def one(name: str) -> dict:
         name = " ".join(name.split())
-        found = gazetteer.match(name)
+        choice = gazetteer.choose(name)
         entry: dict = {"typed": name}
-        if len(found) == 1:
-            entry["place"] = found[0].id
+        if choice.place is not None:
+            entry["place"] = choice.place.id
         else:
-            entry["suggestions"] = [p.id for p in (found or gazetteer.suggest(name, limit=3))]
+            entry["suggestions"] = [p.id for p in choice.candidates[:3]]
         return entry
 
     result = {}

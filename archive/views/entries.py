@@ -146,6 +146,7 @@ def index(kind: str):
 def show(kind: str, entry_id: str):
     entry = entry_or_404(kind, entry_id)
     vocabulary = vocab.load(collection(), kind).data
+    gazetteer = vocab.gazetteer(collection())
     return render_template(
         "entries/show.html",
         kind=kind,
@@ -156,7 +157,9 @@ def show(kind: str, entry_id: str):
         staff=access.is_staff(g.viewer),
         items=items_linking(f"{kind}/{entry_id}"),
         events=vocab.events(collection()),
-        places=vocab.gazetteer(collection()).places,
+        places=gazetteer.places,
+        within=gazetteer.ancestors(entry) if kind == "places" else [],
+        place_kinds=vocab.PLACE_KINDS,
         people=vocab.people(collection()),
     )
 

@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ... import vocab
 from ...i18n import N_
 from .base import ArchiveForm, MultiCheckboxField
 
@@ -150,11 +151,12 @@ class PersonForm(EntryForm):
 class PlaceForm(EntryForm):
     type = SelectField(
         N_("Kind of place"),
-        choices=[SelectChoice(t, t) for t in ("village", "town", "city", "district", "region", "kolkhoz", "station")],
+        choices=[SelectChoice(kind, label) for kind, label in vocab.PLACE_KINDS.items()],
+        default="village",
     )
     country = StringField(
         N_("Country today (ISO code)"),
-        validators=[DataRequired(N_("Give the country code, e.g. KZ.")), Length(min=2, max=2)],
+        validators=[DataRequired(N_("Give the country code, e.g. KZ.")), Length(min=2, max=20)],
     )
     lat = StringField(N_("Latitude (optional)"), validators=[Length(max=20)])
     lon = StringField(N_("Longitude (optional)"), validators=[Length(max=20)])
