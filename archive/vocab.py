@@ -280,7 +280,8 @@ def _route(collection: Collection, lines: list[str]) -> list[str]:
     places = gazetteer(collection)
     route = []
     for line in lines:
-        found = [line] if line in places.places else sorted({p.id for p in places.match(line)})
+        choice = places.choose(line)
+        found = [choice.place.id] if choice.place else [p.id for p in choice.candidates if choice.why != "unknown"]
         if not found:
             raise VocabularyError(
                 N_("“{line}” is not a place of the gazetteer: add it there first."), "route", line=line

@@ -233,32 +233,19 @@ def test_historians_add_and_change_events_with_history_and_conflicts(client, his
 
 
 def test_places_edited_in_the_app_are_the_ones_search_uses(client, historian):
-    response = edit_entry(
-        client,
-        "places",
-        label_en="Kolkhoz Avangard",
-        label_ru="Колхоз Авангард",
-        names="Avangard\nАвангард",
-        type="kolkhoz",
-        country="KZ",
-        lat="44.9",
-        lon="78.1",
-        within="ushtobe",
-    )
+    avangard = {
+        "label_en": "Kolkhoz Avangard",
+        "label_ru": "Колхоз Авангард",
+        "names": "Avangard\nАвангард",
+        "type": "kolkhoz",
+        "country": "KZ",
+        "lat": "44.9",
+        "lon": "78.1",
+    }
+    response = edit_entry(client, "places", **avangard, within="ushtobe")
     assert response.status_code == 422  # a kolkhoz is a settlement: it lies within a district or region, not a town
     assert "Ushtobe is not a larger kind of place than this one" in response.get_data(as_text=True)
-    response = edit_entry(
-        client,
-        "places",
-        label_en="Kolkhoz Avangard",
-        label_ru="Колхоз Авангард",
-        names="Avangard\nАвангард",
-        type="kolkhoz",
-        country="KZ",
-        lat="44.9",
-        lon="78.1",
-        within="zhetysu-region",
-    )
+    response = edit_entry(client, "places", **avangard, within="zhetysu-region")
     assert response.status_code == 302
     assert "kolkhoz-avangard" in vocab.gazetteer(historian).places
     assert [p.id for p in client.application.extensions["search"].gazetteer.match("Авангард")] == ["kolkhoz-avangard"]
