@@ -2,7 +2,9 @@
 
 Run by hand: .venv/bin/python bench/ingest.py [--interviews N] [--turns T]
 Each generated interview has T speaker turns (200 turns is about an hour of talk, ~60 KB), cycling through the five
-formats (txt in Windows-1251, vtt, srt, OHMS XML, docx), with a manifest row naming gazetteer places.
+formats (txt in Windows-1251, vtt, srt, OHMS XML, docx), with a manifest row naming gazetteer places. The batch is
+ingested twice, each time into an empty data root: without an index (reading, checking and storing alone), then as
+`archive ingest` does it, each interview indexed after it is stored.
 """
 
 import argparse
@@ -65,6 +67,30 @@ def make(kind: str, turns: int, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+def timed(incoming: Path, manifest: Path, root: Path, indexed: bool, total: int, turns: int) -> Collection:
+    """Ingest the batch into an empty data root, with the app's indexer or none, and print the throughput."""
+    indexer = None
+    if indexed:
+        from archive import create_app
+
+        app = create_app({"ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
+        indexer = app.extensions["indexer"]
+    collection = Collection(root)
+    start = time.perf_counter()
+    table = read_manifest(manifest)
+    pairs, problems = plan([incoming], table, manifest)
+    ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20, indexer)
+    outcomes = [ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"}) for p, _ in pairs]
+    elapsed = time.perf_counter() - start
+    failed = [o for o in outcomes + problems if o.status != "ingested"]
+    print(
+        f"{'with indexing' if indexed else 'without indexing'}: {len(outcomes)} interviews ({turns} turns each), "
+        f"{total / 2**20:.1f} MB in {elapsed:.2f} s: {len(outcomes) / elapsed:.1f} interviews/s, "
+        f"{total / 2**20 / elapsed:.2f} MB/s, {len(failed)} failed"
+    )
+    return collection
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interviews", type=int, default=200)
@@ -101,20 +127,9 @@ def main() -> None:
             writer.writerows(rows)
         total = sum(p.stat().st_size for p in incoming.iterdir() if p != manifest)
 
-        collection = Collection(Path(tmp) / "data")
-        start = time.perf_counter()
-        table = read_manifest(manifest)
-        pairs, problems = plan([incoming], table, manifest)
-        ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20)
-        outcomes = [
-            ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"}) for p, _ in pairs
-        ]
-        elapsed = time.perf_counter() - start
-        failed = [o for o in outcomes + problems if o.status != "ingested"]
-        print(
-            f"{len(outcomes)} interviews ({args.turns} turns each), {total / 2**20:.1f} MB in {elapsed:.2f} s: "
-            f"{len(outcomes) / elapsed:.1f} interviews/s, {total / 2**20 / elapsed:.2f} MB/s, {len(failed)} failed"
-        )
+        for indexed in (False, True):
+            collection = timed(incoming, manifest, Path(tmp) / f"data-{indexed}", indexed, total, args.turns)
+        pairs, _ = plan([incoming], read_manifest(manifest), manifest)
         by_kind = {}
         for p, _ in pairs:
             start = time.perf_counter()
