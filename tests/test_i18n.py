@@ -261,3 +261,15 @@ def test_a_name_an_archive_chose_is_shown_as_given(tmp_path):
     app = create_app({"TESTING": True, "ARCHIVE_DATA": tmp_path, "ARCHIVE_SITE_NAME": "Архив семьи Ли"})
     page = app.test_client().get("/?lang=ko").get_data(as_text=True)
     assert '<a class="brand" href="/">Архив семьи Ли</a>' in page
+
+
+def test_the_kinds_of_record_are_named_in_the_readers_language_in_search(client, sample_collection):
+    """Found in the journeys' screenshots: the kind facet and a photograph's hit said "interview" and "Photograph"
+    on a Korean page."""
+    page = client.get("/search?q=Ushtobe", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    facet = re.search(r"<h2>종류</h2>(.*?)</ul>", page, re.S).group(1)
+    assert ">인터뷰<" in facet and ">사진<" in facet
+    assert ">interview<" not in page and ">photograph<" not in page
+    assert '<p class="meta">사진 · ' in page
+    chosen = client.get("/search?q=Ushtobe&kind=interview", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "종류: 인터뷰 ×" in chosen

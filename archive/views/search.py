@@ -7,9 +7,10 @@ import dataclasses
 from flask import Blueprint, g, render_template, request, url_for
 
 from .. import vocab
-from ..i18n import N_
+from ..i18n import N_, translate
 from ..search import FACETS, Results
 from .loaders import collection, search_index
+from .media import KIND_NAMES
 from .paging import page_number
 
 bp = Blueprint("search", __name__)
@@ -43,9 +44,16 @@ PARSER_MESSAGES = (N_("The search had only very common words; try more specific 
 PLACE_FACETS = ("village", "place", "region")  # facets whose values are places of the gazetteer
 
 
+RECORD_KINDS = {"interview": N_("Interview"), **KIND_NAMES}  # the kind facet's values in words
+
+
 def named_for_reader(facet: str, values: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """A facet's (value, label, count) with places named in the reader's language from the gazetteer (Уштобе on a
-    Russian page, 우시토베 on a Korean one); other facets as the index labels them."""
+    Russian page, 우시토베 on a Korean one) and kinds of record in words; other facets as the index labels them."""
+    if facet == "kind":
+        return [
+            (value, translate(RECORD_KINDS[value]) if value in RECORD_KINDS else label, n) for value, label, n in values
+        ]
     if facet not in PLACE_FACETS:
         return values
     places = vocab.gazetteer(collection()).places
@@ -91,7 +99,9 @@ def search_url(
 def index():
     results = run_query()
     results = dataclasses.replace(results, facets={k: named_for_reader(k, v) for k, v in results.facets.items()})
-    return render_template("search/index.html", results=results, titles=FACET_TITLES, search_url=search_url)
+    return render_template(
+        "search/index.html", results=results, titles=FACET_TITLES, search_url=search_url, record_kinds=RECORD_KINDS
+    )
 
 
 @bp.get("/browse/<facet>")
