@@ -19,7 +19,14 @@ INDEX_WRITES = {"update", "rebuild", "check", "repair", "updated", "check_later"
 BUILDERS = {"Ingester", "MediaIngester", "SearchIndex", "Indexer", "Documents", "Services"}
 DOMAIN_WRITES = {
     "annotations": {"create", "edit", "delete", "from_jsonld", "import_collection"},
-    "transcripts": {"correct_segment"},
+    "transcripts": {"correct_segment", "set_times", "replace"},
+    "interviews": {"edit"},
+    "tombstones": {"delete", "undelete", "purge"},
+    "history": {"restore"},
+    "backup": {"backup", "make_bag", "restore"},
+    "migrations": {"migrate"},
+    "segment_index": {"save"},
+    "recordings": {"add", "replace"},
     "vocab": {"save", "save_entry", "add_surname_spelling"},
     "media": {"edit", "derive", "write_derivatives"},
     "sound": {"derive", "transcode"},

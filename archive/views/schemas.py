@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, post_dump
 
+from ..access import LEVELS
 from ..search import FACETS
 from .media import GALLERY_FILTERS
 from .paging import MAX_PAGE, page_number
@@ -248,7 +249,7 @@ class MediaItemSchema(Open):
     title = fields.String()
     kind = fields.String()
     date = fields.String(metadata={"description": "EDTF (levels 0 and 1)."})
-    access = fields.String(metadata={"enum": ["public", "researchers", "family", "staff"]})
+    access = fields.String(metadata={"enum": list(LEVELS)})
     interviews = fields.List(fields.String(), metadata={"description": "Those of its interviews you may open."})
 
 
@@ -417,8 +418,6 @@ class OpenAPISchema(Open):
 
 # --- an interview's description (issue 16) ----------------------------------------------------------------------------
 
-LEVELS = ["public", "researchers", "family", "staff"]
-
 
 class PlaceValue(fields.Field):
     """A place: its name as written (matched to the gazetteer in any script), or {name, place} with a gazetteer id."""
@@ -481,7 +480,7 @@ def _description_fields(shown: bool) -> dict:
         "collection": fields.String(**nullable),
         "rights": fields.String(**nullable),
         "consent": fields.Nested(ConsentSchema, **nullable),
-        "access": fields.String(**nullable, metadata={"enum": LEVELS}),
+        "access": fields.String(**nullable, metadata={"enum": list(LEVELS)}),
         "embargo_until": fields.String(**nullable, metadata={"description": "YYYY-MM-DD."}),
         "extra": fields.Dict(
             **nullable, metadata={"description": "Fields nobody here names, kept as given (staff alone see them)."}
@@ -518,7 +517,7 @@ class InterviewSummarySchema(Schema):
     date = fields.String(metadata={"description": "EDTF."})
     narrators = fields.List(fields.String(), required=True, metadata={"description": "Their names as written."})
     languages = fields.List(fields.String(), required=True, metadata={"description": "BCP 47 tags."})
-    access = fields.String(required=True, metadata={"enum": LEVELS})
+    access = fields.String(required=True, metadata={"enum": list(LEVELS)})
     url = fields.String(required=True, metadata={"format": "uri", "description": "Its page."})
     api = fields.String(required=True, metadata={"format": "uri", "description": "Its description in this API."})
 
@@ -588,7 +587,7 @@ INTERVIEW_UPLOAD = {
             name: {"type": "string", **({"description": _UPLOAD_NOTES[name]} if name in _UPLOAD_NOTES else {})}
             for name in UPLOAD_TEXT_FIELDS
         },
-        "access": {"type": "string", "enum": LEVELS, "description": "Who may see it (staff if absent)."},
+        "access": {"type": "string", "enum": list(LEVELS), "description": "Who may see it (staff if absent)."},
         "release_form": {"type": "string", "enum": ["", "yes", "no"], "description": _UPLOAD_NOTES["release_form"]},
     },
     "required": ["transcript", "title"],
