@@ -466,6 +466,22 @@ def test_pdf_text_layer_in_three_scripts_is_read_into_turns_without_running_line
     # two pages are too few to tell a running header from the text: nothing but page numbers is left out
     t = read(pdf([["Глава 1", "ЦОЙ: Да.", "1"], ["Глава 1", "АННА: Нет.", "2"]]), "x.pdf")
     assert [s.text for s in t.segments] == ["Глава 1", "Да. Глава 1", "Нет."]
+    # lines alike but for their numbers, on every page and all through it, are the text, not a running header
+    t = read(pdf([[f"[00:0{p}:0{n}] ЦОЙ: Да." for n in range(3)] for p in range(3)]), "x.pdf")
+    assert [s.start for s in t.segments] == [p * 60 + n for p in range(3) for n in range(3)] and len(t.notes) == 1
+
+
+def test_a_pdf_page_without_text_is_named_in_the_report():
+    blob = pdf([["ЦОЙ: Да."], ["АННА: Нет."], ["ЦОЙ: Да."], ["АННА: Нет."]])
+    streams = list(re.finditer(rb"<< /Length \d+ >>\nstream\nBT", blob))
+    for found in reversed(streams[1:3]):  # pages 2 and 3 claim a compression their content is not in
+        blob = blob[: found.start()] + found.group().replace(b"<< ", b"<< /Filter /FlateDecode ") + blob[found.end() :]
+    t = read(blob, "x.pdf")
+    assert turns(t) == [("ЦОЙ", None, "Да."), ("АННА", None, "Нет.")]
+    assert str(t.notes[1]) == (
+        "no text was found on pages 2, 3 of the PDF (pictures of pages, blank pages or damage): any words on them are "
+        "not in the transcript"
+    )
 
 
 @pytest.mark.parametrize(
@@ -473,12 +489,13 @@ def test_pdf_text_layer_in_three_scripts_is_read_into_turns_without_running_line
     [
         (pdf([["x"], ["y"]], image_only=True), "holds pictures of its pages (a scan) and no text; "),
         (locked_pdf(pdf(PDF_PAGES), "secret"), "locked with a password"),
+        (re.sub(rb"/ToUnicode \d+ 0 R", b"", pdf(PDF_PAGES)), "its fonts do not say which letters they draw"),
         (pdf(PDF_PAGES)[:900], "PDF document is damaged or cut short"),
         (pdf(PDF_PAGES)[:-60] + b"garbage" * 4, "PDF document is damaged or cut short"),
         (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", "damaged"),
         (pdf([["A: [00:61:00] late"]]), 'line 1 of the text taken from the PDF: timecode "00:61:00" is not'),
     ],
-    ids=["scanned", "encrypted", "truncated", "broken-tail", "no-pages", "bad-timecode"],
+    ids=["scanned", "encrypted", "no-unicode-map", "truncated", "broken-tail", "no-pages", "bad-timecode"],
 )
 def test_pdfs_without_a_readable_text_layer_are_refused_with_the_reason(blob, message):
     with pytest.raises(FormatError) as refused:
