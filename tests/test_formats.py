@@ -471,6 +471,15 @@ def test_pdf_text_layer_in_three_scripts_is_read_into_turns_without_running_line
     assert [s.start for s in t.segments] == [p * 60 + n for p in range(3) for n in range(3)] and len(t.notes) == 1
 
 
+def scanned_by_pillow() -> bytes:
+    """Two grey pages saved as a PDF by Pillow, which writes pictures and no text, as a scanner does."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (200, 300), 200).save(out, "PDF", save_all=True, append_images=[Image.new("L", (200, 300), 90)])
+    return out.getvalue()
+
+
 def test_a_pdf_page_without_text_is_named_in_the_report():
     blob = pdf([["ЦОЙ: Да."], ["АННА: Нет."], ["ЦОЙ: Да."], ["АННА: Нет."]])
     streams = list(re.finditer(rb"<< /Length \d+ >>\nstream\nBT", blob))
@@ -488,6 +497,7 @@ def test_a_pdf_page_without_text_is_named_in_the_report():
     "blob, message",
     [
         (pdf([["x"], ["y"]], image_only=True), "holds pictures of its pages (a scan) and no text; "),
+        (scanned_by_pillow(), "holds pictures of its pages (a scan) and no text; "),
         (locked_pdf(pdf(PDF_PAGES), "secret"), "locked with a password"),
         (re.sub(rb"/ToUnicode \d+ 0 R", b"", pdf(PDF_PAGES)), "its fonts do not say which letters they draw"),
         (pdf(PDF_PAGES)[:900], "PDF document is damaged or cut short"),
@@ -495,7 +505,16 @@ def test_a_pdf_page_without_text_is_named_in_the_report():
         (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", "damaged"),
         (pdf([["A: [00:61:00] late"]]), 'line 1 of the text taken from the PDF: timecode "00:61:00" is not'),
     ],
-    ids=["scanned", "encrypted", "no-unicode-map", "truncated", "broken-tail", "no-pages", "bad-timecode"],
+    ids=[
+        "scanned",
+        "scanned-by-pillow",
+        "encrypted",
+        "no-unicode-map",
+        "truncated",
+        "broken-tail",
+        "no-pages",
+        "bad-timecode",
+    ],
 )
 def test_pdfs_without_a_readable_text_layer_are_refused_with_the_reason(blob, message):
     with pytest.raises(FormatError) as refused:
@@ -520,8 +539,12 @@ ODT_BODY = (
     "<text:note-citation>1</text:note-citation><text:note-body><text:p>Шахта № 5.</text:p></text:note-body>"
     "</text:note></text:p>"
     "<text:list><text:list-item><text:p>최 마리아: 우슈토베에 도착했어요.</text:p></text:list-item></text:list>"
-    "<table:table><table:table-row><table:table-cell><text:p>Интервьюер</text:p></table:table-cell>"
-    "<table:table-cell><text:p>А после войны?</text:p></table:table-cell></table:table-row></table:table>"
+    "<table:table><table:table-header-rows><table:table-row><table:table-cell><text:p>Интервьюер</text:p>"
+    "</table:table-cell><table:table-cell><text:p>А после войны?</text:p></table:table-cell></table:table-row>"
+    "</table:table-header-rows><table:table-row><table:table-cell><text:p>Пак Николай</text:p></table:table-cell>"
+    "<table:table-cell><table:table><table:table-row><table:table-cell><text:p>Вернулись</text:p></table:table-cell>"
+    "<table:table-cell><text:p>домой.</text:p></table:table-cell></table:table-row></table:table></table:table-cell>"
+    "</table:table-row></table:table>"
 )
 
 
@@ -536,7 +559,8 @@ def test_opendocument_text_gives_the_words_a_reader_sees():
         ("Пак Николай", 190.0, "В   Самарканде. Потом в Туле, на шахте.1"),
         ("최 마리아", None, "우슈토베에 도착했어요."),
         ("Интервьюер", None, "А после войны?"),
-        ("Интервьюер", None, "Шахта № 5."),  # the footnote, at the end as a reader finds it
+        ("Пак Николай", None, "Вернулись домой."),  # a table in a cell gives its text once
+        ("Пак Николай", None, "Шахта № 5."),  # the footnote, at the end as a reader finds it
     ]
 
 

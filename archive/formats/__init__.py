@@ -114,7 +114,7 @@ def detect(data: bytes, filename: str = "") -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if data.startswith(b"PK\x03\x04"):
         return _zip_kind(data, suffix)
-    if data.lstrip(b" \t\r\n\x00").startswith(b"%PDF-"):
+    if data[:1024].lstrip(b" \t\r\n\x00").startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise FormatError(

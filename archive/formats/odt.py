@@ -66,24 +66,36 @@ def read(data: bytes, line_breaks: bool = False) -> Transcript:
     return Transcript("odt", parse_turns(lines, where="paragraph", line_breaks=line_breaks))
 
 
-def _blocks(element, paragraphs: list[str], notes: list[str]) -> None:
-    """Paragraphs, in document order, of the block elements in `element` (the body, a list, a section, a cell)."""
+def _blocks(element, paragraphs: list[str], notes: list[str], in_cell: bool = False) -> None:
+    """Paragraphs, in document order, of the block elements in `element` (the body, a list, a section, a cell).
+
+    A row of two or more cells is a turn, `first cell: the others`, as in Word files; a table inside a cell gives
+    its words alone."""
     for child in element:
         if child.tag in PARAGRAPHS:
             paragraphs.append(_inline(child, notes))
         elif child.tag == TABLE + "table":
-            for row in child.iter(TABLE + "table-row"):
+            for row in _rows(child):
                 cells = []
                 for cell in row.findall(TABLE + "table-cell"):
                     found: list[str] = []
-                    _blocks(cell, found, notes)
+                    _blocks(cell, found, notes, in_cell=True)
                     cells.append(" ".join(p.strip() for p in found if p.strip()))
-                if len(cells) >= 2 and cells[0] and any(cells[1:]):
+                if len(cells) >= 2 and cells[0] and any(cells[1:]) and not in_cell:
                     paragraphs.append(f"{cells[0]}: {' '.join(c for c in cells[1:] if c)}")
                 elif any(cells):
                     paragraphs.append(" ".join(c for c in cells if c))
         elif child.tag in CONTAINERS:
-            _blocks(child, paragraphs, notes)
+            _blocks(child, paragraphs, notes, in_cell)
+
+
+def _rows(table):
+    """A table's own rows in order (the header rows, row groups), not those of a table nested in one of its cells."""
+    for child in table:
+        if child.tag == TABLE + "table-row":
+            yield child
+        elif child.tag in (TABLE + "table-header-rows", TABLE + "table-rows", TABLE + "table-row-group"):
+            yield from _rows(child)
 
 
 def _inline(element, notes: list[str]) -> str:
