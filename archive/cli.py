@@ -121,7 +121,7 @@ def verify() -> None:
 )
 @click.option("--author", default=None, help="Name recorded with each new folder (default: your login name).")
 def ingest(paths: tuple[Path, ...], manifest: Path | None, author: str | None) -> None:
-    """Ingest transcripts (txt, vtt, srt, OHMS xml, docx) with their recordings (sound or video, several parts
+    """Ingest transcripts (txt, vtt, srt, OHMS xml, docx, odt, pdf) with their recordings (sound or video, several parts
     named in the manifest's audio and video columns, separated by ';'), and images (JPEG, PNG, TIFF, WebP, HEIC),
     each told by its content."""
     import getpass

@@ -1,10 +1,12 @@
 """Transcript readers on files written by this team, good and broken: every refusal names what is wrong and where."""
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
-from factories import docx
+from factories import docx, locked_pdf, odt, pdf
 
 from archive.formats import FormatError, detect, read
 
@@ -430,3 +432,170 @@ def test_a_row_number_column_is_left_unread_and_said_so():
         ("BORIS", 3.0, 6.0, "And to you."),
     ]
     assert t.notes[-1] == "columns not read: 1"
+
+
+PDF_PAGES = [
+    ["Архив устной истории · тестовая расшифровка", "ИНТЕРВЬЮЕР: Где вы родились?", "[00:01:05] ЦОЙ: В Посьете,"],
+    ["Архив устной истории · тестовая расшифровка", "у самого моря.", "최 마리아: 우슈토베에 도착했어요.", "- 2 -"],
+    [
+        "Архив устной истории · тестовая расшифровка",
+        ">> Then winter came.",
+        "ЦОЙ: Зимой жили в землянке.",
+        "Page 3 of 3",
+    ],
+]
+
+
+def test_pdf_text_layer_in_three_scripts_is_read_into_turns_without_running_lines():
+    blob = pdf(PDF_PAGES)
+    assert detect(blob, "transcript.bin") == "pdf" and detect(blob, "letter.txt") == "pdf"
+    for t in (read(blob, "transcript.bin"), read(locked_pdf(blob, ""), "x.pdf")):  # locked against editing only: read
+        assert t.format == "pdf"
+        assert turns(t) == [
+            ("ИНТЕРВЬЮЕР", None, "Где вы родились?"),
+            ("ЦОЙ", 65.0, "В Посьете, у самого моря."),  # a turn goes on across the page break
+            ("최 마리아", None, "우슈토베에 도착했어요."),
+            (None, None, "Then winter came."),
+            ("ЦОЙ", None, "Зимой жили в землянке."),
+        ]
+        assert [str(n) for n in t.notes] == [
+            "the text was taken from a PDF: its words are kept, but its layout (columns, tables, footnotes) may be "
+            "lost; compare the passages with the PDF",
+            "lines left out of the text as running headers, footers or page numbers: 5",
+        ]
+    # two pages are too few to tell a running header from the text: nothing but page numbers is left out
+    t = read(pdf([["Глава 1", "ЦОЙ: Да.", "1"], ["Глава 1", "АННА: Нет.", "2"]]), "x.pdf")
+    assert [s.text for s in t.segments] == ["Глава 1", "Да. Глава 1", "Нет."]
+    # lines alike but for their numbers, on every page and all through it, are the text, not a running header
+    t = read(pdf([[f"[00:0{p}:0{n}] ЦОЙ: Да." for n in range(3)] for p in range(3)]), "x.pdf")
+    assert [s.start for s in t.segments] == [p * 60 + n for p in range(3) for n in range(3)] and len(t.notes) == 1
+
+
+def scanned_by_pillow() -> bytes:
+    """Two grey pages saved as a PDF by Pillow, which writes pictures and no text, as a scanner does."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (200, 300), 200).save(out, "PDF", save_all=True, append_images=[Image.new("L", (200, 300), 90)])
+    return out.getvalue()
+
+
+def test_a_pdf_page_without_text_is_named_in_the_report():
+    blob = pdf([["ЦОЙ: Да."], ["АННА: Нет."], ["ЦОЙ: Да."], ["АННА: Нет."]])
+    streams = list(re.finditer(rb"<< /Length \d+ >>\nstream\nBT", blob))
+    for found in reversed(streams[1:3]):  # pages 2 and 3 claim a compression their content is not in
+        blob = blob[: found.start()] + found.group().replace(b"<< ", b"<< /Filter /FlateDecode ") + blob[found.end() :]
+    t = read(blob, "x.pdf")
+    assert turns(t) == [("ЦОЙ", None, "Да."), ("АННА", None, "Нет.")]
+    assert str(t.notes[1]) == (
+        "no text was found on pages 2, 3 of the PDF (pictures of pages, blank pages or damage): any words on them are "
+        "not in the transcript"
+    )
+
+
+@pytest.mark.parametrize(
+    "blob, message",
+    [
+        (pdf([["x"], ["y"]], image_only=True), "holds pictures of its pages (a scan) and no text; "),
+        (scanned_by_pillow(), "holds pictures of its pages (a scan) and no text; "),
+        (locked_pdf(pdf(PDF_PAGES), "secret"), "locked with a password"),
+        (re.sub(rb"/ToUnicode \d+ 0 R", b"", pdf(PDF_PAGES)), "its fonts do not say which letters they draw"),
+        (pdf(PDF_PAGES)[:900], "PDF document is damaged or cut short"),
+        (pdf(PDF_PAGES)[:-60] + b"garbage" * 4, "PDF document is damaged or cut short"),
+        (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", "damaged"),
+        (pdf([["A: [00:61:00] late"]]), 'line 1 of the text taken from the PDF: timecode "00:61:00" is not'),
+    ],
+    ids=[
+        "scanned",
+        "scanned-by-pillow",
+        "encrypted",
+        "no-unicode-map",
+        "truncated",
+        "broken-tail",
+        "no-pages",
+        "bad-timecode",
+    ],
+)
+def test_pdfs_without_a_readable_text_layer_are_refused_with_the_reason(blob, message):
+    with pytest.raises(FormatError) as refused:
+        read(blob, "interview.pdf")
+    assert message in str(refused.value)
+
+
+def test_a_pdf_over_the_page_limit_is_refused(monkeypatch):
+    from archive.formats import pdf as pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 2)
+    with pytest.raises(FormatError, match="this PDF has 3 pages; transcripts of more than 2 pages are refused"):
+        read(pdf(PDF_PAGES), "interview.pdf")
+
+
+ODT_BODY = (
+    '<text:h text:outline-level="1">Интервью <text:span>(тест команды архива)</text:span></text:h>'
+    "<text:p>Интервьюер:<text:tab/>Где вы жили?"
+    "<office:annotation><text:p>проверить</text:p></office:annotation></text:p>"
+    '<text:p>[00:03:10] Пак Николай: В<text:s text:c="3"/>Самарканде.<text:line-break/>Потом в Туле,'
+    '<text:s/>на <text:span text:style-name="T1">шахте</text:span>.<text:note text:note-class="footnote">'
+    "<text:note-citation>1</text:note-citation><text:note-body><text:p>Шахта № 5.</text:p></text:note-body>"
+    "</text:note></text:p>"
+    "<text:list><text:list-item><text:p>최 마리아: 우슈토베에 도착했어요.</text:p></text:list-item></text:list>"
+    "<table:table><table:table-header-rows><table:table-row><table:table-cell><text:p>Интервьюер</text:p>"
+    "</table:table-cell><table:table-cell><text:p>А после войны?</text:p></table:table-cell></table:table-row>"
+    "</table:table-header-rows><table:table-row><table:table-cell><text:p>Пак Николай</text:p></table:table-cell>"
+    "<table:table-cell><table:table><table:table-row><table:table-cell><text:p>Вернулись</text:p></table:table-cell>"
+    "<table:table-cell><text:p>домой.</text:p></table:table-cell></table:table-row></table:table></table:table-cell>"
+    "</table:table-row></table:table>"
+)
+
+
+def test_opendocument_text_gives_the_words_a_reader_sees():
+    blob = odt(ODT_BODY)
+    assert detect(blob, "letter.docx") == "odt" and detect(blob, "x") == "odt"
+    t = read(blob, "interview.odt")
+    assert t.format == "odt"
+    assert turns(t) == [
+        (None, None, "Интервью (тест команды архива)"),
+        ("Интервьюер", None, "Где вы жили?"),  # the comment is not in the text
+        ("Пак Николай", 190.0, "В   Самарканде. Потом в Туле, на шахте.1"),
+        ("최 마리아", None, "우슈토베에 도착했어요."),
+        ("Интервьюер", None, "А после войны?"),
+        ("Пак Николай", None, "Вернулись домой."),  # a table in a cell gives its text once
+        ("Пак Николай", None, "Шахта № 5."),  # the footnote, at the end as a reader finds it
+    ]
+
+
+@pytest.mark.parametrize(
+    "blob, name, message",
+    [
+        (b"PK\x03\x04" + b"\x00" * 100, "interview.odt", "OpenDocument (.odt) file is damaged"),
+        (b"plain words", "interview.odt", "named .odt but is not an OpenDocument text"),
+        (odt("<text:p>unclosed"), "interview.odt", "content.xml) is not readable XML"),
+        (odt("<text:p>x</text:p>", "application/vnd.oasis.opendocument.spreadsheet"), "a.ods", "not a text document"),
+        (odt('<!DOCTYPE x [<!ENTITY a "aaaa">]><text:p>&a;</text:p>'), "a.odt", "not readable XML"),
+    ],
+    ids=["broken-zip", "not-a-zip", "broken-xml", "spreadsheet", "entity"],
+)
+def test_broken_opendocument_is_refused(blob, name, message):
+    with pytest.raises(FormatError, match=re.escape(message)):
+        read(blob, name)
+
+
+def test_an_opendocument_without_content_xml_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+    with pytest.raises(FormatError, match="holds no content.xml"):
+        read(out.getvalue(), "x.odt")
+
+
+def test_frame_count_timecodes_in_a_table_and_in_text_are_read_as_whole_seconds():
+    table = "Speaker\tIn\tOut\tText\nANNA\t00:00:05:12\t00:00:09;29\tDa.\nOLEG\t01:00:10:00\t01:00:12:24\tNet.\n"
+    t = read(table.encode(), "export.tsv")
+    assert [(s.speaker, s.start, s.end, s.text) for s in t.segments] == [
+        ("ANNA", 5.0, 9.0, "Da."),
+        ("OLEG", 3610.0, 3612.0, "Net."),
+    ]
+    t = read(b"[00:00:05:12] ANNA: Da.\n[00:00:09;29] OLEG: Net. (00:01:00:00) Well.\n", "interview.txt")
+    assert turns(t) == [("ANNA", 5.0, "Da."), ("OLEG", 9.0, "Net."), ("OLEG", 60.0, "Well.")]
+    with pytest.raises(FormatError, match='line 1: timecode "00:00:05:75" is not a valid time'):
+        read(b"[00:00:05:75] ANNA: Da.\n", "interview.txt")

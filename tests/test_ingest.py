@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from factories import mp3
+from factories import locked_pdf, mp3, odt, pdf
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 HEADER = [
@@ -148,6 +148,42 @@ def test_bad_files_are_reported_and_skipped_and_leave_nothing(runner, app, batch
     assert "Error: 4 ingested, 0 already present, 8 failed" in result.stderr
     root = app.config["ARCHIVE_DATA"]
     assert len(interviews(root)) == 4
+    assert not [p for p in (root / "interviews").iterdir() if p.name.startswith(".new-")]
+    assert runner("verify").exit_code == 0
+
+
+def test_pdf_and_opendocument_transcripts_are_ingested_and_unreadable_pdfs_leave_nothing(runner, app, tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    good = pdf([["ЦОЙ: В Посьете.", "[00:00:07] 최 마리아: 우슈토베."], ["ЦОЙ: Зимой.", "3"]])
+    (folder / "story.pdf").write_bytes(good)
+    (folder / "letter.odt").write_bytes(odt("<text:p>АННА: Да.</text:p><text:p>ОЛЕГ: Нет.</text:p>"))
+    (folder / "scan.pdf").write_bytes(pdf([["x"]], image_only=True))
+    (folder / "locked.pdf").write_bytes(locked_pdf(good, "secret"))
+    (folder / "cut.pdf").write_bytes(good[: len(good) // 2])
+    result = runner("ingest", str(folder))
+    out = result.stdout
+    assert "FAILED     scan.pdf: this PDF holds pictures of its pages (a scan) and no text" in out
+    assert "FAILED     locked.pdf: this PDF is locked with a password and cannot be opened" in out
+    assert "FAILED     cut.pdf: this PDF document is damaged or cut short and cannot be read" in out
+    assert "Error: 2 ingested, 0 already present, 3 failed" in result.stderr
+    root = app.config["ARCHIVE_DATA"]
+    found = {r["source"]["file"]: (r, folder_id) for folder_id, r in interviews(root).items()}
+    assert sorted(found) == ["letter.odt", "story.pdf"]
+    record, folder_id = found["story.pdf"]
+    assert record["source"]["format"] == "pdf" and record["source"]["original"] == "original/transcript.pdf"
+    assert (root / "interviews" / folder_id / "original" / "transcript.pdf").read_bytes() == good
+    assert "layout (columns, tables, footnotes) may be lost" in " ".join(record["source"]["notes"])
+    segments = json.loads((root / "interviews" / folder_id / "segments.json").read_text())
+    assert [(s["speaker"], s["start"], s["text"]) for s in segments] == [
+        ("ЦОЙ", None, "В Посьете."),
+        ("최 마리아", 7.0, "우슈토베."),
+        ("ЦОЙ", None, "Зимой."),
+    ]
+    record, folder_id = found["letter.odt"]
+    assert record["source"]["original"] == "original/transcript.odt"
+    segments = json.loads((root / "interviews" / folder_id / "segments.json").read_text())
+    assert [(s["speaker"], s["text"]) for s in segments] == [("АННА", "Да."), ("ОЛЕГ", "Нет.")]
     assert not [p for p in (root / "interviews").iterdir() if p.name.startswith(".new-")]
     assert runner("verify").exit_code == 0
 

@@ -48,8 +48,13 @@ def test_a_message_is_english_as_a_string_and_keeps_its_template_and_values():
 @pytest.mark.parametrize(
     "lang, blob, filename, message",
     [
-        ("ru", PDF, "story.txt", "Это документ PDF, а не расшифровка."),
-        ("ko", PDF, "story.txt", "이것은 PDF 문서이며, 녹취록이 아닙니다."),
+        (
+            "ru",
+            PDF,
+            "story.txt",
+            "Этот документ PDF повреждён или оборван, его нельзя прочитать.",
+        ),  # read since issue 18
+        ("ko", PDF, "story.txt", "이 PDF 문서는 손상되었거나 일부가 잘려서 읽을 수 없습니다."),
         (
             "ru",
             (DATA / "bad-time.srt").read_bytes(),

@@ -1,4 +1,5 @@
-"""Plain text with speaker turns: `NAME: text`, timecodes [hh:mm:ss], [mm:ss] or (hh:mm:ss) at line start or inline.
+"""Plain text with speaker turns: `NAME: text`, timecodes [hh:mm:ss], [mm:ss] or (hh:mm:ss) at line start or inline,
+also a video editor's frame count [hh:mm:ss:ff] or [hh:mm:ss;ff] (the frames dropped: see formats.parse_timecode).
 
 A line that does not open with a label continues the speaker before it: in the same segment when it follows directly
 (a wrapped line), in a new segment after a blank line (a new paragraph). A timecode opens a new segment of the same
@@ -13,7 +14,7 @@ from ..errors import Message
 from ..i18n import N_
 from . import Segment, Transcript, columns, encoding, finish, parse_timecode
 
-TIMESTAMP_RE = re.compile(r"[\[(](\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)[\])]")
+TIMESTAMP_RE = re.compile(r"[\[(](\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?|\d{1,2}(?::\d{1,2}){2}[:;]\d{1,2})[\])]")
 _LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’-]{1,2}[^\W_]+){0,5}\.?)\s*:(?:\s+|$)")
 _MAX_LABEL_WORDS = 4
 _TURN_MARK = ">>"  # broadcast and court style: a new turn, with or without a name after it
@@ -41,6 +42,7 @@ UNITS = {
     "line": N_("line {number}"),
     "paragraph": N_("paragraph {number}"),
     "transcript line": N_("transcript line {number}"),
+    "pdf line": N_("line {number} of the text taken from the PDF"),
 }  # where a fault is, in words
 
 

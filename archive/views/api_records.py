@@ -105,7 +105,8 @@ def create_interview():
     description in the upload form's fields; answer 201 with the description as stored.
 
     The transcript's format is told by its content (plain text with speaker turns, WebVTT, SRT, OHMS XML, Word
-    .docx); `title` is required. Recordings (`audio`, several in the order they play) are probed whole."""
+    .docx, OpenDocument .odt, PDF with a text layer); `title` is required.
+    Recordings (`audio`, several in the order they play) are probed whole."""
     _writer()
     sent = MultiDict([*request.form.items(multi=True), *request.files.items(multi=True)])
     sent.setdefault("release_form", "")  # a browser always sends the select; a script may leave it out (unknown)

@@ -59,7 +59,8 @@ KINDS = {
         422,
         "Transcript refused",
         "No transcript was sent (the multipart field `transcript`), or the file is not one the archive reads (plain "
-        "text with speaker turns, WebVTT, SRT, OHMS XML, Word .docx), or it is empty, damaged or too large; `detail` "
+        "text with speaker turns, WebVTT, SRT, OHMS XML, Word .docx, OpenDocument .odt, PDF with a text layer), or it "
+        "is empty, damaged or too large; `detail` "
         "says which. Nothing was stored.",
     ),
     "already-ingested": Kind(

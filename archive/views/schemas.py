@@ -576,7 +576,9 @@ INTERVIEW_UPLOAD = {
         "transcript": {
             "type": "string",
             "contentMediaType": "application/octet-stream",
-            "description": "Plain text, WebVTT, SRT, OHMS XML or Word (.docx), told by its content.",
+            "description": (
+                "Plain text, WebVTT, SRT, OHMS XML, Word (.docx), OpenDocument (.odt) or PDF, told by its content."
+            ),
         },
         "audio": {
             "type": "array",

@@ -26,7 +26,9 @@ class InterviewUploadForm(ArchiveForm):
     transcript = FileField(
         N_("Transcript"),
         validators=[FileRequired("Choose the transcript file.")],
-        description=N_("Plain text, WebVTT, SRT, OHMS XML or Word (.docx)."),
+        description=N_(
+            "Plain text, WebVTT, SRT, OHMS XML, Word (.docx), OpenDocument (.odt) or PDF with a text layer."
+        ),
     )
     audio = MultipleFileField(
         N_("Recordings (optional)"),
@@ -286,7 +288,9 @@ class TranscriptReplaceForm(ArchiveForm):
     transcript = FileField(
         N_("New transcript"),
         validators=[FileRequired(N_("Choose the transcript file."))],
-        description=N_("Plain text, WebVTT, SRT, OHMS XML or Word (.docx)."),
+        description=N_(
+            "Plain text, WebVTT, SRT, OHMS XML, Word (.docx), OpenDocument (.odt) or PDF with a text layer."
+        ),
     )
     version = HiddenField()
     submit = SubmitField(N_("Replace the transcript"))
