@@ -6,10 +6,13 @@ the `Indexer` after every write; the search package only stores and searches wha
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -298,14 +301,72 @@ class Documents:
         }
 
 
+_QUEUING: weakref.WeakSet = weakref.WeakSet()  # indexers that have queued changes in this process
+
+
+@atexit.register
+def _write_all_queued() -> None:
+    for indexer in list(_QUEUING):
+        indexer.flush(timeout=10)
+
+
 class Indexer:
     """What the services call after they write: brings the index up to date with the records named. A failure is
-    logged, never raised: the change is already stored, and the next consistency check repairs the index."""
+    logged, never raised: the change is already stored, and the next consistency check repairs the index.
 
-    def __init__(self, search_index: SearchIndex):
+    Two ways, chosen by the service for each kind of change. `updated` indexes before it returns: every change that
+    narrows who may find something (a withdrawal, a restriction, an embargo, a redaction, a deletion) and every
+    change whose effect is not known to be only widening. `soon` is for changes that only add words or links (a new
+    annotation that redacts nothing, a corrected passage): the request returns once the truth is stored, and one
+    writer thread indexes every change of the last moment in one commit, so that writes do not queue behind each
+    other for the index's one write lock. A queued change is searchable within about a second; one lost with the
+    process is found stale by the next check (at start) and indexed then."""
+
+    def __init__(self, search_index: SearchIndex, batching: bool = True, gather: float = 0.2):
         self.search_index = search_index
         # set by the app to run checks on its job runner; until then (and in commands) a thread does
         self.check_soon: Callable[[], object] | None = None
+        self.batching = batching  # a command indexes at once: it may exit before a queue would be written
+        self.gather = gather  # seconds the writer waits for more changes before it commits what it has
+        self._pending: set[str] = set()
+        self._writing = False
+        self._queue = threading.Condition()
+        self._writer: threading.Thread | None = None
+
+    def soon(self, *doc_ids: str) -> None:
+        """Index these within about a second, batched with the other changes of that moment (see the class)."""
+        if not self.batching:
+            self.updated(*doc_ids)
+            return
+        with self._queue:
+            self._pending.update(doc_ids)
+            if self._writer is None or not self._writer.is_alive():
+                _QUEUING.add(self)  # a server that stops writes what it has queued (see _write_all_queued)
+                self._writer = threading.Thread(target=self._write_queued, daemon=True, name="index-soon")
+                self._writer.start()
+            self._queue.notify_all()
+
+    def flush(self, timeout: float = 60) -> bool:
+        """Wait until every change queued by `soon` is in the index (or its failure logged); tell whether it was."""
+        with self._queue:
+            return self._queue.wait_for(lambda: not self._pending and not self._writing, timeout)
+
+    def _write_queued(self) -> None:
+        while True:
+            with self._queue:
+                if not self._queue.wait_for(lambda: self._pending, timeout=30):
+                    self._writer = None  # idle: the next change starts a writer again
+                    return
+                self._writing = True
+            time.sleep(self.gather)  # let the changes of this moment join the same commit
+            with self._queue:
+                batch, self._pending = sorted(self._pending), set()
+            try:
+                self.updated(*batch)
+            finally:
+                with self._queue:
+                    self._writing = False
+                    self._queue.notify_all()
 
     def updated(self, *doc_ids: str) -> bool:
         """Index again (or remove) these interviews and "media/<id>" items after a write; tell whether it worked."""
@@ -363,5 +424,5 @@ def init_app(app: Flask, background: bool = True) -> None:
         background=background,
     )
     app.extensions["search"] = search_index
-    app.extensions["indexer"] = Indexer(search_index)
+    app.extensions["indexer"] = Indexer(search_index, batching=background)
     search_index.ensure()

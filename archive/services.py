@@ -30,6 +30,7 @@ from . import (
     media,
     migrations,
     recordings,
+    redaction,
     segment_index,
     sound,
     spreadsheets,
@@ -142,7 +143,7 @@ class Annotations:
         self, interview_id: str, start: int, end: int, body: list, author: str, quoted: str | None = None
     ) -> dict:
         made = annotations.create(self.collection, interview_id, start, end, body, author, quoted)
-        self.indexer.updated(interview_id)
+        self._index(interview_id, made)
         self.recordings.changed(interview_id, author)
         return made
 
@@ -159,9 +160,17 @@ class Annotations:
 
     def create_from_jsonld(self, interview_id: str, data: object, author: str) -> dict:
         made = annotations.from_jsonld(self.collection, interview_id, data, author)
-        self.indexer.updated(interview_id)
+        self._index(interview_id, made)
         self.recordings.changed(interview_id, author)
         return made
+
+    def _index(self, interview_id: str, made: dict) -> None:
+        """A new annotation that redacts nothing only adds words and links: it may wait for the index's next batch.
+        A redaction narrows what readers find, so it is in the index before the request returns."""
+        if redaction.is_redaction(made):
+            self.indexer.updated(interview_id)
+        else:
+            self.indexer.soon(interview_id)
 
     def import_collection(
         self, interview_id: str, data: object, author: str, expected: str | None = None

@@ -160,6 +160,7 @@ def test_an_event_page_lists_every_annotated_passage_across_the_archive(client, 
     start = text.index("Freight cars")
     annotations.create(historian, other, start, start + 12, body, "hist")
     client.application.extensions["search"].update([other])
+    assert client.application.extensions["indexer"].flush()  # the page's annotation joins the index's next batch
     page = client.get(f"/events/{EVENT}").get_data(as_text=True)
     assert "Passages (2)" in page and "in the txt sample" in page and "in the vtt sample" in page
     assert f"/interviews/{other}#a-" in page

@@ -24,7 +24,15 @@ from ..i18n import N_, localise
 from ..metadata import MetadataError
 from ..search import FACETS
 from . import problems, schemas
-from .loaders import collection, get_interview_or_404, get_item_or_404, kept_uploads, search_index, services
+from .loaders import (
+    collection,
+    get_interview_or_404,
+    get_item_or_404,
+    index_settled,
+    kept_uploads,
+    search_index,
+    services,
+)
 from .media import GALLERY_FILTERS
 from .openapi import JSON_LD, answer, arguments, documented
 from .openapi import document as openapi_document
@@ -329,8 +337,12 @@ def add_recordings(interview_id: str):
 
 def _located(annotation_id: str) -> tuple[str, dict]:
     """An annotation's interview and the annotation as the viewer may read it, found through the index among the
-    interviews the viewer may read; 404 for anything else."""
-    for interview_id in search_index().linked_to(f"annotations/{annotation_id}", g.reader):
+    interviews the viewer may read; 404 for anything else. One just made may still wait for the index's next batch:
+    that is awaited (briefly) before the answer is no, so a client may change what it has just written."""
+    holders = search_index().linked_to(f"annotations/{annotation_id}", g.reader)
+    if not holders and index_settled(timeout=5):
+        holders = search_index().linked_to(f"annotations/{annotation_id}", g.reader)
+    for interview_id in holders:
         get_interview_or_404(interview_id)
         readable = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]
         found = next((a for a in readable if annotations.short_id(a) == annotation_id), None)

@@ -1,0 +1,125 @@
+"""The index's two ways (indexing.Indexer): a change that only adds words waits for the next batch, so concurrent writes
+share commits; a change that narrows what readers find is in the index before its request returns, whatever searches
+run meanwhile (issue 19)."""
+
+import threading
+import time
+
+import pytest
+from conftest import PASSWORD
+
+from archive import accounts
+from archive.ingest import Ingester
+from archive.vocab import gazetteer
+
+SECRET = "Kowalczyk"
+TEXT = f"Anna: We came to Ushtobe in October. The neighbour {SECRET} informed on us. Then winter came."
+
+
+@pytest.fixture
+def world(app, collection):
+    """A public interview whose words name the neighbour, and a historian's API token."""
+    outcome = Ingester(collection, gazetteer(collection), "t", 2**20, app.extensions["indexer"]).ingest(
+        TEXT.encode(), "anna.txt", {"title": "Anna", "access": "public"}
+    )
+    with app.app_context():
+        accounts.add_user("script", "historian", PASSWORD)
+        token = accounts.new_token("script")
+    return outcome.interview_id, {"Authorization": f"Bearer {token}"}
+
+
+def annotation(interview_id: str, exact: str, purpose: str, value: str) -> dict:
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "body": [{"type": "TextualBody", "purpose": purpose, "value": value}],
+        "target": {"source": f"/interviews/{interview_id}", "selector": {"type": "TextQuoteSelector", "exact": exact}},
+    }
+
+
+def total(client, q: str) -> int:
+    return client.get("/api/v1/search", query_string={"q": q}).get_json()["total"]
+
+
+class Searching:
+    """Anonymous searches running without pause in other threads while a test changes things."""
+
+    def __init__(self, app, words: list[str], threads: int = 4):
+        self.stop = threading.Event()
+        self.counts = [0] * threads
+        self.threads = [threading.Thread(target=self._run, args=(app, words, i)) for i in range(threads)]
+
+    def _run(self, app, words, i):
+        client = app.test_client()
+        while not self.stop.is_set():
+            assert (
+                client.get("/api/v1/search", query_string={"q": words[self.counts[i] % len(words)]}).status_code == 200
+            )
+            self.counts[i] += 1
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        while sum(self.counts) < len(self.threads):  # every searcher has answered once before the change
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+
+
+def test_a_redaction_is_out_of_search_before_its_request_returns_under_concurrent_searches(app, client, world):
+    interview_id, token = world
+    assert total(client, SECRET) == 1
+    with Searching(app, [SECRET, "Ushtobe", "winter"]) as searching:
+        made = client.post(
+            f"/api/v1/interviews/{interview_id}/annotations",
+            json=annotation(interview_id, SECRET, "redacting", "a living person"),
+            headers=token,
+        )
+        assert made.status_code == 201
+        assert total(client, SECRET) == 0  # at once: not a batch later
+    assert sum(searching.counts) > 8
+
+
+def test_a_restriction_is_out_of_search_before_its_request_returns_under_concurrent_searches(app, client, world):
+    interview_id, token = world
+    described = client.get(f"/api/v1/interviews/{interview_id}", headers=token)
+    with Searching(app, ["Ushtobe", SECRET]):
+        changed = client.patch(
+            f"/api/v1/interviews/{interview_id}",
+            json={"access": "staff"},
+            headers={**token, "If-Match": described.headers["ETag"], "Content-Type": "application/merge-patch+json"},
+        )
+        assert changed.status_code == 200, changed.get_data(as_text=True)
+        assert total(client, "Ushtobe") == 0 and total(client, SECRET) == 0
+
+
+def test_notes_written_at_once_are_acknowledged_stored_and_found_soon_in_fewer_commits(app, client, world):
+    interview_id, token = world
+    indexer, index = app.extensions["indexer"], app.extensions["search"]
+    before = index.ix().latest_generation()
+    answers = []
+
+    def write(n: int) -> None:
+        mine = app.test_client()
+        body = annotation(interview_id, "Then winter came", "commenting", f"remark queuednote{n}")
+        answers.append(mine.post(f"/api/v1/interviews/{interview_id}/annotations", json=body, headers=token))
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(12)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+    assert [a.status_code for a in answers] == [201] * 12
+    ids = {a.get_json()["id"] for a in answers}
+    assert len(ids) == 12
+    for answer in answers:  # each can be read back by its own URL at once, queued or not
+        assert client.get(answer.headers["Location"], headers=token).status_code == 200
+    assert indexer.flush()
+    found = client.get("/api/v1/search", query_string={"q": "queuednote3"}, headers=token).get_json()
+    assert found["total"] == 1
+    commits = index.ix().latest_generation() - before
+    assert 1 <= commits < 12, commits  # the writes shared commits
