@@ -133,6 +133,27 @@ def test_facet_counts_equal_the_hits_they_lead_to(app, add):
         assert checked >= 10
 
 
+def test_facet_counts_follow_every_change_of_the_index(app, add, collection):
+    """The facets' per-segment lists are kept between queries (search/facets.py): new segments, documents replaced
+    in older ones and segments merged away must each be counted as they are now."""
+
+    def villages() -> dict[str, int]:
+        return {v: n for v, _, n in found(app, "train")[0].facets["village"]}
+
+    first = add("Train one.", villages="Ushtobe")
+    assert villages() == {"ushtobe": 1}
+    for n in range(12):  # enough commits for the index to merge its small segments
+        add(f"Train number {n}.", villages="Posyet" if n % 2 else "Kyzylorda")
+        assert sum(villages().values()) == n + 2
+    assert villages() == {"ushtobe": 1, "posyet": 6, "kyzylorda": 6}
+    stored = collection.read("interviews", first, "interview.json")
+    record = {**json.loads(stored.data), "villages": [{"name": "Karaganda", "place": "karaganda"}]}
+    changed = {"interview.json": json.dumps(record).encode()}
+    collection.write("interviews", first, changed, "tester", {"interview.json": stored.version})
+    app.extensions["indexer"].updated(first)  # the document is replaced: deleted in its old segment
+    assert villages() == {"karaganda": 1, "posyet": 6, "kyzylorda": 6}
+
+
 def test_anonymous_and_researchers_see_only_what_they_may(app, add):
     public = add("Marker zebra public.")
     add("Marker zebra researchers.", access="researchers")

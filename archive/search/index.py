@@ -36,6 +36,7 @@ from whoosh.searching import Searcher
 from ..access import Viewer
 from ..errors import ArchiveError
 from ..names import Gazetteer, Surnames, fold
+from .facets import CountedFacet
 from .parsing import Parsed
 from .results import (
     PAGE_SIZE,
@@ -495,8 +496,8 @@ class SearchIndex:
     ) -> Results:
         readable = allowed(viewer)
         searcher = self.searcher()
-        facets = {name: sorting.FieldFacet(f"f_{name}", allow_overlap=True, maptype=sorting.Count) for name in FACETS}
-        facets["surname_forms"] = sorting.FieldFacet("surname_forms", allow_overlap=True, maptype=sorting.Count)
+        facets = {name: CountedFacet(f"f_{name}") for name in FACETS}
+        facets["surname_forms"] = CountedFacet("surname_forms")
         sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
         page = max(1, page)
         results = searcher.search(whole, filter=readable, limit=page * page_size, groupedby=facets, sortedby=sortedby)
