@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 
-from . import interviews, vocab
+from . import audit, interviews, vocab
 from .collection import Collection, now
 from .errors import ArchiveError, CollectionError, Count, Message
 from .i18n import N_
@@ -185,6 +185,26 @@ def changed_by(collection: Collection, interview_id: str, annotation_id: str, de
             return newer
         newer = (entry.author, entry.time)
     return newer
+
+
+def just_added_to(collection: Collection, annotation_id: str, looked_at: int = 20) -> str | None:
+    """The interview an annotation was added to a moment ago, found through the audit log's last lines (at most
+    `looked_at` interviews are opened): for a lookup by id before the index has it, from any server process."""
+    recent = []
+    for entry in reversed(audit.latest(collection.root)):
+        if entry.action in ("annotation-added", "annotations-imported") and entry.record.startswith("interviews/"):
+            interview_id = entry.record.removeprefix("interviews/")
+            if interview_id not in recent:
+                recent.append(interview_id)
+        if len(recent) >= looked_at:
+            break
+    for interview_id in recent:
+        try:
+            if any(short_id(a) == annotation_id for a in items(collection, interview_id)):
+                return interview_id
+        except CollectionError:
+            continue
+    return None
 
 
 def short_id(annotation: Mapping) -> str:

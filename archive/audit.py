@@ -68,19 +68,37 @@ def entries(root: Path) -> Iterator[Entry]:
     if not path.is_file():
         return
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                data = json.loads(line)
-                yield Entry(
-                    data["time"],
-                    data["author"],
-                    data["record"],
-                    dict(data.get("files") or {}),
-                    data.get("action", ""),
-                    data.get("note", ""),
-                )
-            except (ValueError, KeyError, TypeError):
-                continue
+        yield from _read(f)
+
+
+def latest(root: Path, tail_bytes: int = 64 * 1024) -> list[Entry]:
+    """The last lines of the log (about `tail_bytes` of them), oldest first: what changed a moment ago, read
+    without reading the whole log."""
+    path = _folder(root) / LOG
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - tail_bytes))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return []
+    return list(_read(lines[1:] if size > tail_bytes else lines))  # the first line may be cut
+
+
+def _read(lines) -> Iterator[Entry]:  # noqa: ANN001 - a file or a list of lines
+    for line in lines:
+        try:
+            data = json.loads(line)
+            yield Entry(
+                data["time"],
+                data["author"],
+                data["record"],
+                dict(data.get("files") or {}),
+                data.get("action", ""),
+                data.get("note", ""),
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
 
 
 def purge(root: Path, record: str, time: str, author: str) -> None:

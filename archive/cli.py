@@ -59,15 +59,38 @@ def cli(ctx: click.Context, data: Path | None) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (default: ARCHIVE_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default: ARCHIVE_PORT, 5000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Server processes (default: ARCHIVE_WORKERS, 1).")
+@click.option("--threads", type=click.IntRange(1, 256), help="Threads of each process (default: ARCHIVE_THREADS, 8).")
 @click.option("--dev", is_flag=True, help="Use Flask's debug server, which reloads on code changes. Never in public.")
-def serve(host: str | None, port: int | None, dev: bool) -> None:
-    """Serve the archive over HTTP (waitress, or Flask's debug server with --dev)."""
+def serve(host: str | None, port: int | None, workers: int | None, threads: int | None, dev: bool) -> None:
+    """Serve the archive over HTTP (waitress; gunicorn for several processes; Flask's debug server with --dev)."""
     if not dev:
         import logging
 
         # one handler for everything, set before the app exists (Flask then adds none of its own): the archive's
         # messages, the start-up index check's among them, and waitress's are each written once, alike
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import create_app, default_config, settings_from_environment
+
+    configured = {"ARCHIVE_WORKERS": default_config.ARCHIVE_WORKERS, **settings_from_environment(os.environ)}
+    workers = workers or int(configured["ARCHIVE_WORKERS"])
+    if workers > 1 and not dev:
+        from . import serving
+
+        data = click.get_current_context().find_object(_State).data
+        settings = {"ARCHIVE_DATA": data} if data else {}
+        probe = create_app({**settings, "ARCHIVE_INDEX_CHECK_AT_START": False, "INDEX_REPAIR_IN_BACKGROUND": False})
+        host = host or probe.config["ARCHIVE_HOST"]
+        port = port or int(probe.config["ARCHIVE_PORT"])
+        threads = threads or int(probe.config["ARCHIVE_THREADS"])
+        click.echo(
+            f"Serving {probe.config['ARCHIVE_DATA']} on http://{host}:{port}/ with {workers} processes of {threads} "
+            "threads (Ctrl+C stops)",
+            err=True,
+        )
+        del probe  # each process makes its own app after the fork: nothing with threads or open files is forked
+        serving.run_processes(settings, host, port, workers, threads)
+        return
     app = _app(serving=True)
     if not dev or os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # not in the reloader's watching parent
         app.extensions["jobs"].start_worker()
@@ -79,7 +102,8 @@ def serve(host: str | None, port: int | None, dev: bool) -> None:
     else:
         import waitress
 
-        waitress.serve(app, host=host, port=port, threads=int(app.config["ARCHIVE_THREADS"]), ident="archive")
+        threads = threads or int(app.config["ARCHIVE_THREADS"])
+        waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
 
 
 @cli.command()

@@ -37,7 +37,13 @@ ARCHIVE_PORT = 5000
 """Port `archive serve` listens on."""
 
 ARCHIVE_THREADS = 8
-"""Worker threads of the production server."""
+"""Threads of each server process (`archive serve --threads`)."""
+
+ARCHIVE_WORKERS = 1
+"""Server processes (`archive serve --workers`). One is served by waitress; several by gunicorn, each process with
+ARCHIVE_THREADS threads: Python runs one thread at a time in a process, so on a machine with several cores several
+processes answer more requests at once. The index, jobs, sign-in limits and sessions are shared through the data root
+and the instance folder, so any process may answer any request."""
 
 ARCHIVE_PROXIES = 0
 """Reverse proxies in front of the archive whose X-Forwarded-For/-Proto headers are trusted (0: none). Set it behind a

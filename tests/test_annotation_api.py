@@ -63,7 +63,8 @@ def test_post_stores_a_web_annotation_and_answers_201_with_it(client, token, sam
     ]
     one = client.get(response.headers["Location"])
     assert one.status_code == 200 and one.get_json() == stored
-    # the index knows it at once: the event's facet and the event's page
+    # the index knows it with its next batch (a note that hides nothing may wait for it): the facet and the page
+    assert client.application.extensions["indexer"].flush()
     found = client.get("/api/v1/search?event=arrival-ushtobe-1937").get_json()
     assert [hit["id"] for hit in found["hits"] if hit["kind"] == "interview"] == [INTERVIEW]
     page = client.get("/events/arrival-ushtobe-1937").get_data(as_text=True)

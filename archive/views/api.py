@@ -28,7 +28,6 @@ from .loaders import (
     collection,
     get_interview_or_404,
     get_item_or_404,
-    index_settled,
     kept_uploads,
     search_index,
     services,
@@ -337,11 +336,14 @@ def add_recordings(interview_id: str):
 
 def _located(annotation_id: str) -> tuple[str, dict]:
     """An annotation's interview and the annotation as the viewer may read it, found through the index among the
-    interviews the viewer may read; 404 for anything else. One just made may still wait for the index's next batch:
-    that is awaited (briefly) before the answer is no, so a client may change what it has just written."""
+    interviews the viewer may read; 404 for anything else. One added a moment ago may not be in the index yet (it
+    joins the next batch, perhaps in another server process): it is found through the audit log's last lines, so a
+    client may change what it has just written."""
     holders = search_index().linked_to(f"annotations/{annotation_id}", g.reader)
-    if not holders and index_settled(timeout=5):
-        holders = search_index().linked_to(f"annotations/{annotation_id}", g.reader)
+    if not holders:  # asked of access.py as the index's filter would have been: no 403 nor 410 tells it exists
+        just = annotations.just_added_to(collection(), annotation_id)
+        record = interviews.load(collection(), just).record if just else None
+        holders = [just] if record is not None and access.can_read(g.reader, record, f"interviews/{just}") else []
     for interview_id in holders:
         get_interview_or_404(interview_id)
         readable = redaction.for_reader(collection(), interview_id, access.sees_redactions(g.reader))[1]

@@ -45,12 +45,6 @@ def search_index() -> SearchIndex:
     return current_app.extensions["search"]
 
 
-def index_settled(timeout: float) -> bool:
-    """Wait until the changes this process queued for the index are in it (see indexing.Indexer.soon); tell whether
-    they are. For a lookup through the index of something a client has just written."""
-    return current_app.extensions["indexer"].flush(timeout)
-
-
 class Gone(Exception):
     """A deleted record that this reader could read were it not deleted: answered 410 Gone with its notice (the
     handler is in views/tombstones.py); anyone else is answered 404, as for a record that never was."""
