@@ -1,7 +1,7 @@
 """Measure the server under a mixed load: searches, pages and annotation writes from many clients at once.
 
 Run by hand, with nothing else heavy running: .venv/bin/python bench/load.py [--interviews 1000] [--clients 16]
-    [--threads 8] [--seconds 60]
+    [--workers 1] [--threads 8] [--seconds 60]
 Generates the corpus of bench/search.py (or reuses one given with --corpus), indexes it, starts `archive serve` on
 127.0.0.1 (loopback only) with ARCHIVE_THREADS threads, and runs the clients for a bounded time and count: each
 picks a search (50%: terms, phrases and filters of bench/search.py's mix), a page (35%: an interview, a search page
@@ -228,7 +228,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interviews", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="threads of each server process")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (archive serve --workers)")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--corpus", type=Path, help="a data root to reuse (made there if empty); else a temporary one")
     args = parser.parse_args()
@@ -240,7 +241,8 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "ARCHIVE_THREADS": str(args.threads), "ARCHIVE_INDEX_CHECK_AT_START": "false"}
         server = subprocess.Popen(
-            [str(EXE), "--data", str(root), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(EXE), "--data", str(root), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", str(args.workers), "--threads", str(args.threads)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -266,8 +268,8 @@ def report(args, outcome: dict, stored: set[str]) -> None:
     results, errors = outcome["results"], outcome["errors"]
     every = [s for values in results.values() for s in values]
     print(
-        f"{args.clients} clients, {args.threads} threads, {outcome['elapsed']:.0f} s: {len(every)} requests, "
-        f"{len(every) / outcome['elapsed']:.1f} req/s, errors {sum(errors.values())}"
+        f"{args.clients} clients, {args.workers} x {args.threads} threads, {outcome['elapsed']:.0f} s: "
+        f"{len(every)} requests, {len(every) / outcome['elapsed']:.1f} req/s, errors {sum(errors.values())}"
     )
     for kind, values in [*results.items(), ("all", every)]:
         print(
