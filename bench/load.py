@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads of each server process")
     parser.add_argument("--workers", type=int, default=1, help="server processes (archive serve --workers)")
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--server-log", type=Path, help="append the server's messages to this file")
     parser.add_argument("--corpus", type=Path, help="a data root to reuse (made there if empty); else a temporary one")
     args = parser.parse_args()
     args.seconds = min(args.seconds, 600)
@@ -245,7 +246,7 @@ def main() -> None:
             + ["--workers", str(args.workers), "--threads", str(args.threads)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=(args.server_log or Path(os.devnull)).open("ab"),
         )
         try:
             for _ in range(300):
