@@ -92,6 +92,19 @@ def test_exact_form_ranks_first_and_highlight_marks_the_form_in_the_text(app, ad
     assert "<mark>Уштобе</mark>" in snippets[cyrillic] and "<mark>Ushtobe</mark>" in snippets[latin]
 
 
+def test_every_hit_of_a_page_marks_its_own_words(app, add):
+    """The page's highlights are read in one pass over each word's postings, through the documents in order (across
+    the index's segments): each hit must still get its own passage, not a neighbour's."""
+    ids = {}
+    for n in range(12):  # one commit each: several segments, until the index merges them
+        ids[add(f"Passage of witness{n}. {'Before that. ' * n}The rice of witness{n} was salty.")] = n
+    results, hits = found(app, "rice")
+    assert hits == set(ids)
+    for hit in results.hits:
+        snippet = str(hit.segments[0].snippet)
+        assert "<mark>rice</mark>" in snippet and f"witness{ids[hit.id]} " in snippet, (ids[hit.id], snippet)
+
+
 def test_hangul_name_inside_a_longer_run_is_found(app, add):
     run = add("최마리아에게 물었어요. 우슈토베에 도착했어요.")
     for q in ("최", "마리아", "우슈토베", "Ushtobe"):
