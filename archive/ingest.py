@@ -83,8 +83,14 @@ class Ingester:
         author: str,
         max_transcript_bytes: int,
         indexer: Updates | None = None,
+        index_batch: int = 1,
     ):
         self.indexer = indexer
+        # a batch of files (archive ingest) is indexed `index_batch` interviews at a time, one commit each, and the
+        # rest by `index_pending` at its end: the index's commit costs more than reading and storing a file
+        self.index_batch = index_batch
+        self._to_index: list[str] = []
+        self.index_failed = False
         self.collection = collection
         self.gazetteer = gazetteer
         self.author = author
@@ -160,11 +166,23 @@ class Ingester:
         self.known[digest] = interview_id
         notes = list(transcript.notes)
         # the truth is written; the index follows, and is repaired by the next check if it cannot
-        if self.indexer is not None and not self.indexer.updated(interview_id):
+        if self.indexer is not None and self.index_batch > 1:
+            self._to_index.append(interview_id)
+            if len(self._to_index) >= self.index_batch:
+                self.index_pending()
+        elif self.indexer is not None and not self.indexer.updated(interview_id):
             notes.append(NOT_YET_SEARCHABLE)
         if raw is None:
             notes.append(N_("no metadata given: the file name is its provisional title and only staff can see it"))
         return Outcome(name, "ingested", interview_id, notes=notes)
+
+    def index_pending(self) -> bool:
+        """Index the interviews stored since the last commit of the batch (one commit); tell whether it worked
+        (if not, `index_failed` stays set and the next check of the index catches them up)."""
+        done, self._to_index = self._to_index, []
+        if done and self.indexer is not None and not self.indexer.updated(*done):
+            self.index_failed = True
+        return not self.index_failed
 
     def ingest_file(self, path: Path, raw: Mapping | None, audio: Path | list[Path] | None = None) -> Outcome:
         """Ingest a file on disk with its recordings (one, or several in order), refusing an oversize one before

@@ -253,10 +253,12 @@ class Ingest:
     def __init__(self, collection: Collection, indexer: Indexer, max_transcript_bytes: int):
         self.collection, self.indexer, self.max_transcript_bytes = collection, indexer, max_transcript_bytes
 
-    def ingester(self, author: str, max_transcript_bytes: int | None = None) -> Ingester:
-        """An ingester for one batch by one author: it remembers what the collection held when the batch began."""
+    def ingester(self, author: str, max_transcript_bytes: int | None = None, index_batch: int = 1) -> Ingester:
+        """An ingester for one batch by one author: it remembers what the collection held when the batch began.
+        `index_batch` > 1 indexes that many interviews per commit; the caller ends with `index_pending()`."""
         limit = self.max_transcript_bytes if max_transcript_bytes is None else max_transcript_bytes
-        return Ingester(self.collection, vocab.gazetteer(self.collection), author, limit, self.indexer)
+        gazetteer = vocab.gazetteer(self.collection)
+        return Ingester(self.collection, gazetteer, author, limit, self.indexer, index_batch=index_batch)
 
 
 class Media:

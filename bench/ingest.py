@@ -3,8 +3,9 @@
 Run by hand: .venv/bin/python bench/ingest.py [--interviews N] [--turns T]
 Each generated interview has T speaker turns (200 turns is about an hour of talk, ~60 KB), cycling through the five
 formats (txt in Windows-1251, vtt, srt, OHMS XML, docx), with a manifest row naming gazetteer places. The batch is
-ingested twice, each time into an empty data root: without an index (reading, checking and storing alone), then as
-`archive ingest` does it, each interview indexed after it is stored.
+ingested three times, each time into an empty data root: without an index (reading, checking and storing alone),
+with each interview indexed as it is stored (as the upload form does), and as `archive ingest` does it (one index
+commit for every INGEST_INDEX_BATCH interviews).
 """
 
 import argparse
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import docx
 
+from archive.cli import INGEST_INDEX_BATCH
 from archive.collection import Collection
 from archive.ingest import Ingester, plan, read_manifest
 from archive.names import shipped_gazetteer
@@ -67,8 +69,9 @@ def make(kind: str, turns: int, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def timed(incoming: Path, manifest: Path, root: Path, indexed: bool, total: int, turns: int) -> Collection:
-    """Ingest the batch into an empty data root, with the app's indexer or none, and print the throughput."""
+def timed(incoming: Path, manifest: Path, root: Path, indexed: int, total: int, turns: int) -> Collection:
+    """Ingest the batch into an empty data root, with the app's indexer committing every `indexed` interviews (0:
+    no index at all), and print the throughput."""
     indexer = None
     if indexed:
         from archive import create_app
@@ -79,12 +82,14 @@ def timed(incoming: Path, manifest: Path, root: Path, indexed: bool, total: int,
     start = time.perf_counter()
     table = read_manifest(manifest)
     pairs, problems = plan([incoming], table, manifest)
-    ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20, indexer)
+    ingester = Ingester(collection, shipped_gazetteer(), "bench", 50 * 2**20, indexer, index_batch=max(1, indexed))
     outcomes = [ingester.ingest_file(p, {k: v for k, v in table[p.name].items() if k != "_audio"}) for p, _ in pairs]
+    ingester.index_pending()
     elapsed = time.perf_counter() - start
     failed = [o for o in outcomes + problems if o.status != "ingested"]
     print(
-        f"{'with indexing' if indexed else 'without indexing'}: {len(outcomes)} interviews ({turns} turns each), "
+        f"{f'indexed {indexed} at a time' if indexed else 'without indexing'}: {len(outcomes)} interviews "
+        f"({turns} turns each), "
         f"{total / 2**20:.1f} MB in {elapsed:.2f} s: {len(outcomes) / elapsed:.1f} interviews/s, "
         f"{total / 2**20 / elapsed:.2f} MB/s, {len(failed)} failed"
     )
@@ -127,7 +132,7 @@ def main() -> None:
             writer.writerows(rows)
         total = sum(p.stat().st_size for p in incoming.iterdir() if p != manifest)
 
-        for indexed in (False, True):
+        for indexed in (0, 1, INGEST_INDEX_BATCH):
             collection = timed(incoming, manifest, Path(tmp) / f"data-{indexed}", indexed, total, args.turns)
         pairs, _ = plan([incoming], read_manifest(manifest), manifest)
         by_kind = {}

@@ -346,3 +346,21 @@ def test_a_place_outside_the_archives_countries_is_asked_about(runner, app, batc
     assert [[v["place"] for v in r["villages"]] for r in interviews(app.config["ARCHIVE_DATA"]).values()] == [
         ["moscow"]
     ]
+
+
+def test_a_batch_is_indexed_in_commits_of_many_files_and_every_file_is_found(runner, app, batch, monkeypatch):
+    """archive ingest indexes INGEST_INDEX_BATCH interviews per commit and the rest at its end: with a batch of three,
+    four files make two commits (three, then the last one), and each file is found by search afterwards."""
+    from archive import cli
+
+    monkeypatch.setattr(cli, "INGEST_INDEX_BATCH", 3)
+    index = app.extensions["search"]
+    before = index.ix().latest_generation()
+    rows = [row(name, title=f"Batch {name}") for name in ("speakers.txt", "interview.vtt", "interview.srt")]
+    result = runner("ingest", str(batch), "--metadata", str(manifest(batch, [*rows, row("ohms-legacy.xml")])))
+    assert result.exit_code == 0, result.output
+    records = interviews(app.config["ARCHIVE_DATA"])
+    assert len(records) == 4
+    found = index.query("", None, None, page_size=100)  # every public interview, as anyone may list them
+    assert {h.id for h in found.hits} == set(records)
+    assert index.ix().latest_generation() - before == 2
