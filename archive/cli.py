@@ -70,26 +70,24 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         # one handler for everything, set before the app exists (Flask then adds none of its own): the archive's
         # messages, the start-up index check's among them, and waitress's are each written once, alike
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from . import create_app, default_config, settings_from_environment
+    from . import settings, settings_from_environment
 
-    configured = {"ARCHIVE_WORKERS": default_config.ARCHIVE_WORKERS, **settings_from_environment(os.environ)}
+    configured = {**settings(), **settings_from_environment(os.environ)}
     workers = workers or int(configured["ARCHIVE_WORKERS"])
     if workers > 1 and not dev:
         from . import serving
 
         data = click.get_current_context().find_object(_State).data
-        settings = {"ARCHIVE_DATA": data} if data else {}
-        probe = create_app({**settings, "ARCHIVE_INDEX_CHECK_AT_START": False, "INDEX_REPAIR_IN_BACKGROUND": False})
-        host = host or probe.config["ARCHIVE_HOST"]
-        port = port or int(probe.config["ARCHIVE_PORT"])
-        threads = threads or int(probe.config["ARCHIVE_THREADS"])
+        host = host or str(configured["ARCHIVE_HOST"])
+        port = port or int(configured["ARCHIVE_PORT"])
+        threads = threads or int(configured["ARCHIVE_THREADS"])
+        where = Path(data or configured["ARCHIVE_DATA"]).absolute()
         click.echo(
-            f"Serving {probe.config['ARCHIVE_DATA']} on http://{host}:{port}/ with {workers} processes of {threads} "
-            "threads (Ctrl+C stops)",
+            f"Serving {where} on http://{host}:{port}/ with {workers} processes of {threads} threads (Ctrl+C stops)",
             err=True,
         )
-        del probe  # each process makes its own app after the fork: nothing with threads or open files is forked
-        serving.run_processes(settings, host, port, workers, threads)
+        # each process makes its own app after the fork: nothing with threads or open files is forked
+        serving.run_processes({"ARCHIVE_DATA": data} if data else {}, host, port, workers, threads)
         return
     app = _app(serving=True)
     if not dev or os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # not in the reloader's watching parent

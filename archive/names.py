@@ -182,7 +182,7 @@ class Place:
 
     @property
     def rank(self) -> int:
-        return RANKS.get(self.type, RANKS["village"])
+        return rank_of(self.type)
 
 
 # The hierarchy of places: a place lies within one of a lower rank (a country holds regions, a region districts, a
@@ -198,6 +198,17 @@ RANKS = {
     "station": 3,
     "quarter": 4,
 }
+
+
+def rank_of(kind: str | None) -> int:
+    """A kind of place's rank in the hierarchy; an unknown kind counts as a settlement."""
+    return RANKS.get(kind or "", RANKS["village"])
+
+
+def country_codes(given: object) -> tuple[str, ...]:
+    """Country codes as a vocabulary gives them: a list, or one text separated by spaces or commas (KZ UZ, RU,KZ)."""
+    words = given.replace(",", " ").split() if isinstance(given, str) else list(given or ())
+    return tuple(str(code).strip().upper() for code in words if str(code).strip())
 
 
 @dataclass(frozen=True)
@@ -314,7 +325,7 @@ class Gazetteer(_Spellings):
                 )
                 for p in data["places"]
             ],
-            tuple(data.get("countries", ())),
+            country_codes(data.get("countries")),
         )
 
 

@@ -13,7 +13,7 @@ from .collection import Collection
 from .errors import ArchiveError
 from .i18n import N_
 from .metadata import earliest_day, edtf_date, said
-from .names import RANKS, VOCAB, Gazetteer, Surnames, contains, fold, transliterations
+from .names import VOCAB, Gazetteer, Surnames, contains, fold, rank_of, transliterations
 
 # The kinds of place, in the order of the hierarchy (names.RANKS), as a form offers them.
 PLACE_KINDS = {
@@ -376,7 +376,7 @@ def _check_within(new: dict, within: str, data: dict) -> None:
     if within not in by_id:
         raise VocabularyError(N_("There is no place “{id}” to lie within."), "within", id=within)
     outer = by_id[within]
-    if RANKS.get(outer.get("type"), RANKS["village"]) >= RANKS.get(new["type"], RANKS["village"]):
+    if rank_of(outer.get("type")) >= rank_of(new["type"]):
         raise VocabularyError(
             N_(
                 "{place} is not a larger kind of place than this one: a place lies within a country, region, "

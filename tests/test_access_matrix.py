@@ -21,6 +21,16 @@ from archive.vocab import gazetteer
 
 TODAY = datetime.date.today()
 EVENT = "arrival-ushtobe-1937"
+# the lists that name records (with the event's page and the surnames' list): a record shows there only if readable
+LISTS = (
+    "/interviews/",
+    "/media/",
+    "/api/v1/media",
+    "/api/v1/interviews",
+    "/feed.atom",
+    f"/events/{EVENT}",
+    "/browse/surnames",
+)
 STATES = {  # state -> (description overrides, who may see its marker)
     "public": ({"access": "public"}, {"anonymous", "researcher", "family_a", "family_b", "historian", "admin"}),
     "researchers": ({"access": "researchers"}, {"researcher", "historian", "admin"}),
@@ -242,13 +252,7 @@ def test_no_output_leaks_a_marker(world, viewer, state):
     # records only; the home page lists only the few latest records)
     for url in (
         "/",
-        "/interviews/",
-        "/media/",
-        "/api/v1/media",
-        "/api/v1/interviews",
-        "/feed.atom",
-        f"/events/{EVENT}",
-        "/browse/surnames",
+        *LISTS,
         "/oai?verb=ListRecords&metadataPrefix=oai_dc",
         "/oai?verb=ListRecords&metadataPrefix=oai_archive",
         "/oai?verb=ListRecords&metadataPrefix=oai_dc&set=place:ushtobe",
@@ -513,15 +517,7 @@ def test_a_granted_researcher_opens_the_granted_record_and_nothing_else(world):
         for url in (f"/interviews/{interview_id}/audio", f"/interviews/{interview_id}/recordings/1"):
             if fetch(client, url)[0] != (200 if allowed else 404):
                 leaks.append((state, url))
-        for url in (
-            "/interviews/",
-            "/media/",
-            "/api/v1/media",
-            "/api/v1/interviews",
-            "/feed.atom",
-            f"/events/{EVENT}",
-            "/browse/surnames",
-        ):
+        for url in LISTS:
             text = fetch(client, url)[1].decode().lower()
             if word in text and not allowed:
                 leaks.append((state, url))

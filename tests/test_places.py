@@ -121,3 +121,9 @@ def test_a_place_page_names_its_kind_and_every_place_it_lies_in(client):
     assert within in page
     english = client.get("/places/korea").get_data(as_text=True)
     assert "<dd>country, KP KR</dd>" in english
+
+
+def test_the_countries_setting_is_read_however_a_replaced_vocabulary_writes_it():
+    for given in (["US", "kz"], "US KZ", "us, kz"):
+        assert Gazetteer.from_data({"countries": given, "places": SHIPPED["places"]}).countries == ("US", "KZ")
+    assert Gazetteer.from_data({"countries": None, "places": SHIPPED["places"]}).countries == ()

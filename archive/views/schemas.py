@@ -14,6 +14,7 @@ from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, post_
 
 from ..access import LEVELS
 from ..search import FACETS
+from .forms.interviews import UPLOAD_TEXT_FIELDS
 from .media import GALLERY_FILTERS
 from .paging import MAX_PAGE, page_number
 
@@ -531,31 +532,6 @@ class InterviewListSchema(Schema):
     items = fields.List(fields.Nested(InterviewSummarySchema), required=True)
 
 
-UPLOAD_TEXT_FIELDS = (
-    "title",
-    "narrator",
-    "narrator_other_forms",
-    "interviewer",
-    "date",
-    "place",
-    "villages",
-    "birthplace",
-    "deported_to",
-    "later_homes",
-    "surnames",
-    "languages",
-    "duration",
-    "accession",
-    "collection",
-    "description",
-    "keywords",
-    "rights",
-    "release_form",
-    "consent_scope",
-    "consent_date",
-    "access",
-    "embargo_until",
-)
 _UPLOAD_NOTES = {
     "title": "Required here (the upload page takes the file's name instead).",
     "narrator": "Names as written; several separated by ';'.",

@@ -19,6 +19,37 @@ from ...access import DEFAULT_LEVEL
 from ...i18n import N_, localise
 from .base import ACCESS_CHOICES, ArchiveForm, one_newline
 
+# the upload form's fields that metadata.validate takes as typed; the narrators and the consent are put together
+DESCRIBED_AS_TYPED = (
+    "title",
+    "interviewer",
+    "date",
+    "place",
+    "villages",
+    "birthplace",
+    "deported_to",
+    "later_homes",
+    "surnames",
+    "languages",
+    "duration",
+    "accession",
+    "collection",
+    "description",
+    "keywords",
+    "rights",
+    "access",
+    "embargo_until",
+)
+# every text field of the upload, as the API's upload (views/schemas.py) documents it
+UPLOAD_TEXT_FIELDS = (
+    "narrator",
+    "narrator_other_forms",
+    *DESCRIBED_AS_TYPED,
+    "release_form",
+    "consent_scope",
+    "consent_date",
+)
+
 
 class InterviewUploadForm(ArchiveForm):
     """A historian's upload: a transcript, its recordings if any (in order), and what is known about the interview."""
@@ -80,29 +111,7 @@ class InterviewUploadForm(ArchiveForm):
 
     def metadata(self) -> dict:
         """The raw metadata typed in, for metadata.validate (lists stay ';'-separated text)."""
-        raw = {
-            name: getattr(self, name).data
-            for name in (
-                "title",
-                "interviewer",
-                "date",
-                "place",
-                "villages",
-                "birthplace",
-                "deported_to",
-                "later_homes",
-                "surnames",
-                "languages",
-                "duration",
-                "accession",
-                "collection",
-                "description",
-                "keywords",
-                "rights",
-                "access",
-                "embargo_until",
-            )
-        }
+        raw = {name: getattr(self, name).data for name in DESCRIBED_AS_TYPED}
         raw["interviewers"] = raw.pop("interviewer")
         names = [n.strip() for n in (self.narrator.data or "").split(";") if n.strip()]
         others = [n.strip() for n in (self.narrator_other_forms.data or "").split(";") if n.strip()]
