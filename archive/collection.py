@@ -415,18 +415,21 @@ class Collection:
         except (UnicodeDecodeError, ValueError):
             yield Problem("unreadable manifest", prefix + MANIFEST)
             listed = {}
+        pending = _pending_paths(folder)
         for path in sorted(_files(folder)):
             rel = path.relative_to(folder).as_posix()
             if rel in (MANIFEST, LOCK) or rel.split("/")[0] == DERIVED or rel.startswith(f".{DERIVED}-"):
                 continue
             if path.name == JOURNAL or path.name.startswith(TEMP_PREFIX):
                 yield Problem("unfinished write", prefix + rel)
+            elif rel in pending:
+                continue  # its write was cut off after its commit point; the journal's problem stands for it
             elif rel not in listed:
                 yield Problem("unlisted", prefix + rel)
             elif sha256_file(path) != listed[rel]:
                 yield Problem("changed", prefix + rel)
         for rel in sorted(listed):
-            if not (folder / rel).is_file():
+            if not (folder / rel).is_file() and rel not in pending:
                 yield Problem("missing", prefix + rel)
 
     # --- internals ----------------------------------------------------------------------------------------------
@@ -583,6 +586,16 @@ def _roll_forward(folder: Path, journal: dict) -> None:
             touched.add((folder / rel).parent)
     for directory in touched:
         _fsync_dir(directory)
+
+
+def _pending_paths(folder: Path) -> set[str]:
+    """The files a committed but unfinished write will still link, remove or replace: until the next write to the
+    folder finishes it, they differ from the manifest by design, not by damage."""
+    try:
+        journal = json.loads((folder / JOURNAL).read_bytes())
+    except (FileNotFoundError, ValueError):  # no write under way, or a journal no step was taken from
+        return set()
+    return {kept for _, kept in journal["links"]} | set(journal["removes"]) | {rel for _, rel in journal["renames"]}
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

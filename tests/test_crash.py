@@ -64,6 +64,8 @@ def test_kill_a_writer_fifty_times(tmp_path):
         for path in folder.rglob("*.txt"):
             if path.name.startswith(("a.", "b.")):  # current and history versions of the writer's files
                 assert whole(path.read_bytes()) is not None, f"kill {kill}: {path.name} is truncated"
+        # ... and checking names only what the kill cut off, not the files its journal will still put in place.
+        assert {p.kind for p in collection.verify()} <= {"unfinished write"}, f"kill {kill}"
         generations = {whole((folder / n).read_bytes()) for n in ("a.txt", "b.txt")}
         seen["journal left"] += (folder / ".journal").exists()
         seen["temporary files left"] += any(p.name.startswith(".tmp-") for p in folder.rglob("*"))
