@@ -24,20 +24,38 @@ from .errors import CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold
 from .search import SearchIndex
-from .search.schema import access_fields, clean, entered_form
+from .search.schema import ANNEX_KIND, access_fields, clean, entered_form
 
 log = logging.getLogger(__name__)
 
 
-def stamp_of(collection: Collection, interview_id: str) -> str:
+NOTES = "notes/"  # an interview's annex: its remarks and annotation ids (search.schema.ANNEX_KIND), "notes/<id>"
+
+
+def stamp_of(collection: Collection, interview_id: str, names: tuple[str, ...]) -> str:
     """Fingerprint the files a document is made from; a different stamp means the document is stale."""
     digest = hashlib.sha256()
-    for name in ("interview.json", "segments.json", "annotations.json", segment_index.FILE):
+    for name in names:
         try:
             digest.update(collection.read("interviews", interview_id, name).version.encode())
         except CollectionError:
             digest.update(b"-")
     return digest.hexdigest()
+
+
+def interview_stamp(collection: Collection, interview_id: str) -> str:
+    """What an interview's own document is made from: its files, and of its annotations only what it takes from
+    them (their links; all of them when a redaction masks its transcript), so that a new remark leaves it current
+    and only its annex is written."""
+    files = stamp_of(collection, interview_id, ("interview.json", "segments.json", segment_index.FILE))
+    try:
+        items = annotations.items(collection, interview_id)
+    except CollectionError:
+        items = []
+    if any(redaction.is_redaction(a) for a in items):
+        return f"{files}:{stamp_of(collection, interview_id, ('annotations.json',))}"
+    links = sorted(set().union(*(annotations.link_pairs(a) for a in items)))
+    return f"{files}:{hashlib.sha256(json.dumps(links).encode()).hexdigest()}"
 
 
 def point_text(points: list[dict]) -> tuple[str, list[int]]:
@@ -113,14 +131,22 @@ class Documents:
                 made_from = self.collection.read("media", doc_id[6:], "item.json").version
             except CollectionError:
                 made_from = "-"
+        elif doc_id.startswith(NOTES):
+            return stamp_of(
+                self.collection, doc_id[len(NOTES) :], ("interview.json", "segments.json", "annotations.json")
+            )
         else:
-            made_from = stamp_of(self.collection, doc_id)
+            made_from = interview_stamp(self.collection, doc_id)
         return f"{made_from}:{':'.join(versions)}"
+
+    def annex(self, doc_id: str) -> str | None:
+        return None if "/" in doc_id else NOTES + doc_id
 
     def present(self) -> list[str]:
         """The ids of every document the collection calls for: interview ids, and "media/<id>" for items; a deleted
         record calls for none (search, facets, lists and the map never show it)."""
         found = [i for i in self.collection.ids("interviews") if not self._deleted("interviews", i)]
+        found += [NOTES + i for i in found]
         return found + [f"media/{i}" for i in self.collection.ids("media") if not self._deleted("media", i)]
 
     def _deleted(self, kind: str, record_id: str) -> bool:
@@ -140,6 +166,8 @@ class Documents:
         """Make the index document of an interview (or of "media/<id>"), or None if there is no such thing."""
         if doc_id.startswith("media/"):
             return self._item_document(doc_id[6:])
+        if doc_id.startswith(NOTES):
+            return self._notes_document(doc_id[len(NOTES) :])
         interview_id = doc_id
         try:
             interview = interviews.load(self.collection, interview_id)
@@ -149,13 +177,11 @@ class Documents:
         if access.deleted(record):
             return None  # a tombstone has no document: nothing of it is found
         segments, notes = redaction.for_reader(self.collection, interview_id, False)  # one index for all: masked,
-        every = annotations.items(self.collection, interview_id) if segments else []  # and no redaction's words
         places = [p for key in ("villages", "deported_to", "later_homes") for p in record.get(key, [])]
         places += [record[key] for key in ("birthplace",) if record.get(key)]
         village_ids = {p["place"] for p in places if p.get("place")}
         linked = set().union(*(annotations.link_pairs(a) for a in notes))
         village_ids |= {entry_id for kind, entry_id in linked if kind == "places"}
-        remarks = [" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes]
         regions = self._regions(village_ids | ({record["place"]["place"]} if record.get("place") else set()))
         narrators = [n["name"] for n in record.get("narrators", [])]
         narrator_forms = narrators + [f for n in record.get("narrators", []) for f in n.get("other_forms", [])]
@@ -186,7 +212,6 @@ class Documents:
                     " ".join(record.get("interviewers", [])),
                     " ".join(place_names + place_labels),
                     " ".join(record.get("surnames", [])),
-                    *remarks,
                 ]
             ),
             "narrator_text": " ".join(narrator_forms),
@@ -209,12 +234,30 @@ class Documents:
             "f_collection": clean(record.get("collection", "")),
             "f_event": ",".join(sorted(e for kind, e in linked if kind == "events")),
             "f_person": ",".join(sorted(e for kind, e in linked if kind == "people")),
-            "linked": ",".join(
-                [
-                    *sorted(f"{kind}/{e}" for kind, e in linked),
-                    *(f"annotations/{annotations.short_id(a)}" for a in every),
-                ]
-            ),
+            "linked": ",".join(sorted(f"{kind}/{e}" for kind, e in linked)),
+        }
+
+    def _notes_document(self, interview_id: str) -> dict | None:
+        """An interview's annex: the words of its annotations' notes and tags, and their ids (for the API's lookup
+        by id), behind the interview's own access fields."""
+        try:
+            record = interviews.load(self.collection, interview_id).record
+        except CollectionError:
+            return None
+        if access.deleted(record):
+            return None
+        segments, notes = redaction.for_reader(self.collection, interview_id, False)  # masked: no redaction's words
+        every = annotations.items(self.collection, interview_id) if segments else []
+        return {
+            "id": NOTES + interview_id,
+            "kind": ANNEX_KIND,
+            "of": interview_id,
+            "of_kind": "interview",
+            "stamp": self.stamp(NOTES + interview_id),
+            "meta": "\n".join(" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes),
+            "linked": ",".join(f"annotations/{annotations.short_id(a)}" for a in every),
+            **access_fields(record),
+            "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
         }
 
     def _regions(self, place_ids: set[str]) -> set[str]:

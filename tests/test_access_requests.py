@@ -21,6 +21,7 @@ from archive.vocab import gazetteer
 
 SECRET = "zqgrantedvex"  # a word and a surname only the staff interview holds
 WITHHELD = "zqwithheldvex"  # a word inside its redacted passage
+REMARK = "zqremarkvex"  # a word of a historian's note on it
 FUTURE = str(datetime.date.today() + datetime.timedelta(days=30))
 
 
@@ -76,6 +77,8 @@ def world(app, collection):
     annotations.create(
         collection, ids["staff"], start, full.index("us.") + 3, annotations.bodies(collection, {}, [], "", True), "s"
     )
+    remark = annotations.bodies(collection, {}, [], REMARK)  # kept in the interview's annex (search.schema)
+    annotations.create(collection, ids["staff"], 0, full.index(" "), remark, "s")
     item = media.MediaIngester(collection, app.extensions["image_limits"], "setup", app.extensions["indexer"]).ingest(
         jpeg("navy", (64, 48)), "p.jpg", {"title": f"Photo {SECRET}", "places": "Ushtobe", "access": "staff"}
     )
@@ -210,6 +213,8 @@ def test_a_grant_opens_the_record_its_files_and_search_to_that_account_only(app,
     assert SECRET in facets
     assert world["staff"] in rita.get("/interviews/").get_data(as_text=True)
     assert rita.get(f"/api/v1/search?q={WITHHELD}").get_json()["total"] == 0
+    assert rita.get(f"/api/v1/search?q={REMARK}").get_json()["total"] == 1  # the grant opens its notes' words too
+    assert oleg.get(f"/api/v1/search?q={REMARK}").get_json()["total"] == 0
     # another researcher: still 403 and nothing in search
     assert oleg.get(f"/interviews/{world['staff']}").status_code == 403
     assert oleg.get(f"/api/v1/search?q={SECRET}").get_json()["total"] == 0

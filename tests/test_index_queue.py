@@ -123,3 +123,50 @@ def test_notes_written_at_once_are_acknowledged_stored_and_found_soon_in_fewer_c
     assert found["total"] == 1
     commits = index.ix().latest_generation() - before
     assert 1 <= commits < 12, commits  # the writes shared commits
+
+
+def test_a_remark_rewrites_only_its_interviews_annex_and_is_found_as_the_interview(app, client, world):
+    interview_id, token = world
+    indexer, index = app.extensions["indexer"], app.extensions["search"]
+    with index.ix().searcher() as searcher:
+        before = searcher.document_number(id=interview_id)
+    body = annotation(interview_id, "Then winter came", "commenting", "the brigade's annexword")
+    assert client.post(f"/api/v1/interviews/{interview_id}/annotations", json=body, headers=token).status_code == 201
+    assert indexer.flush()
+    with index.ix().searcher() as searcher:  # the transcript's document was not written again: same number
+        assert searcher.document_number(id=interview_id) == before
+        assert searcher.document(id=f"notes/{interview_id}")["of"] == interview_id
+    assert total(client, "annexword") == 1  # the interview, found by its remark; never the annex itself
+    hit = client.get("/api/v1/search", query_string={"q": "annexword"}).get_json()["hits"][0]
+    assert (hit["id"], hit["kind"]) == (interview_id, "interview")
+    assert total(client, "annexword winter") == 1  # one word from the remark, one from the transcript
+    assert total(client, '"annexword" OR nosuchword') == 1
+    assert total(client, "annexword -winter") == 0
+    assert total(client, "") == 1  # browsing counts the interview once, not its annex beside it
+
+    linked = annotation(interview_id, "Then winter came", "commenting", "arrival")
+    linked["body"].append({"type": "SpecificResource", "source": "/events/arrival-ushtobe-1937"})
+    assert client.post(f"/api/v1/interviews/{interview_id}/annotations", json=linked, headers=token).status_code == 201
+    assert indexer.flush()
+    with index.ix().searcher() as searcher:  # a link is a facet of the interview: its document is written anew
+        assert searcher.document_number(id=interview_id) != before
+    event = client.get("/api/v1/search", query_string={"event": "arrival-ushtobe-1937"}).get_json()
+    assert event["total"] == 1
+
+
+def test_a_restricted_interviews_remarks_are_not_found_by_those_who_may_not_read_it(app, client, world):
+    interview_id, token = world
+    body = annotation(interview_id, "Then winter came", "commenting", "hiddenremark")
+    assert client.post(f"/api/v1/interviews/{interview_id}/annotations", json=body, headers=token).status_code == 201
+    assert app.extensions["indexer"].flush()
+    assert total(client, "hiddenremark") == 1
+    described = client.get(f"/api/v1/interviews/{interview_id}", headers=token)
+    changed = client.patch(
+        f"/api/v1/interviews/{interview_id}",
+        json={"access": "staff"},
+        headers={**token, "If-Match": described.headers["ETag"], "Content-Type": "application/merge-patch+json"},
+    )
+    assert changed.status_code == 200
+    assert total(client, "hiddenremark") == 0  # at once, annex and all
+    found = client.get("/api/v1/search", query_string={"q": "hiddenremark"}, headers=token).get_json()
+    assert found["total"] == 1  # staff still find it

@@ -298,7 +298,8 @@ def test_an_edited_interview_is_repaired_by_the_check(app, add, collection):
         {"segments.json": stored.version},
     )
     assert found(app, "pomegranate")[1] == set()
-    assert app.extensions["search"].check() == {"missing": [], "orphaned": [], "stale": [interview_id]}
+    stale = sorted([f"notes/{interview_id}", interview_id])  # its annex masks its notes' quotes against the transcript
+    assert app.extensions["search"].check() == {"missing": [], "orphaned": [], "stale": stale}
     assert found(app, "pomegranate")[1] == {interview_id}
 
 

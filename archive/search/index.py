@@ -1,8 +1,9 @@
 """The index on disk: opened, checked, repaired, rebuilt beside and swapped in whole, written and searched.
 
 One document per interview (or media item): far fewer, longer documents than one per segment, so a query walks
-short posting lists. The transcript is indexed with the character offsets of every token; the segments of the page
-of hits shown are found afterwards from those offsets, without re-reading or re-tokenising whole transcripts.
+short posting lists. Beside an interview's document, a small annex holds what changes often (its notes' words).
+The transcript is indexed with the character offsets of every token; the segments of the page of hits shown are
+found afterwards from those offsets, without re-reading or re-tokenising whole transcripts.
 
 The index is derived: what goes into it comes from its `Source` (archive/indexing.py makes documents from records),
 each document stores a stamp of the files it was made from, and `check` repairs what is stale. Nothing here is the
@@ -32,6 +33,7 @@ from whoosh.matching import ReadTooFar
 from whoosh.reading import IndexReader
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
 
 from ..access import Viewer
 from ..errors import ArchiveError
@@ -49,7 +51,7 @@ from .results import (
     best_segments,
     transcript_terms,
 )
-from .schema import FACETS, LAYOUT, SCHEMA, allowed
+from .schema import ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 
@@ -73,6 +75,9 @@ class Source(Protocol):
 
     def document(self, doc_id: str) -> dict | None:
         """The fields of a document, or None when there is no such record."""
+
+    def annex(self, doc_id: str) -> str | None:
+        """The id of the annex written with this document (see schema.ANNEX_KIND), if it has one."""
 
     def segments(self, interview_id: str) -> tuple[list[dict], list[int]]:
         """An interview's segments as indexed (redactions masked), and the offset of each in the indexed text."""
@@ -116,6 +121,24 @@ def _reader(opened: FileIndex) -> IndexReader:
 
 def _searcher(opened: FileIndex) -> Searcher:
     return Searcher(_reader(opened), fromindex=opened)
+
+
+def _annexes_of(kind: str) -> query.Query:
+    return query.And([query.Term("kind", ANNEX_KIND), query.Term("of_kind", kind)])
+
+
+def _with_annexes(whole: query.Query, searcher: Searcher, readable: query.Query | None) -> query.Query:
+    """Let each word or phrase asked of the `meta` field also find the documents whose annexes hold it: the same
+    query, each such part widened by the ids its annexes name (read through the same access filter)."""
+
+    def widen(part: query.Query) -> query.Query:
+        if not part.is_leaf() or getattr(part, "fieldname", None) != "meta":
+            return part
+        found = searcher.search(query.And([part, query.Term("kind", ANNEX_KIND)]), filter=readable, limit=None)
+        owners = sorted({hit["of"] for hit in found})
+        return query.Or([part, *(query.Term("id", owner) for owner in owners)]) if owners else part
+
+    return whole.accept(widen)
 
 
 def _close_files_left_by(error: BaseException) -> None:
@@ -370,17 +393,27 @@ class SearchIndex:
         with self._guard():
             writer = self.ix().writer(timeout=60, delay=0.05)
             try:
-                for interview_id in doc_ids:
-                    doc = self._document_or_none(interview_id)
-                    if doc is None:
-                        writer.delete_by_term("id", interview_id)
-                    else:
-                        writer.update_document(**doc)
+                with writer.searcher() as current:
+                    for doc_id in doc_ids:
+                        for one in filter(None, (doc_id, self.source.annex(doc_id))):
+                            self._write(writer, current, one)
                 writer.commit()
             except BaseException:  # cancelled, so that its write lock is released now, not when it is collected
                 with suppress(Exception):  # a damaged index may not even cancel; the first error is what counts
                     writer.cancel()
                 raise
+
+    def _write(self, writer: IndexWriter, current: Searcher, doc_id: str) -> None:
+        """Write one document, or remove it; one whose stamp is the indexed one is left as it is (a new remark
+        changes an interview's annex, not its transcript, whose postings are the costly part of a commit)."""
+        indexed = current.document(id=doc_id)
+        if indexed is not None and indexed.get("stamp") == self.source.stamp(doc_id):
+            return
+        doc = self._document_or_none(doc_id)
+        if doc is None:
+            writer.delete_by_term("id", doc_id)
+        else:
+            writer.update_document(**doc)
 
     def check(self, repair: bool = True) -> dict[str, list[str]]:
         """Compare the index with the collection; repair stale, missing and orphaned documents. A missing or damaged
@@ -488,10 +521,7 @@ class SearchIndex:
         for facet, values in filters.items():
             if values:
                 clauses.append(query.And([query.Term(f"f_{facet}", v) for v in values]))
-        if scope:
-            clauses.append(query.Term("kind", scope))
-        if not clauses:
-            clauses = [query.Every()]
+        clauses.append(query.Term("kind", scope) if scope else query.Not(query.Term("kind", ANNEX_KIND)))
         whole = query.And(clauses) if len(clauses) > 1 else clauses[0]
         with self._guard():
             return self._results(whole, parsed, q, filters, viewer, page, sort, page_size)
@@ -509,6 +539,7 @@ class SearchIndex:
     ) -> Results:
         readable = allowed(viewer)
         searcher = self.searcher()
+        whole = _with_annexes(whole, searcher, readable)
         facets = {name: CountedFacet(f"f_{name}") for name in FACETS}
         facets["surname_forms"] = CountedFacet("surname_forms")
         sortedby = {"date": sorting.FieldFacet("date_sort"), "title": sorting.FieldFacet("title_sort")}.get(sort)
@@ -634,12 +665,12 @@ class SearchIndex:
         ("events/<id>", "places/<id>", "people/<id>", "interviews/<id>"), newest first by date."""
         with self._guard():
             results = self.searcher().search(
-                query.And([query.Term("linked", ref), query.Term("kind", scope)]),
+                query.And([query.Term("linked", ref), query.Or([query.Term("kind", scope), _annexes_of(scope)])]),
                 filter=allowed(viewer),
                 limit=limit,
                 sortedby=sorting.FieldFacet("date_sort", reverse=True),
             )
-            return [hit["id"] for hit in results]
+            return list(dict.fromkeys(hit.get("of") or hit["id"] for hit in results))[:limit]
 
     def browse(self, facet: str, viewer: Viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""

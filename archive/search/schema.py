@@ -47,7 +47,13 @@ FIELD_QUERIES = {
 # The layout of what an index holds: bumped whenever the terms or values it stores change (the fields, the folding of
 # words in names.py, the analyzer), so that an index made by an older version is rebuilt, never searched wrongly.
 # 2: ł, ø, ß, ... and the Kazakh and Uzbek letters folded; surnames' entered forms kept for their facet labels.
-LAYOUT = "2"
+# 3: an interview's remarks and annotation ids kept in an annex document beside it (ANNEX_KIND).
+LAYOUT = "3"
+
+# An annex is a small document written beside a large one (`of` names it) and searched as part of it: the words of
+# its `meta` field and its `linked` values count for the document it belongs to. It lets a change of only those (a
+# new remark) rewrite a few words, not a whole transcript's postings.
+ANNEX_KIND = "annex"
 
 
 def _facet() -> fields.KEYWORD:
@@ -57,6 +63,8 @@ def _facet() -> fields.KEYWORD:
 SCHEMA = fields.Schema(
     id=fields.ID(stored=True, unique=True),
     kind=fields.ID(stored=True),
+    of=fields.ID(stored=True),  # an annex's document (see ANNEX_KIND), and that document's kind
+    of_kind=fields.ID(),
     stamp=fields.STORED(),
     display=fields.STORED(),
     title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0),
@@ -125,7 +133,7 @@ def allowed(viewer: access.Viewer) -> query.Query | None:
             query.And(
                 [
                     query.Term("access", access.Level.STAFF.value),
-                    query.Or([query.Term("id", doc_id) for doc_id in granted]),
+                    query.Or([query.Term(field, doc_id) for doc_id in granted for field in ("id", "of")]),
                 ]
             )
         )
