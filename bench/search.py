@@ -5,11 +5,14 @@ Generates N interviews of about 8,000 words (Russian, English and Korean, with s
 vocabularies), builds both indexes, runs the same fixed mix of 200 queries (terms, two-term AND, phrases, prefixes,
 name and village filters), with highlighted passages, and prints index time, MB/s, index size, peak memory and
 p50/p95 latency for both. Each phase runs in its own process so that peak memory is that phase's alone.
+At 10,000 interviews, make the corpus and indexes once (--keep DIR --phase index) and search them on a quiet machine
+(--keep DIR --phase query); "disk at most" is the most the index's folders held at once while the index was made.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import random
@@ -17,6 +20,7 @@ import resource
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -145,9 +149,22 @@ def whoosh_index(root: Path, out) -> None:
     from archive.search import SearchIndex
 
     index = SearchIndex(root / "index", Documents(Collection(root)))
+    disk, done = [0.0], threading.Event()
+
+    def watch() -> None:  # the most the index's folders held at once while it was made (runs merged, and all)
+        while not done.wait(1.0):
+            with contextlib.suppress(OSError):
+                disk[0] = max(disk[0], sum(_size_mb(p) for p in root.glob("*index*")))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     start = time.perf_counter()
     index.rebuild()
-    out.put({"seconds": time.perf_counter() - start, "size": _size_mb(root / "index"), "peak": _peak_mb()})
+    seconds = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    size = _size_mb(root / "index")
+    out.put({"seconds": seconds, "size": size, "peak": _peak_mb(), "disk": max(disk[0], size)})
 
 
 def whoosh_query(root: Path, out) -> None:
@@ -246,24 +263,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interviews", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="build the corpus in this folder and keep it")
+    parser.add_argument(
+        "--phase",
+        choices=("all", "index", "query"),
+        default="all",
+        help="index: make the corpus (in --keep) and both indexes; query: only search a kept one (both: all)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         start = time.perf_counter()
-        text_bytes = generate(root, args.interviews)
-        mb = text_bytes / 2**20
+        if args.phase == "query":
+            mb = json.loads((root / "bench-corpus.json").read_text())["bytes"] / 2**20
+        else:
+            mb = generate(root, args.interviews) / 2**20
+            (root / "bench-corpus.json").write_text(json.dumps({"bytes": mb * 2**20}))
         print(
             f"corpus: {args.interviews} interviews, {mb:.1f} MB of transcript text "
             f"(generated in {time.perf_counter() - start:.0f} s)"
         )
-        w_ix, f_ix = run(whoosh_index, root), run(fts_index, root)
+        if args.phase != "query":
+            for name, ix in (("whoosh", run(whoosh_index, root)), ("fts5", run(fts_index, root))):
+                print(
+                    f"{name:7s} index {ix['seconds']:7.1f} s  {mb / ix['seconds']:6.2f} MB/s  "
+                    f"size {ix['size']:7.1f} MB  peak {ix['peak']:6.0f} MB"
+                    + (f"  disk at most {ix['disk']:7.1f} MB while indexing" if "disk" in ix else "")
+                )
+        if args.phase == "index":
+            return
         w_q, f_q = run(whoosh_query, root), run(fts_query, root)
-        for name, ix, q in (("whoosh", w_ix, w_q), ("fts5", f_ix, f_q)):
+        for name, q in (("whoosh", w_q), ("fts5", f_q)):
             print(
-                f"{name:7s} index {ix['seconds']:7.1f} s  {mb / ix['seconds']:6.2f} MB/s  size {ix['size']:7.1f} MB  "
-                f"peak {ix['peak']:6.0f} MB | query p50 {pct(q['times'], 50):6.1f} ms  "
-                f"p95 {pct(q['times'], 95):6.1f} ms  mean {1000 * statistics.mean(q['times']):6.1f} ms  "
-                f"peak {q['peak']:6.0f} MB  passages {q['passages']}"
+                f"{name:7s} query p50 {pct(q['times'], 50):6.1f} ms  p95 {pct(q['times'], 95):6.1f} ms  "
+                f"mean {1000 * statistics.mean(q['times']):6.1f} ms  peak {q['peak']:6.0f} MB  passages {q['passages']}"
             )
         print(f"whoosh searcher after opening: {w_q['opened']:.0f} MB")
         print(f"p95 ratio whoosh/fts5: {pct(w_q['times'], 95) / pct(f_q['times'], 95):.2f}")
