@@ -314,6 +314,23 @@ def test_reindex_rebuilds_a_deleted_index(app, add, runner):
     assert {h.id for h in fresh.extensions["search"].query("persimmon", None, None).hits} == {interview_id}
 
 
+def test_a_rebuild_in_chunks_by_several_processes_holds_every_document(app, add, monkeypatch):
+    import archive.search.index
+
+    monkeypatch.setattr(archive.search.index, "REBUILD_CHUNK", 300)  # a commit every few documents
+    monkeypatch.setattr(archive.search.index, "REBUILD_PROCESSES", 2)
+    ids = [add(f"Testimony {n} from Ushtobe, with its own word zzchunk{n}x.") for n in range(12)]
+    search_index = app.extensions["search"]
+    assert search_index.rebuild() == 24  # each interview and its annex
+    with search_index.ix().searcher() as searcher:
+        assert searcher.doc_count() == 24
+        assert len(search_index.ix()._segments()) > 2  # several commits, several processes: several segments
+    assert found(app, "Ushtobe")[1] == set(ids)
+    for n, interview_id in enumerate(ids):
+        assert found(app, f"zzchunk{n}x")[1] == {interview_id}
+    assert not list(app.config["ARCHIVE_DATA"].glob(".index-*"))  # nothing left beside the index
+
+
 def test_the_app_repairs_a_missing_index_at_start_without_blocking(sample_collection, app):
     import shutil
 

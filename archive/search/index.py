@@ -12,14 +12,16 @@ truth about anything, and nothing here knows interviews, annotations or vocabula
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 import os
 import secrets
 import shutil
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,7 @@ from whoosh import index, query, sorting
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 from whoosh.matching import ReadTooFar
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import IndexReader
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
@@ -54,6 +57,13 @@ from .results import (
 from .schema import ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
+# A rebuild analyses documents in this many processes (whoosh's MpWriter), each writing its own segments, and commits
+# every REBUILD_CHUNK characters of documents: small enough that each process's share stays in its memory pool, so
+# no sorted runs are spilled to disk (at 10,000 interviews one commit spilled some 5 GB) and no final merge rewrites
+# the index (merging costs nearly what indexing does). The price is more segments: some two per chunk.
+REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
+REBUILD_CHUNK = 40 * 2**20
+REBUILD_POOL_MB = 256  # each process's memory for postings before it would spill them
 
 
 class Updates(Protocol):
@@ -121,6 +131,60 @@ def _reader(opened: FileIndex) -> IndexReader:
 
 def _searcher(opened: FileIndex) -> Searcher:
     return Searcher(_reader(opened), fromindex=opened)
+
+
+def _add_in_chunks(made: FileIndex, docs: Iterable[dict | None], progress: Callable[[int], object] | None) -> int:
+    """Write documents into a new index, a commit per REBUILD_CHUNK characters (see there); return how many."""
+    writer, chunk, added = None, 0, 0
+    try:
+        for doc in docs:
+            if doc is not None:
+                if writer is None:
+                    writer = (
+                        _Pool(made, procs=REBUILD_PROCESSES, batchsize=8, multisegment=True, limitmb=REBUILD_POOL_MB)
+                        if REBUILD_PROCESSES > 1
+                        else made.writer(limitmb=REBUILD_POOL_MB)
+                    )
+                writer.add_document(**doc)
+                added += 1
+                chunk += sum(len(value) for value in doc.values() if isinstance(value, str))
+                if chunk >= REBUILD_CHUNK:
+                    writer.commit(merge=False)
+                    writer, chunk = None, 0
+            if progress:
+                progress(1)
+        if writer is not None:
+            writer.commit(merge=False)
+    except BaseException:
+        if writer is not None:
+            for task in getattr(writer, "tasks", []):  # stopped before their files are taken away from them
+                task.terminate()
+                task.join(10)
+            with suppress(Exception):
+                writer.cancel()
+        raise
+    return added
+
+
+class _Task(SubWriterTask):
+    """One of whoosh's indexing processes, which here dies with the process that started it (a server killed in the
+    middle of a rebuild leaves no process waiting on its queue for ever)."""
+
+    def run(self) -> None:
+        with suppress(Exception):  # Linux's prctl(PR_SET_PDEATHSIG, SIGKILL); elsewhere the daemon flag must do
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+        super().run()
+
+
+class _Pool(MpWriter):
+    """whoosh's MpWriter with `_Task`s, daemonic, so that they end with their parent."""
+
+    def _new_task(self) -> _Task:
+        task = _Task(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment)
+        task.daemon = True
+        self.tasks.append(task)
+        task.start()
+        return task
 
 
 def _annexes_of(kind: str) -> query.Query:
@@ -458,18 +522,10 @@ class SearchIndex:
                 made = index.create_in(str(fresh), SCHEMA)
                 (fresh / LAYOUT_FILE).write_text(LAYOUT + "\n", "utf-8")
                 ids = self.source.present()
-                writer = made.writer(timeout=60, limitmb=256)
-                try:
-                    for doc_id in ids:
-                        doc = self._document_or_none(doc_id)
-                        if doc is not None:
-                            writer.add_document(**doc)
-                        if progress:
-                            progress(1)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                writer.commit(optimize=True)
+                added = _add_in_chunks(made, (self._document_or_none(i) for i in ids), progress)
+                with _reader(made) as reader:
+                    if reader.doc_count() != added:  # a process of the pool lost its segment: refuse the result
+                        raise IndexUnavailable(f"rebuilt with {reader.doc_count()} of {added} documents")
                 made.close()
                 if self.path.exists():
                     os.rename(self.path, old)
