@@ -7,6 +7,7 @@ import time
 
 import pytest
 from conftest import PASSWORD
+from whoosh.reading import SegmentReader
 
 from archive import accounts
 from archive.ingest import Ingester
@@ -125,16 +126,24 @@ def test_notes_written_at_once_are_acknowledged_stored_and_found_soon_in_fewer_c
     assert 1 <= commits < 12, commits  # the writes shared commits
 
 
+def holder(index, doc_id: str) -> str:
+    """The segment that holds a document's live copy."""
+    for segment in index.ix()._segments():
+        with SegmentReader(index.ix().storage, index.ix().schema, segment) as reader:
+            if any(not reader.is_deleted(n) for n in reader.postings("id", doc_id).all_ids()):
+                return segment.segment_id()
+    raise AssertionError(f"{doc_id} is not in the index")
+
+
 def test_a_remark_rewrites_only_its_interviews_annex_and_is_found_as_the_interview(app, client, world):
     interview_id, token = world
     indexer, index = app.extensions["indexer"], app.extensions["search"]
-    with index.ix().searcher() as searcher:
-        before = searcher.document_number(id=interview_id)
+    before = holder(index, interview_id)
     body = annotation(interview_id, "Then winter came", "commenting", "the brigade's annexword")
     assert client.post(f"/api/v1/interviews/{interview_id}/annotations", json=body, headers=token).status_code == 201
     assert indexer.flush()
-    with index.ix().searcher() as searcher:  # the transcript's document was not written again: same number
-        assert searcher.document_number(id=interview_id) == before
+    assert holder(index, interview_id) == before  # the transcript's document was not written again
+    with index.ix().searcher() as searcher:
         assert searcher.document(id=f"notes/{interview_id}")["of"] == interview_id
     assert total(client, "annexword") == 1  # the interview, found by its remark; never the annex itself
     hit = client.get("/api/v1/search", query_string={"q": "annexword"}).get_json()["hits"][0]
@@ -148,8 +157,7 @@ def test_a_remark_rewrites_only_its_interviews_annex_and_is_found_as_the_intervi
     linked["body"].append({"type": "SpecificResource", "source": "/events/arrival-ushtobe-1937"})
     assert client.post(f"/api/v1/interviews/{interview_id}/annotations", json=linked, headers=token).status_code == 201
     assert indexer.flush()
-    with index.ix().searcher() as searcher:  # a link is a facet of the interview: its document is written anew
-        assert searcher.document_number(id=interview_id) != before
+    assert holder(index, interview_id) != before  # a link is a facet of the interview: its document is written anew
     event = client.get("/api/v1/search", query_string={"event": "arrival-ushtobe-1937"}).get_json()
     assert event["total"] == 1
 
@@ -170,3 +178,32 @@ def test_a_restricted_interviews_remarks_are_not_found_by_those_who_may_not_read
     assert total(client, "hiddenremark") == 0  # at once, annex and all
     found = client.get("/api/v1/search", query_string={"q": "hiddenremark"}, headers=token).get_json()
     assert found["total"] == 1  # staff still find it
+
+
+def test_writes_merge_small_segments_alike_and_never_a_large_one(app, client, collection, world, monkeypatch):
+    import archive.search.index
+
+    interview_id, token = world
+    index = app.extensions["search"]
+    index.rebuild()
+    (large,) = [s.segment_id() for s in index.ix()._segments()]  # the interview and its annex, as rebuilt
+    monkeypatch.setattr(archive.search.index, "MERGE_CAP", 1)  # every segment is "large": none may be merged
+    for n in range(8):
+        body = annotation(interview_id, "Then winter came", "commenting", f"unmerged{n}")
+        assert (
+            client.post(f"/api/v1/interviews/{interview_id}/annotations", json=body, headers=token).status_code == 201
+        )
+        assert app.extensions["indexer"].flush()
+    segments = [s.segment_id() for s in index.ix()._segments()]
+    assert large in segments
+    assert len(segments) == 2  # the rebuilt one and the last annex: each annex replaced the one before whole
+
+    monkeypatch.setattr(archive.search.index, "MERGE_CAP", 8 * 2**20)
+    ingester = Ingester(collection, gazetteer(collection), "t", 2**20, app.extensions["indexer"])
+    for n in range(11):  # each indexed in a commit of its own: small segments of one size, merged six at a time
+        text = f"Boris: We came to Kyzylorda in {1930 + n}. Word number zzmerged{n}x."
+        ingester.ingest(text.encode(), f"b{n}.txt", {"title": f"Boris {n}", "access": "public"})
+    assert len(index.ix()._segments()) <= 8  # not 13: one for each commit
+    for n in range(11):
+        assert total(client, f"zzmerged{n}x") == 1
+    assert total(client, "unmerged7") == 1

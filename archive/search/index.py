@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+import math
 import os
 import secrets
 import shutil
@@ -33,7 +34,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 from whoosh.matching import ReadTooFar
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, SegmentReader
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
@@ -64,6 +65,11 @@ DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the 
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 REBUILD_CHUNK = 40 * 2**20
 REBUILD_POOL_MB = 256  # each process's memory for postings before it would spill them
+# A write merges segments of one size (within a factor of MERGE_FAN) once there are MERGE_FAN of them, and never one
+# over MERGE_CAP bytes: whoosh's own policy would now and then fold a transcript-sized segment into a commit, and a
+# note waited seconds behind it. Larger segments are merged only by a rebuild (`archive reindex`).
+MERGE_FAN = 6
+MERGE_CAP = 8 * 2**20
 
 
 class Updates(Protocol):
@@ -131,6 +137,24 @@ def _reader(opened: FileIndex) -> IndexReader:
 
 def _searcher(opened: FileIndex) -> Searcher:
     return Searcher(_reader(opened), fromindex=opened)
+
+
+def _merge_small_alike(writer: IndexWriter, segments: list) -> list:
+    """The merge policy of a write (see MERGE_FAN): drop segments whose every document was replaced, and merge the
+    smallest group of MERGE_FAN segments of about one size under MERGE_CAP, if there is one."""
+    live = [segment for segment in segments if segment.doc_count() > 0]
+    names = writer.storage.list()
+    alike: dict[int, list] = {}
+    for segment in live:
+        prefix = f"{segment.segment_id()}."
+        size = sum(writer.storage.file_length(name) for name in names if name.startswith(prefix))
+        if size <= MERGE_CAP:
+            alike.setdefault(int(math.log(max(size, 4096) / 4096, MERGE_FAN)), []).append(segment)
+    group = next((found for _, found in sorted(alike.items()) if len(found) >= MERGE_FAN), [])
+    for segment in group:
+        with SegmentReader(writer.storage, writer.schema, segment) as reader:
+            writer.add_reader(reader)
+    return [segment for segment in live if segment not in group]
 
 
 def _add_in_chunks(made: FileIndex, docs: Iterable[dict | None], progress: Callable[[int], object] | None) -> int:
@@ -461,7 +485,7 @@ class SearchIndex:
                     for doc_id in doc_ids:
                         for one in filter(None, (doc_id, self.source.annex(doc_id))):
                             self._write(writer, current, one)
-                writer.commit()
+                writer.commit(mergetype=_merge_small_alike)
             except BaseException:  # cancelled, so that its write lock is released now, not when it is collected
                 with suppress(Exception):  # a damaged index may not even cancel; the first error is what counts
                     writer.cancel()
