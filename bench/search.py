@@ -245,7 +245,7 @@ def fts_query(root: Path, out) -> None:
 
 
 def run(target, root: Path) -> dict:
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # a fresh process: its peak is its own, not the generator's
     out = ctx.Queue()
     process = ctx.Process(target=target, args=(root, out))
     process.start()
