@@ -62,6 +62,16 @@ def append(root: Path, entry: Entry) -> None:
             os.close(fd)
 
 
+def mark(root: Path) -> tuple[int, int] | None:
+    """The log's size and time of last change (None before its first line): it changes with every line written, so
+    something worked out from the records can be kept as long as the mark stays the same (records.removed)."""
+    try:
+        stat = os.stat(_folder(root) / LOG)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def entries(root: Path) -> Iterator[Entry]:
     """Every line, oldest first (a line cut by a crash is skipped)."""
     path = _folder(root) / LOG
