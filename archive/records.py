@@ -269,50 +269,95 @@ def _tombstone(kind: str, record_id: str, record: dict) -> Record | None:
     return Record(kind, record_id, record, when, removed=True)
 
 
-_REMOVED: dict[str, tuple[tuple, list[Record]]] = {}  # data root -> (what it was worked out at, the tombstones)
+@dataclass(frozen=True)
+class _Tombstones:
+    """The tombstones of one data root as `removed` last worked them out, and what they depend on."""
+
+    log: tuple[int, int, int] | None  # audit.mark then
+    offset: int  # the log's lines up to here are taken into account
+    folders: tuple  # the kinds' folders' times (a folder added or taken away)
+    day: str  # an embargo that ends makes a deleted record one that was public
+    found: dict[str, Record]  # ref -> its tombstone
+
+
+_REMOVED: dict[str, _Tombstones] = {}  # data root -> its tombstones
 _REMOVED_LOCK = threading.Lock()
 _REMOVED_ROOTS = 16  # data roots remembered at once (a server has one; a test run makes many)
 
 
-def _removed_mark(collection: Collection) -> tuple:
-    """What `removed` depends on: every write to a record (the audit log's mark), a folder added or taken away (the
-    kinds' folders' times) and the day (an embargo that ends makes a deleted record one that was public)."""
+def _tombstone_of(collection: Collection, kind: str, folder_id: str) -> Record | None:
+    """A record's tombstone (see `removed`), or None; only a record whose bytes name a deletion or a withdrawal is
+    parsed."""
+    try:
+        data = collection.read(kind, folder_id, FILES[kind]).data
+        if b'"deleted"' not in data and b'"withdrawn"' not in data:
+            return None
+        return _tombstone(kind, folder_id, json.loads(data))
+    except (CollectionError, ValueError):
+        return None
 
+
+def _folder_times(collection: Collection) -> tuple:
     def changed(path) -> int | None:
         try:
             return os.stat(path).st_mtime_ns
         except OSError:
             return None
 
-    folders = tuple(changed(collection.root / kind) for kind in FILES)
-    return audit.mark(collection.root), folders, datetime.date.today().isoformat()
+    return tuple(changed(collection.root / kind) for kind in FILES)
 
 
 def removed(collection: Collection) -> list[Record]:
     """The deleted or withdrawn records that anyone could read before (`access.was_public`), as tombstones for
     harvesters and feeds: each stamped with the time of its deletion (or the day of its withdrawal), most recent
     first (ties by ref). Only their address and the stamp may be said of them: their description serves access
-    questions alone. Worked out by a scan that parses only the records whose bytes name a deletion or a withdrawal,
-    and kept until the next write to the collection (see `_removed_mark`)."""
-    key, mark = str(collection.root), _removed_mark(collection)
+    questions alone.
+
+    Worked out once by a scan that parses only the records whose bytes name a deletion or a withdrawal, then kept:
+    each call reads the audit log's lines written since (every write to a record adds one) and looks again at the
+    records they name alone. A folder added or taken away, a purge (which rewrites the log) or a new day means a new
+    scan."""
+    key, log, folders, day = str(collection.root), audit.mark(collection.root), _folder_times(collection), _today()
     kept = _REMOVED.get(key)
-    if kept is not None and kept[0] == mark:
-        return list(kept[1])
-    found = []
-    for kind, name in FILES.items():
+    if kept is not None and (kept.folders, kept.day) == (folders, day):
+        if kept.log == log:
+            return _newest_first(kept.found)
+        grown = kept.log is not None and log is not None and kept.log[0] == log[0] and log[1] >= kept.offset
+        if grown:  # the same log, longer: look again at the records its new lines name
+            entries, offset = audit.since(collection.root, kept.offset)
+            found = dict(kept.found)
+            for ref in {entry.record for entry in entries}:
+                kind, _, folder_id = ref.partition("/")
+                if kind in FILES:
+                    found.pop(ref, None)
+                    tombstone = (
+                        _tombstone_of(collection, kind, folder_id) if collection.exists(kind, folder_id) else None
+                    )
+                    if tombstone is not None:
+                        found[ref] = tombstone
+            _keep(key, _Tombstones(log, offset, folders, day, found))
+            return _newest_first(found)
+    found = {}
+    for kind in FILES:
         for folder_id in collection.ids(kind):
-            try:
-                data = collection.read(kind, folder_id, name).data
-                if b'"deleted"' not in data and b'"withdrawn"' not in data:
-                    continue
-                tombstone = _tombstone(kind, folder_id, json.loads(data))
-            except (CollectionError, ValueError):
-                continue
+            tombstone = _tombstone_of(collection, kind, folder_id)
             if tombstone is not None:
-                found.append(tombstone)
-    found.sort(key=lambda r: r.changed, reverse=True)
+                found[tombstone.ref] = tombstone
+    # the lines written from here on are looked at next time (a write during the scan is looked at twice: harmless)
+    _keep(key, _Tombstones(log, log[1] if log is not None else 0, folders, day, found))
+    return _newest_first(found)
+
+
+def _today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def _keep(key: str, tombstones: _Tombstones) -> None:
     with _REMOVED_LOCK:
-        if len(_REMOVED) >= _REMOVED_ROOTS:
+        if len(_REMOVED) >= _REMOVED_ROOTS and key not in _REMOVED:
             _REMOVED.clear()
-        _REMOVED[key] = (mark, found)
-    return list(found)
+        _REMOVED[key] = tombstones
+
+
+def _newest_first(found: dict[str, Record]) -> list[Record]:
+    return sorted(sorted(found.values(), key=lambda r: r.ref), key=lambda r: r.changed, reverse=True)

@@ -282,6 +282,12 @@ def test_a_record_changed_now_comes_first_in_the_feed_and_last_in_a_harvest(worl
     assert feed.find(TOMBSTONES + "deleted-entry").get("ref").endswith(oldest)
     assert not any(e.find(ATOM + "id").text.endswith(oldest) for e in feed.iter(ATOM + "entry"))
     assert walk(client)[0][-1][:3] == (oldest, feed.find(TOMBSTONES + "deleted-entry").get("when"), True)
+    # the tombstones are kept between requests and brought up to date from the audit log's new lines
+    tombstones = [(r.ref, r.changed) for r in records.removed(collection)]
+    assert tombstones == [(r.ref, r.changed) for r in scan_removed(collection)] and tombstones[0][0] == oldest
+    app.extensions["services"].tombstones.undelete(kind, record_id, "editor")
+    tombstones = [(r.ref, r.changed) for r in records.removed(collection)]
+    assert tombstones == [(r.ref, r.changed) for r in scan_removed(collection)] and oldest not in dict(tombstones)
 
 
 def test_a_record_hidden_before_the_index_heard_of_it_is_not_shown(world):
