@@ -233,8 +233,10 @@ def sets_made(collection: Collection, search: SearchIndex, reader) -> dict[str, 
                 made[spec] = ""
                 continue
             newest = _from_index(search, collection, reader, 1, newest_first=True, within=spec).records
-            if newest:  # else its records were hidden a moment ago, and the index has yet to hear of it
-                made[spec] = " ".join(newest[0].record["collection"].split())
+            name = newest[0].record.get("collection") if newest else None
+            # none when its records were hidden or moved a moment ago, and the index has yet to hear of it
+            if isinstance(name, str) and f"collection:{slug(name)}" == spec:
+                made[spec] = " ".join(name.split())
         return made
     except IndexUnavailable:
         made = {}
