@@ -62,6 +62,30 @@ def append(root: Path, entry: Entry) -> None:
             os.close(fd)
 
 
+def mark(root: Path) -> tuple[int, int, int] | None:
+    """Where the log stands (its file, size and time of last change; None before its first line): it moves with every
+    line written, and a purge (which rewrites the log) gives it another file, so something worked out from the
+    records can be kept while the mark stays, and brought up to date from the lines added since (`since`)."""
+    try:
+        stat = os.stat(_folder(root) / LOG)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def since(root: Path, offset: int) -> tuple[list[Entry], int]:
+    """The whole lines written after byte `offset` of the log, and the offset after the last of them (a line being
+    written is left for the next call)."""
+    try:
+        with open(_folder(root) / LOG, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    whole = data[: data.rfind(b"\n") + 1]
+    return list(_read(whole.decode("utf-8", "replace").splitlines())), offset + len(whole)
+
+
 def entries(root: Path) -> Iterator[Entry]:
     """Every line, oldest first (a line cut by a crash is skipped)."""
     path = _folder(root) / LOG

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import access, annotations, interviews, media, redaction, segment_index, vocab
+from . import access, annotations, interviews, media, records, redaction, segment_index, vocab
 from .collection import Collection
 from .errors import CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold
 from .search import SearchIndex
-from .search.schema import ANNEX_KIND, access_fields, clean, entered_form
+from .search.schema import ANNEX_KIND, access_fields, changed_key, clean, entered_form
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,7 @@ class Documents:
             "contents": contents,
             "pairs": text,
             **access_fields(record),
+            **self._changes("interviews", interview_id, record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
             "title_sort": interview.title.casefold(),
             "f_village": ",".join(sorted(village_ids)),
@@ -258,6 +259,16 @@ class Documents:
             "linked": ",".join(f"annotations/{annotations.short_id(a)}" for a in every),
             **access_fields(record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
+        }
+
+    def _changes(self, kind: str, record_id: str, record: dict) -> dict[str, str]:
+        """The fields that list records by their last change (the feed, OAI-PMH): when the description was last
+        written, as the collection recorded it, and the record's OAI-PMH sets."""
+        time = (self.collection.last_change(kind, record_id, records.FILES[kind]) or {}).get("time", "")
+        return {
+            "changed": changed_key(time, f"{kind}/{record_id}"),
+            "changed_stamp": records.utc_stamp(time),
+            "sets": ",".join(records.set_specs(kind, record)),
         }
 
     def _regions(self, place_ids: set[str]) -> set[str]:
@@ -330,6 +341,7 @@ class Documents:
             "text": "",
             "pairs": "",
             **access_fields(record),
+            **self._changes("media", item_id, record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,
             "title_sort": item.title.casefold(),
             "f_village": ",".join(sorted(place_ids)),

@@ -63,6 +63,23 @@ def test_a_line_cut_by_a_crash_is_skipped(collection):
     assert len(list(audit.entries(collection.root))) == 1
 
 
+def test_the_mark_moves_with_each_line_and_since_gives_the_whole_lines_after_it(collection):
+    assert audit.mark(collection.root) is None
+    first = collection.create("media", {"item.json": b"{}"}, "anna")
+    mark = audit.mark(collection.root)
+    second = collection.create("media", {"item.json": b"{}"}, "anna")
+    later = audit.mark(collection.root)
+    assert later != mark and later[0] == mark[0] and later[1] > mark[1]
+    entries, offset = audit.since(collection.root, mark[1])
+    assert [e.record for e in entries] == [f"media/{second}"] and offset == later[1]
+    with open(collection.root / "audit" / "log.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"time": "2026')  # a line still being written is left for the next call
+    assert audit.since(collection.root, offset) == ([], offset)
+    assert [e.record for e in audit.since(collection.root, 0)[0]] == [f"media/{first}", f"media/{second}"]
+    audit.purge(collection.root, f"media/{first}", "2026-12-01T10:00:00.000000Z", "admin")
+    assert audit.mark(collection.root)[0] != later[0]  # a purge rewrites the log: another file
+
+
 def test_an_interview_edited_through_its_service_keeps_what_ingest_wrote(app, sample_collection):
     interview_id = next(
         i

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -55,7 +56,7 @@ from .results import (
     best_segments,
     transcript_terms,
 )
-from .schema import ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed
+from .schema import ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed, changed_key, changed_of
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 # A rebuild analyses documents in this many processes (whoosh's MpWriter), each writing its own segments, and commits
@@ -112,6 +113,15 @@ class Source(Protocol):
 
     def entry_label(self, kind: str, entry_id: str) -> str | None:
         """The name of an event or a person, or None if there is none."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A stretch of the records a viewer may read, in the order of their last change (see `SearchIndex.changes`)."""
+
+    entries: list[tuple[str, str]]  # (time of the last change, ref "<kind>/<id>"), in the order asked for
+    total: int  # how many the whole list holds (the bounds and the set applied, the cursor not)
+    rest: int  # how many of them come after the cursor (all of them when there is none)
 
 
 class IndexUnavailable(ArchiveError):
@@ -751,6 +761,71 @@ class SearchIndex:
                 sortedby=sorting.FieldFacet("date_sort", reverse=True),
             )
             return list(dict.fromkeys(hit.get("of") or hit["id"] for hit in results))[:limit]
+
+    def changes(
+        self,
+        viewer: Viewer,
+        limit: int | None,
+        newest_first: bool = False,
+        after: tuple[str, str] | None = None,
+        since: str = "",
+        until: str = "",
+        within: str = "",
+    ) -> Changes:
+        """The records `viewer` may read (through the same access filter as `query`), in the order of their last
+        change with ties by ref: oldest first, or with `newest_first` newest first (ties still by ref), at most
+        `limit` of them. `after` (time, ref), oldest first only, starts after that record; `since` and `until` bound
+        the change's UTC stamp ("YYYY-MM-DDThh:mm:ssZ", both included); `within` keeps an OAI-PMH set and its
+        subsets. Nothing is read but the index: the records themselves are the caller's to read (and to ask
+        access.py about again, for a write the index has not caught up with)."""
+        if newest_first and after is not None:
+            raise ValueError("a cursor goes with the oldest-first order")
+        bounds: list[query.Query] = [query.Not(query.Term("kind", ANNEX_KIND))]  # records, never their annexes
+        if since or until:
+            bounds.append(query.TermRange("changed_stamp", since or None, until or None))
+        if within:
+            bounds.append(query.Or([query.Term("sets", within), query.Prefix("sets", within + ":")]))
+        order = sorting.FieldFacet("changed")
+
+        def search(clauses: list, limit: int | None):
+            whole = query.And(clauses) if len(clauses) > 1 else clauses[0]
+            return searcher.search(whole, filter=readable, limit=limit, sortedby=order, reverse=newest_first)
+
+        with self._guard():
+            searcher, readable = self.searcher(), allowed(viewer)
+            if after is not None:
+                total = len(search(bounds, 1))
+                bounds.append(query.TermRange("changed", changed_key(*after), None, startexcl=True))
+            # newest first, the index sorts the records of one time by ref backwards: one more than asked for tells
+            # whether the last time shown has more records than the stretch holds (then all of them are taken)
+            found = search(bounds, limit + 1 if newest_first and limit is not None else limit)
+            entries, rest = [changed_of(hit["changed"]) for hit in found], len(found)
+            if after is None:
+                total = rest
+            if (
+                newest_first
+                and limit is not None
+                and len(entries) > limit
+                and entries[limit][0] == entries[limit - 1][0]
+            ):
+                last = entries[limit][0]
+                tied = search([*bounds, query.TermRange("changed", f"{last}\t", f"{last}\t\uffff")], None)
+                entries = [e for e in entries if e[0] != last] + [changed_of(hit["changed"]) for hit in tied]
+        if newest_first:
+            entries.sort(key=lambda e: e[1])
+            entries.sort(key=lambda e: e[0], reverse=True)
+        return Changes(entries[:limit] if limit is not None else entries, total, rest)
+
+    def sets(self, viewer: Viewer) -> list[str]:
+        """The OAI-PMH setSpecs the documents `viewer` may read name (each document's own, not their parents)."""
+        with self._guard():
+            found = self.searcher().search(
+                query.Not(query.Term("kind", ANNEX_KIND)),
+                filter=allowed(viewer),
+                limit=1,
+                groupedby={"sets": CountedFacet("sets")},
+            )
+            return sorted(value for value in found.groups("sets") if value)
 
     def browse(self, facet: str, viewer: Viewer, scope: str | None = None) -> list[tuple[str, str, int]]:
         """List a facet's values with counts over everything the viewer may see."""

@@ -47,7 +47,8 @@ FIELD_QUERIES = {
 # The layout of what an index holds: bumped whenever the terms or values it stores change (the fields, the folding of
 # words in names.py, the analyzer), so that an index made by an older version is rebuilt, never searched wrongly.
 # 2: ł, ø, ß, ... and the Kazakh and Uzbek letters folded; surnames' entered forms kept for their facet labels.
-# 3: an interview's remarks and annotation ids kept in an annex document beside it (ANNEX_KIND).
+# 3: an interview's remarks and annotation ids kept in an annex document beside it (ANNEX_KIND); each record's last
+# change (`changed`, `changed_stamp`) and OAI-PMH sets (`sets`), for the feed and OAI-PMH.
 LAYOUT = "3"
 
 # An annex is a small document written beside a large one (`of` names it) and searched as part of it: the words of
@@ -82,6 +83,13 @@ SCHEMA = fields.Schema(
     linked=fields.KEYWORD(commas=True, scorable=False, lowercase=False),  # "events/<id>": what annotations link
     **{f"f_{name}": _facet() for name in FACETS},
     surname_forms=_facet(),  # "<f_surname value>\t<the name as entered>": a surname facet's label is its commonest
+    # when the record's description last changed, then its ref ("<time>\t<kind>/<id>", see `changed_key`): sorted by,
+    # it lists records oldest first with ties by ref, and its stored value says the time
+    changed=fields.ID(stored=True, sortable=True),
+    changed_stamp=fields.ID(),  # that time as feeds and OAI-PMH write it (records.utc_stamp): what from/until compare
+    sets=fields.KEYWORD(
+        commas=True, scorable=False, lowercase=False
+    ),  # the record's OAI-PMH setSpecs (records.set_specs)
 )
 
 
@@ -138,6 +146,18 @@ def allowed(viewer: access.Viewer) -> query.Query | None:
             )
         )
     return query.And([query.Or(readable), query.NumericRange("embargo", None, today)])
+
+
+def changed_key(time: str, ref: str) -> str:
+    """The `changed` field of a record: its last change, a tab (below every character of a time, so a time that
+    begins another sorts first), then its ref; sorted as text, it orders records as (time, ref) pairs."""
+    return f"{time}\t{ref}"
+
+
+def changed_of(key: str) -> tuple[str, str]:
+    """(time, ref) of a `changed` field's value."""
+    time, _, ref = key.rpartition("\t")
+    return time, ref
 
 
 def document_id(ref: str) -> str:

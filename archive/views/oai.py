@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from .. import access, records, segment_index, vocab
 from ..exports import oai_archive, oai_sets
 from ..formats import dublin_core, xmlsafe
-from .loaders import collection
+from .loaders import collection, search_index
 
 bp = Blueprint("oai", __name__)
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -100,8 +100,8 @@ def _allowed_args(args, allowed: set[str]) -> None:
 
 def _identify(root, verb, args):
     node = SubElement(root, verb)
-    shown = _harvestable()
-    earliest = min((r.changed for r in shown), default="")
+    first = records.listed(collection(), search_index(), access.Reader(), 1, tombstones=True).records
+    earliest = first[0].changed if first else ""
     for name, value in (
         ("repositoryName", current_app.config["ARCHIVE_SITE_NAME"]),
         ("baseURL", url_for("oai.endpoint", _external=True)),
@@ -142,7 +142,8 @@ def _sets(root, verb, args):
     if "resumptionToken" in args:
         raise _Problem("badResumptionToken", "the list of sets is given whole, without resumption tokens")
     node = SubElement(root, verb)
-    for found in oai_sets.listed(_harvestable(), vocab.gazetteer(collection())):
+    made = records.sets_made(collection(), search_index(), access.Reader())
+    for found in oai_sets.listed(made, vocab.gazetteer(collection())):
         entry = SubElement(node, "set")
         SubElement(entry, "setSpec").text = found.spec
         SubElement(entry, "setName").text = found.name
@@ -154,11 +155,6 @@ def _sets(root, verb, args):
                 SubElement(about, "dc:title", {"xml:lang": language}).text = label
             if found.coordinates:
                 SubElement(about, "dc:coverage").text = "lat={}; lon={}".format(*found.coordinates)
-
-
-def _harvestable() -> list[records.Record]:
-    """What anonymous harvesters may see (records) and be told of (the deleted headers of public records)."""
-    return records.readable(collection(), access.Reader()) + records.removed(collection())
 
 
 def _header(parent, rec: records.Record):
@@ -223,35 +219,36 @@ def _list(root, verb, args):
         if start and until and len(start) != len(until):
             raise _Problem("badArgument", "from and until must have the same granularity")
     prefix = _prefix(prefix)
-    # oldest change first, ties by id; a token names the last record sent, so a record changed during a harvest
-    # moves to the end of the list (and is sent again) rather than shifting the rest past the harvester
-    found = sorted(
-        (
-            r
-            for r in _harvestable()
-            if (not start or records.utc_stamp(r.changed) >= _bound(start))
-            and (not until or records.utc_stamp(r.changed) <= _bound(until, True))
-            and (not wanted or oai_sets.member(r, wanted))
-        ),
-        key=lambda r: (r.changed, r.ref),
+    # what anonymous harvesters may see (records) and be told of (the deleted headers of public records), oldest
+    # change first, ties by ref; a token names the last record sent, so a record changed during a harvest moves to
+    # the end of the list (and is sent again) rather than shifting the rest past the harvester
+    page = records.listed(
+        collection(),
+        search_index(),
+        access.Reader(),
+        PAGE,
+        after=tuple(after) if after is not None else None,
+        since=_bound(start) if start else "",
+        until=_bound(until, True) if until else "",
+        within=wanted,
+        tombstones=True,
     )
-    if not found:
+    if not page.total:
         raise _Problem("noRecordsMatch", "no records match")
-    rest = [r for r in found if after is None or (r.changed, r.ref) > tuple(after)]
-    if not rest:
+    if not page.rest:
         raise _Problem("badResumptionToken", "this resumption token has nothing left to give")
     node = SubElement(root, verb)
-    for rec in rest[:PAGE]:
+    for rec in page.records:
         if verb == "ListIdentifiers":
             _header(node, rec)
         else:
             _record(node, rec, prefix)
-    if len(rest) > PAGE or after is not None:
+    if page.rest > PAGE or after is not None:
         token = SubElement(
-            node, "resumptionToken", {"completeListSize": str(len(found)), "cursor": str(len(found) - len(rest))}
+            node, "resumptionToken", {"completeListSize": str(page.total), "cursor": str(page.total - page.rest)}
         )
-        if len(rest) > PAGE:
-            last = rest[PAGE - 1]
+        if page.rest > PAGE:
+            last = page.records[-1]
             token.text = base64.urlsafe_b64encode(
                 json.dumps({"a": [last.changed, last.ref], "p": prefix, "f": start, "u": until, "s": wanted}).encode()
             ).decode()
@@ -280,7 +277,7 @@ def _get(root, verb, args):
 
 def _find(identifier: str) -> records.Record:
     ref = identifier.rsplit(":", 1)[-1]
-    rec = next((r for r in _harvestable() if r.ref == ref), None)
+    rec = records.one(collection(), access.Reader(), ref, tombstones=True)
     if rec is None:
         raise _Problem("idDoesNotExist", "no such record")
     return rec

@@ -12,7 +12,7 @@ from ..i18n import N_
 from ..i18n import translate as _
 from .forms.base import show_error
 from .forms.public import AboutForm
-from .loaders import collection, facet_counts, services
+from .loaders import collection, facet_counts, search_index, services
 
 bp = Blueprint("public", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -51,7 +51,7 @@ def index():
         "public/index.html",
         text=described.text(g.lang),
         featured=about.featured_for(collection(), described, g.reader),
-        recent=records.readable(collection(), g.reader)[:RECENT],
+        recent=records.readable(collection(), search_index(), g.reader, RECENT),
         timeline=_short_timeline(),
         decades=sorted(facet_counts("decade").items()),
     )
@@ -84,7 +84,7 @@ def edit_about():
 @bp.get("/feed.atom")
 def feed():
     """An Atom feed of the latest interviews and items this reader may open (most recently changed first)."""
-    shown = records.readable(collection(), g.reader)[:FEED_ENTRIES]
+    shown = records.readable(collection(), search_index(), g.reader, FEED_ENTRIES)
     # RFC 6721: a record anyone could read before it was deleted or withdrawn is announced as deleted (its address
     # and when, never a reason: a reason may name what was taken down), unless this reader may still read it
     removed = [r for r in records.removed(collection()) if not access.can_read(g.reader, r.record)]
