@@ -24,7 +24,7 @@ from .errors import CollectionError
 from .metadata import earliest_day
 from .names import Gazetteer, Surnames, fold
 from .search import SearchIndex
-from .search.schema import ANNEX_KIND, access_fields, changed_key, clean, entered_form
+from .search.schema import ANNEX_FIELD, ANNEX_KIND, access_fields, changed_key, clean, entered_form
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ class Documents:
             "of": interview_id,
             "of_kind": "interview",
             "stamp": self.stamp(NOTES + interview_id),
-            "meta": "\n".join(" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes),
+            ANNEX_FIELD: "\n".join(" ".join([*annotations.tags(a), annotations.note(a)]) for a in notes),
             "linked": ",".join(f"annotations/{annotations.short_id(a)}" for a in every),
             **access_fields(record),
             "date_sort": earliest_day(record["date"]) if record.get("date") else 0,

@@ -12,6 +12,7 @@ truth about anything, and nothing here knows interviews, annotations or vocabula
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import io
 import logging
@@ -56,7 +57,7 @@ from .results import (
     best_segments,
     transcript_terms,
 )
-from .schema import ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed, changed_key, changed_of
+from .schema import ANNEX_FIELD, ANNEX_KIND, FACETS, LAYOUT, SCHEMA, allowed, changed_key, changed_of
 
 DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the job runner
 # A rebuild analyses documents in this many processes (whoosh's MpWriter), each writing its own segments, and commits
@@ -226,14 +227,23 @@ def _annexes_of(kind: str) -> query.Query:
 
 
 def _with_annexes(whole: query.Query, searcher: Searcher, readable: query.Query | None) -> query.Query:
-    """Let each word or phrase asked of the `meta` field also find the documents whose annexes hold it: the same
-    query, each such part widened by the ids its annexes name (read through the same access filter)."""
+    """Let each word or phrase asked of the `meta` field also find the documents whose annexes hold it in theirs
+    (`ANNEX_FIELD`): the same query, each such part widened by the ids its readable annexes name. Only annexes have
+    that field, so a part no note holds costs one look at a posting list."""
+    permitted: set[int] | None = None
 
     def widen(part: query.Query) -> query.Query:
+        nonlocal permitted
         if not part.is_leaf() or getattr(part, "fieldname", None) != "meta":
             return part
-        found = searcher.search(query.And([part, query.Term("kind", ANNEX_KIND)]), filter=readable, limit=None)
-        owners = sorted({hit["of"] for hit in found})
+        asked = copy.copy(part)
+        asked.fieldname = ANNEX_FIELD
+        found = set(asked.docs(searcher))
+        if found and readable is not None:
+            if permitted is None:
+                permitted = set(readable.docs(searcher))
+            found &= permitted
+        owners = sorted({searcher.stored_fields(docnum)["of"] for docnum in found})
         return query.Or([part, *(query.Term("id", owner) for owner in owners)]) if owners else part
 
     return whole.accept(widen)

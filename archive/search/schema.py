@@ -52,9 +52,10 @@ FIELD_QUERIES = {
 LAYOUT = "3"
 
 # An annex is a small document written beside a large one (`of` names it) and searched as part of it: the words of
-# its `meta` field and its `linked` values count for the document it belongs to. It lets a change of only those (a
-# new remark) rewrite a few words, not a whole transcript's postings.
+# its ANNEX_FIELD count as words of that document's `meta`, and its `linked` values as that document's. It lets a
+# change of only those (a new remark) rewrite a few words, not a whole transcript's postings.
 ANNEX_KIND = "annex"
+ANNEX_FIELD = "notes"
 
 
 def _facet() -> fields.KEYWORD:
@@ -66,6 +67,7 @@ SCHEMA = fields.Schema(
     kind=fields.ID(stored=True),
     of=fields.ID(stored=True),  # an annex's document (see ANNEX_KIND), and that document's kind
     of_kind=fields.ID(),
+    notes=fields.TEXT(analyzer=ANALYZER),  # an annex's words (ANNEX_FIELD)
     stamp=fields.STORED(),
     display=fields.STORED(),
     title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0),
