@@ -15,25 +15,27 @@ within a stripe around the diagonal; AGPL-3.0, an optional extra, `pip install -
 3. Silences are left out of both (aeneas's VAD on the frames' energy), so pauses of any length between passages do
    not bend the path; the path of least cost between the two sequences of frames (cosine distance) is found within
    a stripe of `MARGIN` seconds around the diagonal, and each passage's first and last synthetic frame is carried
-   over to the recording's time.
+   over to the recording's time. A long recording is aligned in two passes (a coarse path on every k-th frame, then
+   the fine path piece by piece along it: `_path`), so that no cost matrix passes `MATRIX_BYTES`.
 4. How sure: along the path, a passage's frames are compared with their match (the path's cost) and with the
    recording's frames half a recording away (what an unrelated pairing costs). A passage whose matched cost is not
    clearly below the unrelated one, or that is squeezed to almost nothing or stretched far beyond its share, is
    unsure; when the whole transcript matches no better than an unrelated pairing, the proposal is refused
    (`LowConfidence`): the words do not match the recording.
 
-The frame shift grows with the length of the speech so that the path's cost matrix (frames x stripe, 8 bytes each)
-stays under `MATRIX_BYTES`; `bench/align.py` measures speed and peak memory on an hour of speech.
+`bench/align.py` measures speed, peak memory and the boundaries' error on an hour of speech.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import av
@@ -43,25 +45,22 @@ from .i18n import N_
 
 # the interview's languages (ISO 639-1, as interview.json has them) -> espeak-ng's voice
 VOICES = {"ru": "ru", "ko": "ko", "en": "en", "kk": "kk", "uz": "uz"}
-LANGUAGE_NAMES = {
-    "ru": N_("Russian"),
-    "ko": N_("Korean"),
-    "en": N_("English"),
-    "kk": N_("Kazakh"),
-    "uz": N_("Uzbek"),
-}
 INSTALL = "pip install -e '.[align]' (with Debian's espeak-ng, libespeak-ng-dev, festival-dev and libestools-dev)"
 
 RATE = 16000  # samples per second the features are computed at
 WINDOW = 0.100  # seconds of sound in each MFCC frame
-SHIFTS = (0.040, 0.060, 0.080, 0.100, 0.120, 0.160, 0.200)  # frame shifts tried, finest first (seconds)
+SHIFT = 0.040  # seconds between MFCC frames: the times' resolution (aeneas's default)
 MARGIN = 60.0  # seconds: how far from the diagonal the path may stray (aeneas's default)
-MATRIX_BYTES = 400 * 2**20  # the largest cost matrix the path may need
+MATRIX_BYTES = 160 * 2**20  # the largest cost matrix one path may need (8 bytes a cell)
+PIECE = 120.0  # seconds of synthetic speech placed at a time by the fine pass of a long recording
+CONTEXT = 15.0  # seconds of speech either side of a piece, aligned with it and then let go
+FINE_MARGIN = 10.0  # seconds: the stripe of the fine pass (the coarse path is already that close)
 BLOCK = 30.0  # seconds of decoded sound held at once
 BATCH = 40  # passages spoken by espeak-ng into one temporary file
 SPEAK_TIMEOUT = 600  # seconds one batch may take to speak before it counts as failed
 ENERGY = 0.699  # log energy above the quietest frame that counts as speech (aeneas's VAD)
 PAUSE = 0.200  # seconds: shorter quiet is part of the speech around it
+BLIP = 0.120  # seconds: shorter sound between pauses is noise, not speech
 # How sure: calibrated on espeak-ng speech of other voices and rates, with noise (tests/test_alignment.py): the right
 # words scored 0.31 to 0.47 over a whole transcript and at most 0.54 per passage, unrelated words 0.56 to 0.68
 UNSURE_RATIO = 0.60  # a passage whose matched cost is above this share of the unrelated cost is unsure
@@ -172,6 +171,7 @@ class Proposal:
     duration: float  # seconds of recording
     score: float  # the whole transcript's matched cost over the unrelated one
     shift: float  # the frame shift used (seconds): the times' resolution
+    passes: int = 1  # 2 for a long recording: a coarse path, then the fine one piece by piece
 
     @property
     def unsure(self) -> list[Timing]:
@@ -194,9 +194,13 @@ def _modules():
 
 def available() -> bool:
     """Tell whether alignment can run here: the extra is installed and espeak-ng speaks. Never raises."""
+    return _modules() is not None and _speaks()
+
+
+@cache
+def _speaks() -> bool:
+    """Whether espeak-ng speaks through the aligner (asked once a process: it starts one of its own)."""
     try:
-        if _modules() is None:
-            return False
         with tempfile.TemporaryDirectory(prefix="archive-align-") as folder:
             _speak([("en", "one")], Path(folder) / "probe.wav")
         return True
@@ -250,44 +254,38 @@ def propose(
 
     step(0)
     duration = _duration(recording)
-    shift = _shift(duration)
+    shift = SHIFT
     real = _features(recording, shift, modules, lambda seconds: step(int(50 * min(seconds / duration, 1.0))))
     step(50)
     synthetic, anchors = _synthesise(
         passages, spoken, shift, modules, lambda done: step(50 + 30 * done // len(passages))
     )
     step(80)
-    timings, score = _align(real, synthetic, anchors, passages, shift, modules)
+    timings, score, passes = _align(real, synthetic, anchors, passages, shift, modules)
     step(100)
     if score > REFUSE_RATIO or sum(t.unsure for t in timings) > len(timings) / 2:
         raise LowConfidence()
-    return Proposal(timings, duration, score, shift)
+    return Proposal(timings, duration, score, shift, passes)
 
 
 # --- the steps -------------------------------------------------------------------------------------------------------
 
 
 def _duration(path: Path) -> float:
-    """The recording's length in seconds as its container says, or Unreadable."""
+    """The recording's length in seconds: as its header says, else counted from its packets; or Unreadable."""
     try:
         with av.open(str(path)) as container:
             stream = next(s for s in container.streams if s.type == "audio")
-            if stream.duration is not None and stream.time_base is not None:
+            if stream.duration and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
             if container.duration:
                 return container.duration / av.time_base
+            counted = sum(p.duration or 0 for p in container.demux(stream)) * (stream.time_base or 0)
+            if counted > 0:
+                return float(counted)
     except Exception as e:  # noqa: BLE001 - PyAV's many errors (and no sound stream) all mean unreadable
         raise Unreadable(path.name) from e
     raise Unreadable(path.name)
-
-
-def _shift(duration: float) -> float:
-    """The finest frame shift whose cost matrix (frames x stripe) stays under MATRIX_BYTES for `duration`."""
-    for shift in SHIFTS:
-        frames, stripe = duration / shift, 2 * MARGIN / shift
-        if frames * stripe * 8 <= MATRIX_BYTES:
-            return shift
-    return SHIFTS[-1]
 
 
 def _features(path: Path, shift: float, modules, told: Callable[[float], None] | None = None):
@@ -380,19 +378,66 @@ def _synthesise(passages, spoken: str, shift: float, modules, told: Callable[[in
 
 
 def _speech(frames, shift: float, modules):
-    """The frames that hold speech (a boolean mask), by aeneas's VAD on their energy."""
-    _, _, _, _, vad, configuration = modules
-    return vad(rconf=configuration()).run_vad(
+    """The frames that hold speech (a boolean mask), by aeneas's VAD on their energy; a burst of noise shorter than
+    BLIP seconds inside a pause is not speech (it would split the pause, and a boundary could stop at it)."""
+    numpy, _, _, _, vad, configuration = modules
+    mask = vad(rconf=configuration()).run_vad(
         wave_energy=frames[0],
         log_energy_threshold=ENERGY,
         min_nonspeech_length=max(1, int(PAUSE / shift)),
         extend_before=0,
         extend_after=0,
     )
+    edges = numpy.flatnonzero(numpy.diff(numpy.concatenate([[0], mask.astype(numpy.int8), [0]])))
+    for begin, end in zip(edges[::2], edges[1::2], strict=True):  # each run of speech: [begin, end)
+        if (end - begin) * shift < BLIP:
+            mask[begin:end] = False
+    return mask
 
 
-def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Timing], float]:
-    """The timings of the passages, and the whole transcript's score (see the module's text)."""
+def _stripe(r, s, margin: float, shift: float, numpy, cdtw):
+    """aeneas's DTW within a stripe of `margin` seconds around the diagonal: the path as (real, synthetic) indices."""
+    delta = min(s.shape[1], max(2, int(2 * margin / shift)))
+    path = numpy.asarray(
+        cdtw.compute_best_path(numpy.ascontiguousarray(r), numpy.ascontiguousarray(s), delta), dtype=numpy.int64
+    )
+    return path[:, 0], path[:, 1]
+
+
+def _path(r, s, shift: float, numpy, cdtw):
+    """The least-cost path between the recording's speech frames `r` and the synthetic ones `s`, and the number of
+    passes it took. When its cost matrix
+    (frames x stripe) would pass MATRIX_BYTES (a long recording), it is found in two passes: a coarse path on every
+    k-th frame, then, piece by piece along it, the fine path of PIECE seconds of synthetic speech with CONTEXT
+    seconds either side (the context absorbs the coarse path's error, and its part of the fine path is let go)."""
+    n, m = r.shape[1], s.shape[1]
+    delta = min(m, max(2, int(2 * MARGIN / shift)))
+    if n * delta * 8 <= MATRIX_BYTES:
+        return (*_stripe(r, s, MARGIN, shift, numpy, cdtw), 1)
+    k = math.ceil(math.sqrt(n * delta * 8 / MATRIX_BYTES))
+    coarse_real, coarse_synthetic = _stripe(r[:, ::k], s[:, ::k], MARGIN, shift * k, numpy, cdtw)
+    coarse_real, coarse_synthetic = coarse_real * k, coarse_synthetic * k
+
+    def real_for(j: int) -> int:  # where the coarse path places synthetic frame j
+        at = min(int(numpy.searchsorted(coarse_synthetic, j)), coarse_synthetic.size - 1)
+        return min(int(coarse_real[at]), n - 1)
+
+    piece, context = int(PIECE / shift), int(CONTEXT / shift)
+    reals, synthetics = [], []
+    for first in range(0, m, piece):
+        last = min(m, first + piece)
+        a, b = max(0, first - context), min(m, last + context)
+        ra, rb = real_for(a), (real_for(b - 1) + 1 if b < m else n)
+        rb = max(rb, ra + 2)
+        pr, ps = _stripe(r[:, ra:rb], s[:, a:b], FINE_MARGIN, shift, numpy, cdtw)
+        kept = (ps + a >= first) & (ps + a < last)
+        reals.append(pr[kept] + ra)
+        synthetics.append(ps[kept] + a)
+    return numpy.maximum.accumulate(numpy.concatenate(reals)), numpy.concatenate(synthetics), 2
+
+
+def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Timing], float, int]:
+    """The timings of the passages, the whole transcript's score (see the module's text) and the passes taken."""
     numpy, cdtw = modules[0], modules[1]
     real_speech, synthetic_speech = _speech(real, shift, modules), _speech(synthetic, shift, modules)
     real_at = numpy.flatnonzero(real_speech)  # masked index -> frame of the recording
@@ -405,9 +450,7 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
     n, m = r.shape[1], s.shape[1]
     if m == 0:
         raise LowConfidence()
-    delta = min(m, max(2, int(2 * MARGIN / shift)))
-    path = numpy.asarray(cdtw.compute_best_path(r, s, delta), dtype=numpy.int64)
-    real_path, synthetic_path = path[:, 0], path[:, 1]
+    real_path, synthetic_path, passes = _path(r, s, shift, numpy, cdtw)
     # the cosine distances along the path, and of the same synthetic frames against unrelated recording frames
     norms_r = numpy.linalg.norm(r, axis=0) + 1e-12
     norms_s = numpy.linalg.norm(s, axis=0) + 1e-12
@@ -449,4 +492,4 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
         stretch = given / max(expected, 1e-9)
         unsure = own > UNSURE_RATIO or not SQUEEZED <= stretch <= 1 / SQUEEZED or given * shift < SHORTEST
         timings.append(Timing(number, round(start_frame * shift, 2), round(end_frame * shift, 2), unsure, own))
-    return timings, score
+    return timings, score, passes

@@ -16,8 +16,10 @@ import factories
 import pytest
 
 from archive import alignment, create_app
+from archive.errors import ConflictError
 from archive.ingest import Ingester
 from archive.names import shipped_gazetteer
+from archive.transcripts import TranscriptError
 
 ALIGNER = shutil.which("espeak-ng") is not None and alignment.available()
 needs_aligner = pytest.mark.skipif(
@@ -86,7 +88,7 @@ def speech(voice: str, texts: list[str], out: Path, pauses: list[float], seed: i
     return spans
 
 
-def ingest(app, title: str, texts: list[str], language: str, audio: Path | None) -> str:
+def ingest(app, title: str, texts: list[str], language: str, audio: Path | None, parts=None) -> str:
     """An untimed transcript (one paragraph a passage) with its recording."""
     collection = app.extensions["collection"]
     ingester = Ingester(collection, shipped_gazetteer(), "tester", 2**20, app.extensions["indexer"])
@@ -104,6 +106,7 @@ def ingest(app, title: str, texts: list[str], language: str, audio: Path | None)
         audio,
         f"{title}.wav" if audio else "",
         same_content_ok=True,
+        parts=parts,
     )
     assert outcome.status == "ingested", outcome
     return outcome.interview_id
@@ -112,7 +115,7 @@ def ingest(app, title: str, texts: list[str], language: str, audio: Path | None)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One app: a Russian and a Korean interview with their spoken recordings, a Russian recording filed with
-    unrelated words, and interviews in a language the aligner does not speak and without a recording."""
+    unrelated words, and interviews in a language the aligner does not speak, without a recording and with two."""
     root = tmp_path_factory.mktemp("aligned")
     sounds = tmp_path_factory.mktemp("sounds")
     app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
@@ -131,6 +134,7 @@ def world(tmp_path_factory):
         "mismatched": ingest(app, "Another interview's words", UNRELATED, "ru", sounds / "ru.wav"),
         "german": ingest(app, "Auf Deutsch", ["Wir fuhren einen Monat lang."], "de", sounds / "ru.wav"),
         "silent": ingest(app, "Words only", RUSSIAN[:2], "ru", None),
+        "parted": ingest(app, "Two tapes", RUSSIAN[:2], "ru", sounds / "ru.wav", [(factories.wav(8000), "b.wav")]),
     }
     return app, ids, said
 
@@ -154,8 +158,22 @@ def test_every_boundary_is_found_within_half_a_second_of_where_it_was_spoken(wor
         assert abs(timing.start - start) <= TOLERANCE, (timing, start)
         assert abs(timing.end - end) <= TOLERANCE, (timing, end)
         assert not timing.unsure, timing
-    assert proposal.score < alignment.REFUSE_RATIO
+    assert proposal.score < alignment.REFUSE_RATIO and proposal.passes == 1
     assert seen[-1] == (100, 100) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@needs_aligner
+def test_a_long_recordings_two_passes_find_the_same_boundaries(world, monkeypatch):
+    """What an hour's recording takes (bench/align.py), here on 35 seconds: a cost matrix budget small enough that
+    the path is found coarse first, then fine in pieces of 8 seconds with 3 either side."""
+    app, ids, said = world
+    for name, value in (("MATRIX_BYTES", 200_000), ("PIECE", 8.0), ("CONTEXT", 3.0)):
+        monkeypatch.setattr(alignment, name, value)
+    with app.app_context():
+        proposal, _ = app.extensions["services"].transcripts.propose_alignment(ids["ko"])
+    assert proposal.passes == 2
+    for timing, (start, end) in zip(proposal.timings, said["ko"], strict=True):
+        assert abs(timing.start - start) <= TOLERANCE and abs(timing.end - end) <= TOLERANCE, (timing, start, end)
 
 
 @needs_aligner
@@ -200,14 +218,37 @@ def test_what_the_aligner_cannot_do_is_refused_before_any_work(world, tmp_path):
             transcripts.propose_alignment(ids["german"])
         with pytest.raises(alignment.NoRecording) as none:
             transcripts.propose_alignment(ids["silent"])
+        with pytest.raises(alignment.SeveralParts) as parted:
+            transcripts.propose_alignment(ids["parted"])
     assert unknown.value.code == "language-unsupported" and "German" in str(unknown.value)
     assert none.value.code == "no-recording"
+    assert parted.value.code == "several-parts" and "2 parts" in str(parted.value)
     unreadable = tmp_path / "tape.wav"
     unreadable.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(200))
     if alignment.available():
         with pytest.raises(alignment.Unreadable) as broken:
             alignment.propose(unreadable, [{"n": 1, "text": "слово"}], "ru")
         assert broken.value.code == "recording-unreadable" and "tape.wav" in str(broken.value)
+
+
+def test_an_accepted_proposal_keeps_each_end_after_its_start_and_before_the_next_start(world):
+    app, ids, _ = world
+    collection, transcripts = app.extensions["collection"], app.extensions["services"].transcripts
+
+    def proposal(*timings):
+        return alignment.Proposal([alignment.Timing(n, a, b, False, 0.4) for n, a, b in timings], 12.0, 0.4, 0.04)
+
+    version = collection.read("interviews", ids["silent"], "segments.json").version
+    with app.app_context():
+        with pytest.raises(TranscriptError) as refused:  # passage 1 would end after passage 2 starts
+            transcripts.accept_alignment(ids["silent"], proposal((1, 1.0, 6.0), (2, 5.0, 9.0)), "h", version)
+        assert refused.value.field == "time-1"
+        assert collection.read("interviews", ids["silent"], "segments.json").version == version
+        # a passage squeezed to nothing ends where the next begins, as a stamped one does
+        saved = transcripts.accept_alignment(ids["silent"], proposal((1, 1.0, 1.0), (2, 5.0, 9.0)), "h", version)
+        assert [(s["start"], s["end"]) for s in saved] == [(1.0, 5.0), (5.0, 9.0)]
+        with pytest.raises(ConflictError):  # made from the version before: the transcript has changed since
+            transcripts.accept_alignment(ids["silent"], proposal((1, 2.0, 4.0), (2, 5.0, 9.0)), "h", version)
 
 
 def test_without_the_extra_the_command_says_what_to_install(world, monkeypatch):
