@@ -236,7 +236,7 @@ def propose(
     subclasses for what it refuses."""
     spoken = voice(language)
     modules = _modules()
-    if modules is None:
+    if modules is None or not _speaks():
         raise NotInstalled()
     passages = [(s["n"], " ".join(str(s.get("text") or "").split())) for s in segments]
     passages = [(n, text) for n, text in passages if any(c.isalnum() for c in text)]
@@ -297,7 +297,7 @@ def _features(path: Path, shift: float, modules, told: Callable[[float], None] |
     overlap = max(length - step, 0)  # samples past the block that its last frames still read
 
     def frames_of(samples):
-        made = cmfcc.compute_from_data(
+        return cmfcc.compute_from_data(
             samples,
             RATE,
             defaults[configuration.MFCC_FILTERS],
@@ -309,7 +309,6 @@ def _features(path: Path, shift: float, modules, told: Callable[[float], None] |
             WINDOW,
             shift,
         )[0]
-        return made
 
     pieces, held, buffered, done = [], [], 0, 0
     try:
@@ -406,10 +405,10 @@ def _stripe(r, s, margin: float, shift: float, numpy, cdtw):
 
 def _path(r, s, shift: float, numpy, cdtw):
     """The least-cost path between the recording's speech frames `r` and the synthetic ones `s`, and the number of
-    passes it took. When its cost matrix
-    (frames x stripe) would pass MATRIX_BYTES (a long recording), it is found in two passes: a coarse path on every
-    k-th frame, then, piece by piece along it, the fine path of PIECE seconds of synthetic speech with CONTEXT
-    seconds either side (the context absorbs the coarse path's error, and its part of the fine path is let go)."""
+    passes it took. When its cost matrix (frames x stripe) would pass MATRIX_BYTES (a long recording), it is found in
+    two passes: a coarse path on every k-th frame, then, piece by piece along it, the fine path of PIECE seconds of
+    synthetic speech with CONTEXT seconds either side (the context absorbs the coarse path's error, and its part of
+    the fine path is let go)."""
     n, m = r.shape[1], s.shape[1]
     delta = min(m, max(2, int(2 * MARGIN / shift)))
     if n * delta * 8 <= MATRIX_BYTES:

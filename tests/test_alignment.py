@@ -177,6 +177,19 @@ def test_a_long_recordings_two_passes_find_the_same_boundaries(world, monkeypatc
 
 
 @needs_aligner
+def test_a_job_can_cancel_the_work_between_blocks_and_nothing_is_written(world):
+    app, ids, _ = world
+    before = segments_file(app, ids["ko"])
+    seen = []
+    with app.app_context(), pytest.raises(alignment.Cancelled):
+        app.extensions["services"].transcripts.propose_alignment(
+            ids["ko"], progress=lambda done, total: seen.append(done), cancelled=lambda: bool(seen) and seen[-1] >= 50
+        )
+    assert seen[-1] == 50  # asked again once the passages were spoken, and stopped before the path
+    assert segments_file(app, ids["ko"]) == before
+
+
+@needs_aligner
 def test_a_mismatched_transcript_is_refused_with_the_low_confidence_message_and_nothing_changes(world):
     app, ids, _ = world
     before = segments_file(app, ids["mismatched"])
