@@ -15,8 +15,8 @@ within a stripe around the diagonal; AGPL-3.0, an optional extra, `pip install -
 3. Silences are left out of both (aeneas's VAD on the frames' energy), so pauses of any length between passages do
    not bend the path; the path of least cost between the two sequences of frames (cosine distance) is found within
    a stripe of `MARGIN` seconds around the diagonal, and each passage's first and last synthetic frame is carried
-   over to the recording's time. A long recording is aligned in two passes (a coarse path on every k-th frame, then
-   the fine path piece by piece along it: `_path`), so that no cost matrix passes `MATRIX_BYTES`.
+   over to the recording's time. A long recording is aligned in two passes (a coarse path on the means of every k
+   frames, then the fine path piece by piece along it: `_path`), so that no cost matrix passes `MATRIX_BYTES`.
 4. How sure: along the path, a passage's frames are compared with their match (the path's cost) and with the
    recording's frames half a recording away (what an unrelated pairing costs). A passage whose matched cost is not
    clearly below the unrelated one, or that is squeezed to almost nothing or stretched far beyond its share, is
@@ -52,13 +52,16 @@ WINDOW = 0.100  # seconds of sound in each MFCC frame
 SHIFT = 0.040  # seconds between MFCC frames: the times' resolution (aeneas's default)
 MARGIN = 60.0  # seconds: how far from the diagonal the path may stray (aeneas's default)
 MATRIX_BYTES = 160 * 2**20  # the largest cost matrix one path may need (8 bytes a cell)
+COARSEST = 6  # frames pooled into one by the coarse pass at most (0.24 s: coarser ones lost their way on 3 hours)
 PIECE = 120.0  # seconds of synthetic speech placed at a time by the fine pass of a long recording
 CONTEXT = 15.0  # seconds of speech either side of a piece, aligned with it and then let go
 FINE_MARGIN = 10.0  # seconds: the stripe of the fine pass (the coarse path is already that close)
 BLOCK = 30.0  # seconds of decoded sound held at once
+STEPS = 20000  # steps of the path whose frame pairs are compared at once
 BATCH = 40  # passages spoken by espeak-ng into one temporary file
 SPEAK_TIMEOUT = 600  # seconds one batch may take to speak before it counts as failed
-ENERGY = 0.699  # log energy above the quietest frame that counts as speech (aeneas's VAD)
+ENERGY = 0.699  # log energy above the quiet that counts as speech (aeneas's VAD)
+FLOOR = 1.0  # percentile of the frames' energy taken as the quiet (a recording has pauses)
 PAUSE = 0.200  # seconds: shorter quiet is part of the speech around it
 BLIP = 0.120  # seconds: shorter sound between pauses is noise, not speech
 # How sure: calibrated on espeak-ng speech of other voices and rates, with noise (tests/test_alignment.py): the right
@@ -321,7 +324,9 @@ def _features(path: Path, shift: float, modules, told: Callable[[float], None] |
                     buffered += held[-1].size
                 while buffered >= block + overlap:
                     joined = numpy.concatenate(held)
-                    pieces.append(frames_of(joined[: block + overlap].astype(numpy.float64) / 32768.0)[: block // step])
+                    pieces.append(
+                        frames_of(joined[: block + overlap].astype(numpy.float64) / 32768.0)[: block // step].T
+                    )
                     held, buffered = [joined[block:]], joined.size - block
                     done += block / RATE
                     if told is not None:
@@ -333,10 +338,10 @@ def _features(path: Path, shift: float, modules, told: Callable[[float], None] |
     if held:
         samples = numpy.concatenate(held).astype(numpy.float64) / 32768.0
         if samples.size >= step:
-            pieces.append(frames_of(samples))
+            pieces.append(frames_of(samples).T)
     if not pieces:
         raise Unreadable(path.name)
-    return numpy.concatenate(pieces).transpose().copy()
+    return numpy.concatenate(pieces, axis=1)  # 13 x frames, one copy
 
 
 def _speak(texts: list[tuple[str, str]], path: Path) -> list[float]:
@@ -377,12 +382,16 @@ def _synthesise(passages, spoken: str, shift: float, modules, told: Callable[[in
 
 
 def _speech(frames, shift: float, modules):
-    """The frames that hold speech (a boolean mask), by aeneas's VAD on their energy; a burst of noise shorter than
-    BLIP seconds inside a pause is not speech (it would split the pause, and a boundary could stop at it)."""
+    """The frames that hold speech (a boolean mask), by aeneas's VAD on their energy: ENERGY above the quiet (the
+    FLOOR percentile, not the very quietest frame, which in hours of hiss lies far enough below the rest that noise
+    would pass for speech); a burst shorter than BLIP seconds inside a pause is not speech either (it would split the
+    pause, and a boundary could stop at it)."""
     numpy, _, _, _, vad, configuration = modules
+    energy = frames[0]
+    floor = float(numpy.percentile(energy, FLOOR)) if energy.size else 0.0
     mask = vad(rconf=configuration()).run_vad(
-        wave_energy=frames[0],
-        log_energy_threshold=ENERGY,
+        wave_energy=energy,
+        log_energy_threshold=floor - float(energy.min(initial=floor)) + ENERGY,  # aeneas adds it to the minimum
         min_nonspeech_length=max(1, int(PAUSE / shift)),
         extend_before=0,
         extend_after=0,
@@ -406,15 +415,22 @@ def _stripe(r, s, margin: float, shift: float, numpy, cdtw):
 def _path(r, s, shift: float, numpy, cdtw):
     """The least-cost path between the recording's speech frames `r` and the synthetic ones `s`, and the number of
     passes it took. When its cost matrix (frames x stripe) would pass MATRIX_BYTES (a long recording), it is found in
-    two passes: a coarse path on every k-th frame, then, piece by piece along it, the fine path of PIECE seconds of
-    synthetic speech with CONTEXT seconds either side (the context absorbs the coarse path's error, and its part of
-    the fine path is let go)."""
+    two passes: a coarse path on the means of every k frames, then, piece by piece along it, the fine path of PIECE
+    seconds of synthetic speech with CONTEXT seconds either side (the context absorbs the coarse path's error, and
+    its part of the fine path is let go)."""
     n, m = r.shape[1], s.shape[1]
     delta = min(m, max(2, int(2 * MARGIN / shift)))
     if n * delta * 8 <= MATRIX_BYTES:
         return (*_stripe(r, s, MARGIN, shift, numpy, cdtw), 1)
-    k = math.ceil(math.sqrt(n * delta * 8 / MATRIX_BYTES))
-    coarse_real, coarse_synthetic = _stripe(r[:, ::k], s[:, ::k], MARGIN, shift * k, numpy, cdtw)
+    k = min(COARSEST, math.ceil(math.sqrt(n * delta * 8 / MATRIX_BYTES)))
+    # beyond COARSEST frames a cell, a longer recording gets a narrower stripe instead
+    margin = min(MARGIN, MATRIX_BYTES / 8 / max(n // k, 1) * shift * k / 2)
+
+    def pooled(frames):  # each k frames' mean: all the sound heard, at a k-th of the resolution
+        whole = frames.shape[1] // k * k
+        return frames[:, :whole].reshape(frames.shape[0], -1, k).mean(axis=2)
+
+    coarse_real, coarse_synthetic = _stripe(pooled(r), pooled(s), margin, shift * k, numpy, cdtw)
     coarse_real, coarse_synthetic = coarse_real * k, coarse_synthetic * k
 
     def real_for(j: int) -> int:  # where the coarse path places synthetic frame j
@@ -454,8 +470,12 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
     norms_r = numpy.linalg.norm(r, axis=0) + 1e-12
     norms_s = numpy.linalg.norm(s, axis=0) + 1e-12
 
-    def distance(i, j):
-        return 1.0 - numpy.einsum("ij,ij->j", r[:, i], s[:, j]) / (norms_r[i] * norms_s[j])
+    def distance(i, j):  # cosine distances of the frame pairs (i, j), STEPS pairs at a time
+        made = numpy.empty(i.size)
+        for at in range(0, i.size, STEPS):
+            a, b = i[at : at + STEPS], j[at : at + STEPS]
+            made[at : at + STEPS] = 1.0 - numpy.einsum("ij,ij->j", r[:, a], s[:, b]) / (norms_r[a] * norms_s[b])
+        return made
 
     matched = distance(real_path, synthetic_path)
     unrelated = distance((real_path + n // 2) % n, synthetic_path)
