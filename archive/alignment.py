@@ -17,11 +17,12 @@ within a stripe around the diagonal; AGPL-3.0, an optional extra, `pip install -
    a stripe of `MARGIN` seconds around the diagonal, and each passage's first and last synthetic frame is carried
    over to the recording's time. A long recording is aligned in two passes (a coarse path on the means of every k
    frames, then the fine path piece by piece along it: `_path`), so that no cost matrix passes `MATRIX_BYTES`.
-4. How sure: along the path, a passage's frames are compared with their match (the path's cost) and with the
-   recording's frames half a recording away (what an unrelated pairing costs). A passage whose matched cost is not
-   clearly below the unrelated one, or that is squeezed to almost nothing or stretched far beyond its share, is
-   unsure; when the whole transcript matches no better than an unrelated pairing, the proposal is refused
-   (`LowConfidence`): the words do not match the recording.
+4. How sure: the whole path's cost is compared with that of the best path to the same synthetic speech played
+   backwards (unrelated sound of the same voice, language and noise): when the transcript matches the recording no
+   better than that, the proposal is refused (`LowConfidence`): the words do not match the recording. A passage's
+   matched frames are compared with the recording's frames half a recording away; a passage whose match is not
+   clearly better, or that is squeezed to almost nothing or stretched far beyond its share, is unsure (and when more
+   than half are, the proposal is refused too).
 
 `bench/align.py` measures speed, peak memory and the boundaries' error on an hour of speech.
 """
@@ -64,10 +65,11 @@ ENERGY = 0.699  # log energy above the quiet that counts as speech (aeneas's VAD
 FLOOR = 1.0  # percentile of the frames' energy taken as the quiet (a recording has pauses)
 PAUSE = 0.200  # seconds: shorter quiet is part of the speech around it
 BLIP = 0.120  # seconds: shorter sound between pauses is noise, not speech
-# How sure: calibrated on espeak-ng speech of other voices and rates, with noise (tests/test_alignment.py): the right
-# words scored 0.31 to 0.47 over a whole transcript and at most 0.54 per passage, unrelated words 0.56 to 0.68
+# How sure: calibrated on espeak-ng speech of other voices and rates, with noise (tests/test_alignment.py, bench/):
+# the right words scored 0.55 to 0.79 over a whole transcript (against the backward path) and at most 0.54 per
+# passage (against unrelated frames); other words 1.00 to 1.03 over the whole, and mostly above 0.57 per passage
 UNSURE_RATIO = 0.60  # a passage whose matched cost is above this share of the unrelated cost is unsure
-REFUSE_RATIO = 0.55  # the whole transcript above this share: the words do not match the recording
+REFUSE_RATIO = 0.90  # the whole transcript above this share of the backward path's: the words do not match
 SQUEEZED = 0.25  # a passage given less than this share of its expected length is unsure (or more than its inverse)
 SHORTEST = 0.2  # seconds: a passage given less speech than this is unsure
 SNAP = 1.0  # seconds of speech within which a boundary moves to a pause
@@ -165,14 +167,14 @@ class Timing:
     start: float
     end: float
     unsure: bool
-    score: float  # the passage's matched cost over the unrelated one: lower is surer
+    score: float  # the passage's matched cost over the unrelated pairing's: lower is surer
 
 
 @dataclass(frozen=True)
 class Proposal:
     timings: list[Timing]
     duration: float  # seconds of recording
-    score: float  # the whole transcript's matched cost over the unrelated one
+    score: float  # the whole path's cost over the backward path's: lower is surer, about 1 for other words
     shift: float  # the frame shift used (seconds): the times' resolution
     passes: int = 1  # 2 for a long recording: a coarse path, then the fine one piece by piece
 
@@ -466,7 +468,7 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
     if m == 0:
         raise LowConfidence()
     real_path, synthetic_path, passes = _path(r, s, shift, numpy, cdtw)
-    # the cosine distances along the path, and of the same synthetic frames against unrelated recording frames
+    # the cosine distances along the path
     norms_r = numpy.linalg.norm(r, axis=0) + 1e-12
     norms_s = numpy.linalg.norm(s, axis=0) + 1e-12
 
@@ -478,8 +480,13 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
         return made
 
     matched = distance(real_path, synthetic_path)
+    # the whole: against what the best path through unrelated sound of the same kind costs, the synthetic speech
+    # played backwards (the same frames, so the same voice, language and noise: the right words score well below 1,
+    # other words about 1)
+    back_real, back_synthetic, _ = _path(r, s[:, ::-1], shift, numpy, cdtw)
+    score = float(matched.mean() / max(distance(back_real, m - 1 - back_synthetic).mean(), 1e-9))
+    # each passage: against its synthetic frames paired with the recording's frames half a recording away
     unrelated = distance((real_path + n // 2) % n, synthetic_path)
-    score = float(matched.mean() / max(unrelated.mean(), 1e-9))
     # where the path enters each passage (an index into the recording's speech frames), then each boundary moved
     # to the nearest pause within SNAP seconds of speech: a passage ends where its speech stops, the next begins where
     # speech starts again
