@@ -21,8 +21,8 @@ within a stripe around the diagonal; AGPL-3.0, an optional extra, `pip install -
    backwards (unrelated sound of the same voice, language and noise): when the transcript matches the recording no
    better than that, the proposal is refused (`LowConfidence`): the words do not match the recording. A passage's
    matched frames are compared with the recording's frames half a recording away; a passage whose match is not
-   clearly better, or that is squeezed to almost nothing or stretched far beyond its share, is unsure (and when more
-   than half are, the proposal is refused too).
+   clearly better, or that is squeezed to almost nothing or stretched far beyond its share, is unsure, and so are its
+   neighbours (the boundaries they share are in doubt); when more than half are unsure, the proposal is refused too.
 
 `bench/align.py` measures speed, peak memory and the boundaries' error on an hour of speech.
 """
@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -504,6 +504,13 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
             ends.append(int(real_at[entry]))
             starts.append(int(real_at[entry]))
     ends.append(int(real_at[real_path[-1]]) + 1)
+    crowded = set()  # passages whose boundary with a neighbour is in doubt: unsure
+    # a passage the path entered at the same frame as the one before starts a frame later
+    for index in range(1, len(starts)):
+        if starts[index] <= starts[index - 1]:
+            starts[index] = starts[index - 1] + 1
+            ends[index - 1] = min(ends[index - 1], starts[index])
+            crowded.update((index - 1, index))
     timings = []
     for index, (number, _) in enumerate(passages):
         begin, end = bounds[index], bounds[index + 1]
@@ -511,11 +518,16 @@ def _align(real, synthetic, anchors, passages, shift, modules) -> tuple[list[Tim
         steps = numpy.flatnonzero((synthetic_path >= begin) & (synthetic_path < end))
         if steps.size == 0:  # espeak-ng said nothing heard as speech: nothing to place it by
             timings.append(Timing(number, round(start_frame * shift, 2), round(end_frame * shift, 2), True, 1.0))
+            crowded.update((index - 1, index + 1))
             continue
         own = float(matched[steps].mean() / max(unrelated[steps].mean(), 1e-9))
         expected = (end - begin) / m * n  # its share of the recording's speech frames
         given = int(numpy.count_nonzero(real_speech[start_frame:end_frame]))
         stretch = given / max(expected, 1e-9)
         unsure = own > UNSURE_RATIO or not SQUEEZED <= stretch <= 1 / SQUEEZED or given * shift < SHORTEST
+        if unsure:  # its boundaries are in doubt, and so are the neighbours' it shares
+            crowded.update((index - 1, index + 1))
         timings.append(Timing(number, round(start_frame * shift, 2), round(end_frame * shift, 2), unsure, own))
+    for index in crowded & set(range(len(timings))):
+        timings[index] = replace(timings[index], unsure=True)
     return timings, score, passes

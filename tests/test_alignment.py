@@ -52,6 +52,8 @@ UNRELATED = [
     "Поезд прибывает на третий путь через пять минут.",
     "Магазин закрыт на обед до двух часов.",
 ]
+# a passage the transcript holds and the recording does not (a typist's addition)
+INSERTED = "Потом пришла зима, и было очень холодно и голодно."
 TOLERANCE = 0.5  # seconds
 
 
@@ -132,6 +134,7 @@ def world(tmp_path_factory):
         "ru": ingest(app, "Deportation", RUSSIAN, "ru", sounds / "ru.wav"),
         "ko": ingest(app, "Deportation (Korean)", KOREAN, "ko", sounds / "ko.wav"),
         "mismatched": ingest(app, "Another interview's words", UNRELATED, "ru", sounds / "ru.wav"),
+        "inserted": ingest(app, "With an addition", [*RUSSIAN[:3], INSERTED, *RUSSIAN[3:]], "ru", sounds / "ru.wav"),
         "german": ingest(app, "Auf Deutsch", ["Wir fuhren einen Monat lang."], "de", sounds / "ru.wav"),
         "silent": ingest(app, "Words only", RUSSIAN[:2], "ru", None),
         "parted": ingest(app, "Two tapes", RUSSIAN[:2], "ru", sounds / "ru.wav", [(factories.wav(8000), "b.wav")]),
@@ -160,6 +163,18 @@ def test_every_boundary_is_found_within_half_a_second_of_where_it_was_spoken(wor
         assert not timing.unsure, timing
     assert proposal.score < alignment.REFUSE_RATIO and proposal.passes == 1
     assert seen[-1] == (100, 100) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@needs_aligner
+def test_a_passage_the_recording_does_not_hold_is_marked_unsure_with_its_neighbours(world):
+    app, ids, said = world
+    with app.app_context():
+        proposal, _ = app.extensions["services"].transcripts.propose_alignment(ids["inserted"])
+    assert [t.n for t in proposal.timings if t.unsure] == [3, 4, 5]  # the addition, and the boundaries it shares
+    spoken = [t for t in proposal.timings if t.n != 4]
+    for timing, (start, end) in zip(spoken, said["ru"], strict=True):
+        if not timing.unsure:  # the passages it is sure of are where they were spoken
+            assert abs(timing.start - start) <= TOLERANCE and abs(timing.end - end) <= TOLERANCE, (timing, start, end)
 
 
 @needs_aligner
