@@ -236,6 +236,53 @@ def derive(item_ids: tuple[str, ...], force: bool) -> None:
 
 
 @cli.command()
+@click.argument("interview_id")
+@click.option("--accept", is_flag=True, help="Save the proposed times as a new version of the transcript.")
+@click.option("--author", default=None, help="Name recorded with the new version (default: your login name).")
+def align(interview_id: str, accept: bool, author: str | None) -> None:
+    """Find where each passage of an interview's transcript is spoken in its recording (offline forced alignment,
+    the optional `align` extra) and print the proposed times; --accept saves them. Passages the aligner is unsure
+    of are marked "unsure": check them by ear."""
+    import getpass
+
+    transcripts = _app().extensions["services"].transcripts
+    with click.progressbar(
+        length=100, label="Aligning", file=sys.stderr, show_pos=True, hidden=not sys.stderr.isatty()
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.pos)
+
+        proposal, version = transcripts.propose_alignment(interview_id, progress=progress)
+    segments = {
+        s["n"]: s
+        for s in _app().extensions["services"].collection.read("interviews", interview_id, "segments.json").json()
+    }
+    for timing in proposal.timings:
+        words = " ".join(str(segments.get(timing.n, {}).get("text") or "").split())
+        first = words if len(words) <= 60 else words[:59].rstrip() + "…"
+        mark = "unsure" if timing.unsure else "      "
+        click.echo(f"{timing.n:>5}  {_clock(timing.start)}  {_clock(timing.end)}  {mark}  {first}")
+    unsure = len(proposal.unsure)
+    click.echo(
+        f"{len(proposal.timings)} passages aligned, {unsure} unsure (score {proposal.score:.2f}; lower is surer)",
+        err=True,
+    )
+    if accept:
+        transcripts.accept_alignment(interview_id, proposal, author or getpass.getuser(), version)
+        click.echo(f"Saved the times as a new version of interviews/{interview_id}/segments.json.")
+    else:
+        click.echo("Nothing saved; run again with --accept to save these times.", err=True)
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as h:mm:ss.ss."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, rest = divmod(rest, 60)
+    return f"{int(hours)}:{int(minutes):02d}:{rest:05.2f}"
+
+
+@cli.command()
 def reindex() -> None:
     """Rebuild the search index from the collection (the index is derived and may be deleted at any time)."""
     app = _app()

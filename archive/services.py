@@ -19,6 +19,7 @@ from . import (
     about,
     access,
     accounts,
+    alignment,
     annotations,
     audit,
     backup,
@@ -203,6 +204,46 @@ class Transcripts:
         saved = transcripts.set_times(self.collection, interview_id, times, author, expected, end)
         self.indexer.updated(interview_id)
         self.recordings.changed(interview_id, author)  # a redacted passage's time range may have moved
+        return saved
+
+    def propose_alignment(
+        self,
+        interview_id: str,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[alignment.Proposal, str]:
+        """Where each passage of the transcript is spoken in the interview's recording (alignment.py): a proposal,
+        nothing written; with the version of segments.json it was made from, which accepting it names. Every
+        passage is aligned, redacted ones too (a historian's tool). Refusals are AlignmentError."""
+        record = interviews.load(self.collection, interview_id).record
+        parts = recordings.parts(record)
+        if not parts:
+            raise alignment.NoRecording()
+        if len(parts) > 1:
+            raise alignment.SeveralParts(len(parts))
+        alignment.voice((record.get("languages") or [None])[0])  # an unknown language is refused before any work
+        stored = self.collection.read("interviews", interview_id, "segments.json")
+        try:
+            path = self.collection.path("interviews", interview_id, parts[0]["original"])
+        except CollectionError:
+            raise alignment.NoRecording() from None
+        made = alignment.propose(path, stored.json(), record["languages"][0], progress, cancelled)
+        return made, stored.version
+
+    def accept_alignment(
+        self, interview_id: str, proposal: alignment.Proposal, author: str, expected: str
+    ) -> list[dict]:
+        """Save a proposal's starts and ends as a new version of the transcript (`expected`: the version it was
+        made from; a transcript changed since is a conflict), then index it as `set_times` does."""
+        record = interviews.load(self.collection, interview_id).record
+        end = segment_index.recording_end(record, [])
+        times = {t.n: t.start for t in proposal.timings}
+        ends = {t.n: t.end for t in proposal.timings if t.end > t.start}
+        saved = transcripts.set_times(
+            self.collection, interview_id, times, author, expected, end, ends, action="aligned-transcript"
+        )
+        self.indexer.updated(interview_id)
+        self.recordings.changed(interview_id, author)
         return saved
 
 

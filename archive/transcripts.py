@@ -49,12 +49,17 @@ def set_times(
     author: str,
     expected: str,
     end: float | None = None,
+    ends: dict[int, float] | None = None,
+    action: str = "timed-transcript",
 ) -> list[dict]:
     """Give passages their start times (the stamp mode, or a historian typing them): `times` maps a passage's number
     to its start in seconds (None leaves it without a time). The times given must increase from passage to passage
-    and lie within the recording (`end`, when known); each timed passage then ends where the next timed one starts.
-    `expected` is the version of segments.json the times were made against (a stale one is refused). Annotations
-    keep their words and take the new times into their media fragments. Returns the passages as saved."""
+    and lie within the recording (`end`, when known); each timed passage then ends where the next timed one starts,
+    unless `ends` gives its end (an accepted alignment: after its start, not after the next passage's start, within
+    the recording). `expected` is the version of segments.json the times were made against (a stale one is
+    refused). Annotations keep their words and take the new times into their media fragments. Returns the passages
+    as saved."""
+    ends = ends or {}
 
     def edit(old: list[dict]) -> list[dict]:
         known = {s["n"] for s in old}
@@ -90,9 +95,18 @@ def set_times(
                 s["end"] = following[s["n"]]
             else:
                 s["end"] = end if end is not None and end > s["start"] else None
+            if s["start"] is not None and s["n"] in ends:
+                given, limit = ends[s["n"]], s["end"]  # the next passage's start, else the recording's end
+                if given <= s["start"] or (limit is not None and given > limit) or (end is not None and given > end):
+                    raise TranscriptError(
+                        N_("The end of passage {n} must come after its start and before the next passage starts."),
+                        f"time-{s['n']}",
+                        n=s["n"],
+                    )
+                s["end"] = given
         return new
 
-    return _rewrite(collection, interview_id, expected, author, edit, "timed-transcript")[0]
+    return _rewrite(collection, interview_id, expected, author, edit, action)[0]
 
 
 def _rewrite(

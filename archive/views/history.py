@@ -44,6 +44,7 @@ ACTION_NAMES = {
     "annotations-imported": N_("Annotations imported"),
     "corrected-transcript": N_("Transcript corrected"),
     "timed-transcript": N_("Passage times set"),
+    "aligned-transcript": N_("Passage times set from an alignment"),
     "edited-index": N_("Segment index edited"),
     "added-recording": N_("Recording added"),
     "edited-vocabulary": N_("Vocabulary edited"),
