@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import click
@@ -56,6 +57,21 @@ def cli(ctx: click.Context, data: Path | None) -> None:
     ctx.obj = _State(data)
 
 
+def _allow_open_files() -> None:
+    """Raise this process's limit of open files to what the system allows it: each thread's searcher keeps every
+    segment's files open (segments are plain files, see search/index.py), and a soft limit of 1,024 is soon met.
+    Processes started after this (gunicorn's) inherit it."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: nothing to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 @cli.command()
 @click.option("--host", help="Address to listen on (default: ARCHIVE_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default: ARCHIVE_PORT, 5000).")
@@ -72,6 +88,7 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from . import settings, settings_from_environment
 
+    _allow_open_files()
     configured = {**settings(), **settings_from_environment(os.environ)}
     workers = workers or int(configured["ARCHIVE_WORKERS"])
     if workers > 1 and not dev:

@@ -31,8 +31,9 @@ def damage_toc_random(root: Path) -> None:
 
 
 def damage_segment_missing(root: Path) -> None:
-    for segment in (root / "index").glob("*.seg"):
-        segment.unlink()
+    for segment in (root / "index").iterdir():
+        if segment.suffix in (".seg", ".trm", ".pst"):  # a compound segment, or a plain one's terms and postings
+            segment.unlink()
 
 
 def damage_segment_random(root: Path) -> None:

@@ -23,6 +23,7 @@ import shutil
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the 
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 REBUILD_CHUNK = 40 * 2**20
 REBUILD_POOL_MB = 256  # each process's memory for postings before it would spill them
+# Segments are written as plain files, never packed into one compound file: whoosh opens a compound segment by copying
+# each of its files into memory (a BytesIO of the mapped file), so every searcher held a copy of the whole index
+# (1.1 GB at 10,000 interviews, again for each thread's searcher and at each reopening after a commit).
+REBUILD_WRITER = {"limitmb": REBUILD_POOL_MB, "compound": False}
 # A write merges segments of one size (within a factor of MERGE_FAN) once there are MERGE_FAN of them, and never one
 # over MERGE_CAP bytes: whoosh's own policy would now and then fold a transcript-sized segment into a commit, and a
 # note waited seconds behind it. Larger segments are merged only by a rebuild (`archive reindex`).
@@ -177,9 +182,9 @@ def _add_in_chunks(made: FileIndex, docs: Iterable[dict | None], progress: Calla
             if doc is not None:
                 if writer is None:
                     writer = (
-                        _Pool(made, procs=REBUILD_PROCESSES, batchsize=8, multisegment=True, limitmb=REBUILD_POOL_MB)
+                        _Pool(made, procs=REBUILD_PROCESSES, batchsize=8, multisegment=True, **REBUILD_WRITER)
                         if REBUILD_PROCESSES > 1
-                        else made.writer(limitmb=REBUILD_POOL_MB)
+                        else made.writer(**REBUILD_WRITER)
                     )
                 writer.add_document(**doc)
                 added += 1
@@ -225,6 +230,13 @@ class _Pool(MpWriter):
 
 def _annexes_of(kind: str) -> query.Query:
     return query.And([query.Term("kind", ANNEX_KIND), query.Term("of_kind", kind)])
+
+
+def _close_all(searchers: set[Searcher]) -> None:
+    for searcher in list(searchers):
+        with suppress(Exception):
+            searcher.close()
+    searchers.clear()
 
 
 def _kept_filter(searcher: Searcher, readable: query.Query | None) -> BitSet | query.Query | None:
@@ -357,6 +369,9 @@ class SearchIndex:
         self._identity: tuple[int, int] | None = None  # the folder the open index was read from
         self._epoch = 0  # bumped whenever the open index is dropped: every thread's searcher is then reopened
         self._local = threading.local()
+        # every thread's searcher, closed when this index is dropped: searchers hold the segments' files open
+        self._searchers: set[Searcher] = set()
+        weakref.finalize(self, _close_all, self._searchers)
         self._open_lock = threading.Lock()
         self._repairing = threading.Lock()  # held by the one thread of this process that repairs
         # set by the app to hand a repair to its job runner (one job, one process at a time, seen on /jobs/)
@@ -521,7 +536,7 @@ class SearchIndex:
         """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit; raise
         IndexUnavailable (a repair under way) when the index cannot be written."""
         with self._guard():
-            writer = self.ix().writer(timeout=60, delay=0.05)
+            writer = self.ix().writer(timeout=60, delay=0.05, compound=False)
             try:
                 with writer.searcher() as current:
                     for doc_id in doc_ids:
@@ -619,9 +634,13 @@ class SearchIndex:
             # (replaced documents went on matching with their old access) and fails on an index that was empty
             with suppress(Exception):  # its files may be gone or damaged: it is dropped either way
                 current.close()
+            with self._open_lock:
+                self._searchers.discard(current)
             current = None
         if current is None:
             current = _searcher(opened)
+            with self._open_lock:
+                self._searchers.add(current)
         self._local.searcher, self._local.epoch = current, self._epoch
         return current
 
