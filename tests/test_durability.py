@@ -1,6 +1,7 @@
 """What a real server acknowledged is kept: annotations written through the API by several clients survive a SIGKILL
 of the server at random moments, and are there, whole, when it starts again (issue 19)."""
 
+import http.client
 import json
 import os
 import random
@@ -49,7 +50,7 @@ def post_annotation(base: str, token: str, interview_id: str, quote: str, note: 
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert answer.status == 201
             return json.load(answer)["id"]
-    except (OSError, urllib.error.HTTPError):  # the server died before it answered: nothing was promised
+    except (OSError, http.client.HTTPException):  # the server died before it answered whole: nothing was promised
         return None
 
 

@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Protocol
 
 from filelock import FileLock
-from whoosh import index, query, sorting
+from whoosh import query, sorting
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.idsets import BitSet
 from whoosh.index import FileIndex
@@ -69,10 +71,7 @@ DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the 
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 REBUILD_CHUNK = 40 * 2**20
 REBUILD_POOL_MB = 256  # each process's memory for postings before it would spill them
-# Segments are written as plain files, never packed into one compound file: whoosh opens a compound segment by copying
-# each of its files into memory (a BytesIO of the mapped file), so every searcher held a copy of the whole index
-# (1.1 GB at 10,000 interviews, again for each thread's searcher and at each reopening after a commit).
-REBUILD_WRITER = {"limitmb": REBUILD_POOL_MB, "compound": False}
+REBUILD_WRITER = {"limitmb": REBUILD_POOL_MB}
 # A write merges segments of one size (within a factor of MERGE_FAN) once there are MERGE_FAN of them, and never one
 # over MERGE_CAP bytes: whoosh's own policy would now and then fold a transcript-sized segment into a commit, and a
 # note waited seconds behind it. Larger segments are merged only by a rebuild (`archive reindex`).
@@ -144,11 +143,26 @@ class IndexUnavailable(ArchiveError):
         super().__init__(f"the search index is {why}; it is being rebuilt")
 
 
+def _storage(path: Path) -> FileStorage:
+    """The index's folder, read without mapping it: whoosh reads a mapped segment file by copying it whole into
+    memory (a BytesIO of the map), so each thread's searcher held a copy of the index (1.1 GB at 10,000 interviews)
+    and made it again at each reopening after a commit. Unmapped, a segment is read through its one open file."""
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def _reader(opened: FileIndex) -> IndexReader:
-    """A reader over every segment of an open index, opened once. (Whoosh's own `reader()` tries ten times on any
-    I/O error, for a writer racing it, and leaves a file open at each try; here a rebuild swaps whole folders, so a
-    failure means damage, to be repaired, not retried.)"""
+    """A reader over every segment of an open index, opened once. A segment that a commit merged away between
+    reading the table of contents and opening its file is met by reading the table again (whoosh's own `reader()`
+    retries any I/O error ten times and leaves a file open at each try); any other failure means damage, to be
+    repaired, not retried."""
     toc = opened._read_toc()
+    for _ in range(2):
+        try:
+            return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
+        except FileNotFoundError:
+            if opened.latest_generation() == toc.generation:
+                raise  # no newer table of contents: the file is missing, not merged away
+            toc = opened._read_toc()
     return opened._reader(opened.storage, toc.schema, toc.segments, toc.generation)
 
 
@@ -234,9 +248,23 @@ def _annexes_of(kind: str) -> query.Query:
 
 def _close_all(searchers: set[Searcher]) -> None:
     for searcher in list(searchers):
-        with suppress(Exception):
-            searcher.close()
+        _close_quietly(searcher)
     searchers.clear()
+
+
+def _close_quietly(searcher: Searcher) -> None:
+    """Close a searcher and the segment files it holds open, even when damage stops whoosh's own close half-way."""
+    try:
+        leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    except Exception:  # noqa: BLE001 - a damaged or closed reader: nothing more to find
+        leaves = []
+    with suppress(Exception):
+        searcher.close()
+    for leaf in leaves:
+        files = getattr(getattr(leaf, "_storage", None), "a", None)  # a compound segment's one open file
+        if isinstance(files, CompoundStorage) and not getattr(files, "is_closed", False):
+            with suppress(Exception):
+                files.close()
 
 
 def _kept_filter(searcher: Searcher, readable: query.Query | None) -> BitSet | query.Query | None:
@@ -289,7 +317,7 @@ def _close_files_left_by(error: BaseException) -> None:
     trace = error.__traceback__
     while trace is not None:
         for value in list(trace.tb_frame.f_locals.values()):
-            if isinstance(value, io.IOBase | StructFile):
+            if isinstance(value, io.IOBase | StructFile | CompoundStorage):
                 try:
                     value.close()
                 except Exception:  # noqa: BLE001, S110 - already closed, or half-made: nothing more to free
@@ -410,7 +438,7 @@ class SearchIndex:
         if not self.path.is_dir() or not any(self.path.glob("*.toc")):
             raise IndexUnavailable("missing")
         try:
-            opened = index.open_dir(str(self.path))
+            opened = _storage(self.path).open_index()
         except Exception as error:  # noqa: BLE001 - whatever a damaged table of contents raises
             _close_files_left_by(error)
             raise IndexUnavailable(f"damaged ({type(error).__name__})") from error
@@ -536,7 +564,7 @@ class SearchIndex:
         """Write (or remove) the documents of these interviews (and "media/<id>" items) in one commit; raise
         IndexUnavailable (a repair under way) when the index cannot be written."""
         with self._guard():
-            writer = self.ix().writer(timeout=60, delay=0.05, compound=False)
+            writer = self.ix().writer(timeout=60, delay=0.05)
             try:
                 with writer.searcher() as current:
                     for doc_id in doc_ids:
@@ -600,7 +628,7 @@ class SearchIndex:
             old = parent / f".{self.path.name}-old-{secrets.token_hex(4)}"
             fresh.mkdir()
             try:
-                made = index.create_in(str(fresh), SCHEMA)
+                made = _storage(fresh).create_index(SCHEMA)
                 (fresh / LAYOUT_FILE).write_text(LAYOUT + "\n", "utf-8")
                 ids = self.source.present()
                 added = _add_in_chunks(made, (self._document_or_none(i) for i in ids), progress)
@@ -632,8 +660,7 @@ class SearchIndex:
         if current is not None and (epoch != self._epoch or not current.up_to_date()):
             # opened afresh, not refresh()ed: whoosh-reloaded 2.7.5's refresh keeps old segments' deletion lists
             # (replaced documents went on matching with their old access) and fails on an index that was empty
-            with suppress(Exception):  # its files may be gone or damaged: it is dropped either way
-                current.close()
+            _close_quietly(current)  # its files may be gone or damaged: it is dropped either way
             with self._open_lock:
                 self._searchers.discard(current)
             current = None
