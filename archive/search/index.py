@@ -69,8 +69,8 @@ DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the 
 # no sorted runs are spilled to disk (at 10,000 interviews one commit spilled some 5 GB) and no final merge rewrites
 # the index (merging costs nearly what indexing does). The price is more segments: some two per chunk.
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
-REBUILD_CHUNK = 40 * 2**20
-REBUILD_POOL_MB = 256  # each process's memory for postings before it would spill them
+REBUILD_CHUNK = 80 * 2**20  # 1,000 interviews of 8,000 words: 4 segments; each segment costs every query some work
+REBUILD_POOL_MB = 512  # each process's memory for postings before it would spill them
 REBUILD_WRITER = {"limitmb": REBUILD_POOL_MB}
 # A write merges segments of one size (within a factor of MERGE_FAN) once there are MERGE_FAN of them, and never one
 # over MERGE_CAP bytes: whoosh's own policy would now and then fold a transcript-sized segment into a commit, and a
