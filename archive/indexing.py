@@ -143,8 +143,9 @@ class Documents:
         return None if "/" in doc_id else NOTES + doc_id
 
     def present(self) -> list[str]:
-        """The ids of every document the collection calls for: interview ids, and "media/<id>" for items; a deleted
-        record calls for none (search, facets, lists and the map never show it)."""
+        """The ids of every document the collection calls for: interview ids, each interview's annex "notes/<id>",
+        and "media/<id>" for items; a deleted record calls for none (search, facets, lists and the map never show
+        it)."""
         found = [i for i in self.collection.ids("interviews") if not self._deleted("interviews", i)]
         found += [NOTES + i for i in found]
         return found + [f"media/{i}" for i in self.collection.ids("media") if not self._deleted("media", i)]

@@ -71,7 +71,6 @@ DAMAGE_TOLD_EVERY = 2.0  # seconds between two reports of a broken index to the 
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 REBUILD_CHUNK = 80 * 2**20  # 1,000 interviews of 8,000 words: 4 segments; each segment costs every query some work
 REBUILD_POOL_MB = 512  # each process's memory for postings before it would spill them
-REBUILD_WRITER = {"limitmb": REBUILD_POOL_MB}
 # A write merges segments of one size (within a factor of MERGE_FAN) once there are MERGE_FAN of them, and never one
 # over MERGE_CAP bytes: whoosh's own policy would now and then fold a transcript-sized segment into a commit, and a
 # note waited seconds behind it. Larger segments are merged only by a rebuild (`archive reindex`).
@@ -196,9 +195,9 @@ def _add_in_chunks(made: FileIndex, docs: Iterable[dict | None], progress: Calla
             if doc is not None:
                 if writer is None:
                     writer = (
-                        _Pool(made, procs=REBUILD_PROCESSES, batchsize=8, multisegment=True, **REBUILD_WRITER)
+                        _Pool(made, procs=REBUILD_PROCESSES, batchsize=8, multisegment=True, limitmb=REBUILD_POOL_MB)
                         if REBUILD_PROCESSES > 1
-                        else made.writer(**REBUILD_WRITER)
+                        else made.writer(limitmb=REBUILD_POOL_MB)
                     )
                 writer.add_document(**doc)
                 added += 1
