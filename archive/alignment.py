@@ -29,18 +29,22 @@ within a stripe around the diagonal; AGPL-3.0, an optional extra, `pip install -
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import av
 
+from .collection import DERIVED, Collection
 from .errors import ArchiveError
 from .i18n import N_
 
@@ -121,20 +125,6 @@ class Unreadable(AlignmentError):
         super().__init__(N_("The aligner cannot read the recording {name}."), "recording", name=name)
 
 
-class SeveralParts(AlignmentError):
-    code = "several-parts"
-
-    def __init__(self, count: int):
-        super().__init__(
-            N_(
-                "This interview's recording is in {count} parts; the aligner takes an interview with a single "
-                "recording for now. Stamp its times by hand."
-            ),
-            "recording",
-            count=count,
-        )
-
-
 class NothingToAlign(AlignmentError):
     code = "nothing-to-align"
 
@@ -183,6 +173,58 @@ class Proposal:
         return [t for t in self.timings if t.unsure]
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A proposal waiting for a historian: the version of segments.json it was made from (a transcript changed
+    since is not what it places), who asked for it and when (seconds since the epoch)."""
+
+    proposal: Proposal
+    version: str
+    by: str
+    made: float
+
+
+PROPOSAL = f"{DERIVED}/alignment.json"  # beside the recordings' copies: made again at will, never the record
+
+
+def keep(collection: Collection, interview_id: str, proposal: Proposal, version: str, by: str) -> Kept:
+    """Keep an interview's proposal until it is accepted or discarded (one at a time: a new one replaces it). Written
+    whole or not at all."""
+    kept = Kept(proposal, version, by, time.time())
+    target = collection.folder("interviews", interview_id) / PROPOSAL
+    target.parent.mkdir(exist_ok=True)
+    data = {
+        "version": version,
+        "by": by,
+        "made": kept.made,
+        "duration": proposal.duration,
+        "score": proposal.score,
+        "shift": proposal.shift,
+        "passes": proposal.passes,
+        "timings": [[t.n, t.start, t.end, t.unsure, t.score] for t in proposal.timings],
+    }
+    temporary = target.with_name(f".tmp-{target.name}")
+    temporary.write_text(json.dumps(data, ensure_ascii=False) + "\n", "utf-8")
+    os.replace(temporary, target)
+    return kept
+
+
+def kept(collection: Collection, interview_id: str) -> Kept | None:
+    """The interview's waiting proposal, or None (none made, or discarded; a file that does not read is none)."""
+    try:
+        data = json.loads((collection.folder("interviews", interview_id) / PROPOSAL).read_text("utf-8"))
+        timings = [Timing(int(n), float(a), float(b), bool(u), float(c)) for n, a, b, u, c in data["timings"]]
+        proposal = Proposal(timings, data["duration"], data["score"], data["shift"], data["passes"])
+        return Kept(proposal, str(data["version"]), str(data["by"]), float(data["made"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def discard(collection: Collection, interview_id: str) -> None:
+    """Forget the interview's proposal (accepted, or left)."""
+    (collection.folder("interviews", interview_id) / PROPOSAL).unlink(missing_ok=True)
+
+
 def _modules():
     """The aligner's C parts, or None when the extra is not installed (or does not load)."""
     try:
@@ -229,13 +271,15 @@ def voice(language: str | None) -> str:
 
 
 def propose(
-    recording: Path,
+    recording: Path | Sequence[tuple[Path, float]],
     segments: list[dict],
     language: str,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Proposal:
-    """Find where each passage with words is spoken in `recording` (one file). `segments` are segments.json's
+    """Find where each passage with words is spoken in `recording`: one file, or the parts of a recording in
+    order, each with its offset (seconds from the first part's start: the times are said in that continuous time,
+    as the player and segments.json count them). `segments` are segments.json's
     passages ({n, text, ...}); passages without words get no timing. `progress(done, total)` is told how far it has
     come (in hundredths), `cancelled()` is asked between blocks (then Cancelled is raised). Raises AlignmentError
     subclasses for what it refuses."""
@@ -247,8 +291,8 @@ def propose(
     passages = [(n, text) for n, text in passages if any(c.isalnum() for c in text)]
     if not passages:
         raise NothingToAlign()
-    recording = Path(recording)
-    if not recording.is_file():
+    parts = [(Path(recording), 0.0)] if isinstance(recording, str | Path) else [(Path(p), o) for p, o in recording]
+    if not parts or not all(path.is_file() for path, _ in parts):
         raise NoRecording()
 
     def step(done: int) -> None:
@@ -258,9 +302,10 @@ def propose(
             progress(done, 100)
 
     step(0)
-    duration = _duration(recording)
+    lengths = [_duration(path) for path, _ in parts]
+    duration = parts[-1][1] + lengths[-1]
     shift = SHIFT
-    real = _features(recording, shift, modules, lambda seconds: step(int(50 * min(seconds / duration, 1.0))))
+    real = _joined(parts, lengths, shift, modules, lambda seconds: step(int(50 * min(seconds / duration, 1.0))))
     step(50)
     synthetic, anchors = _synthesise(
         passages, spoken, shift, modules, lambda done: step(50 + 30 * done // len(passages))
@@ -344,6 +389,23 @@ def _features(path: Path, shift: float, modules, told: Callable[[float], None] |
     if not pieces:
         raise Unreadable(path.name)
     return numpy.concatenate(pieces, axis=1)  # 13 x frames, one copy
+
+
+def _joined(parts, lengths, shift: float, modules, told: Callable[[float], None]):
+    """The frames of a recording's parts in continuous time: each part's frames begin at the frame of its offset
+    (a part decoded a frame or two shorter or longer than its offsets say is padded with its last frame or cut)."""
+    numpy = modules[0]
+    if len(parts) == 1:
+        return _features(parts[0][0], shift, modules, told)
+    pieces = []
+    for index, ((path, offset), length) in enumerate(zip(parts, lengths, strict=True)):
+        frames = _features(path, shift, modules, lambda seconds, at=offset: told(at + seconds))
+        following = parts[index + 1][1] if index + 1 < len(parts) else offset + length
+        wanted = max(round(following / shift) - round(offset / shift), 1)
+        if frames.shape[1] < wanted:
+            frames = numpy.pad(frames, ((0, 0), (0, wanted - frames.shape[1])), mode="edge")
+        pieces.append(frames[:, :wanted])
+    return numpy.concatenate(pieces, axis=1)
 
 
 def _speak(texts: list[tuple[str, str]], path: Path) -> list[float]:

@@ -258,7 +258,8 @@ def derive(item_ids: tuple[str, ...], force: bool) -> None:
 @click.option("--author", default=None, help="Name recorded with the new version (default: your login name).")
 def align(interview_id: str, accept: bool, author: str | None) -> None:
     """Find where each passage of an interview's transcript is spoken in its recording (offline forced alignment,
-    the optional `align` extra) and print the proposed times; --accept saves them. Passages the aligner is unsure
+    the optional `align` extra) and print the proposed times, kept for the interview's alignment page; --accept
+    saves them instead. Passages the aligner is unsure
     of are marked "unsure": check them by ear."""
     import getpass
 
@@ -270,7 +271,10 @@ def align(interview_id: str, accept: bool, author: str | None) -> None:
         def progress(done: int, total: int) -> None:
             bar.update(done - bar.pos)
 
-        proposal, version = transcripts.propose_alignment(interview_id, progress=progress)
+        if accept:
+            proposal, version = transcripts.propose_alignment(interview_id, progress=progress)
+        else:  # kept for the interview's alignment page, where it can be heard, adjusted and accepted
+            proposal = transcripts.align(interview_id, author or getpass.getuser(), progress=progress).proposal
     segments = {
         s["n"]: s
         for s in _app().extensions["services"].collection.read("interviews", interview_id, "segments.json").json()
@@ -289,7 +293,11 @@ def align(interview_id: str, accept: bool, author: str | None) -> None:
         transcripts.accept_alignment(interview_id, proposal, author or getpass.getuser(), version)
         click.echo(f"Saved the times as a new version of interviews/{interview_id}/segments.json.")
     else:
-        click.echo("Nothing saved; run again with --accept to save these times.", err=True)
+        click.echo(
+            f"Nothing saved. The proposal is kept for the interview's alignment page (/interviews/{interview_id}"
+            "/alignment), where it can be heard and adjusted; or run again with --accept to save these times.",
+            err=True,
+        )
 
 
 def _clock(seconds: float) -> str:

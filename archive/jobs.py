@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from .accounts import immediate  # one write transaction of SQLite, as accounts take it
+from .alignment import Cancelled as AlignmentCancelled
 from .backup import Cancelled as BackupCancelled
 from .errors import ArchiveError, Message
 from .i18n import N_
@@ -117,7 +118,7 @@ class Handle:
     cheap to call once per item: they touch the database at most every WRITE_EVERY seconds."""
 
     def __init__(self, jobs: Jobs, job: Job):
-        self.id, self.arguments = job.id, job.arguments
+        self.id, self.arguments, self.by = job.id, job.arguments, job.by
         self._jobs = jobs
         self._written: float | None = None
         self._checked: float | None = None
@@ -170,7 +171,7 @@ class Jobs:
         if kind not in self._handlers:
             known = ", ".join(self.kinds()) or "none"
             raise JobError(f"there is no kind of job called {kind!r} (known: {known})", "unknown_kind")
-        text = json.dumps(arguments or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        text = _arguments(arguments)
         with self._db() as conn, immediate(conn):
             row = conn.execute(
                 "SELECT id FROM jobs WHERE kind = ? AND arguments = ? AND state IN ('queued', 'running')"
@@ -195,6 +196,16 @@ class Jobs:
         """The latest jobs, newest first."""
         with self._db() as conn:
             return [_job(row) for row in conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def latest(self, kind: str, arguments: dict | None = None) -> Job | None:
+        """The newest job of this kind with exactly these arguments (what a page about one record shows of its own
+        work), or None."""
+        text = _arguments(arguments)
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT * FROM jobs WHERE kind = ? AND arguments = ? ORDER BY id DESC LIMIT 1", (kind, text)
+            ).fetchone()
+        return None if row is None else _job(row)
 
     def cancel(self, job_id: int, by: str = "") -> Job:
         """Cancel a queued job at once; ask a running one to stop at its next safe point."""
@@ -397,6 +408,11 @@ def _create(conn: sqlite3.Connection) -> None:
         raise
 
 
+def _arguments(arguments: dict | None) -> str:
+    """A job's arguments as stored: identical arguments, identical text."""
+    return json.dumps(arguments or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _pack(said: object) -> object:
     """A message and its values as JSON: numbers kept as numbers, messages as their template and values, any other
     value as its text."""
@@ -504,6 +520,24 @@ def derive_recordings(app: Flask, job: Handle) -> str:
     return Message(N_("Copies of the recordings made: {count}."), count=len(made))
 
 
+def align(app: Flask, job: Handle) -> str:
+    """Propose where each passage of an interview's untimed transcript is spoken (alignment.py), kept for its
+    alignment page. Safe to run twice: a proposal is written whole at the end, replacing any before. Cancelling stops
+    between two blocks of sound or two batches of speech; refusals (no recording, a language it does not speak,
+    words that do not match) end the job as failed, with their reason, and change nothing."""
+    try:
+        kept = app.extensions["services"].transcripts.align(
+            job.arguments["interview"], job.by, progress=job.progress, cancelled=job.cancelled
+        )
+    except AlignmentCancelled:
+        raise JobCancelled from None
+    return Message(
+        N_("Times are proposed for {count} passages, {unsure} of them unsure: check and accept them."),
+        count=len(kept.proposal.timings),
+        unsure=len(kept.proposal.unsure),
+    )
+
+
 def backup(app: Flask, job: Handle) -> str:
     """Make a bag of the whole collection in the backup folder (ARCHIVE_BACKUP_DIR), folder by folder under each
     folder's lock while the archive runs. Safe to run twice: a run that stopped leaves a hidden unfinished bag that
@@ -522,6 +556,7 @@ KINDS: dict[str, Handler] = {
     "check-index": check_index,
     "derive-recordings": derive_recordings,
     "backup": backup,
+    "align": align,
 }
 
 

@@ -219,32 +219,62 @@ class Transcripts:
         parts = recordings.parts(record)
         if not parts:
             raise alignment.NoRecording()
-        if len(parts) > 1:
-            raise alignment.SeveralParts(len(parts))
         alignment.voice((record.get("languages") or [None])[0])  # an unknown language is refused before any work
         stored = self.collection.read("interviews", interview_id, "segments.json")
         try:
-            path = self.collection.path("interviews", interview_id, parts[0]["original"])
+            located = [(self.collection.path("interviews", interview_id, p["original"]), p["offset"]) for p in parts]
         except CollectionError:
             raise alignment.NoRecording() from None
-        made = alignment.propose(path, stored.json(), record["languages"][0], progress, cancelled)
+        made = alignment.propose(located, stored.json(), record["languages"][0], progress, cancelled)
         return made, stored.version
 
+    def align(
+        self,
+        interview_id: str,
+        by: str,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> alignment.Kept:
+        """Make a proposal (the job `align`) and keep it for historians to check, accept or discard."""
+        proposal, version = self.propose_alignment(interview_id, progress, cancelled)
+        return alignment.keep(self.collection, interview_id, proposal, version, by)
+
     def accept_alignment(
-        self, interview_id: str, proposal: alignment.Proposal, author: str, expected: str
+        self,
+        interview_id: str,
+        proposal: alignment.Proposal,
+        author: str,
+        expected: str,
+        starts: dict[int, float | None] | None = None,
     ) -> list[dict]:
         """Save a proposal's starts and ends as a new version of the transcript (`expected`: the version it was
-        made from; a transcript changed since is a conflict), then index it as `set_times` does."""
+        made from; a transcript changed since is a conflict), then index it as `set_times` does, and forget the
+        kept proposal. `starts`, when given, are the starts a historian checked and adjusted: a proposed end is
+        kept only where it still lies after its passage's start and not after the next one's."""
         record = interviews.load(self.collection, interview_id).record
         end = segment_index.recording_end(record, [])
-        times = {t.n: t.start for t in proposal.timings}
-        ends = {t.n: t.end for t in proposal.timings if t.end > t.start}
+        if starts is None:
+            times = {t.n: t.start for t in proposal.timings}
+            ends = {t.n: t.end for t in proposal.timings if t.end > t.start}
+        else:
+            times = dict(starts)
+            timed = sorted((n, at) for n, at in times.items() if at is not None)
+            following = {n: later for (n, _), (_, later) in zip(timed, timed[1:], strict=False)}
+            ends = {
+                t.n: t.end
+                for t in proposal.timings
+                if times.get(t.n) is not None and times[t.n] < t.end <= following.get(t.n, t.end)
+            }
         saved = transcripts.set_times(
             self.collection, interview_id, times, author, expected, end, ends, action="aligned-transcript"
         )
+        alignment.discard(self.collection, interview_id)
         self.indexer.updated(interview_id)
         self.recordings.changed(interview_id, author)
         return saved
+
+    def discard_alignment(self, interview_id: str) -> None:
+        alignment.discard(self.collection, interview_id)
 
 
 class SegmentIndex:

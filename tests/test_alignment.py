@@ -90,6 +90,19 @@ def speech(voice: str, texts: list[str], out: Path, pauses: list[float], seed: i
     return spans
 
 
+def cut_wav(path: Path, at: float, first: Path, second: Path) -> None:
+    """Cut a WAV in two at `at` seconds, as a recording kept on two tapes."""
+    with wave.open(str(path)) as w:
+        rate, frames = w.getframerate(), w.readframes(w.getnframes())
+    middle = int(at * rate) * 2
+    for out, data in ((first, frames[:middle]), (second, frames[middle:])):
+        with wave.open(str(out), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(data)
+
+
 def ingest(app, title: str, texts: list[str], language: str, audio: Path | None, parts=None) -> str:
     """An untimed transcript (one paragraph a passage) with its recording."""
     collection = app.extensions["collection"]
@@ -117,7 +130,8 @@ def ingest(app, title: str, texts: list[str], language: str, audio: Path | None,
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One app: a Russian and a Korean interview with their spoken recordings, a Russian recording filed with
-    unrelated words, and interviews in a language the aligner does not speak, without a recording and with two."""
+    unrelated words, the Russian recording cut in two parts (two tapes), and interviews in a language the aligner
+    does not speak and without a recording."""
     root = tmp_path_factory.mktemp("aligned")
     sounds = tmp_path_factory.mktemp("sounds")
     app = create_app({"TESTING": True, "ARCHIVE_DATA": root, "ARCHIVE_INDEX_CHECK_AT_START": False})
@@ -126,9 +140,11 @@ def world(tmp_path_factory):
             "ru": speech("ru+f3", RUSSIAN, sounds / "ru.wav", [0.4, 2.5, 0.8, 1.6, 3.0], seed=20),
             "ko": speech("ko+m2", KOREAN, sounds / "ko.wav", [1.9, 0.5, 2.8, 0.9, 1.4], seed=37),
         }
+        # the first tape ends in the pause after the fourth passage
+        cut_wav(sounds / "ru.wav", (said["ru"][3][1] + said["ru"][4][0]) / 2, sounds / "ru-1.wav", sounds / "ru-2.wav")
     else:  # the refusals made before any work are still checked
         said = {}
-        for name in ("ru", "ko"):
+        for name in ("ru", "ko", "ru-1", "ru-2"):
             (sounds / f"{name}.wav").write_bytes(factories.wav(16000))
     ids = {
         "ru": ingest(app, "Deportation", RUSSIAN, "ru", sounds / "ru.wav"),
@@ -137,7 +153,9 @@ def world(tmp_path_factory):
         "inserted": ingest(app, "With an addition", [*RUSSIAN[:3], INSERTED, *RUSSIAN[3:]], "ru", sounds / "ru.wav"),
         "german": ingest(app, "Auf Deutsch", ["Wir fuhren einen Monat lang."], "de", sounds / "ru.wav"),
         "silent": ingest(app, "Words only", RUSSIAN[:2], "ru", None),
-        "parted": ingest(app, "Two tapes", RUSSIAN[:2], "ru", sounds / "ru.wav", [(factories.wav(8000), "b.wav")]),
+        "tapes": ingest(
+            app, "Two tapes", RUSSIAN, "ru", sounds / "ru-1.wav", [((sounds / "ru-2.wav").read_bytes(), "ru-2.wav")]
+        ),
     }
     return app, ids, said
 
@@ -163,6 +181,21 @@ def test_every_boundary_is_found_within_half_a_second_of_where_it_was_spoken(wor
         assert not timing.unsure, timing
     assert proposal.score < alignment.REFUSE_RATIO and proposal.passes == 1
     assert seen[-1] == (100, 100) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@needs_aligner
+def test_a_recording_in_two_parts_is_aligned_in_continuous_time(world):
+    app, ids, said = world
+    record = json.loads((app.config["ARCHIVE_DATA"] / "interviews" / ids["tapes"] / "interview.json").read_text())
+    assert [p["part"] for p in record["recordings"]] == [1, 2]
+    with app.app_context():
+        proposal, _ = app.extensions["services"].transcripts.propose_alignment(ids["tapes"])
+    assert round(proposal.duration, 2) == round(
+        record["recordings"][1]["offset"] + record["recordings"][1]["duration"], 2
+    )
+    for timing, (start, end) in zip(proposal.timings, said["ru"], strict=True):
+        assert abs(timing.start - start) <= TOLERANCE and abs(timing.end - end) <= TOLERANCE, (timing, start, end)
+        assert not timing.unsure, timing
 
 
 @needs_aligner
@@ -246,11 +279,8 @@ def test_what_the_aligner_cannot_do_is_refused_before_any_work(world, tmp_path):
             transcripts.propose_alignment(ids["german"])
         with pytest.raises(alignment.NoRecording) as none:
             transcripts.propose_alignment(ids["silent"])
-        with pytest.raises(alignment.SeveralParts) as parted:
-            transcripts.propose_alignment(ids["parted"])
     assert unknown.value.code == "language-unsupported" and "German" in str(unknown.value)
     assert none.value.code == "no-recording"
-    assert parted.value.code == "several-parts" and "2 parts" in str(parted.value)
     unreadable = tmp_path / "tape.wav"
     unreadable.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(200))
     if alignment.available():

@@ -15,6 +15,7 @@ from ..i18n import N_
 from ..search import IndexUnavailable
 from . import (
     access_requests,
+    alignment,
     annotate,
     api,
     api_records,  # noqa: F401 - adds its routes to api.bp
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(vocab.bp)
     app.register_blueprint(annotate.bp)
     app.register_blueprint(segment_index.bp)
+    app.register_blueprint(alignment.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(media.bp)

@@ -21,6 +21,7 @@ KIND_NAMES = {
     "check-index": N_("Check the search index"),
     "derive-recordings": N_("Make the copies of an interview's recordings"),
     "backup": N_("Make a backup of the whole collection"),
+    "align": N_("Propose the times of an interview's transcript"),
 }
 STATE_NAMES = {
     "queued": N_("Queued"),

@@ -104,10 +104,48 @@ def _edit_page(form: SegmentIndexForm, interview):
     )
 
 
-def _fraction(seconds: float) -> str:
-    """The part of a second that h:mm:ss leaves out (".5"), so that a time shown and saved again is unchanged."""
+def time_text(seconds: float) -> str:
+    """A time as a time field shows it: h:mm:ss and the part of a second that leaves out (".5"), so that a time
+    shown and saved again is unchanged."""
     rest = f"{float(seconds) % 1:.3f}".rstrip("0").rstrip(".")
-    return rest[1:] if rest not in ("0", "") else ""
+    return segment_index.clock(seconds) + (rest[1:] if rest not in ("0", "") else "")
+
+
+def typed_times(form, segments: list[dict]) -> dict[int, float | None] | None:
+    """The start each passage's field gives (None where left empty), or None after marking what is not a time."""
+    given, wrong = {}, False
+    for s in segments:
+        typed = (form[f"time-{s['n']}"].data or "").strip()
+        seconds = segment_index.parse_time(typed) if typed else None
+        if typed and seconds is None:
+            form[f"time-{s['n']}"].errors = [
+                _("“{time}” is not a time; write seconds (754) or hours, minutes and seconds (0:12:34).", time=typed)
+            ]
+            wrong = True
+        given[s["n"]] = seconds
+    return None if wrong else given
+
+
+def save_times(form, segments: list[dict], interview_id: str, save, stale_hint: str):
+    """Read a times form and hand its starts to `save(given)`: then say how many passages have times and go to the
+    interview; else mark what was wrong on the form (a transcript changed meanwhile with `stale_hint`) and return
+    None, so that the page is shown again with everything typed."""
+    if form.validate():
+        given = typed_times(form, segments)
+        if given is not None:
+            try:
+                saved = save(given)
+            except ConflictError as error:
+                form.form_errors.append(sentence(error) + " " + stale_hint)
+            except transcripts.TranscriptError as error:
+                show_error(form, error)
+            else:
+                count = sum(1 for s in saved if s.get("start") is not None)
+                flash(_n("{n} passage has its time.", "{n} passages have their times.", count))
+                return redirect(url_for("interviews.show", interview_id=interview_id))
+    if form.errors or form.form_errors:
+        form.form_errors.append(_("Nothing was saved. Correct what is marked below."))
+    return None
 
 
 @bp.route("/times", methods=["GET", "POST"])
@@ -123,36 +161,17 @@ def times(interview_id: str):
         form.version.data = stored.version
         for s in segments:
             if s.get("start") is not None:
-                form[f"time-{s['n']}"].data = segment_index.clock(s["start"]) + _fraction(s["start"])
-    elif form.validate():
-        given, wrong = {}, False
-        for s in segments:
-            typed = (form[f"time-{s['n']}"].data or "").strip()
-            seconds = segment_index.parse_time(typed) if typed else None
-            if typed and seconds is None:
-                form[f"time-{s['n']}"].errors = [
-                    _(
-                        "“{time}” is not a time; write seconds (754) or hours, minutes and seconds (0:12:34).",
-                        time=typed,
-                    )
-                ]
-                wrong = True
-            given[s["n"]] = seconds
-        if not wrong:
-            try:
-                saved = services().transcripts.set_times(interview_id, given, g.viewer.name, form.version.data)
-            except ConflictError as error:
-                form.form_errors.append(
-                    sentence(error) + " " + _("Your times are kept below; reload the page to see the transcript now.")
-                )
-            except transcripts.TranscriptError as error:
-                show_error(form, error)
-            else:
-                count = sum(1 for s in saved if s.get("start") is not None)
-                flash(_n("{n} passage has its time.", "{n} passages have their times.", count))
-                return redirect(url_for("interviews.show", interview_id=interview_id))
-        if form.errors or form.form_errors:
-            form.form_errors.append(_("Nothing was saved. Correct what is marked below."))
+                form[f"time-{s['n']}"].data = time_text(s["start"])
+    else:
+        saved = save_times(
+            form,
+            segments,
+            interview_id,
+            lambda given: services().transcripts.set_times(interview_id, given, g.viewer.name, form.version.data),
+            _("Your times are kept below; reload the page to see the transcript now."),
+        )
+        if saved is not None:
+            return saved
     return render_template(
         "segment_index/times.html",
         form=form,

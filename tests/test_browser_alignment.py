@@ -1,0 +1,73 @@
+"""In a real browser (Chromium): the aligner's proposal on its page (issue 20). A historian plays one proposed passage
+(it stops at its end), moves another's start to where the recording is, stamps a third whose time they emptied, and
+accepts: the transcript then has those times. The proposal is one of our own making, kept as the aligner keeps its
+own, so this runs without the optional aligner."""
+
+import pytest
+from conftest import browser_tab
+from test_browser_segment_index import segments
+from test_browser_segment_index import untimed as untimed_story  # noqa: F401 - a fixture, asked for by this name
+
+from archive import alignment
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def proposed(app, untimed_story):  # noqa: F811 - the imported fixture, by its name
+    """The untimed interview of test_browser_segment_index (six seconds of recording, three passages) with a proposal
+    for its passages (the second unsure)."""
+    collection = app.extensions["collection"]
+    timings = [alignment.Timing(1, 0.5, 1.8, False, 0.4), alignment.Timing(2, 2.0, 3.0, True, 0.7)]
+    timings.append(alignment.Timing(3, 4.0, 5.5, False, 0.4))
+    version = collection.read("interviews", untimed_story, "segments.json").version
+    alignment.keep(collection, untimed_story, alignment.Proposal(timings, 6.0, 0.6, 0.04), version, "historian")
+    return untimed_story
+
+
+def test_a_historian_hears_adjusts_stamps_and_accepts_the_proposed_times(app, browser, live_server, proposed):
+    page = browser_tab(app, browser, live_server, "checker")
+    try:
+        page.goto(f"{live_server}/interviews/{proposed}")
+        page.get_by_role("link", name="Times proposed by the aligner").click()
+        page.wait_for_function("() => document.querySelector('audio.player').readyState >= 1")
+        assert page.locator('.time-row.unsure[data-n="2"]').count() == 1
+        # passage 1 plays from its start and stops at its proposed end
+        page.get_by_role("button", name="Play passage 1").click()
+        page.wait_for_function("() => document.querySelector('audio.player').currentTime > 0.6")
+        page.wait_for_function("() => document.querySelector('audio.player').paused", timeout=15_000)
+        stopped = page.evaluate("document.querySelector('audio.player').currentTime")
+        assert 1.75 <= stopped <= 2.3, stopped
+        assert page.locator("#align-said").inner_text() == "Playing passage 1."
+        # passage 3 starts later than proposed: the historian moves it to where the recording is
+        page.evaluate(
+            """() => new Promise((done) => {
+                const p = document.querySelector('audio.player');
+                p.addEventListener('seeked', () => done(), { once: true });
+                p.currentTime = 4.3;
+            })"""
+        )
+        page.get_by_role("button", name="Start it here").nth(2).click()
+        assert page.locator("#time-3").input_value() == "0:00:04.3"
+        # the unsure passage 2 is emptied, then stamped while listening
+        page.locator("#time-2").fill("")
+        page.get_by_role("button", name="Stamp times").click()
+        page.evaluate(
+            """() => new Promise((done) => {
+                const p = document.querySelector('audio.player');
+                p.addEventListener('seeked', () => done(), { once: true });
+                p.currentTime = 2.5;
+            })"""
+        )
+        page.keyboard.press("m")
+        assert page.locator("#time-2").input_value() == "0:00:02.5"
+        page.get_by_role("button", name="Accept these times").click()
+        page.wait_for_url(f"{live_server}/interviews/{proposed}")
+        saved = segments(app, proposed)
+        assert [s["start"] for s in saved] == [0.5, 2.5, 4.3]
+        # each proposed end still lies after its passage's (adjusted) start and before the next one's: all are kept
+        assert [s["end"] for s in saved] == [1.8, 3.0, 5.5]
+        assert page.locator("#s3 a.anchor").get_attribute("data-start") == "4.3"
+        assert alignment.kept(app.extensions["collection"], proposed) is None
+    finally:
+        page.close()
