@@ -45,7 +45,7 @@ from pathlib import Path
 import av
 
 from .collection import DERIVED, Collection
-from .errors import ArchiveError
+from .errors import ArchiveError, Language
 from .i18n import N_
 
 # the interview's languages (ISO 639-1, as interview.json has them) -> espeak-ng's voice
@@ -114,7 +114,7 @@ class UnknownLanguage(AlignmentError):
         super().__init__(
             N_("The aligner does not speak {language}; it aligns Russian, Korean, English, Kazakh and Uzbek."),
             "languages",
-            language=language,
+            language=Language(language),
         )
 
 
@@ -259,14 +259,7 @@ def voice(language: str | None) -> str:
     """espeak-ng's voice for an interview's language (a BCP 47 tag: its first subtag decides), or UnknownLanguage."""
     primary = (language or "").split("-")[0].lower()
     if primary not in VOICES:
-        name = language or ""
-        try:
-            import langcodes
-
-            name = langcodes.Language.get(language).display_name() if language else ""
-        except Exception:  # noqa: BLE001 - the tag itself is named then
-            pass
-        raise UnknownLanguage(name)
+        raise UnknownLanguage(language)
     return VOICES[primary]
 
 

@@ -41,6 +41,24 @@ class Message(str):
         return made
 
 
+class Language(str):
+    """A language in a message, by its BCP 47 tag: its English name as a string (what the CLI and the logs show), and
+    named in the reader's language on a page (`i18n.localise`)."""
+
+    tag: str
+
+    def __new__(cls, tag: str) -> "Language":
+        import langcodes
+
+        try:
+            name = langcodes.Language.get(tag).display_name()
+        except (ValueError, LookupError):  # not a tag langcodes can read: named as written
+            name = tag
+        made = super().__new__(cls, name)
+        made.tag = tag
+        return made
+
+
 class Count(int):
     """A large number in a message, written with thousands separators in English (a page says it in its own way)."""
 

@@ -120,8 +120,10 @@ def localise(said: object) -> str:
     its `message`) by its marked template, filled with its values (a Message or an error said the same way, a number
     as the language writes it, plain text such as a file's name as it is); a plain string that the catalogues hold (a
     constant marked with `N_`) by its translation; anything else as it is."""
-    from .errors import ArchiveError, Message
+    from .errors import ArchiveError, Language, Message
 
+    if isinstance(said, Language):  # a language named as the page's language names it
+        return language_name(said.tag)
     if isinstance(said, ArchiveError):
         said = said.message
     if isinstance(said, Message):  # its values: messages said in turn, numbers written, any other text as it is

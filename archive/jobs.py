@@ -28,7 +28,7 @@ from flask import Flask
 from .accounts import immediate  # one write transaction of SQLite, as accounts take it
 from .alignment import Cancelled as AlignmentCancelled
 from .backup import Cancelled as BackupCancelled
-from .errors import ArchiveError, Message
+from .errors import ArchiveError, Language, Message
 from .i18n import N_
 from .sound import Cancelled as SoundCancelled
 
@@ -420,10 +420,14 @@ def _pack(said: object) -> object:
         return {"template": said.template, "params": {k: _pack(v) for k, v in said.params.items()}}
     if isinstance(said, ArchiveError):
         return _pack(said.message)
+    if isinstance(said, Language):
+        return {"language": said.tag}
     return said if isinstance(said, int | float) and not isinstance(said, bool) else str(said)
 
 
 def _unpack(packed: object) -> object:
+    if isinstance(packed, dict) and "language" in packed:
+        return Language(packed["language"])
     if isinstance(packed, dict):
         return Message(packed["template"], **{k: _unpack(v) for k, v in packed["params"].items()})
     return packed

@@ -32,6 +32,7 @@ def site(tmp_path_factory):
         "mismatched": ingest(app, "Another interview's words", UNRELATED, "ru", sounds / "ru.wav"),
         "silent": ingest(app, "Words only", RUSSIAN[:2], "ru", None),
         "kept": ingest(app, "Checked by hand", RUSSIAN[:3], "ru", sounds / "ru.wav"),
+        "german": ingest(app, "Auf Deutsch", ["Wir fuhren einen Monat lang."], "de", sounds / "ru.wav"),
     }
     client = app.test_client()
     Auth(app, client).login("historian")
@@ -131,6 +132,22 @@ def test_words_that_do_not_match_are_refused_on_the_page_in_its_language_and_not
     assert app.extensions["collection"].read("interviews", interview_id, "segments.json").data == before
     assert alignment.kept(app.extensions["collection"], interview_id) is None
     client.get("/?lang=en")
+
+
+def test_a_language_the_aligner_does_not_speak_is_named_in_the_readers_language(site):
+    app, client, ids, _ = site
+    interview_id = ids["german"]
+    if not alignment.available():
+        pytest.skip("the aligner is not installed: the page offers no alignment to refuse")
+    post(client, f"/interviews/{interview_id}", f"/interviews/{interview_id}/alignment/start")
+    [job] = app.extensions["jobs"].run_pending()
+    assert job.state == "failed" and job.message.startswith("The aligner does not speak German;")
+    korean = client.get(f"/interviews/{interview_id}/alignment?lang=ko").get_data(as_text=True)
+    assert "독일어" in korean and "German" not in korean
+    russian = client.get(f"/interviews/{interview_id}/alignment?lang=ru").get_data(as_text=True)
+    assert "немецкий" in russian and "German" not in russian
+    client.get("/?lang=en")
+    assert segments(app, interview_id)[0]["start"] is None
 
 
 def test_a_queued_alignment_is_stopped_from_its_page(site):
