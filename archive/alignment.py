@@ -175,28 +175,43 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Kept:
-    """A proposal waiting for a historian: the version of segments.json it was made from (a transcript changed
-    since is not what it places), who asked for it and when (seconds since the epoch)."""
+    """A proposal waiting for a historian: the version of segments.json and the recordings it was made from (a
+    transcript or a recording changed since is not what it places: `fits`), who asked for it and when (seconds since
+    the epoch)."""
 
     proposal: Proposal
     version: str
     by: str
     made: float
+    recordings: list
+
+
+def recordings_print(parts: list[dict]) -> list:
+    """What tells an interview's recordings apart from the ones it had: each part's number, file and checksum."""
+    return [[p["part"], p["original"], p.get("sha256") or p.get("bytes")] for p in parts]
+
+
+def fits(kept: Kept, version: str, parts: list[dict]) -> bool:
+    """Whether a kept proposal places the transcript and the recordings as they are now."""
+    return kept.version == version and kept.recordings == recordings_print(parts)
 
 
 PROPOSAL = f"{DERIVED}/alignment.json"  # beside the recordings' copies: made again at will, never the record
 
 
-def keep(collection: Collection, interview_id: str, proposal: Proposal, version: str, by: str) -> Kept:
-    """Keep an interview's proposal until it is accepted or discarded (one at a time: a new one replaces it). Written
-    whole or not at all."""
-    kept = Kept(proposal, version, by, time.time())
+def keep(
+    collection: Collection, interview_id: str, proposal: Proposal, version: str, by: str, parts: list[dict]
+) -> Kept:
+    """Keep an interview's proposal, made from segments.json's `version` and the recording's `parts`, until it is
+    accepted or discarded (one at a time: a new one replaces it). Written whole or not at all."""
+    kept = Kept(proposal, version, by, time.time(), recordings_print(parts))
     target = collection.folder("interviews", interview_id) / PROPOSAL
     target.parent.mkdir(exist_ok=True)
     data = {
         "version": version,
         "by": by,
         "made": kept.made,
+        "recordings": kept.recordings,
         "duration": proposal.duration,
         "score": proposal.score,
         "shift": proposal.shift,
@@ -215,7 +230,7 @@ def kept(collection: Collection, interview_id: str) -> Kept | None:
         data = json.loads((collection.folder("interviews", interview_id) / PROPOSAL).read_text("utf-8"))
         timings = [Timing(int(n), float(a), float(b), bool(u), float(c)) for n, a, b, u, c in data["timings"]]
         proposal = Proposal(timings, data["duration"], data["score"], data["shift"], data["passes"])
-        return Kept(proposal, str(data["version"]), str(data["by"]), float(data["made"]))
+        return Kept(proposal, str(data["version"]), str(data["by"]), float(data["made"]), list(data["recordings"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

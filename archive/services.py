@@ -236,8 +236,9 @@ class Transcripts:
         cancelled: Callable[[], bool] | None = None,
     ) -> alignment.Kept:
         """Make a proposal (the job `align`) and keep it for historians to check, accept or discard."""
+        parts = recordings.parts(interviews.load(self.collection, interview_id).record)
         proposal, version = self.propose_alignment(interview_id, progress, cancelled)
-        return alignment.keep(self.collection, interview_id, proposal, version, by)
+        return alignment.keep(self.collection, interview_id, proposal, version, by, parts)
 
     def accept_alignment(
         self,

@@ -108,13 +108,14 @@ def submission(sample_site) -> str:
 @pytest.fixture(scope="module")
 def proposal(sample_site) -> None:
     """A proposal of times waiting for the partly timed interview (made here, kept as the aligner keeps its own)."""
-    from archive import alignment
+    from archive import alignment, interviews, recordings
 
     collection = sample_site.app.extensions["collection"]
     stored = collection.read("interviews", "x3w3seda", "segments.json")
     timings = [alignment.Timing(s["n"], 10.0 * i, 10.0 * i + 8, i == 1, 0.4) for i, s in enumerate(stored.json())]
     proposed = alignment.Proposal(timings, 10.0 * len(timings), 0.6, 0.04)
-    alignment.keep(collection, "x3w3seda", proposed, stored.version, "historian")
+    parts = recordings.parts(interviews.load(collection, "x3w3seda").record)
+    alignment.keep(collection, "x3w3seda", proposed, stored.version, "historian", parts)
 
 
 def test_axe_finds_nothing_serious_on_any_main_page_in_any_language(

@@ -7,11 +7,12 @@ it), the others keep a proposal of their own making on disk."""
 import json
 import sys
 
+import factories
 import pytest
 from conftest import Auth, csrf_token
 from test_alignment import ALIGNER, RUSSIAN, UNRELATED, ingest, needs_aligner, speech
 
-from archive import alignment, annotations, create_app, interviews
+from archive import alignment, annotations, create_app, interviews, recordings
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +24,6 @@ def site(tmp_path_factory):
     if ALIGNER:
         said = speech("ru+f3", RUSSIAN, sounds / "ru.wav", [0.4, 2.5, 0.8, 1.6, 3.0], seed=20)
     else:
-        import factories
-
         (sounds / "ru.wav").write_bytes(factories.wav(16000 * 30))
         said = []
     ids = {
@@ -52,7 +51,8 @@ def keep(app, interview_id, *timings, version=None):
     collection = app.extensions["collection"]
     made = alignment.Proposal([alignment.Timing(n, a, b, u, 0.4) for n, a, b, u in timings], 30.0, 0.6, 0.04)
     version = version or collection.read("interviews", interview_id, "segments.json").version
-    return alignment.keep(collection, interview_id, made, version, "historian")
+    parts = recordings.parts(interviews.load(collection, interview_id).record)
+    return alignment.keep(collection, interview_id, made, version, "historian", parts)
 
 
 @needs_aligner
@@ -193,12 +193,33 @@ def test_a_proposal_made_for_an_older_transcript_is_not_accepted(site):
         app.extensions["services"].transcripts.set_times(interview_id, {1: 1.0}, "someone", old)
     now = collection.read("interviews", interview_id, "segments.json").data
     page = client.get(f"/interviews/{interview_id}/alignment").get_data(as_text=True)
-    assert "The transcript has changed since these times were proposed" in page and "Accept these times" not in page
+    assert "The transcript or its recording has changed since these times were proposed" in page and "Accept these times" not in page
     fields = {"time-1": "1.3", "time-2": "4.5", "time-3": "9", "version": old}
     refused = post(client, f"/interviews/{interview_id}/alignment", f"/interviews/{interview_id}/alignment", fields)
-    assert refused.status_code == 422 and "Ask the aligner again" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "has changed since" in refused.get_data(as_text=True)
     assert collection.read("interviews", interview_id, "segments.json").data == now
     post(client, f"/interviews/{interview_id}/alignment", f"/interviews/{interview_id}/alignment/discard")
+
+
+def test_a_proposal_made_for_a_recording_since_replaced_is_not_accepted(site):
+    app, client, ids, _ = site
+    interview_id = ids["german"]
+    collection = app.extensions["collection"]
+    keep(app, interview_id, (1, 1.3, 4.0, False))
+    page = f"/interviews/{interview_id}/alignment"
+    assert "Accept these times" in client.get(page).get_data(as_text=True)
+    version = collection.read("interviews", interview_id, "interview.json").version
+    with app.app_context():  # another tape, filed for the first by mistake, is put right
+        app.extensions["services"].interviews.replace_recording(
+            interview_id, 1, factories.wav(16000 * 4), "other.wav", "someone", version
+        )
+    shown = client.get(page).get_data(as_text=True)
+    assert "The transcript or its recording has changed since" in shown and "Accept these times" not in shown
+    segments_version = collection.read("interviews", interview_id, "segments.json").version
+    refused = post(client, page, page, {"time-1": "1.3", "version": segments_version})
+    assert refused.status_code == 409 and "has changed since" in refused.get_data(as_text=True)
+    assert segments(app, interview_id)[0]["start"] is None
+    post(client, page, f"{page}/discard")
 
 
 def test_times_that_go_back_are_refused_beside_their_passage_and_kept(site):

@@ -8,7 +8,7 @@ from conftest import browser_tab
 from test_browser_segment_index import segments
 from test_browser_segment_index import untimed as untimed_story  # noqa: F401 - a fixture, asked for by this name
 
-from archive import alignment
+from archive import alignment, interviews, recordings
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,8 @@ def proposed(app, untimed_story):  # noqa: F811 - the imported fixture, by its n
     timings = [alignment.Timing(1, 0.5, 1.8, False, 0.4), alignment.Timing(2, 2.0, 3.0, True, 0.7)]
     timings.append(alignment.Timing(3, 4.0, 5.5, False, 0.4))
     version = collection.read("interviews", untimed_story, "segments.json").version
-    alignment.keep(collection, untimed_story, alignment.Proposal(timings, 6.0, 0.6, 0.04), version, "historian")
+    parts = recordings.parts(interviews.load(collection, untimed_story).record)
+    alignment.keep(collection, untimed_story, alignment.Proposal(timings, 6.0, 0.6, 0.04), version, "historian", parts)
     return untimed_story
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from .. import access, alignment
+from .. import access, alignment, recordings
 from ..i18n import sentence
 from ..i18n import translate as _
 from ..jobs import JobError
@@ -49,7 +49,7 @@ def show(interview_id: str):
     stored = collection().read("interviews", interview_id, "segments.json")
     kept = alignment.kept(collection(), interview_id)
     form = None
-    if kept is not None and kept.version == stored.version:
+    if kept is not None and alignment.fits(kept, stored.version, recordings.parts(interview.record)):
         form = times_form(stored.json())(formdata=None)
         form.version.data = kept.version
         for timing in kept.proposal.timings:
@@ -68,6 +68,8 @@ def accept(interview_id: str):
         flash(_("There is no proposal of times to accept; it was accepted or discarded meanwhile."))
         return redirect(url_for("alignment.show", interview_id=interview_id))
     form = times_form(segments)()
+    if not alignment.fits(kept, stored.version, recordings.parts(interview.record)):
+        return _page(interview, segments, kept, None, stored.version), 409
     saved = save_times(
         form,
         segments,
@@ -134,7 +136,7 @@ def _page(interview, segments: list[dict], kept, form, current_version: str):
         interview=interview,
         segments=segments,
         kept=kept,
-        stale=kept is not None and kept.version != current_version,
+        stale=kept is not None and not alignment.fits(kept, current_version, recordings.parts(interview.record)),
         timings=timings,
         form=form,
         working=job if job is not None and job.active else None,
