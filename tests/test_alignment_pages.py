@@ -193,7 +193,10 @@ def test_a_proposal_made_for_an_older_transcript_is_not_accepted(site):
         app.extensions["services"].transcripts.set_times(interview_id, {1: 1.0}, "someone", old)
     now = collection.read("interviews", interview_id, "segments.json").data
     page = client.get(f"/interviews/{interview_id}/alignment").get_data(as_text=True)
-    assert "The transcript or its recording has changed since these times were proposed" in page and "Accept these times" not in page
+    assert (
+        "The transcript or its recording has changed since these times were proposed" in page
+        and "Accept these times" not in page
+    )
     fields = {"time-1": "1.3", "time-2": "4.5", "time-3": "9", "version": old}
     refused = post(client, f"/interviews/{interview_id}/alignment", f"/interviews/{interview_id}/alignment", fields)
     assert refused.status_code == 409 and "has changed since" in refused.get_data(as_text=True)

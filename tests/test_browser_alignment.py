@@ -5,8 +5,9 @@ own, so this runs without the optional aligner."""
 
 import pytest
 from conftest import browser_tab
-from test_browser_segment_index import segments
+from test_browser_segment_index import TRANSCRIPT, segments
 from test_browser_segment_index import untimed as untimed_story  # noqa: F401 - a fixture, asked for by this name
+from test_segment_index import tone_wav
 
 from archive import alignment, interviews, recordings
 
@@ -70,5 +71,47 @@ def test_a_historian_hears_adjusts_stamps_and_accepts_the_proposed_times(app, br
         assert [s["end"] for s in saved] == [1.8, 3.0, 5.5]
         assert page.locator("#s3 a.anchor").get_attribute("data-start") == "4.3"
         assert alignment.kept(app.extensions["collection"], proposed) is None
+    finally:
+        page.close()
+
+
+def test_a_passage_in_the_second_part_of_a_recording_plays_from_that_part(app, browser, live_server, tmp_path):
+    """Two tapes of four seconds each: the third passage is proposed in the second, in continuous time."""
+    first = tmp_path / "tape-1.wav"
+    first.write_bytes(tone_wav(4))
+    with app.app_context():
+        outcome = (
+            app.extensions["services"]
+            .ingest.ingester("test")
+            .ingest(
+                TRANSCRIPT.encode(),
+                "story.txt",
+                {"title": "On two tapes", "access": "public"},
+                first,
+                "tape-1.wav",
+                parts=[(tone_wav(4), "tape-2.wav")],
+            )
+        )
+    assert outcome.status == "ingested", outcome
+    interview_id, collection = outcome.interview_id, app.extensions["collection"]
+    record = interviews.load(collection, interview_id).record
+    assert [p["offset"] for p in recordings.parts(record)] == [0.0, 4.0]
+    timings = [alignment.Timing(1, 0.5, 1.8, False, 0.4), alignment.Timing(2, 2.0, 3.6, False, 0.4)]
+    timings.append(alignment.Timing(3, 5.0, 6.5, False, 0.4))
+    version = collection.read("interviews", interview_id, "segments.json").version
+    proposal = alignment.Proposal(timings, 8.0, 0.6, 0.04)
+    alignment.keep(collection, interview_id, proposal, version, "historian", recordings.parts(record))
+    page = browser_tab(app, browser, live_server, "tapes")
+    try:
+        page.goto(f"{live_server}/interviews/{interview_id}/alignment")
+        page.wait_for_function("() => document.querySelectorAll('audio.player')[1].readyState >= 1")
+        assert page.locator("audio.player").nth(1).is_hidden()
+        page.get_by_role("button", name="Play passage 3").click()
+        second = "document.querySelectorAll('audio.player')[1]"
+        page.wait_for_function(f"() => {second}.currentTime > 1.2")
+        page.wait_for_function(f"() => {second}.paused", timeout=15_000)
+        assert page.locator("audio.player").nth(0).is_hidden() and page.locator("audio.player").nth(1).is_visible()
+        stopped = page.evaluate(f"{second}.currentTime")
+        assert 2.45 <= stopped <= 3.0, stopped  # 6.5 s in continuous time is 2.5 s into the second tape
     finally:
         page.close()
