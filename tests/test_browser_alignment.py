@@ -1,10 +1,12 @@
 """In a real browser (Chromium): the aligner's proposal on its page (issue 20). A historian plays one proposed passage
 (it stops at its end), moves another's start to where the recording is, stamps a third whose time they emptied, and
-accepts: the transcript then has those times. The proposal is one of our own making, kept as the aligner keeps its
-own, so this runs without the optional aligner."""
+accepts: the transcript then has those times; a passage on a second tape plays from that tape. Those proposals are
+of our own making, kept as the aligner keeps its own, so they run without the optional aligner; the last test, which
+needs it, presses the interview page's button and waits for the running server's worker to make the proposal."""
 
 import pytest
 from conftest import browser_tab
+from test_alignment import RUSSIAN, ingest, needs_aligner, speech
 from test_browser_segment_index import TRANSCRIPT, segments
 from test_browser_segment_index import untimed as untimed_story  # noqa: F401 - a fixture, asked for by this name
 from test_segment_index import tone_wav
@@ -113,5 +115,29 @@ def test_a_passage_in_the_second_part_of_a_recording_plays_from_that_part(app, b
         assert page.locator("audio.player").nth(0).is_hidden() and page.locator("audio.player").nth(1).is_visible()
         stopped = page.evaluate(f"{second}.currentTime")
         assert 2.45 <= stopped <= 3.0, stopped  # 6.5 s in continuous time is 2.5 s into the second tape
+    finally:
+        page.close()
+
+
+@needs_aligner
+def test_the_button_asks_the_running_servers_worker_and_the_page_shows_its_proposal(
+    app, browser, live_server, tmp_path
+):
+    """Through `archive serve` and its job worker: the historian presses the button on the interview page, the page
+    of the proposal follows the job by itself, and shows the proposal once the job is done."""
+    sound = tmp_path / "ru.wav"
+    said = speech("ru+f3", RUSSIAN, sound, [0.4, 2.5, 0.8, 1.6, 3.0], seed=20)
+    interview_id = ingest(app, "Deportation", RUSSIAN, "ru", sound)
+    page = browser_tab(app, browser, live_server, "asker")
+    try:
+        page.goto(f"{live_server}/interviews/{interview_id}")
+        page.get_by_role("button", name="Propose times with the aligner").click()
+        page.wait_for_url(f"{live_server}/interviews/{interview_id}/alignment")
+        page.get_by_role("button", name="Accept these times").wait_for(timeout=60_000)  # refreshed until done
+        starts = [float(page.locator(f'.time-row[data-n="{n}"]').get_attribute("data-start")) for n in range(1, 7)]
+        assert all(abs(a - b) <= 0.5 for a, (b, _) in zip(starts, said, strict=True)), (starts, said)
+        assert page.locator(".time-row.unsure").count() == 0
+        job = app.extensions["jobs"].latest("align", {"interview": interview_id})
+        assert (job.state, job.by) == ("done", "asker")
     finally:
         page.close()
