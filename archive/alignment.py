@@ -125,6 +125,13 @@ class Unreadable(AlignmentError):
         super().__init__(N_("The aligner cannot read the recording {name}."), "recording", name=name)
 
 
+class Deleted(AlignmentError):
+    code = "deleted"
+
+    def __init__(self):
+        super().__init__(N_("This interview was deleted; there is nothing to align."), "recording")
+
+
 class NothingToAlign(AlignmentError):
     code = "nothing-to-align"
 
@@ -218,9 +225,15 @@ def keep(
         "passes": proposal.passes,
         "timings": [[t.n, t.start, t.end, t.unsure, t.score] for t in proposal.timings],
     }
-    temporary = target.with_name(f".tmp-{target.name}")
-    temporary.write_text(json.dumps(data, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(temporary, target)
+    handle, name = tempfile.mkstemp(prefix=f".tmp-{target.name}.", dir=target.parent)  # two writers never collide
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+            out.flush()
+            os.fsync(out.fileno())  # never an empty file in place after a power cut
+        os.replace(name, target)
+    finally:
+        Path(name).unlink(missing_ok=True)
     return kept
 
 

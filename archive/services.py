@@ -216,6 +216,8 @@ class Transcripts:
         nothing written; with the version of segments.json it was made from, which accepting it names. Every
         passage is aligned, redacted ones too (a historian's tool). Refusals are AlignmentError."""
         record = interviews.load(self.collection, interview_id).record
+        if access.deleted(record):  # deleted after the job was asked for: nobody may read it any more
+            raise alignment.Deleted()
         parts = recordings.parts(record)
         if not parts:
             raise alignment.NoRecording()

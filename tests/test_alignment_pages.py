@@ -55,6 +55,11 @@ def keep(app, interview_id, *timings, version=None):
     return alignment.keep(collection, interview_id, made, version, "historian", parts)
 
 
+def made_at(app, interview_id) -> str:
+    """What the page's form names its proposal by (when it was made)."""
+    return str(alignment.kept(app.extensions["collection"], interview_id).made)
+
+
 @needs_aligner
 def test_a_historian_asks_for_times_checks_adjusts_one_and_accepts_them(site):
     app, client, ids, said = site
@@ -96,7 +101,7 @@ def test_a_historian_asks_for_times_checks_adjusts_one_and_accepts_them(site):
         client,
         f"/interviews/{interview_id}/alignment",
         f"/interviews/{interview_id}/alignment",
-        {**fields, "version": version},
+        {**fields, "version": version, "proposal": made_at(app, interview_id)},
     )
     assert accepted.status_code == 302, accepted.get_data(as_text=True)
     saved = segments(app, interview_id)
@@ -197,7 +202,7 @@ def test_a_proposal_made_for_an_older_transcript_is_not_accepted(site):
         "The transcript or its recording has changed since these times were proposed" in page
         and "Accept these times" not in page
     )
-    fields = {"time-1": "1.3", "time-2": "4.5", "time-3": "9", "version": old}
+    fields = {"time-1": "1.3", "time-2": "4.5", "time-3": "9", "version": old, "proposal": made_at(app, interview_id)}
     refused = post(client, f"/interviews/{interview_id}/alignment", f"/interviews/{interview_id}/alignment", fields)
     assert refused.status_code == 409 and "has changed since" in refused.get_data(as_text=True)
     assert collection.read("interviews", interview_id, "segments.json").data == now
@@ -219,10 +224,73 @@ def test_a_proposal_made_for_a_recording_since_replaced_is_not_accepted(site):
     shown = client.get(page).get_data(as_text=True)
     assert "The transcript or its recording has changed since" in shown and "Accept these times" not in shown
     segments_version = collection.read("interviews", interview_id, "segments.json").version
-    refused = post(client, page, page, {"time-1": "1.3", "version": segments_version})
+    refused = post(
+        client, page, page, {"time-1": "1.3", "version": segments_version, "proposal": made_at(app, interview_id)}
+    )
     assert refused.status_code == 409 and "has changed since" in refused.get_data(as_text=True)
     assert segments(app, interview_id)[0]["start"] is None
     post(client, page, f"{page}/discard")
+
+
+def test_a_proposal_replaced_while_it_was_checked_is_not_mixed_with_the_new_one(site):
+    app, client, ids, _ = site
+    interview_id = ids["silent"]
+    page = f"/interviews/{interview_id}/alignment"
+    version = app.extensions["collection"].read("interviews", interview_id, "segments.json").version
+    keep(app, interview_id, (1, 1.0, 4.0, False), (2, 6.0, 9.0, False))
+    opened = made_at(app, interview_id)
+    assert f'<input type="hidden" name="proposal" value="{opened}">' in client.get(page).get_data(as_text=True)
+    keep(app, interview_id, (1, 1.5, 2.5, False), (2, 6.5, 29.0, False))  # another historian asked again meanwhile
+    answer = post(client, page, page, {"time-1": "1", "time-2": "6", "version": version, "proposal": opened})
+    assert answer.status_code == 302
+    assert "A newer proposal replaced the one you were checking" in client.get(page).get_data(as_text=True)
+    assert [s["start"] for s in segments(app, interview_id)] == [None, None]
+    # asked again while a proposal is open: the page does not reload itself over what the historian types
+    job = app.extensions["jobs"].submit("align", {"interview": interview_id}, "historian")
+    shown = client.get(page).get_data(as_text=True)
+    assert "The aligner is at work" in shown and "Accept these times" in shown
+    assert 'http-equiv="refresh"' not in shown and "See how far the aligner has come" in shown
+    app.extensions["jobs"].cancel(job.id)
+    post(client, page, f"{page}/discard")
+
+
+def test_a_time_is_shown_as_it_is_saved_again():
+    from archive.views.segment_index import time_text
+
+    assert [time_text(t) for t in (12.9996, 12.5, 3723.25, 59.9999)] == [
+        "0:00:13",
+        "0:00:12.5",
+        "1:02:03.25",
+        "0:01:00",
+    ]
+
+
+def test_a_stop_for_a_job_that_has_ended_says_so(site):
+    app, client, ids, _ = site
+    page = f"/interviews/{ids['silent']}/alignment"
+    answer = post(client, page, f"{page}/cancel", {"job": 99999}, follow_redirects=True)
+    assert answer.status_code == 200 and "This job has already ended; nothing was cancelled." in answer.get_data(
+        as_text=True
+    )
+
+
+def test_a_deleted_interview_is_not_aligned_by_a_job_asked_for_before(site):
+    app, client, ids, _ = site
+    interview_id = ids["kept"]
+    if not alignment.available():
+        pytest.skip("the aligner is not installed: no job can be asked for")
+    page = f"/interviews/{interview_id}/alignment"
+    post(client, page, f"{page}/start")
+    with app.app_context():
+        version = app.extensions["collection"].read("interviews", interview_id, "interview.json").version
+        app.extensions["services"].tombstones.delete("interviews", interview_id, "a duplicate", "historian", version)
+    [job] = [j for j in app.extensions["jobs"].run_pending() if j.kind == "align"]
+    assert job.state == "failed" and job.message == "This interview was deleted; there is nothing to align."
+    assert alignment.kept(app.extensions["collection"], interview_id) is None
+    assert client.get(page).status_code == 410
+    with app.app_context():
+        version = app.extensions["collection"].read("interviews", interview_id, "interview.json").version
+        app.extensions["services"].tombstones.undelete("interviews", interview_id, "historian", version)
 
 
 def test_times_that_go_back_are_refused_beside_their_passage_and_kept(site):
@@ -231,7 +299,9 @@ def test_times_that_go_back_are_refused_beside_their_passage_and_kept(site):
     keep(app, interview_id, (1, 1.3, 4.0, False), (2, 4.5, 7.0, False))
     version = app.extensions["collection"].read("interviews", interview_id, "segments.json").version
     page = f"/interviews/{interview_id}/alignment"
-    refused = post(client, page, page, {"time-1": "5", "time-2": "4.5", "version": version})
+    refused = post(
+        client, page, page, {"time-1": "5", "time-2": "4.5", "version": version, "proposal": made_at(app, interview_id)}
+    )
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Times must increase" in body and 'value="5"' in body
     assert segments(app, interview_id)[0]["start"] is None
@@ -251,5 +321,7 @@ def test_only_historians_reach_the_alignment_page_and_without_the_extra_it_says_
     assert "Stamp times" in shown and "Propose times with the aligner" not in shown
     page = client.get(f"/interviews/{ids['kept']}/alignment").get_data(as_text=True)
     assert "The aligner is not installed on this server" in page
+    before = app.extensions["jobs"].latest("align", {"interview": ids["silent"]})
     refused = post(client, f"/interviews/{ids['silent']}/alignment", f"/interviews/{ids['silent']}/alignment/start")
-    assert refused.status_code == 302 and app.extensions["jobs"].latest("align", {"interview": ids["silent"]}) is None
+    assert refused.status_code == 302  # and no job is queued
+    assert app.extensions["jobs"].latest("align", {"interview": ids["silent"]}) == before

@@ -5,7 +5,7 @@ version of the transcript, or discard them. Plain forms first: without JavaScrip
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from .. import access, alignment, recordings
 from ..i18n import sentence
@@ -67,6 +67,9 @@ def accept(interview_id: str):
     if kept is None:
         flash(_("There is no proposal of times to accept; it was accepted or discarded meanwhile."))
         return redirect(url_for("alignment.show", interview_id=interview_id))
+    if request.form.get("proposal") != str(kept.made):  # another proposal replaced the one on the page meanwhile
+        flash(_("A newer proposal replaced the one you were checking; nothing was saved. Check the new one below."))
+        return redirect(url_for("alignment.show", interview_id=interview_id))
     form = times_form(segments)()
     if not alignment.fits(kept, stored.version, recordings.parts(interview.record)):
         return _page(interview, segments, kept, None, stored.version), 409
@@ -103,8 +106,11 @@ def cancel(interview_id: str):
     get_interview_or_404(interview_id)
     form = CancelJobForm()
     job = _job(interview_id)
-    if not form.validate_on_submit() or job is None or job.id != form.job.data:
+    if not form.validate_on_submit():
         abort(400)
+    if job is None or job.id != form.job.data:  # the job on the page ended, and another may have begun since
+        flash(_("This job has already ended; nothing was cancelled."))
+        return redirect(url_for("alignment.show", interview_id=interview_id))
     try:
         current_app.extensions["jobs"].cancel(job.id, g.viewer.name)
     except JobError:

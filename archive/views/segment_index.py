@@ -107,7 +107,8 @@ def _edit_page(form: SegmentIndexForm, interview):
 def time_text(seconds: float) -> str:
     """A time as a time field shows it: h:mm:ss and the part of a second that leaves out (".5"), so that a time
     shown and saved again is unchanged."""
-    rest = f"{float(seconds) % 1:.3f}".rstrip("0").rstrip(".")
+    seconds = round(float(seconds), 3)  # once, so that 12.9996 is 0:00:13, not 0:00:12
+    rest = f"{seconds % 1:.3f}".rstrip("0").rstrip(".")
     return segment_index.clock(seconds) + (rest[1:] if rest not in ("0", "") else "")
 
 

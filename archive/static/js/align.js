@@ -10,16 +10,23 @@
   const said = document.getElementById("align-said");
   if (!players.length) return;
   const offset = (p) => parseFloat(p.dataset.offset || "0");
-  let stopAt = null;
+  let stopAt = null; // where the passage being played ends (continuous time), until reached or the listener takes over
+  let ownSeek = false; // a seek of this script's, not the listener's
+  const last = players[players.length - 1];
+  const recordingEnd = last.dataset.duration ? offset(last) + parseFloat(last.dataset.duration) : Infinity;
 
   const say = (template, values) => {
     said.textContent = template.replace(/\{(\w+)\}/g, (_, name) => (name in values ? values[name] : ""));
   };
-  // "754", "12:34", "0:12:34.5" -> seconds, or null
-  const parse = (text) => {
-    const parts = text.trim().split(":");
-    if (!parts[0] || parts.length > 3 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) return null;
-    return parts.reduce((total, p) => total * 60 + parseFloat(p), 0);
+  // "754", "754,5", "12:34", "0:12:34.5" -> seconds, or null: what the server reads (segment_index.parse_time)
+  const parse = (typed) => {
+    const text = typed.trim().replace(",", ".");
+    if (/^\d+(\.\d+)?$/.test(text)) return parseFloat(text);
+    const clock = /^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/.exec(text);
+    if (!clock) return null;
+    const [, hours, minutes, rest] = clock;
+    if ((hours !== undefined && parseInt(minutes, 10) >= 60) || parseFloat(rest) >= 60) return null;
+    return parseInt(hours || "0", 10) * 3600 + parseInt(minutes, 10) * 60 + parseFloat(rest);
   };
   const clock = (seconds) => {
     const whole = Math.floor(seconds);
@@ -51,14 +58,24 @@
     return next !== undefined && next > start ? next : start + 10;
   };
 
-  players.forEach((p) =>
+  players.forEach((p) => {
     p.addEventListener("timeupdate", () => {
       if (stopAt !== null && offset(p) + p.currentTime >= stopAt) {
-        p.pause();
         stopAt = null;
+        p.pause();
       }
-    }),
-  );
+    });
+    // the listener pausing or seeking with the player's own controls ends the passage's playing
+    p.addEventListener("pause", () => {
+      if (!ownSeek) stopAt = null;
+    });
+    p.addEventListener("seeking", () => {
+      if (!ownSeek) stopAt = null;
+    });
+    p.addEventListener("seeked", () => {
+      ownSeek = false;
+    });
+  });
 
   rows.forEach((row) => {
     const tools = row.querySelector(".align-tools");
@@ -69,9 +86,15 @@
         input(row).focus();
         return;
       }
+      if (start >= recordingEnd) {
+        say(list.dataset.saidBeyond, { n: row.dataset.n });
+        input(row).focus();
+        return;
+      }
       const player = partAt(start);
-      stopAt = endOf(row, start);
+      ownSeek = true;
       player.currentTime = Math.max(0, start - offset(player));
+      stopAt = endOf(row, start);
       player.play();
       say(list.dataset.saidPlaying, { n: row.dataset.n });
     });

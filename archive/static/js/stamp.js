@@ -104,6 +104,7 @@
         if (!following) return;
         player.hidden = true;
         following.hidden = false;
+        following.currentTime = 0; // from its start, wherever it was left
         following.play();
       });
     });
