@@ -313,6 +313,14 @@ def test_only_historians_reach_the_alignment_page_and_without_the_extra_it_says_
     anonymous = app.test_client()
     assert anonymous.get(f"/interviews/{ids['ru']}/alignment").status_code in (302, 403)
     assert "Propose times" not in anonymous.get(f"/interviews/{ids['kept']}").get_data(as_text=True)
+    researcher = app.test_client()
+    Auth(app, researcher).login("researcher")
+    page = f"/interviews/{ids['kept']}/alignment"
+    assert researcher.get(page).status_code == 403
+    for action in ("", "/start", "/discard", "/cancel"):
+        token = csrf_token(researcher.get(f"/interviews/{ids['kept']}"))
+        assert researcher.post(f"{page}{action}", data={"csrf_token": token, "job": 1}).status_code == 403
+    assert "Propose times" not in researcher.get(f"/interviews/{ids['kept']}").get_data(as_text=True)
     client = app.test_client()
     Auth(app, client).login("admin")
     for name in ("aeneas.cdtw.cdtw", "aeneas.cew.cew", "aeneas.cmfcc.cmfcc"):
