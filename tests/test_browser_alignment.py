@@ -77,8 +77,9 @@ def test_a_historian_hears_adjusts_stamps_and_accepts_the_proposed_times(app, br
         page.close()
 
 
-def test_a_passage_in_the_second_part_of_a_recording_plays_from_that_part(app, browser, live_server, tmp_path):
-    """Two tapes of four seconds each: the third passage is proposed in the second, in continuous time."""
+def test_passages_on_two_tapes_play_from_the_right_tape(app, browser, live_server, tmp_path):
+    """Two tapes of four seconds each: the third passage is proposed in the second, in continuous time; a passage
+    moved over the end of the first tape plays on into the second from its start."""
     first = tmp_path / "tape-1.wav"
     first.write_bytes(tone_wav(4))
     with app.app_context():
@@ -115,6 +116,23 @@ def test_a_passage_in_the_second_part_of_a_recording_plays_from_that_part(app, b
         assert page.locator("audio.player").nth(0).is_hidden() and page.locator("audio.player").nth(1).is_visible()
         stopped = page.evaluate(f"{second}.currentTime")
         assert 2.45 <= stopped <= 3.0, stopped  # 6.5 s in continuous time is 2.5 s into the second tape
+        # passage 2 moved to 3.5 s (typed with a decimal comma) now runs over the end of the first tape, to passage
+        # 3's start: the second tape, left at 2.5 s, plays on from its own start and stops 1 s into it
+        page.locator("#time-2").fill("0:00:03,5")
+        page.get_by_role("button", name="Play passage 2").click()
+        page.wait_for_function(f"() => !{second}.hidden && !{second}.paused", timeout=15_000)
+        page.wait_for_function(f"() => {second}.paused", timeout=15_000)
+        stopped = page.evaluate(f"{second}.currentTime")
+        assert 0.95 <= stopped <= 1.5, stopped
+        # a listener who pauses and plays on with the player's own controls is no longer stopped at the passage's end
+        page.get_by_role("button", name="Play passage 1").click()
+        first_tape = "document.querySelectorAll('audio.player')[0]"
+        page.wait_for_function(f"() => {first_tape}.currentTime > 0.7")
+        page.evaluate(f"{first_tape}.pause()")
+        page.evaluate(f"{first_tape}.play()")
+        page.wait_for_function(f"() => {first_tape}.currentTime > 2.3", timeout=15_000)
+        assert not page.evaluate(f"{first_tape}.paused")
+        page.evaluate(f"{first_tape}.pause()")
     finally:
         page.close()
 

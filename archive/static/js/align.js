@@ -65,9 +65,13 @@
         p.pause();
       }
     });
-    // the listener pausing or seeking with the player's own controls ends the passage's playing
+    // the listener pausing or seeking with the player's own controls ends the passage's playing; a part that ends
+    // is not the listener's doing (stamp.js then plays the next part from its start: that seek is not theirs either)
     p.addEventListener("pause", () => {
-      if (!ownSeek) stopAt = null;
+      if (!ownSeek && !p.ended) stopAt = null;
+    });
+    p.addEventListener("ended", () => {
+      if (stopAt !== null && p !== last) ownSeek = true;
     });
     p.addEventListener("seeking", () => {
       if (!ownSeek) stopAt = null;
