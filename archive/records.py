@@ -20,7 +20,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import access, audit, names
@@ -148,9 +148,7 @@ def scanned(collection: Collection, reader) -> list[Record]:
     for kind, folder_id, record in _stored(collection):
         if access.can_read(reader, record, f"{kind}/{folder_id}"):
             found.append(Record(kind, folder_id, record, _changed(collection, kind, folder_id)))
-    found.sort(key=lambda r: r.ref)
-    found.sort(key=lambda r: r.changed, reverse=True)
-    return found
+    return _newest_first(found)
 
 
 def _shown(collection: Collection, reader, entries: list[tuple[str, str]], kept: dict) -> list[Record]:
@@ -323,7 +321,7 @@ def removed(collection: Collection) -> list[Record]:
     kept = _REMOVED.get(key)
     if kept is not None and (kept.folders, kept.day) == (folders, day):
         if kept.log == log:
-            return _newest_first(kept.found)
+            return _newest_first(kept.found.values())
         grown = kept.log is not None and log is not None and kept.log[0] == log[0] and log[1] >= kept.offset
         if grown:  # the same log, longer: look again at the records its new lines name
             entries, offset = audit.since(collection.root, kept.offset)
@@ -338,7 +336,7 @@ def removed(collection: Collection) -> list[Record]:
                     if tombstone is not None:
                         found[ref] = tombstone
             _keep(key, _Tombstones(log, offset, folders, day, found))
-            return _newest_first(found)
+            return _newest_first(found.values())
     found = {}
     for kind in FILES:
         for folder_id in collection.ids(kind):
@@ -347,7 +345,7 @@ def removed(collection: Collection) -> list[Record]:
                 found[tombstone.ref] = tombstone
     # the lines written from here on are looked at next time (a write during the scan is looked at twice: harmless)
     _keep(key, _Tombstones(log, log[1] if log is not None else 0, folders, day, found))
-    return _newest_first(found)
+    return _newest_first(found.values())
 
 
 def _today() -> str:
@@ -361,5 +359,6 @@ def _keep(key: str, tombstones: _Tombstones) -> None:
         _REMOVED[key] = tombstones
 
 
-def _newest_first(found: dict[str, Record]) -> list[Record]:
-    return sorted(sorted(found.values(), key=lambda r: r.ref), key=lambda r: r.changed, reverse=True)
+def _newest_first(found: Iterable[Record]) -> list[Record]:
+    """Most recently changed first, ties by ref (as the index lists them)."""
+    return sorted(sorted(found, key=lambda r: r.ref), key=lambda r: r.changed, reverse=True)

@@ -47,14 +47,15 @@ def aligner_offer(interview_id: str) -> dict:
 def show(interview_id: str):
     interview = get_interview_or_404(interview_id)
     stored = collection().read("interviews", interview_id, "segments.json")
+    segments = stored.json()
     kept = alignment.kept(collection(), interview_id)
     form = None
     if kept is not None and alignment.fits(kept, stored.version, recordings.parts(interview.record)):
-        form = times_form(stored.json())(formdata=None)
+        form = times_form(segments)(formdata=None)
         form.version.data = kept.version
         for timing in kept.proposal.timings:
             form[f"time-{timing.n}"].data = time_text(timing.start)
-    return _page(interview, stored.json(), kept, form, stored.version)
+    return _page(interview, segments, kept, form)
 
 
 @bp.post("")
@@ -72,7 +73,7 @@ def accept(interview_id: str):
         return redirect(url_for("alignment.show", interview_id=interview_id))
     form = times_form(segments)()
     if not alignment.fits(kept, stored.version, recordings.parts(interview.record)):
-        return _page(interview, segments, kept, None, stored.version), 409
+        return _page(interview, segments, kept, None), 409
     saved = save_times(
         form,
         segments,
@@ -84,7 +85,7 @@ def accept(interview_id: str):
     )
     if saved is not None:
         return saved
-    return _page(interview, segments, kept, form, stored.version), 422
+    return _page(interview, segments, kept, form), 422
 
 
 @bp.post("/start")
@@ -130,7 +131,8 @@ def discard(interview_id: str):
     return redirect(url_for("interviews.show", interview_id=interview_id))
 
 
-def _page(interview, segments: list[dict], kept, form, current_version: str):
+def _page(interview, segments: list[dict], kept, form):
+    """The page; a kept proposal without a form is one made for another transcript or recording (stale)."""
     job = _job(interview.id)
     # a refusal or a cancel is told until a proposal made after it replaces the news
     ended = (
@@ -142,7 +144,7 @@ def _page(interview, segments: list[dict], kept, form, current_version: str):
         interview=interview,
         segments=segments,
         kept=kept,
-        stale=kept is not None and not alignment.fits(kept, current_version, recordings.parts(interview.record)),
+        stale=kept is not None and form is None,
         timings=timings,
         form=form,
         working=job if job is not None and job.active else None,
